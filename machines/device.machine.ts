@@ -1,0 +1,75 @@
+/**
+ * DEVICE: a VFIO device bound to the iommufd context (VFIO_DEVICE_BIND_IOMMUFD).
+ *
+ * Holds one attachment per PASID (PASID 0 is the RID, IOMMU_NO_PASID). User space can never
+ * DESTROY it (the driver's bind ref): it dies only when its VFIO fd closes, which first detaches
+ * every PASID, then the RID, then unbinds (the transient `closing` state, where idev->destroying is
+ * set). Group-wide rules (one HWPT per group and PASID) are cross-object and live in src/kernel.
+ * Not modelled: PRI, ATS, reserved regions, MSI.
+ *
+ * Kernel reference: drivers/iommu/iommufd/device.c (iommufd_device_bind, iommufd_device_attach,
+ * iommufd_device_replace, iommufd_device_detach, iommufd_device_unbind), drivers/vfio/iommufd.c.
+ */
+import { defineMachine } from './define.ts';
+import { compileMachine } from './fast.ts';
+
+export interface DeviceContext {
+  /** PASID (as a decimal string; "0" is the RID) to the ID of the attached HWPT. */
+  readonly attachments: Readonly<Record<string, number>>;
+}
+
+export type DeviceInput = Record<string, never>;
+
+export type DeviceEvent =
+  | { readonly type: 'device.attach'; readonly pasid: number; readonly hwpt: number }
+  | { readonly type: 'device.replace'; readonly pasid: number; readonly hwpt: number }
+  | { readonly type: 'device.detach'; readonly pasid: number }
+  | { readonly type: 'device.close' }
+  | { readonly type: 'device.unbind' };
+
+function hasPasid(context: DeviceContext, event: DeviceEvent): boolean {
+  return 'pasid' in event && Object.hasOwn(context.attachments, String(event.pasid));
+}
+
+export const device = defineMachine<DeviceContext, DeviceEvent, DeviceInput>({
+  id: 'device',
+  description: 'VFIO cdev DEVICE lifecycle: per-PASID attachments, fd close, unbind',
+  initial: 'bound',
+  context: () => ({ attachments: {} }),
+  states: {
+    bound: {
+      description: 'bound to iommufd; each PASID is attached to one HWPT or blocked',
+      on: {
+        'device.attach': [{ guard: 'isPasidFree', actions: ['recordAttachment'] }],
+        'device.replace': [{ guard: 'isPasidAttached', actions: ['recordAttachment'] }],
+        'device.detach': [{ guard: 'isPasidAttached', actions: ['forgetAttachment'] }],
+        'device.close': [{ target: 'closing' }],
+      },
+    },
+    closing: {
+      description: 'VFIO fd released: PASIDs then the RID are detached, the vDEVICE is tombstoned',
+      on: {
+        'device.detach': [{ guard: 'isPasidAttached', actions: ['forgetAttachment'] }],
+        'device.unbind': [{ guard: 'hasNoAttachments', target: 'unbound' }],
+      },
+    },
+    unbound: { type: 'final', description: 'DEVICE object destroyed, ID free' },
+  },
+  guards: {
+    isPasidFree: (context, event) => !hasPasid(context, event),
+    isPasidAttached: (context, event) => hasPasid(context, event),
+    hasNoAttachments: (context) => Object.keys(context.attachments).length === 0,
+  },
+  actions: {
+    recordAttachment: (context, event) =>
+      'hwpt' in event ? { attachments: { ...context.attachments, [String(event.pasid)]: event.hwpt } } : {},
+    forgetAttachment: (context, event) => {
+      if (!('pasid' in event)) return {};
+      const { [String(event.pasid)]: _gone, ...rest } = context.attachments;
+      return { attachments: rest };
+    },
+  },
+});
+
+export const deviceMachine = device.machine;
+export const deviceFast = compileMachine(device);

@@ -1,0 +1,19 @@
+/** Every statechart of the model, for the kernel, the visualizer and the agreement property. */
+import type { DefinedMachine } from './define.ts';
+import { device } from './device.machine.ts';
+import { eventq } from './eventq.machine.ts';
+import { hwpt } from './hwpt.machine.ts';
+import { hwQueue, ioas } from './pinned-object.machine.ts';
+import { vdevice } from './vdevice.machine.ts';
+import { viommu } from './viommu.machine.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: a heterogeneous registry; each entry is typed where defined.
+export const allMachines: readonly DefinedMachine<any, any, any>[] = [
+  hwpt,
+  device,
+  viommu,
+  vdevice,
+  eventq,
+  ioas,
+  hwQueue,
+];

@@ -1,0 +1,39 @@
+/**
+ * VDEVICE: a device's identity (virt_id, e.g. a guest SID) inside one vIOMMU (IOMMU_VDEVICE_ALLOC).
+ *
+ * Nothing pins a vDEVICE, so IOMMU_DESTROY always removes it, even while the device is attached to a
+ * nested HWPT of that vIOMMU. When its device unbinds, the kernel tombstones it instead: the ID stays
+ * reserved (ENOENT for every lookup and DESTROY) until the iommufd itself is released.
+ *
+ * Kernel reference: drivers/iommu/iommufd/viommu.c (iommufd_vdevice_alloc_ioctl, iommufd_vdevice_destroy),
+ * device.c (iommufd_device_remove_vdev), main.c (iommufd_object_remove, REMOVE_OBJ_TOMBSTONE).
+ */
+import { defineMachine } from './define.ts';
+import { compileMachine } from './fast.ts';
+
+export type VdeviceContext = Record<string, never>;
+export type VdeviceInput = Record<string, never>;
+export type VdeviceEvent = { readonly type: 'vdevice.destroy' } | { readonly type: 'vdevice.tombstone' };
+
+export const vdevice = defineMachine<VdeviceContext, VdeviceEvent, VdeviceInput>({
+  id: 'vdevice',
+  description: 'vDEVICE lifecycle: destroyed by user space or tombstoned by device unbind',
+  initial: 'live',
+  context: () => ({}),
+  states: {
+    live: {
+      description: 'pins its vIOMMU; keeps a revocable ref on its DEVICE',
+      on: {
+        'vdevice.destroy': [{ target: 'destroyed' }],
+        'vdevice.tombstone': [{ target: 'tombstone', description: 'device unbind revokes it' }],
+      },
+    },
+    destroyed: { type: 'final', description: 'ID free' },
+    tombstone: { type: 'final', description: 'ID reserved (XA_ZERO_ENTRY) until the iommufd is released' },
+  },
+  guards: {},
+  actions: {},
+});
+
+export const vdeviceMachine = vdevice.machine;
+export const vdeviceFast = compileMachine(vdevice);

@@ -1,0 +1,51 @@
+/** Human-readable and JSON renderings of replay steps and summaries. */
+
+import { describeOutcome } from '../expect.ts';
+import type { ReplayStep, ReplaySummary } from '../replay.ts';
+
+export function formatStepText(step: ReplayStep): string[] {
+  const expect = step.event.expect;
+  const mark =
+    step.expectationFailure !== undefined ? '  FAIL' : expect !== undefined ? '  (as expected)' : '';
+  const done = step.outcome.done === undefined ? '' : ` done=${step.outcome.done}`;
+  const lines = [
+    `${String(step.line).padStart(5)}  ${step.event.type.padEnd(24)} ${describeOutcome(step.outcome)}${done}${mark}`,
+  ];
+  if (step.expectationFailure !== undefined) lines.push(`       expectation: ${step.expectationFailure}`);
+  for (const violation of step.violations)
+    lines.push(`       invariant ${violation.invariant}: ${violation.message}`);
+  return lines;
+}
+
+export function stepJson(step: ReplayStep): unknown {
+  return {
+    line: step.line,
+    type: step.event.type,
+    outcome: step.outcome,
+    ...(step.event.expect === undefined ? {} : { expect: step.event.expect }),
+    ...(step.expectationFailure === undefined ? {} : { expectationFailure: step.expectationFailure }),
+    violations: step.violations,
+  };
+}
+
+export function formatSummaryText(file: string, summary: ReplaySummary): string[] {
+  const lines: string[] = [];
+  if (summary.inputError !== undefined) {
+    lines.push(
+      `${file}: bad input: ${summary.inputError.message}; nothing after line ${summary.inputError.line} was applied`,
+    );
+    return lines;
+  }
+  const verdict =
+    summary.firstFailure === undefined
+      ? 'all expectations and invariants hold'
+      : `FAILED at line ${summary.firstFailure.line}: ${summary.firstFailure.message}`;
+  lines.push(
+    `${file}: ${summary.events} events, ${summary.failedExpectations} failed expectations, ${summary.violations} invariant violations: ${verdict}`,
+  );
+  const live = summary.live.map(
+    (object) => `${object.type} ${object.id}${object.state ? ` (${object.state})` : ''}`,
+  );
+  lines.push(`live objects: ${live.length === 0 ? 'none' : live.join(', ')}`);
+  return lines;
+}

@@ -1,0 +1,41 @@
+/** The `viommu-model` command line: dispatches to one command module per verb. */
+import { pathToFileURL } from 'node:url';
+import { type CommandIo, processIo, UsageError } from './io.ts';
+import { REPLAY_USAGE, replayCommand } from './replay-command.ts';
+
+const USAGE = [
+  'viommu-model: an executable model of QEMU vIOMMUs driving Linux iommufd',
+  '',
+  `  ${REPLAY_USAGE.replace('usage: viommu-model ', 'viommu-model ')}`,
+  '',
+  'Exit codes: 0 all holds, 1 an invariant or expectation failed, 2 bad input or usage.',
+].join('\n');
+
+export async function main(argv: readonly string[], io: CommandIo = processIo): Promise<number> {
+  const [verb, ...rest] = argv;
+  try {
+    switch (verb) {
+      case 'replay':
+        return await replayCommand(rest, io);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout(USAGE);
+        return verb === undefined ? 2 : 0;
+      default:
+        io.stderr(`unknown command "${verb}"\n${USAGE}`);
+        return 2;
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`${error.message}\n${USAGE}`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  process.exitCode = await main(process.argv.slice(2));
+}

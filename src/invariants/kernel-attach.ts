@@ -1,0 +1,83 @@
+/** Invariants on attachments: per group and PASID, PASID compatibility, auto domains. */
+import { groupDevices } from '../kernel/groups.ts';
+import { liveObject } from '../kernel/table.ts';
+import type { DeviceObject, HwptObject, KernelState } from '../kernel/types.ts';
+import type { Invariant } from './types.ts';
+
+function devicesOf(kernel: KernelState): DeviceObject[] {
+  return kernel.objects.filter((slot): slot is DeviceObject => slot?.type === 'DEVICE');
+}
+
+export const oneHwptPerGroupPasid: Invariant = {
+  name: 'one-hwpt-per-group-pasid',
+  sentence:
+    'All devices of an iommu group that are attached at the same PASID are attached to the same HWPT.',
+  source: 'device.c iommufd_hw_pagetable_attach (igroup->pasid_attach holds one hwpt per PASID)',
+  check(world) {
+    const out: string[] = [];
+    const groups = new Set(devicesOf(world.kernel).map((device) => device.group));
+    for (const group of groups) {
+      const seen = new Map<string, number>();
+      for (const device of groupDevices(world.kernel, group)) {
+        for (const [pasid, hwpt] of Object.entries(device.m.context.attachments)) {
+          const other = seen.get(pasid);
+          if (other !== undefined && other !== hwpt)
+            out.push(`group ${group} pasid ${pasid} is on HWPT ${other} and ${hwpt}`);
+          seen.set(pasid, hwpt);
+        }
+      }
+    }
+    return out;
+  },
+};
+
+export const pasidAttachmentsCompatible: Invariant = {
+  name: 'pasid-attachments-compatible',
+  sentence:
+    'A PASID is attached only to a PASID-compatible HWPT, and while a group has a PASID attached its RID is on a PASID-compatible HWPT or blocked.',
+  source: 'device.c iommufd_hwpt_pasid_compat',
+  check(world) {
+    const out: string[] = [];
+    for (const device of devicesOf(world.kernel)) {
+      const entries = Object.entries(device.m.context.attachments);
+      const hasPasid = entries.some(([pasid]) => pasid !== '0');
+      for (const [pasid, id] of entries) {
+        const hwpt = liveObject(world.kernel, id) as HwptObject | undefined;
+        if (hwpt === undefined) continue; // references-live-and-typed reports it
+        if (pasid !== '0' && !hwpt.pasidCompat)
+          out.push(`${device.dev} pasid ${pasid} is on HWPT ${id} without PASID support`);
+        if (pasid === '0' && hasPasid && !hwpt.pasidCompat) {
+          out.push(`${device.dev} has PASIDs attached while its RID is on HWPT ${id} without PASID support`);
+        }
+      }
+    }
+    return out;
+  },
+};
+
+export const autoDomainsAttached: Invariant = {
+  name: 'auto-domains-attached',
+  sentence:
+    'Every live auto-domain HWPT has at least one attachment (it is freed with its last one) and counts them right.',
+  source: 'iommufd_private.h iommufd_hw_pagetable_put (iommufd_object_put_and_try_destroy)',
+  check(world) {
+    const counts = new Map<number, number>();
+    for (const device of devicesOf(world.kernel)) {
+      for (const hwpt of Object.values(device.m.context.attachments))
+        counts.set(hwpt, (counts.get(hwpt) ?? 0) + 1);
+    }
+    const out: string[] = [];
+    for (const slot of world.kernel.objects) {
+      if (slot?.type !== 'HWPT_PAGING' && slot?.type !== 'HWPT_NESTED') continue;
+      const attached = counts.get(slot.id) ?? 0;
+      if (slot.m.context.attachments !== attached) {
+        out.push(
+          `HWPT ${slot.id} machine counts ${slot.m.context.attachments} attachments, devices hold ${attached}`,
+        );
+      }
+      if (slot.type === 'HWPT_PAGING' && slot.autoDomain && attached === 0)
+        out.push(`auto-domain HWPT ${slot.id} is live with no attachment`);
+    }
+    return out;
+  },
+};

@@ -1,0 +1,220 @@
+/**
+ * The kAPI under VFIO: iommufd_device_attach / _replace / _detach, per iommu group and PASID,
+ * including the auto-domain search when the target is an IOAS. Every check runs before any change,
+ * so a refused operation leaves the state untouched (replace is atomic).
+ * Kernel reference: drivers/iommu/iommufd/device.c (iommufd_device_change_pt,
+ * iommufd_hw_pagetable_attach, iommufd_device_do_replace, iommufd_device_auto_get_domain,
+ * iommufd_hwpt_pasid_compat, iommufd_hw_pagetable_detach), drivers/iommu/iommu.c
+ * (iommu_attach_device_pasid: pasid >= max_pasids).
+ */
+import { deviceFast } from '../../machines/device.machine.ts';
+import { hwptFast } from '../../machines/hwpt.machine.ts';
+import { driverAttachRefusal, type HwptShape } from './drivers.ts';
+import { attachedHwpt, groupHasPasidAttached, groupHwpt, groupMembersAt } from './groups.ts';
+import { mustStep } from './machine-step.ts';
+import { eraseId, insertObject, liveObject, pin, unpin } from './table.ts';
+import type { DeviceObject, Errno, HwptObject, HwptPagingObject, KernelState } from './types.ts';
+import { PASID_MAX } from './uapi.ts';
+
+export type AttachResult =
+  | { readonly ok: true; readonly hwpt: number }
+  | { readonly ok: false; readonly errno: Errno };
+type Mode = 'attach' | 'replace';
+
+/** iommufd_hwpt_pasid_compat plus the core's PASID capability check. */
+function pasidRefusal(
+  state: KernelState,
+  device: DeviceObject,
+  hwpt: HwptShape,
+  pasid: number,
+): Errno | undefined {
+  if (pasid === 0) {
+    return !hwpt.pasidCompat && groupHasPasidAttached(state, device.group) ? 'EINVAL' : undefined;
+  }
+  if (!hwpt.pasidCompat) return 'EINVAL';
+  const ridHwpt = groupHwpt(state, device.group, 0);
+  if (ridHwpt !== undefined) {
+    const rid = liveObject(state, ridHwpt) as HwptObject;
+    if (!rid.pasidCompat) return 'EINVAL';
+  }
+  // iommu_attach_device_pasid: pasid >= max_pasids (a device bound without PASID has max_pasids 1).
+  if (!device.pasid || pasid > PASID_MAX) return 'EINVAL';
+  return undefined;
+}
+
+/** Checks of iommufd_hw_pagetable_attach in the kernel's order; undefined = it would succeed. */
+function attachRefusal(
+  state: KernelState,
+  device: DeviceObject,
+  hwpt: HwptShape,
+  hwptId: number,
+  pasid: number,
+): Errno | undefined {
+  if (attachedHwpt(device, pasid) !== undefined) return 'EBUSY';
+  const current = groupHwpt(state, device.group, pasid);
+  if (current !== undefined && current !== hwptId) return 'EINVAL';
+  if (current !== undefined) return undefined; // a later group member joins without driver checks
+  return pasidRefusal(state, device, hwpt, pasid) ?? driverAttachRefusal(state, device, hwpt, pasid);
+}
+
+/** Checks of iommufd_device_do_replace; 'same' when the group is already on this HWPT. */
+function replaceRefusal(
+  state: KernelState,
+  device: DeviceObject,
+  hwpt: HwptShape,
+  hwptId: number,
+  pasid: number,
+): Errno | 'same' | undefined {
+  const current = groupHwpt(state, device.group, pasid);
+  if (current === undefined || attachedHwpt(device, pasid) === undefined) return 'EINVAL';
+  if (current === hwptId) return 'same';
+  const refusal = pasidRefusal(state, device, hwpt, pasid);
+  if (refusal !== undefined) return refusal;
+  for (const member of groupMembersAt(state, device.group, pasid)) {
+    const driver = driverAttachRefusal(state, member, hwpt, pasid);
+    if (driver !== undefined) return driver;
+  }
+  return undefined;
+}
+
+function addAttachment(
+  state: KernelState,
+  device: DeviceObject,
+  hwpt: HwptObject,
+  pasid: number,
+  mode: 'attach' | 'replace',
+): void {
+  device.m = mustStep(deviceFast, device.m, { type: `device.${mode}`, pasid, hwpt: hwpt.id });
+  hwpt.m = mustStep(hwptFast, hwpt.m, { type: 'hwpt.attach' });
+  pin(state, hwpt.id);
+}
+
+/** Drops one device's reference on a HWPT; an auto domain dies with its last attachment. */
+export function dropAttachment(state: KernelState, hwptId: number): void {
+  const hwpt = liveObject(state, hwptId) as HwptObject;
+  hwpt.m = mustStep(hwptFast, hwpt.m, { type: 'hwpt.detach' });
+  unpin(state, hwptId);
+  if (hwptFast.isFinal(hwpt.m)) destroyHwptObject(state, hwpt);
+}
+
+/** Erases a HWPT whose machine reached `destroyed` and releases what it pinned. */
+export function destroyHwptObject(state: KernelState, hwpt: HwptObject): void {
+  if (hwpt.type === 'HWPT_PAGING') unpin(state, hwpt.ioas);
+  else unpin(state, hwpt.viommu !== 0 ? hwpt.viommu : hwpt.parent);
+  if (hwpt.fault !== 0) unpin(state, hwpt.fault);
+  eraseId(state, hwpt.id);
+}
+
+function applyAttach(state: KernelState, device: DeviceObject, hwpt: HwptObject, pasid: number): void {
+  addAttachment(state, device, hwpt, pasid, 'attach');
+  pin(state, device.id); // iommufd_device_attach: refcount_inc(&idev->obj.users)
+}
+
+function applyReplace(state: KernelState, device: DeviceObject, hwpt: HwptObject, pasid: number): void {
+  const old = groupHwpt(state, device.group, pasid)!;
+  for (const member of groupMembersAt(state, device.group, pasid)) {
+    addAttachment(state, member, hwpt, pasid, 'replace');
+    dropAttachment(state, old);
+  }
+}
+
+function tryHwpt(
+  state: KernelState,
+  device: DeviceObject,
+  hwpt: HwptObject,
+  pasid: number,
+  mode: Mode,
+): AttachResult {
+  if (mode === 'attach') {
+    const refusal = attachRefusal(state, device, hwpt, hwpt.id, pasid);
+    if (refusal !== undefined) return { ok: false, errno: refusal };
+    applyAttach(state, device, hwpt, pasid);
+    return { ok: true, hwpt: hwpt.id };
+  }
+  const refusal = replaceRefusal(state, device, hwpt, hwpt.id, pasid);
+  if (refusal === 'same') return { ok: true, hwpt: hwpt.id };
+  if (refusal !== undefined) return { ok: false, errno: refusal };
+  applyReplace(state, device, hwpt, pasid);
+  return { ok: true, hwpt: hwpt.id };
+}
+
+/** iommufd_device_auto_get_domain: reuse the oldest compatible auto domain, else make one. */
+function tryIoas(
+  state: KernelState,
+  device: DeviceObject,
+  ioasId: number,
+  pasid: number,
+  mode: Mode,
+): AttachResult {
+  const candidates: HwptPagingObject[] = [];
+  for (const slot of state.objects) {
+    if (slot?.type === 'HWPT_PAGING' && slot.ioas === ioasId && slot.autoDomain) candidates.push(slot);
+  }
+  candidates.sort((a, b) => a.seq - b.seq);
+  for (const candidate of candidates) {
+    const result = tryHwpt(state, device, candidate, pasid, mode);
+    if (result.ok || result.errno !== 'EINVAL') return result;
+  }
+  // A new auto domain: flags 0, so never PASID-compatible, nest parent or dirty.
+  const shape: HwptShape = {
+    type: 'HWPT_PAGING',
+    iommu: device.iommu,
+    driver: device.driver,
+    pasidCompat: false,
+    dirty: false,
+    nestParent: false,
+  };
+  const refusal =
+    mode === 'attach'
+      ? attachRefusal(state, device, shape, -1, pasid)
+      : replaceRefusal(state, device, shape, -1, pasid);
+  if (refusal !== undefined && refusal !== 'same') return { ok: false, errno: refusal }; // aborted: its ID is released
+  const hwpt = insertObject(
+    state,
+    (id, seq): HwptPagingObject => ({
+      id,
+      seq,
+      type: 'HWPT_PAGING',
+      users: 0,
+      ioas: ioasId,
+      iommu: device.iommu,
+      driver: device.driver,
+      autoDomain: true,
+      nestParent: false,
+      dirty: false,
+      pasidCompat: false,
+      fault: 0,
+      m: hwptFast.initial({ kind: 'paging', autoDomain: true }),
+    }),
+  );
+  pin(state, ioasId);
+  if (mode === 'attach') applyAttach(state, device, hwpt, pasid);
+  else applyReplace(state, device, hwpt, pasid);
+  return { ok: true, hwpt: hwpt.id };
+}
+
+/** iommufd_device_change_pt: look up pt_id (any type), then attach or replace. */
+export function changePt(
+  state: KernelState,
+  device: DeviceObject,
+  ptId: number,
+  pasid: number,
+  mode: Mode,
+): AttachResult {
+  const target = liveObject(state, ptId);
+  if (target === undefined) return { ok: false, errno: 'ENOENT' };
+  if (target.type === 'IOAS') return tryIoas(state, device, ptId, pasid, mode);
+  if (target.type === 'HWPT_PAGING' || target.type === 'HWPT_NESTED')
+    return tryHwpt(state, device, target, pasid, mode);
+  return { ok: false, errno: 'EINVAL' };
+}
+
+/** iommufd_device_detach for a device VFIO knows to be attached at this PASID. */
+export function detachPasid(state: KernelState, device: DeviceObject, pasid: number): void {
+  const hwpt = attachedHwpt(device, pasid);
+  if (hwpt === undefined)
+    throw new Error(`detach of ${device.dev} pasid ${pasid}: not attached; VFIO must check first`);
+  device.m = mustStep(deviceFast, device.m, { type: 'device.detach', pasid });
+  dropAttachment(state, hwpt);
+  unpin(state, device.id);
+}

@@ -1,0 +1,152 @@
+/**
+ * IOMMU_HWPT_ALLOC: HWPT_PAGING on an IOAS, HWPT_NESTED on a nest-parent HWPT_PAGING (VT-d path) or
+ * on a vIOMMU (SMMUv3 path), in the kernel's check order.
+ * Kernel reference: drivers/iommu/iommufd/hw_pagetable.c (iommufd_hwpt_alloc, iommufd_hwpt_paging_alloc,
+ * iommufd_hwpt_nested_alloc, iommufd_viommu_alloc_hwpt_nested).
+ */
+import { hwptFast } from '../../machines/hwpt.machine.ts';
+import { nestedFromParentRefusal, nestedFromViommuRefusal, pagingFlagsRefused } from './drivers.ts';
+import type { HwptDataFields, KernelOp } from './ops.ts';
+import { insertObject, liveObject, pin, typedObject } from './table.ts';
+import {
+  type DeviceObject,
+  type Errno,
+  fail,
+  type HwptData,
+  type HwptNestedObject,
+  type HwptPagingObject,
+  type KernelOutcome,
+  type KernelState,
+  type ViommuObject,
+} from './types.ts';
+import { HWPT_ALLOC, HWPT_ALLOC_KNOWN, HWPT_DATA } from './uapi.ts';
+
+type HwptAllocOp = Extract<KernelOp, { type: 'iommufd.hwpt_alloc' }>;
+const { NEST_PARENT, DIRTY_TRACKING, FAULT_ID_VALID, PASID } = HWPT_ALLOC;
+
+function faultRefusal(state: KernelState, op: HwptAllocOp): Errno | undefined {
+  if ((op.flags & FAULT_ID_VALID) === 0) return undefined;
+  return typedObject(state, op.fault_id, 'FAULT') === undefined ? 'ENOENT' : undefined;
+}
+
+function toHwptData(dataType: number, data: HwptDataFields | undefined): HwptData {
+  const out: { -readonly [K in keyof HwptData]: HwptData[K] } = { dataType };
+  if (data?.flags !== undefined) out.flags = data.flags;
+  if (data?.pgtbl_addr !== undefined) out.pgtblAddr = data.pgtbl_addr;
+  if (data?.addr_width !== undefined) out.addrWidth = data.addr_width;
+  if (data?.ste !== undefined) out.ste = data.ste;
+  if (data?.iotlb !== undefined) out.iotlb = data.iotlb;
+  return out;
+}
+
+function pinFault(state: KernelState, op: HwptAllocOp): number {
+  if ((op.flags & FAULT_ID_VALID) === 0) return 0;
+  pin(state, op.fault_id);
+  return op.fault_id;
+}
+
+function allocPaging(state: KernelState, op: HwptAllocOp, device: DeviceObject, ioas: number): KernelOutcome {
+  if ((op.flags & ~HWPT_ALLOC_KNOWN) !== 0) return fail('EOPNOTSUPP');
+  if ((op.flags & DIRTY_TRACKING) !== 0 && !device.dirty) return fail('EOPNOTSUPP');
+  if ((op.flags & FAULT_ID_VALID) !== 0 && (op.flags & NEST_PARENT) !== 0) return fail('EOPNOTSUPP');
+  if (op.data !== undefined) return fail('EOPNOTSUPP'); // no driver takes user data for a paging domain
+  if (pagingFlagsRefused(device.driver, op.flags & ~FAULT_ID_VALID)) return fail('EOPNOTSUPP');
+  const fault = faultRefusal(state, op);
+  if (fault !== undefined) return fail(fault);
+  const hwpt = insertObject(
+    state,
+    (id, seq): HwptPagingObject => ({
+      id,
+      seq,
+      type: 'HWPT_PAGING',
+      users: 0,
+      ioas,
+      iommu: device.iommu,
+      driver: device.driver,
+      autoDomain: false,
+      nestParent: (op.flags & NEST_PARENT) !== 0,
+      dirty: (op.flags & DIRTY_TRACKING) !== 0,
+      pasidCompat: (op.flags & PASID) !== 0,
+      fault: pinFault(state, op),
+      m: hwptFast.initial({ kind: 'paging', autoDomain: false }),
+    }),
+  );
+  pin(state, ioas);
+  return { ok: true, id: hwpt.id };
+}
+
+function insertNested(
+  state: KernelState,
+  op: HwptAllocOp,
+  device: DeviceObject,
+  parent: number,
+  viommu: number,
+): KernelOutcome {
+  const hwpt = insertObject(
+    state,
+    (id, seq): HwptNestedObject => ({
+      id,
+      seq,
+      type: 'HWPT_NESTED',
+      users: 0,
+      parent,
+      viommu,
+      iommu: device.iommu,
+      driver: device.driver,
+      pasidCompat: (op.flags & PASID) !== 0,
+      fault: pinFault(state, op),
+      data: toHwptData(op.data_type, op.data),
+      m: hwptFast.initial({ kind: 'nested', autoDomain: false }),
+    }),
+  );
+  pin(state, viommu !== 0 ? viommu : parent);
+  return { ok: true, id: hwpt.id };
+}
+
+function allocNestedOnParent(
+  state: KernelState,
+  op: HwptAllocOp,
+  device: DeviceObject,
+  parent: HwptPagingObject,
+): KernelOutcome {
+  if ((op.flags & ~(FAULT_ID_VALID | PASID)) !== 0 || op.data === undefined) return fail('EOPNOTSUPP');
+  if (device.driver === 'arm-smmuv3') return fail('EOPNOTSUPP'); // no domain_alloc_nested
+  if (parent.autoDomain || !parent.nestParent || parent.driver !== device.driver) return fail('EINVAL');
+  const refusal = nestedFromParentRefusal(device.driver, op.data_type) ?? faultRefusal(state, op);
+  if (refusal !== undefined) return fail(refusal);
+  return insertNested(state, op, device, parent.id, 0);
+}
+
+function allocNestedOnViommu(
+  state: KernelState,
+  op: HwptAllocOp,
+  device: DeviceObject,
+  viommu: ViommuObject,
+): KernelOutcome {
+  if (viommu.iommu !== device.iommu) return fail('EINVAL');
+  if ((op.flags & ~(FAULT_ID_VALID | PASID)) !== 0 || op.data === undefined) return fail('EOPNOTSUPP');
+  const refusal =
+    nestedFromViommuRefusal(viommu.driver, op.flags & ~FAULT_ID_VALID, op.data_type, op.data) ??
+    faultRefusal(state, op);
+  if (refusal !== undefined) return fail(refusal);
+  return insertNested(state, op, device, viommu.hwpt, viommu.id);
+}
+
+export function hwptAlloc(state: KernelState, op: HwptAllocOp): KernelOutcome {
+  const hasData = op.data !== undefined;
+  if ((op.data_type === HWPT_DATA.NONE) === hasData) return fail('EINVAL');
+  const device = typedObject(state, op.dev_id, 'DEVICE');
+  if (device === undefined) return fail('ENOENT');
+  const pt = liveObject(state, op.pt_id);
+  if (pt === undefined) return fail('EINVAL'); // any lookup failure of pt_id is EINVAL here
+  switch (pt.type) {
+    case 'IOAS':
+      return allocPaging(state, op, device, pt.id);
+    case 'HWPT_PAGING':
+      return allocNestedOnParent(state, op, device, pt);
+    case 'VIOMMU':
+      return allocNestedOnViommu(state, op, device, pt);
+    default:
+      return fail('EINVAL'); // a nested HWPT cannot be built on a nested HWPT, nor on anything else
+  }
+}

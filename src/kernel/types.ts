@@ -1,0 +1,172 @@
+/**
+ * The kernel's state: one iommufd context as plain data (a slice of the frozen World).
+ * Object IDs index `objects` directly: IDs are dense because the kernel always takes the lowest free.
+ */
+import type { MachineState } from '../../machines/define.ts';
+import type { DeviceContext } from '../../machines/device.machine.ts';
+import type { EventqContext } from '../../machines/eventq.machine.ts';
+import type { HwptContext } from '../../machines/hwpt.machine.ts';
+import type { PinnedObjectContext } from '../../machines/pinned-object.machine.ts';
+import type { VdeviceContext } from '../../machines/vdevice.machine.ts';
+import type { ViommuContext } from '../../machines/viommu.machine.ts';
+import type { Errno } from '../log/fields.ts';
+
+export type { Errno };
+export type DriverName = 'selftest' | 'intel-vtd' | 'arm-smmuv3';
+
+interface ObjectBase {
+  readonly id: number;
+  /** Creation order in this context (ioas->hwpt_list order, allocation checks). */
+  readonly seq: number;
+  /** Kernel `users` refcount minus the xarray's own reference: DESTROY needs 0. */
+  users: number;
+}
+
+export interface IoasObject extends ObjectBase {
+  readonly type: 'IOAS';
+  m: MachineState<PinnedObjectContext>;
+}
+
+export interface DeviceObject extends ObjectBase {
+  readonly type: 'DEVICE';
+  readonly dev: string;
+  readonly iommu: string;
+  readonly group: string;
+  readonly driver: DriverName;
+  readonly pasid: boolean;
+  readonly dirty: boolean;
+  /** ID of this device's live vDEVICE, 0 when none (idev->vdev). */
+  vdevice: number;
+  m: MachineState<DeviceContext>;
+}
+
+export interface HwptData {
+  readonly dataType: number;
+  readonly flags?: number;
+  readonly pgtblAddr?: string;
+  readonly addrWidth?: number;
+  readonly ste?: readonly [string, string];
+  readonly iotlb?: number;
+}
+
+export interface HwptPagingObject extends ObjectBase {
+  readonly type: 'HWPT_PAGING';
+  readonly ioas: number;
+  readonly iommu: string;
+  readonly driver: DriverName;
+  readonly autoDomain: boolean;
+  readonly nestParent: boolean;
+  readonly dirty: boolean;
+  readonly pasidCompat: boolean;
+  /** FAULT pinned by FAULT_ID_VALID, 0 when none. */
+  readonly fault: number;
+  m: MachineState<HwptContext>;
+}
+
+export interface HwptNestedObject extends ObjectBase {
+  readonly type: 'HWPT_NESTED';
+  /** The nest-parent HWPT_PAGING (viommu->hwpt on the vIOMMU path). */
+  readonly parent: number;
+  /** The vIOMMU it was allocated from and pins, 0 on the parent path (VT-d). */
+  readonly viommu: number;
+  readonly iommu: string;
+  readonly driver: DriverName;
+  readonly pasidCompat: boolean;
+  readonly fault: number;
+  readonly data: HwptData;
+  m: MachineState<HwptContext>;
+}
+
+export interface ViommuObject extends ObjectBase {
+  readonly type: 'VIOMMU';
+  readonly hwpt: number;
+  readonly iommu: string;
+  readonly driver: DriverName;
+  readonly viommuType: number;
+  m: MachineState<ViommuContext>;
+}
+
+export interface VdeviceObject extends ObjectBase {
+  readonly type: 'VDEVICE';
+  readonly viommu: number;
+  readonly device: number;
+  readonly virtId: string;
+  m: MachineState<VdeviceContext>;
+}
+
+export interface HwQueueObject extends ObjectBase {
+  readonly type: 'HW_QUEUE';
+  readonly viommu: number;
+  /** The hidden internal ACCESS that pins the queue's pages in the IOAS. */
+  readonly access: number;
+  readonly index: number;
+  readonly queueType: number;
+  /** The queue of index-1 this one depends on (driver dependency), 0 when none. */
+  readonly dependsOn: number;
+  m: MachineState<PinnedObjectContext>;
+}
+
+export interface AccessObject extends ObjectBase {
+  readonly type: 'ACCESS';
+  readonly ioas: number;
+  /** The HW_QUEUE that owns this internal ACCESS. */
+  readonly owner: number;
+}
+
+export interface FaultObject extends ObjectBase {
+  readonly type: 'FAULT';
+  m: MachineState<EventqContext>;
+}
+
+export interface VeventqObject extends ObjectBase {
+  readonly type: 'VEVENTQ';
+  readonly viommu: number;
+  readonly veventqType: number;
+  readonly depth: number;
+  m: MachineState<EventqContext>;
+}
+
+/** A tombstoned vDEVICE: the ID stays reserved (XA_ZERO_ENTRY) until the context is released. */
+export interface TombstoneSlot {
+  readonly type: 'TOMBSTONE';
+  readonly id: number;
+  readonly seq: number;
+  readonly was: 'VDEVICE';
+}
+
+export type HwptObject = HwptPagingObject | HwptNestedObject;
+export type KernelObject =
+  | IoasObject
+  | DeviceObject
+  | HwptPagingObject
+  | HwptNestedObject
+  | ViommuObject
+  | VdeviceObject
+  | HwQueueObject
+  | AccessObject
+  | FaultObject
+  | VeventqObject;
+export type ObjectType = KernelObject['type'];
+export type Slot = KernelObject | TombstoneSlot | null;
+
+export interface KernelState {
+  /** Index = object ID; index 0 is never used (XA_FLAGS_ALLOC1). null = free. */
+  objects: Slot[];
+  /** Next creation sequence number. */
+  seq: number;
+  /** Device name to the ID of its DEVICE while its VFIO fd is bound. */
+  devices: Record<string, number>;
+  /** The iommufd fd itself is open. */
+  fdOpen: boolean;
+  /** iommufd_fops_release ran: every object is gone and the context takes no more ioctls. */
+  released: boolean;
+}
+
+export type KernelOutcome =
+  | { readonly ok: true; readonly id?: number; readonly done?: number }
+  | { readonly ok: false; readonly errno: Errno; readonly done?: number };
+
+export const OK: KernelOutcome = { ok: true };
+export function fail(errno: Errno, done?: number): KernelOutcome {
+  return done === undefined ? { ok: false, errno } : { ok: false, errno, done };
+}
