@@ -9,6 +9,7 @@ import { type KernelOp, kernelOpFromEvent } from './kernel/ops.ts';
 import type { Errno, KernelOutcome } from './kernel/types.ts';
 import { LogInputError } from './log/errors.ts';
 import type { KernelEvent, LogEvent } from './log/schema.ts';
+import { applyPlatformEvent } from './vmm/index.ts';
 import type { World } from './world.ts';
 
 export interface StepInput {

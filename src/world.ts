@@ -5,6 +5,7 @@
 import { emptyKernel } from './kernel/table.ts';
 import type { DriverName, KernelState } from './kernel/types.ts';
 import type { Header, Platform } from './log/schema.ts';
+import { initialVmm, type VmmState } from './vmm/state.ts';
 
 export interface World {
   readonly platform: Platform;
@@ -17,6 +18,8 @@ export interface World {
   readonly nameLines: Readonly<Record<string, number>>;
   /** Events applied so far. */
   readonly step: number;
+  /** QEMU's side (vIOMMU frontends, VFIO handles); null when the platform has no VMM in front. */
+  readonly vmm: VmmState | null;
 }
 
 export function defaultDriverFor(platform: Platform): DriverName {
@@ -41,5 +44,6 @@ export function initialWorld(header: Header): World {
     names: {},
     nameLines: {},
     step: 0,
+    vmm: initialVmm(platform),
   };
 }
