@@ -1,5 +1,6 @@
 /** The `viommu-model` command line: dispatches to one command module per verb. */
 import { pathToFileURL } from 'node:url';
+import { vizMachinesCommand } from '../viz/viz-machines-command.ts';
 import { type CommandIo, processIo, UsageError } from './io.ts';
 import { REPLAY_USAGE, replayCommand } from './replay-command.ts';
 
@@ -7,9 +8,17 @@ const USAGE = [
   'viommu-model: an executable model of QEMU vIOMMUs driving Linux iommufd',
   '',
   `  ${REPLAY_USAGE.replace('usage: viommu-model ', 'viommu-model ')}`,
+  '  viommu-model viz machines [--format mermaid|dot|svg|json] [--out DIR] [--machine ID]',
   '',
   'Exit codes: 0 all holds, 1 an invariant or expectation failed, 2 bad input or usage.',
 ].join('\n');
+
+async function vizCommand(args: readonly string[], io: CommandIo): Promise<number> {
+  const [what, ...rest] = args;
+  if (what === 'machines') return vizMachinesCommand(rest, io);
+  io.stderr(`unknown viz target "${what ?? ''}"; expected: viz machines`);
+  return 2;
+}
 
 export async function main(argv: readonly string[], io: CommandIo = processIo): Promise<number> {
   const [verb, ...rest] = argv;
@@ -17,6 +26,8 @@ export async function main(argv: readonly string[], io: CommandIo = processIo): 
     switch (verb) {
       case 'replay':
         return await replayCommand(rest, io);
+      case 'viz':
+        return await vizCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':

@@ -1,0 +1,29 @@
+/** The public API of viommu-model; every name is listed explicitly. */
+export {
+  allInvariants,
+  checkInvariants,
+  type Invariant,
+  kernelInvariants,
+  type Violation,
+} from './invariants/index.ts';
+export { liveObject, liveObjects } from './kernel/table.ts';
+export type { KernelObject, KernelState, ObjectType } from './kernel/types.ts';
+export { LogInputError } from './log/errors.ts';
+export { ERRNOS, type Errno } from './log/fields.ts';
+export { DEFAULT_HEADER, type LogItem, parseLogText, readLogFile } from './log/read.ts';
+export type { Header, LogEvent, Platform } from './log/schema.ts';
+export { formatLog } from './log/write.ts';
+export { createFastStepper, type Reduced, reduce } from './reduce.ts';
+export { exitCodeOf, type ReplayStep, type ReplaySummary, replayItems, replayStream } from './replay.ts';
+export {
+  allMachines,
+  compileMachine,
+  type DefinedMachine,
+  eventTypesOf,
+  type FastMachine,
+  type MachineState,
+  xstateInitial,
+  xstateStep,
+} from './statecharts.ts';
+export type { StepInput, StepOutcome } from './step.ts';
+export { initialWorld, type World } from './world.ts';
