@@ -104,10 +104,6 @@ function pairHex(
   return pair === undefined ? undefined : [hex(pair[0])!, hex(pair[1])!];
 }
 
-function compact<T extends object>(record: T): T {
-  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as T;
-}
-
 /** `resolve` turns an ID field (raw number or `$name`) into a raw ID; it throws on an unbound name. */
 export function kernelOpFromEvent(
   event: KernelEvent,
@@ -126,14 +122,14 @@ export function kernelOpFromEvent(
         driver: event.driver ?? defaultDriver,
       };
     case 'vfio.attach':
-      return compact({
+      return {
         type: event.type,
         dev: event.dev,
         pt_id: resolve('pt_id', event.pt_id),
         pasid: event.pasid,
-      });
+      };
     case 'vfio.detach':
-      return compact({ type: event.type, dev: event.dev, pasid: event.pasid });
+      return { type: event.type, dev: event.dev, pasid: event.pasid };
     case 'vfio.close':
       return { type: event.type, dev: event.dev };
     case 'iommufd.ioas_alloc':
@@ -141,7 +137,7 @@ export function kernelOpFromEvent(
     case 'iommufd.close':
       return { type: event.type };
     case 'iommufd.hwpt_alloc':
-      return compact({
+      return {
         type: event.type,
         dev_id: resolve('dev_id', event.dev_id),
         pt_id: resolve('pt_id', event.pt_id),
@@ -150,15 +146,15 @@ export function kernelOpFromEvent(
         data:
           event.data === undefined
             ? undefined
-            : compact({
+            : {
                 flags: event.data.flags,
                 pgtbl_addr: hex(event.data.pgtbl_addr),
                 addr_width: event.data.addr_width,
                 ste: pairHex(event.data.ste),
                 iotlb: event.data.iotlb,
-              }),
+              },
         fault_id: event.fault_id === undefined ? 0 : resolve('fault_id', event.fault_id),
-      });
+      };
     case 'iommufd.viommu_alloc':
       return {
         type: event.type,
@@ -197,17 +193,15 @@ export function kernelOpFromEvent(
         type: event.type,
         id: resolve('id', event.id),
         data_type: enumNumber(INVALIDATE_DATA, event.data_type, -1),
-        entries: event.entries.map((entry) =>
-          compact({
-            addr: hex(entry.addr),
-            npages: hex(entry.npages),
-            flags: entry.flags,
-            cmd: pairHex(entry.cmd),
-            iotlb_id: entry.iotlb_id,
-            vdev_id: entry.vdev_id,
-            cache_id: entry.cache_id,
-          }),
-        ),
+        entries: event.entries.map((entry) => ({
+          addr: hex(entry.addr),
+          npages: hex(entry.npages),
+          flags: entry.flags,
+          cmd: pairHex(entry.cmd),
+          iotlb_id: entry.iotlb_id,
+          vdev_id: entry.vdev_id,
+          cache_id: entry.cache_id,
+        })),
       };
     default:
       return event satisfies never;

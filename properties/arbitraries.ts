@@ -1,0 +1,165 @@
+/**
+ * fast-check arbitraries for kernel-level logs (platform `none`, the kernel's mock driver):
+ * objects picked by position among the live ones most of the time, raw, stale and 0 IDs some of
+ * the time, long logs (`size: 'max'`).
+ */
+import fc from 'fast-check';
+import type { ObjectType } from '../src/index.ts';
+import type { Command, Ref } from './kernel-commands.ts';
+
+const DEVICES = 3;
+
+export function refTo(...types: ObjectType[]): fc.Arbitrary<Ref> {
+  return fc.oneof(
+    { weight: 12, arbitrary: fc.nat(7).map((index): Ref => ({ kind: 'live', types, index })) },
+    { weight: 1, arbitrary: fc.nat(12).map((id): Ref => ({ kind: 'raw', id })) },
+    { weight: 1, arbitrary: fc.constant<Ref>({ kind: 'raw', id: 0 }) },
+    { weight: 1, arbitrary: fc.constant<Ref>({ kind: 'stale' }) },
+    {
+      weight: 1,
+      arbitrary: fc.nat(7).map(
+        (index): Ref => ({
+          kind: 'live',
+          types: [
+            'IOAS',
+            'DEVICE',
+            'HWPT_PAGING',
+            'HWPT_NESTED',
+            'VIOMMU',
+            'VDEVICE',
+            'FAULT',
+            'VEVENTQ',
+            'HW_QUEUE',
+            'ACCESS',
+          ],
+          index,
+        }),
+      ),
+    },
+  );
+}
+
+const dev = fc.nat(DEVICES - 1);
+const pasid = fc.oneof(
+  { weight: 3, arbitrary: fc.constant(0) },
+  { weight: 2, arbitrary: fc.integer({ min: 1, max: 2 }) },
+);
+// Mostly zero to two flags, NEST_PARENT and PASID more often than the ones that usually refuse.
+const flags = fc
+  .array(
+    fc.constantFrom('NEST_PARENT', 'NEST_PARENT', 'PASID', 'PASID', 'DIRTY_TRACKING', 'FAULT_ID_VALID'),
+    { maxLength: 2 },
+  )
+  .map((list) => [...new Set(list)]);
+const hwptTarget = refTo('HWPT_PAGING', 'HWPT_NESTED', 'IOAS');
+
+export const kernelCommand: fc.Arbitrary<Command> = fc.oneof(
+  {
+    weight: 30,
+    arbitrary: fc.record({
+      op: fc.constant('bind' as const),
+      dev,
+      pasid: fc.boolean(),
+      dirty: fc.boolean(),
+      group: fc.nat(DEVICES),
+    }),
+  },
+  { weight: 30, arbitrary: fc.constant({ op: 'ioas' as const }) },
+  {
+    weight: 60,
+    arbitrary: fc.record({
+      op: fc.constant('hwpt' as const),
+      dev: refTo('DEVICE'),
+      pt: refTo('IOAS', 'HWPT_PAGING', 'VIOMMU'),
+      flags,
+      data: fc.constantFrom(
+        'selftest' as const,
+        'selftest' as const,
+        'none' as const,
+        'none' as const,
+        'wrong' as const,
+      ),
+      fault: refTo('FAULT'),
+    }),
+  },
+  {
+    weight: 20,
+    arbitrary: fc.record({
+      op: fc.constant('viommu' as const),
+      dev: refTo('DEVICE'),
+      hwpt: refTo('HWPT_PAGING'),
+      selftestType: fc.oneof(
+        { weight: 4, arbitrary: fc.constant(true) },
+        { weight: 1, arbitrary: fc.constant(false) },
+      ),
+    }),
+  },
+  {
+    weight: 20,
+    arbitrary: fc.record({
+      op: fc.constant('vdevice' as const),
+      viommu: refTo('VIOMMU'),
+      dev: refTo('DEVICE'),
+      virtId: fc.nat(3),
+    }),
+  },
+  {
+    weight: 10,
+    arbitrary: fc.record({
+      op: fc.constant('hwQueue' as const),
+      viommu: refTo('VIOMMU'),
+      index: fc.nat(2),
+      length: fc.constantFrom(0, 4096),
+    }),
+  },
+  { weight: 10, arbitrary: fc.constant({ op: 'fault' as const }) },
+  {
+    weight: 10,
+    arbitrary: fc.record({
+      op: fc.constant('veventq' as const),
+      viommu: refTo('VIOMMU'),
+      depth: fc.constantFrom(0, 8),
+    }),
+  },
+  {
+    weight: 50,
+    arbitrary: fc.record({
+      op: fc.constant('destroy' as const),
+      target: refTo(
+        'HWPT_PAGING',
+        'HWPT_NESTED',
+        'IOAS',
+        'VIOMMU',
+        'VDEVICE',
+        'FAULT',
+        'VEVENTQ',
+        'HW_QUEUE',
+        'DEVICE',
+        'ACCESS',
+      ),
+    }),
+  },
+  {
+    weight: 10,
+    arbitrary: fc.record({
+      op: fc.constant('invalidate' as const),
+      target: refTo('HWPT_NESTED', 'VIOMMU', 'HWPT_PAGING'),
+      iotlbIds: fc.array(fc.nat(4), { maxLength: 3 }),
+    }),
+  },
+  { weight: 80, arbitrary: fc.record({ op: fc.constant('attach' as const), dev, pt: hwptTarget, pasid }) },
+  { weight: 30, arbitrary: fc.record({ op: fc.constant('detach' as const), dev, pasid }) },
+  { weight: 20, arbitrary: fc.record({ op: fc.constant('close' as const), dev }) },
+  {
+    weight: 10,
+    arbitrary: fc.record({ op: fc.constant('fdClose' as const), target: refTo('FAULT', 'VEVENTQ') }),
+  },
+  { weight: 1, arbitrary: fc.constant({ op: 'iommufdClose' as const }) },
+);
+
+/** Long kernel logs; `iommufd.close` is rare (weight 1 of ~400) so most logs keep a live context. */
+export const kernelCommands: fc.Arbitrary<Command[]> = fc.array(kernelCommand, {
+  minLength: 1,
+  maxLength: 400,
+  size: 'max',
+});

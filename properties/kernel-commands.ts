@@ -1,0 +1,161 @@
+/**
+ * Abstract kernel commands: what a generated log wants to do, with objects named by position
+ * among the live ones of a kind (most of the time) or by raw, stale or 0 IDs (some of the time).
+ * `concretize` turns them into real log events against the current World, so every generated and
+ * shrunk case is a plain event log that `viommu-model replay` runs as-is.
+ */
+import type { LogEvent, ObjectType, World } from '../src/index.ts';
+import { liveObjects } from '../src/index.ts';
+
+export type Ref =
+  | { readonly kind: 'live'; readonly types: readonly ObjectType[]; readonly index: number }
+  | { readonly kind: 'raw'; readonly id: number }
+  | { readonly kind: 'stale' };
+
+export type Command =
+  | {
+      readonly op: 'bind';
+      readonly dev: number;
+      readonly pasid: boolean;
+      readonly dirty: boolean;
+      readonly group: number;
+    }
+  | { readonly op: 'ioas' }
+  | {
+      readonly op: 'hwpt';
+      readonly dev: Ref;
+      readonly pt: Ref;
+      readonly flags: readonly string[];
+      readonly data: 'none' | 'selftest' | 'wrong';
+      readonly fault: Ref;
+    }
+  | { readonly op: 'viommu'; readonly dev: Ref; readonly hwpt: Ref; readonly selftestType: boolean }
+  | { readonly op: 'vdevice'; readonly viommu: Ref; readonly dev: Ref; readonly virtId: number }
+  | { readonly op: 'hwQueue'; readonly viommu: Ref; readonly index: number; readonly length: number }
+  | { readonly op: 'fault' }
+  | { readonly op: 'veventq'; readonly viommu: Ref; readonly depth: number }
+  | { readonly op: 'destroy'; readonly target: Ref }
+  | { readonly op: 'invalidate'; readonly target: Ref; readonly iotlbIds: readonly number[] }
+  | { readonly op: 'attach'; readonly dev: number; readonly pt: Ref; readonly pasid: number }
+  | { readonly op: 'detach'; readonly dev: number; readonly pasid: number }
+  | { readonly op: 'close'; readonly dev: number }
+  | { readonly op: 'fdClose'; readonly target: Ref }
+  | { readonly op: 'iommufdClose' };
+
+export interface Concretizer {
+  /** The next event for this command against `world`, remembering freed IDs for stale refs. */
+  event(command: Command, world: World): LogEvent;
+  noteFreed(before: World, after: World): void;
+}
+
+export function createConcretizer(): Concretizer {
+  let lastFreed = 1;
+  const resolve = (ref: Ref, world: World): number => {
+    if (ref.kind === 'raw') return ref.id;
+    if (ref.kind === 'stale') return lastFreed;
+    const candidates = [...liveObjects(world.kernel)].filter((object) => ref.types.includes(object.type));
+    if (candidates.length === 0) return lastFreed;
+    return candidates[ref.index % candidates.length]!.id;
+  };
+  return {
+    event(command, world) {
+      switch (command.op) {
+        case 'bind':
+          return {
+            type: 'vfio.bind',
+            dev: `dev${command.dev}`,
+            pasid: command.pasid,
+            dirty: command.dirty,
+            group: `g${command.group}`,
+          };
+        case 'ioas':
+          return { type: 'iommufd.ioas_alloc' };
+        case 'hwpt': {
+          const data =
+            command.data === 'none'
+              ? {}
+              : { data_type: command.data === 'selftest' ? 'SELFTEST' : 'VTD_S1', data: { iotlb: 0 } };
+          const fault = command.flags.includes('FAULT_ID_VALID')
+            ? { fault_id: resolve(command.fault, world) }
+            : {};
+          return {
+            type: 'iommufd.hwpt_alloc',
+            dev_id: resolve(command.dev, world),
+            pt_id: resolve(command.pt, world),
+            flags: [...command.flags] as never,
+            ...data,
+            ...fault,
+          } as LogEvent;
+        }
+        case 'viommu':
+          return {
+            type: 'iommufd.viommu_alloc',
+            dev_id: resolve(command.dev, world),
+            hwpt_id: resolve(command.hwpt, world),
+            viommu_type: command.selftestType ? 'SELFTEST' : 'ARM_SMMUV3',
+          };
+        case 'vdevice':
+          return {
+            type: 'iommufd.vdevice_alloc',
+            viommu_id: resolve(command.viommu, world),
+            dev_id: resolve(command.dev, world),
+            virt_id: command.virtId,
+          };
+        case 'hwQueue':
+          return {
+            type: 'iommufd.hw_queue_alloc',
+            viommu_id: resolve(command.viommu, world),
+            queue_type: 'SELFTEST',
+            index: command.index,
+            nesting_parent_iova: 0x10000,
+            length: command.length,
+          };
+        case 'fault':
+          return { type: 'iommufd.fault_alloc' };
+        case 'veventq':
+          return {
+            type: 'iommufd.veventq_alloc',
+            viommu_id: resolve(command.viommu, world),
+            veventq_type: 'SELFTEST',
+            depth: command.depth,
+          };
+        case 'destroy':
+          return { type: 'iommufd.destroy', id: resolve(command.target, world) };
+        case 'invalidate':
+          return {
+            type: 'iommufd.invalidate',
+            id: resolve(command.target, world),
+            data_type: 'SELFTEST',
+            entries: command.iotlbIds.map((iotlb_id) => ({ iotlb_id })),
+          };
+        case 'attach':
+          return {
+            type: 'vfio.attach',
+            dev: `dev${command.dev}`,
+            pt_id: resolve(command.pt, world),
+            ...(command.pasid === 0 ? {} : { pasid: command.pasid }),
+          };
+        case 'detach':
+          return {
+            type: 'vfio.detach',
+            dev: `dev${command.dev}`,
+            ...(command.pasid === 0 ? {} : { pasid: command.pasid }),
+          };
+        case 'close':
+          return { type: 'vfio.close', dev: `dev${command.dev}` };
+        case 'fdClose':
+          return { type: 'fd.close', id: resolve(command.target, world) };
+        case 'iommufdClose':
+          return { type: 'iommufd.close' };
+        default:
+          return command satisfies never;
+      }
+    },
+    noteFreed(before, after) {
+      for (const object of liveObjects(before.kernel)) {
+        const now = after.kernel.objects[object.id];
+        if (now === null || now === undefined || now.seq !== object.seq) lastFreed = object.id;
+      }
+    },
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * Kernel-level properties: on generated logs every invariant holds after every event, and the two
+ * reducers (frozen immer snapshots and the in-place fast path) agree. A failing case is shrunk and
+ * kept under test/logs/ as a replayable log before the test fails.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createFastStepper, initialWorld, reduce } from '../src/index.ts';
+import { kernelCommands } from './arbitraries.ts';
+import { keepCounterexample } from './keep.ts';
+import { describeFailure, NONE_HEADER, runCommands } from './run.ts';
+
+const RUNS = Number(process.env.PROP_RUNS ?? 300);
+
+describe('kernel model properties', () => {
+  it('every invariant holds after every event of generated kernel logs', () => {
+    const details = fc.check(
+      fc.property(kernelCommands, (commands) => runCommands(commands).failure === undefined),
+      { numRuns: RUNS, seed: Number(process.env.PROP_SEED ?? Date.now() % 2 ** 31) },
+    );
+    if (details.failed && details.counterexample !== null) {
+      const result = runCommands(details.counterexample[0]);
+      const failure = result.failure!;
+      const path = keepCounterexample(
+        `kernel-invariants-seed-${details.seed}`,
+        NONE_HEADER,
+        result.events,
+        failure.violations.map((v) => `${v.invariant}: ${v.message}`),
+        `violation: ${failure.violations[0]!.invariant}`,
+      );
+      expect.fail(`invariant failed ${describeFailure(result)}\nminimal log kept at ${path}`);
+    }
+    expect(details.numRuns).toBe(RUNS);
+  });
+
+  it('generated logs exercise success and every common errno', () => {
+    const seen = new Set<string>();
+    fc.assert(
+      fc.property(kernelCommands, (commands) => {
+        const { events } = runCommands(commands);
+        let world = initialWorld(NONE_HEADER);
+        events.forEach((event, i) => {
+          const { world: next, outcome } = reduce(world, { line: i + 2, event });
+          seen.add(outcome.ok ? `${event.type}:ok` : outcome.errno!);
+          world = next;
+        });
+      }),
+      { numRuns: 60, seed: 7 },
+    );
+    for (const wanted of [
+      'ENOENT',
+      'EINVAL',
+      'EBUSY',
+      'EOPNOTSUPP',
+      'EEXIST',
+      'vfio.attach:ok',
+      'iommufd.destroy:ok',
+      'iommufd.hwpt_alloc:ok',
+      'iommufd.vdevice_alloc:ok',
+    ]) {
+      expect(seen, `generated logs never produced ${wanted}`).toContain(wanted);
+    }
+  });
+
+  it('the in-place fast path and the frozen immer reducer reach the same World', () => {
+    fc.assert(
+      fc.property(kernelCommands, (commands) => {
+        const { events, world } = runCommands(commands, NONE_HEADER, []);
+        const fast = createFastStepper(initialWorld(NONE_HEADER));
+        const outcomes = events.map((event, i) => fast.step({ line: i + 2, event }));
+        expect(JSON.stringify(fast.world())).toBe(JSON.stringify(world));
+        expect(outcomes.length).toBe(events.length);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});

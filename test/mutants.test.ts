@@ -1,0 +1,139 @@
+/**
+ * Mutants: deliberately broken variants of the kernel model, each swapped in for one module with
+ * vi.doMock. The kernel property must catch every one of them with the invariant named here; the
+ * shrunk log that catches it is kept as test/logs/mutant-<name>.jsonl and must replay clean on the
+ * real model (test/logs.test.ts).
+ */
+import fc from 'fast-check';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+type Module = Record<string, unknown>;
+interface Mutant {
+  readonly name: string;
+  readonly module: string;
+  readonly patch: (original: Module) => Module;
+  readonly caughtBy: readonly string[];
+}
+
+const MUTANTS: readonly Mutant[] = [
+  {
+    name: 'ids-not-reused',
+    module: '../src/kernel/table.ts',
+    patch: (original) => ({
+      ...original,
+      // xa_alloc_cyclic instead of xa_alloc: a new object always goes past the end.
+      insertObject: (
+        state: { objects: unknown[]; seq: number },
+        make: (id: number, seq: number) => unknown,
+      ) => {
+        const object = make(state.objects.length, state.seq);
+        state.seq += 1;
+        state.objects.push(object);
+        return state.objects[state.objects.length - 1];
+      },
+    }),
+    caughtBy: ['lowest-free-id'],
+  },
+  {
+    name: 'destroy-ignores-pins',
+    module: '../src/kernel/machine-step.ts',
+    patch: (original) => ({
+      ...original,
+      stepOr: (machine: unknown, state: unknown, event: Record<string, unknown>, refusal: string) =>
+        (original.stepOr as (...args: unknown[]) => unknown)(
+          machine,
+          state,
+          'pins' in event ? { ...event, pins: 0 } : event,
+          refusal,
+        ),
+    }),
+    caughtBy: ['references-live-and-typed', 'pin-count-matches'],
+  },
+  {
+    name: 'replace-not-atomic',
+    module: '../src/kernel/attach.ts',
+    patch: (original) => ({
+      ...original,
+      // A failed replace drops the old attachment instead of leaving it in place.
+      changePt: (state: unknown, device: unknown, ptId: number, pasid: number, mode: string) => {
+        const result = (original.changePt as (...args: unknown[]) => { ok: boolean })(
+          state,
+          device,
+          ptId,
+          pasid,
+          mode,
+        );
+        if (!result.ok && mode === 'replace')
+          (original.detachPasid as (...args: unknown[]) => void)(state, device, pasid);
+        return result;
+      },
+    }),
+    caughtBy: ['failed-event-changes-nothing'],
+  },
+  {
+    name: 'pasid-compat-ignored',
+    module: '../src/kernel/groups.ts',
+    patch: (original) => ({ ...original, groupHasPasidAttached: () => false }),
+    caughtBy: ['pasid-attachments-compatible'],
+  },
+  {
+    name: 'auto-domain-never-freed',
+    module: '../machines/hwpt.machine.ts',
+    patch: (original) => {
+      const fast = original.hwptFast as {
+        step: (
+          state: { value: string },
+          event: { type: string },
+        ) => { value: string; context: unknown } | undefined;
+      };
+      return {
+        ...original,
+        hwptFast: {
+          ...fast,
+          step: (state: { value: string }, event: { type: string }) => {
+            const next = fast.step(state, event);
+            return next !== undefined && event.type === 'hwpt.detach' && next.value === 'destroyed'
+              ? { ...next, value: 'detached' }
+              : next;
+          },
+          isFinal: (state: { value: string }) => state.value === 'destroyed',
+        },
+      };
+    },
+    caughtBy: ['auto-domains-attached'],
+  },
+];
+
+afterEach(() => {
+  vi.doUnmock(MUTANTS[0]!.module);
+  vi.resetModules();
+});
+
+describe('mutants: the kernel property catches each broken variant', () => {
+  it.each(MUTANTS)('$name is caught by $caughtBy', async (mutant) => {
+    vi.resetModules();
+    vi.doMock(mutant.module, async (importOriginal) => mutant.patch(await importOriginal<Module>()));
+    const { kernelCommands } = await import('../properties/arbitraries.ts');
+    const { runCommands, NONE_HEADER } = await import('../properties/run.ts');
+    const { keepCounterexample } = await import('../properties/keep.ts');
+    const details = fc.check(
+      fc.property(kernelCommands, (commands) => runCommands(commands).failure === undefined),
+      { numRuns: 1000, seed: 42 },
+    );
+    vi.doUnmock(mutant.module);
+    expect(details.failed, `${mutant.name} survived 1000 generated logs`).toBe(true);
+    const result = runCommands(details.counterexample![0]);
+    const violated = result.failure!.violations.map((v) => v.invariant);
+    expect(
+      violated.some((name) => mutant.caughtBy.includes(name)),
+      `${mutant.name} was caught by ${violated.join(', ')}`,
+    ).toBe(true);
+    keepCounterexample(
+      `mutant-${mutant.name}`,
+      NONE_HEADER,
+      result.events,
+      [`catches mutant ${mutant.name} (${violated.join(', ')})`],
+      'clean',
+    );
+  });
+});
