@@ -32,7 +32,9 @@ describe('kept counterexample logs replay as their header says', () => {
     ).toBeDefined();
     const violated = new Set<string>();
     const { summary } = replayItems(parseLogText(text), {
-      onStep: (step: ReplayStep) => step.violations.forEach((v) => violated.add(v.invariant)),
+      onStep: (step: ReplayStep) => {
+        for (const violation of step.violations) violated.add(violation.invariant);
+      },
     });
     expect(summary.inputError).toBeUndefined();
     if (expectation === 'clean') {
