@@ -1,5 +1,6 @@
 /** The `viommu-model` command line: dispatches to one command module per verb. */
 import { pathToFileURL } from 'node:url';
+import { traceCheckCommand } from '../trace/check-command.ts';
 import { vizMachinesCommand } from '../viz/viz-machines-command.ts';
 import { type CommandIo, processIo, UsageError } from './io.ts';
 import { REPLAY_USAGE, replayCommand } from './replay-command.ts';
@@ -8,6 +9,7 @@ const USAGE = [
   'viommu-model: an executable model of QEMU vIOMMUs driving Linux iommufd',
   '',
   `  ${REPLAY_USAGE.replace('usage: viommu-model ', 'viommu-model ')}`,
+  '  viommu-model trace check FILE [--json]',
   '  viommu-model viz machines [--format mermaid|dot|svg|json] [--out DIR] [--machine ID]',
   '',
   'Exit codes: 0 all holds, 1 an invariant or expectation failed, 2 bad input or usage.',
@@ -20,6 +22,13 @@ async function vizCommand(args: readonly string[], io: CommandIo): Promise<numbe
   return 2;
 }
 
+async function traceCommand(args: readonly string[], io: CommandIo): Promise<number> {
+  const [what, ...rest] = args;
+  if (what === 'check') return traceCheckCommand(rest, io);
+  io.stderr(`unknown trace command "${what ?? ''}"; expected: trace check FILE [--json]`);
+  return 2;
+}
+
 export async function main(argv: readonly string[], io: CommandIo = processIo): Promise<number> {
   const [verb, ...rest] = argv;
   try {
@@ -28,6 +37,8 @@ export async function main(argv: readonly string[], io: CommandIo = processIo): 
         return await replayCommand(rest, io);
       case 'viz':
         return await vizCommand(rest, io);
+      case 'trace':
+        return await traceCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
