@@ -10,7 +10,7 @@
 import { deviceFast } from '../../machines/device.machine.ts';
 import { hwptFast } from '../../machines/hwpt.machine.ts';
 import { driverAttachRefusal, type HwptShape } from './drivers.ts';
-import { attachedHwpt, groupHasPasidAttached, groupHwpt, groupMembersAt } from './groups.ts';
+import { attachedHwpt, groupDevices, groupHasPasidAttached, groupHwpt, groupMembersAt } from './groups.ts';
 import { mustStep } from './machine-step.ts';
 import { eraseId, insertObject, liveObject, pin, unpin } from './table.ts';
 import type { DeviceObject, Errno, HwptObject, HwptPagingObject, KernelState } from './types.ts';
@@ -54,7 +54,27 @@ function attachRefusal(
   const current = groupHwpt(state, device.group, pasid);
   if (current !== undefined && current !== hwptId) return 'EINVAL';
   if (current !== undefined) return undefined; // a later group member joins without driver checks
-  return pasidRefusal(state, device, hwpt, pasid) ?? driverAttachRefusal(state, device, hwpt, pasid);
+  return pasidRefusal(state, device, hwpt, pasid) ?? groupDriverRefusal(state, device, hwpt, pasid);
+}
+
+/**
+ * The driver's attach runs for every device of the iommu group, not only the one attaching
+ * (iommu.c __iommu_group_set_domain_internal / __iommu_set_group_pasid: for_each_group_device).
+ * Only the group's bound devices are known to the model.
+ */
+function groupDriverRefusal(
+  state: KernelState,
+  device: DeviceObject,
+  hwpt: HwptShape,
+  pasid: number,
+): Errno | undefined {
+  const refusal = driverAttachRefusal(state, device, hwpt, pasid);
+  if (refusal !== undefined) return refusal;
+  for (const member of groupDevices(state, device.group)) {
+    const mate = member === device ? undefined : driverAttachRefusal(state, member, hwpt, pasid);
+    if (mate !== undefined) return mate;
+  }
+  return undefined;
 }
 
 /** Checks of iommufd_device_do_replace; 'same' when the group is already on this HWPT. */
@@ -68,13 +88,7 @@ function replaceRefusal(
   const current = groupHwpt(state, device.group, pasid);
   if (current === undefined || attachedHwpt(device, pasid) === undefined) return 'EINVAL';
   if (current === hwptId) return 'same';
-  const refusal = pasidRefusal(state, device, hwpt, pasid);
-  if (refusal !== undefined) return refusal;
-  for (const member of groupMembersAt(state, device.group, pasid)) {
-    const driver = driverAttachRefusal(state, member, hwpt, pasid);
-    if (driver !== undefined) return driver;
-  }
-  return undefined;
+  return pasidRefusal(state, device, hwpt, pasid) ?? groupDriverRefusal(state, device, hwpt, pasid);
 }
 
 function addAttachment(

@@ -1,0 +1,86 @@
+/**
+ * IOMMU_HW_QUEUE_ALLOC (reference §2, §7 traps 2 and 14): checks in order, two IDs (the queue and
+ * its hidden internal ACCESS), the mock driver's index chain. Kernel reference: viommu.c
+ * (iommufd_hw_queue_alloc_ioctl, iommufd_hw_queue_alloc_phys), selftest.c (mock_hw_queue_init_phys).
+ */
+import { describe, expect, it } from 'vitest';
+import { kernelFixture } from '../helpers/kernel-fixture.ts';
+
+function setup() {
+  const t = kernelFixture();
+  t.alloc({ type: 'vfio.bind', dev: 'dev0', as: 'dev0' }, 1);
+  t.alloc({ type: 'iommufd.ioas_alloc', as: 'ioas' }, 2);
+  t.alloc(
+    { type: 'iommufd.hwpt_alloc', dev_id: '$dev0', pt_id: '$ioas', flags: ['NEST_PARENT'], as: 's2' },
+    3,
+  );
+  t.alloc(
+    { type: 'iommufd.viommu_alloc', dev_id: '$dev0', hwpt_id: '$s2', viommu_type: 'SELFTEST', as: 'v' },
+    4,
+  );
+  return t;
+}
+
+const queue = (index: number, extra: { viommu_id?: number | string; length?: number | string } = {}) => ({
+  type: 'iommufd.hw_queue_alloc' as const,
+  viommu_id: extra.viommu_id ?? '$v',
+  queue_type: 'SELFTEST' as const,
+  index,
+  nesting_parent_iova: '0x10000',
+  length: extra.length ?? 4096,
+});
+
+describe('hw_queue_alloc', () => {
+  it('hw_queue takes two IDs; destroying its ACCESS is EBUSY; index chain EIO/EEXIST/EINVAL', () => {
+    const t = setup();
+    t.alloc(queue(0), 5);
+    expect(t.object(6)).toMatchObject({ type: 'ACCESS', owner: 5, ioas: 2 });
+    t.fails('EBUSY', { type: 'iommufd.destroy', id: 6 });
+    t.fails('EEXIST', queue(0));
+    t.fails('EINVAL', queue(2)); // IOMMU_TEST_HW_QUEUE_MAX is 2
+    t.ok({ type: 'iommufd.destroy', id: 5 });
+    expect(t.live()).toEqual(['DEVICE 1', 'IOAS 2', 'HWPT_PAGING 3', 'VIOMMU 4']);
+    t.fails('EIO', queue(1)); // no queue at index 0
+  });
+
+  it('queue k depends on queue k-1: the lower one is EBUSY until the higher one is destroyed', () => {
+    const t = setup();
+    t.alloc(queue(0), 5);
+    t.alloc(queue(1), 7);
+    expect(t.object(7)).toMatchObject({ dependsOn: 5, access: 8 });
+    t.fails('EBUSY', { type: 'iommufd.destroy', id: 5 });
+    t.ok({ type: 'iommufd.destroy', id: 7 });
+    t.ok({ type: 'iommufd.destroy', id: 5 });
+  });
+
+  it('a queue pins its vIOMMU, and its ACCESS pins the IOAS', () => {
+    const t = setup();
+    t.alloc(queue(0), 5);
+    expect(t.users(4)).toBe(1);
+    expect(t.users(2)).toBe(2); // the S2 and the internal ACCESS
+    t.fails('EBUSY', { type: 'iommufd.destroy', id: 4 });
+    t.ok({ type: 'iommufd.destroy', id: 5 });
+    expect(t.users(2)).toBe(1);
+    t.ok({ type: 'iommufd.destroy', id: 4 });
+  });
+
+  it('checks run in order: type, length, overflow, then the vIOMMU lookup, then the driver', () => {
+    const t = setup();
+    t.fails('EOPNOTSUPP', { ...queue(0, { viommu_id: 99, length: 0 }), queue_type: 'DEFAULT' });
+    t.fails('EINVAL', queue(0, { viommu_id: 99, length: 0 }));
+    t.fails('EOVERFLOW', {
+      ...queue(0, { viommu_id: 99 }),
+      nesting_parent_iova: '0xfffffffffffff000',
+      length: '0x2000',
+    });
+    t.fails('ENOENT', queue(5, { viommu_id: 99 }));
+    t.fails('ENOENT', queue(0, { viommu_id: '$s2' }));
+    t.fails('EOPNOTSUPP', { ...queue(5), queue_type: 'TEGRA241_CMDQV' });
+    t.fails('EINVAL', queue(5));
+  });
+
+  it('a queue ending exactly at the top of the address space does not overflow', () => {
+    const t = setup();
+    t.alloc({ ...queue(0), nesting_parent_iova: '0xfffffffffffff000', length: '0x1000' }, 5);
+  });
+});
