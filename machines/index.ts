@@ -3,9 +3,11 @@ import type { DefinedMachine } from './define.ts';
 import { device } from './device.machine.ts';
 import { eventq } from './eventq.machine.ts';
 import { hwpt } from './hwpt.machine.ts';
+import { pasidEntry } from './pasid-entry.machine.ts';
 import { hwQueue, ioas } from './pinned-object.machine.ts';
 import { vdevice } from './vdevice.machine.ts';
 import { viommu } from './viommu.machine.ts';
+import { vtdDevice } from './vtd-device.machine.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: a heterogeneous registry; each entry is typed where defined.
 export const allMachines: readonly DefinedMachine<any, any, any>[] = [
@@ -16,4 +18,6 @@ export const allMachines: readonly DefinedMachine<any, any, any>[] = [
   eventq,
   ioas,
   hwQueue,
+  pasidEntry,
+  vtdDevice,
 ];

@@ -70,7 +70,7 @@ export class Replayer {
   feed(item: LogItem): boolean {
     if (this.stopped) return false;
     if (item.kind === 'header') {
-      this.world = initialWorld(item.header);
+      this.world = initialWorld(item.header, item.line);
       return true;
     }
     const prev = this.world ?? initialWorld({ log: 'viommu-model', version: 1 });

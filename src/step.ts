@@ -9,7 +9,7 @@ import { type KernelOp, kernelOpFromEvent } from './kernel/ops.ts';
 import type { Errno, KernelOutcome } from './kernel/types.ts';
 import { LogInputError } from './log/errors.ts';
 import type { KernelEvent, LogEvent } from './log/schema.ts';
-import { applyPlatformEvent } from './vmm/index.ts';
+import { applyPlatformEvent, rejectIfExited } from './vmm/index.ts';
 import type { World } from './world.ts';
 
 export interface StepInput {
@@ -20,6 +20,8 @@ export interface StepInput {
 export interface HostOpRecord {
   readonly op: KernelOp;
   readonly outcome: KernelOutcome;
+  /** Failed by a pending `host.fail`: never reached the kernel. */
+  readonly injected?: true;
 }
 
 export interface StepOutcome {
@@ -30,6 +32,12 @@ export interface StepOutcome {
   /** Entries handled (IOMMU_HWPT_INVALIDATE writes entry_num back even on error). */
   readonly done?: number;
   readonly hostOps: readonly HostOpRecord[];
+  /** QEMU trace lines (log backend) the event produced, in order; absent for kernel-level events. */
+  readonly trace?: readonly string[];
+  /** QEMU error_report lines (without the program-name prefix). */
+  readonly messages?: readonly string[];
+  /** Set when the event made QEMU exit (error_fatal); every later event is rejected. */
+  readonly fatal?: string;
 }
 
 type MutableWorld = Draft<World> | World;
@@ -80,13 +88,8 @@ function toStepOutcome(outcome: KernelOutcome, record: HostOpRecord): StepOutcom
 /** Mutates `world`; throws LogInputError for input that names no bound object or is not modelled. */
 export function applyStep(world: MutableWorld, input: StepInput): StepOutcome {
   const { event, line } = input;
-  if (!isKernelEvent(event)) {
-    throw new LogInputError(
-      line,
-      'type',
-      `"${event.type}" is part of the log format but not modelled yet (README: not modelled)`,
-    );
-  }
+  rejectIfExited(world, line);
+  if (!isKernelEvent(event)) return applyPlatformEvent(world, input);
   const op = kernelOpFromEvent(event, resolver(world, line), world.defaultDriver);
   const mutable = world as { -readonly [K in keyof World]: World[K] } & {
     names: Record<string, number>;

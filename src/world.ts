@@ -35,7 +35,8 @@ export function defaultDriverFor(platform: Platform): DriverName {
   }
 }
 
-export function initialWorld(header: Header): World {
+/** `headerLine` names the header in errors about the platform (0 when the log has none). */
+export function initialWorld(header: Header, headerLine = 0): World {
   const platform: Platform = header.platform ?? { viommu: 'intel-iommu' };
   return {
     platform,
@@ -44,6 +45,6 @@ export function initialWorld(header: Header): World {
     names: {},
     nameLines: {},
     step: 0,
-    vmm: initialVmm(platform),
+    vmm: initialVmm(platform, headerLine),
   };
 }

@@ -12,6 +12,7 @@ import {
 } from './kernel-lifecycle.ts';
 import { pinCountMatches, referencesLiveAndTyped } from './kernel-refs.ts';
 import type { Invariant, StepContext } from './types.ts';
+import { vmmInvariants } from './vmm-index.ts';
 
 export type { Invariant, StepContext };
 
@@ -31,7 +32,7 @@ export const kernelInvariants: readonly Invariant[] = [
   releasedContextEmpty,
 ];
 
-export const allInvariants: readonly Invariant[] = [...kernelInvariants];
+export const allInvariants: readonly Invariant[] = [...kernelInvariants, ...vmmInvariants];
 
 export interface Violation {
   readonly invariant: string;

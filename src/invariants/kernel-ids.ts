@@ -1,4 +1,6 @@
 /** Invariants on object IDs: never 0, unique, lowest free first. */
+import { applyKernelOp } from '../kernel/apply.ts';
+import { emptyKernel } from '../kernel/table.ts';
 import type { KernelState } from '../kernel/types.ts';
 import type { Invariant } from './types.ts';
 
@@ -34,23 +36,41 @@ export const idsUnique: Invariant = {
   },
 };
 
+/** Checks the objects one allocation step created against the free IDs just before it. */
+function checkAllocations(before: KernelState, after: KernelState, out: string[]): void {
+  if (after.released) return;
+  const created = after.objects
+    .filter((slot) => slot !== null && slot.seq >= before.seq)
+    .sort((a, b) => a!.seq - b!.seq);
+  const free = freeIds(before);
+  let next = before.objects.length;
+  for (const slot of created) {
+    const wanted = free.length > 0 ? free.shift()! : next++;
+    if (slot!.id !== wanted)
+      out.push(`${slot!.type} got ID ${slot!.id}, but the lowest free ID was ${wanted}`);
+  }
+}
+
 export const lowestFreeId: Invariant = {
   name: 'lowest-free-id',
   sentence:
-    'Every object allocated by an event took the lowest ID free before it, in allocation order (IDs are reused at once).',
+    'Every object allocated by an event took the lowest ID free just before its allocation (IDs are reused at once).',
   source: 'main.c _iommufd_object_alloc (xa_alloc, not cyclic); Documentation/core-api/xarray.rst',
-  check(world, { prev }) {
-    const created = world.kernel.objects
-      .filter((slot) => slot !== null && slot.seq >= prev.kernel.seq)
-      .sort((a, b) => a!.seq - b!.seq);
-    if (created.length === 0 || world.kernel.released) return [];
-    const free = freeIds(prev.kernel);
-    let next = prev.kernel.objects.length;
+  check(world, { prev, outcome }) {
     const out: string[] = [];
-    for (const slot of created) {
-      const wanted = free.length > 0 ? free.shift()! : next++;
-      if (slot!.id !== wanted)
-        out.push(`${slot!.type} got ID ${slot!.id}, but the lowest free ID was ${wanted}`);
+    if (outcome.hostOps.length <= 1) {
+      checkAllocations(prev.kernel, world.kernel, out);
+      return out;
+    }
+    // A platform event frees and allocates in one step (make-before-break, reset then replay): run
+    // its host operations again one by one on a copy, checking each against the free IDs before it.
+    let kernel = structuredClone(prev.kernel) as KernelState;
+    for (const record of outcome.hostOps) {
+      if (record.injected === true) continue; // an injected failure never reached the kernel
+      if (kernel.released) kernel = emptyKernel(); // QEMU's next connect opens a fresh context
+      const before = structuredClone(kernel) as KernelState;
+      applyKernelOp(kernel, record.op);
+      checkAllocations(before, kernel, out);
     }
     return out;
   },

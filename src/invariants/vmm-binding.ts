@@ -1,0 +1,175 @@
+/**
+ * VMM invariants on the VT-d binding: the host attachment follows the cached PASID entry, TE and
+ * root mode; the cache follows the guest after a covering invalidation; a first-stage HWPT carries
+ * its entry's data; reset leaves no first stage; a guest cannot make QEMU exit.
+ * Sources: reference qemu-viommu.md §1.6, §1.7, §6.2, §6.3, §6.4, §7.1.
+ */
+import type { MachineState } from '../../machines/define.ts';
+import type { PasidEntryContext } from '../../machines/pasid-entry.machine.ts';
+import { liveObject, liveObjects, typedObject } from '../kernel/table.ts';
+import type { StepInput } from '../step.ts';
+import type { VtdVmm } from '../vmm/state.ts';
+import { describeEntry, firstStageData, isFirstStage, readableEntry } from '../vmm/vtd/entry.ts';
+import type { World } from '../world.ts';
+import type { Invariant } from './types.ts';
+
+const isGuestOp = (input: StepInput) =>
+  input.event.type.startsWith('vtd.') || input.event.type === 'machine.reset';
+
+/** Plugged iommufd devices with x-flts=on: the ones QEMU binds. */
+function bound(world: World): { dev: string; vmm: VtdVmm; hwptId: number; devId: number }[] {
+  const vmm = world.vmm;
+  if (vmm === null || !vmm.config.xFlts) return [];
+  return Object.values(vmm.devices)
+    .filter((device) => device.backend === 'iommufd')
+    .map((device) => ({ dev: device.dev, vmm, hwptId: device.hwptId, devId: device.devId }));
+}
+
+function ridAttachment(world: World, devId: number): number | undefined {
+  return typedObject(world.kernel, devId, 'DEVICE')?.m.context.attachments['0'];
+}
+
+const describe = (id: number | undefined) => (id === undefined ? 'nothing (blocked)' : `HWPT ${id}`);
+
+export const vmmBindingMatchesCache: Invariant = {
+  name: 'vmm-binding-matches-cache',
+  sentence:
+    'After a guest operation completes without host failure, each device is attached as its cached PASID entry, TE and root mode call for.',
+  source: 'intel_iommu_accel.c vtd_propagate_guest_pasid; reference §1.7, §6.4',
+  check(world, { input, outcome }) {
+    if (!outcome.ok || !isGuestOp(input)) return [];
+    const out: string[] = [];
+    for (const { dev, vmm, hwptId, devId } of bound(world)) {
+      const space = vmm.spaces[dev];
+      if (space === undefined) continue;
+      const attached = ridAttachment(world, devId);
+      const cached = space.pasid.value === 'valid' ? space.pasid.context.cached : null;
+      if (!(vmm.dmarEnabled && vmm.rootScalable)) {
+        if (attached !== hwptId)
+          out.push(
+            `${dev} is on ${describe(attached)}; with TE=0 or a legacy root table it belongs on its default HWPT ${hwptId}`,
+          );
+      } else if (cached === null) {
+        if (attached !== undefined && attached !== hwptId)
+          out.push(
+            `${dev} has no cached PASID entry but is on ${describe(attached)}, not its default HWPT ${hwptId} or blocked`,
+          );
+      } else if (!isFirstStage(cached)) {
+        if (attached !== hwptId)
+          out.push(
+            `${dev} caches a PT entry but is on ${describe(attached)}, not its default HWPT ${hwptId}`,
+          );
+      } else {
+        const object = attached === undefined ? undefined : liveObject(world.kernel, attached);
+        if (object?.type !== 'HWPT_NESTED' || object.parent !== hwptId)
+          out.push(
+            `${dev} caches an FST entry but is on ${describe(attached)}, not a first-stage HWPT nested on ${hwptId}`,
+          );
+      }
+    }
+    return out;
+  },
+};
+
+/** The DID/PASID filter QEMU applies, from the cache state before the event. */
+function covers(
+  world: World,
+  prev: World,
+  prevPasid: MachineState<PasidEntryContext> | undefined,
+  dev: string,
+  input: StepInput,
+): boolean {
+  const event = input.event;
+  if (event.type === 'vtd.root_table') return true;
+  // GCMD.TE runs its handler (reset, then replay) only when the bit changes.
+  if (event.type === 'vtd.translation') return prev.vmm?.dmarEnabled !== event.enable;
+  if (event.type === 'vtd.inv.context_cache') return event.granularity !== 'device' || event.dev === dev;
+  if (event.type !== 'vtd.inv.pasid_cache') return false;
+  if (event.granularity === 'global') return true;
+  if (event.granularity === 'pasid' && (event.pasid ?? 0) !== 0) return false;
+  const vmm = world.vmm!;
+  const space = vmm.spaces[dev]!;
+  const readable = readableEntry(vmm.config, space.contextPresent, space.pasid.context.guest);
+  const did = prevPasid?.value === 'valid' ? prevPasid.context.cached?.did : readable?.did;
+  return (event.did ?? 0) === did;
+}
+
+export const vmmCacheFollowsGuest: Invariant = {
+  name: 'vmm-cache-follows-guest',
+  sentence:
+    "After an invalidation (or replay) that covers an entry completes without host failure, the cached entry equals the guest's entry.",
+  source: 'intel_iommu.c vtd_pasid_cache_sync_locked ("Replacing" branch); reference §6.3, §7.1',
+  check(world, { prev, input, outcome }) {
+    const vmm = world.vmm;
+    if (vmm === null || !outcome.ok || !input.event.type.startsWith('vtd.')) return [];
+    if (!vmm.rootScalable || !vmm.dmarEnabled) return [];
+    const out: string[] = [];
+    for (const [dev, space] of Object.entries(vmm.spaces)) {
+      if (!space.created) continue;
+      if (!covers(world, prev, prev.vmm?.spaces[dev]?.pasid, dev, input)) continue;
+      const want = readableEntry(vmm.config, space.contextPresent, space.pasid.context.guest);
+      const have = space.pasid.value === 'valid' ? space.pasid.context.cached : null;
+      if (JSON.stringify(want) !== JSON.stringify(have))
+        out.push(
+          `the PASID cache of ${dev} holds ${describeEntry(have)} but the guest's entry is ${describeEntry(want)}`,
+        );
+    }
+    return out;
+  },
+};
+
+export const vmmFirstStageData: Invariant = {
+  name: 'vmm-first-stage-data',
+  sentence:
+    "A first-stage HWPT's data (pgtbl_addr, addr_width, flags) equals the cached entry it was built from, unless a retry of that binding is pending.",
+  source: 'intel_iommu_accel.c vtd_create_fs_hwpt; reference §1.4',
+  check(world) {
+    const vmm = world.vmm;
+    if (vmm === null) return [];
+    const out: string[] = [];
+    for (const [dev, space] of Object.entries(vmm.spaces)) {
+      const cached = space.pasid.context.cached;
+      if (space.host.value !== 'firstStage' || space.pasid.value !== 'valid' || cached === null) continue;
+      if (space.host.context.retry) continue; // fixed: a failed replace is redone at the next guest operation
+      const object = liveObject(world.kernel, space.host.context.fsHwpt);
+      if (object?.type !== 'HWPT_NESTED') continue; // vmm-handles-live reports it
+      const want = firstStageData(cached);
+      const { pgtblAddr, addrWidth, flags } = object.data;
+      if (pgtblAddr !== want.pgtbl_addr || addrWidth !== want.addr_width || (flags ?? 0) !== want.flags)
+        out.push(
+          `HWPT_NESTED ${object.id} of ${dev} has pgtbl_addr=${pgtblAddr} addr_width=${addrWidth} flags=${flags}, ` +
+            `the cached entry calls for ${want.pgtbl_addr}, ${want.addr_width}, ${want.flags}`,
+        );
+    }
+    return out;
+  },
+};
+
+export const vmmResetClean: Invariant = {
+  name: 'vmm-reset-clean',
+  sentence:
+    'After a machine reset without host failure no first-stage HWPT remains and every device is on its default HWPT.',
+  source: 'intel_iommu.c vtd_init → vtd_reset_caches → vtd_pasid_cache_reset_locked; reference §1.7, §3.B.4',
+  check(world, { input, outcome }) {
+    if (input.event.type !== 'machine.reset' || !outcome.ok || world.vmm === null) return [];
+    const out: string[] = [];
+    for (const object of liveObjects(world.kernel))
+      if (object.type === 'HWPT_NESTED') out.push(`HWPT_NESTED ${object.id} is still live after reset`);
+    for (const { dev, hwptId, devId } of bound(world)) {
+      const attached = ridAttachment(world, devId);
+      if (attached !== hwptId)
+        out.push(`${dev} is on ${describe(attached)} after reset, not its default HWPT ${hwptId}`);
+    }
+    return out;
+  },
+};
+
+export const vmmGuestCannotKillQemu: Invariant = {
+  name: 'vmm-guest-cannot-kill-qemu',
+  sentence: 'No guest register write or invalidation makes QEMU exit.',
+  source: 'intel_iommu.c vtd_pasid_cache_reset_locked (&error_fatal from GCMD.TE/SRTP); reference §6.2',
+  check(_world, { input, outcome }) {
+    if (outcome.fatal === undefined || !input.event.type.startsWith('vtd.')) return [];
+    return [`${input.event.type} made QEMU exit: ${outcome.fatal}`];
+  },
+};

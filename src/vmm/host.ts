@@ -1,0 +1,149 @@
+/**
+ * QEMU's iommufd backend calls: each issues one host operation (a KernelOp) and writes the trace
+ * line(s) and error_report text QEMU prints for it. A pending `host.fail` of the operation's kind is
+ * consulted first: the operation then fails with that errno and never reaches the kernel.
+ * QEMU reference: backends/iommufd.c (iommufd_backend_alloc_hwpt, iommufd_backend_free_id,
+ * iommufd_backend_invalidate_cache), hw/vfio/iommufd.c (iommufd_cdev_attach_ioas_hwpt,
+ * iommufd_cdev_detach_ioas_hwpt); reference §3.
+ */
+import type { Draft } from 'immer';
+import { applyKernelOp } from '../kernel/apply.ts';
+import type { HwptDataFields, InvalidateEntryFields, KernelOp } from '../kernel/ops.ts';
+import { type Errno, fail, type KernelOutcome } from '../kernel/types.ts';
+import { HWPT_DATA, INVALIDATE_DATA } from '../kernel/uapi.ts';
+import type { HostOpRecord } from '../step.ts';
+import { ERRNO_NUMBER, emit, STRERROR } from '../trace/emit.ts';
+import type { World } from '../world.ts';
+import { type HostOpKind, IOMMUFD_FD, type VfioDevice, type VtdVmm } from './state.ts';
+
+/** Everything one event does, collected while it runs. */
+export interface VmmStep {
+  readonly world: Draft<World> | World;
+  readonly vmm: VtdVmm;
+  readonly line: number;
+  readonly hostOps: HostOpRecord[];
+  readonly trace: string[];
+  readonly messages: string[];
+  firstErrno: Errno | undefined;
+  fatal: string | undefined;
+}
+
+const KIND_OF: Partial<Record<KernelOp['type'], HostOpKind>> = {
+  'iommufd.hwpt_alloc': 'hwpt_alloc',
+  'vfio.attach': 'attach',
+  'vfio.detach': 'detach',
+  'iommufd.destroy': 'destroy',
+  'iommufd.viommu_alloc': 'viommu_alloc',
+  'iommufd.vdevice_alloc': 'vdevice_alloc',
+  'iommufd.invalidate': 'invalidate',
+};
+
+/** One host operation: an injected failure, or the kernel's answer. */
+export function hostOp(step: VmmStep, op: KernelOp): KernelOutcome {
+  const kind = KIND_OF[op.type];
+  const pending = kind === undefined ? undefined : step.vmm.failures[kind];
+  let outcome: KernelOutcome;
+  if (kind !== undefined && pending !== undefined) {
+    pending.count -= 1;
+    if (pending.count <= 0) delete step.vmm.failures[kind];
+    outcome = fail(pending.errno, op.type === 'iommufd.invalidate' ? 0 : undefined);
+    step.hostOps.push({ op, outcome, injected: true });
+  } else {
+    outcome = applyKernelOp(step.world.kernel as World['kernel'], op);
+    step.hostOps.push({ op, outcome });
+  }
+  if (!outcome.ok && step.firstErrno === undefined) step.firstErrno = outcome.errno;
+  return outcome;
+}
+
+const strerror = (errno: Errno): string => STRERROR[errno] ?? errno;
+const fd = IOMMUFD_FD;
+
+/** iommufd_backend_alloc_hwpt; returns the new ID or an error text. */
+export function allocHwpt(
+  step: VmmStep,
+  device: VfioDevice,
+  ptId: number,
+  flags: number,
+  data?: HwptDataFields,
+): { ok: true; id: number } | { ok: false; error: string } {
+  const dataType = data === undefined ? HWPT_DATA.NONE : HWPT_DATA.VTD_S1;
+  const op: KernelOp = {
+    type: 'iommufd.hwpt_alloc',
+    dev_id: device.devId,
+    pt_id: ptId,
+    flags,
+    data_type: dataType,
+    ...(data === undefined ? {} : { data }),
+    fault_id: 0,
+  };
+  const outcome = hostOp(step, op);
+  const out = outcome.ok ? (outcome.id ?? 0) : 0;
+  const len = data === undefined ? 0 : 24;
+  step.trace.push(
+    emit.allocHwpt(fd, {
+      devId: device.devId,
+      ptId,
+      flags,
+      hwptType: dataType,
+      len,
+      out,
+      ret: outcome.ok ? 0 : -1,
+    }),
+  );
+  return outcome.ok
+    ? { ok: true, id: out }
+    : { ok: false, error: `Failed to allocate hwpt: ${strerror(outcome.errno)}` };
+}
+
+/** host_iommu_device_iommufd_attach_hwpt → iommufd_cdev_attach_ioas_hwpt (replace when attached). */
+export function attachHwpt(step: VmmStep, device: VfioDevice, id: number): { ok: boolean; error?: string } {
+  const outcome = hostOp(step, { type: 'vfio.attach', dev: device.dev, pt_id: id });
+  if (outcome.ok) {
+    step.trace.push(emit.attachIoasHwpt(fd, device.dev, device.devFd, id));
+    return { ok: true };
+  }
+  return {
+    ok: false,
+    error: `[iommufd=${fd}] error attach ${device.dev} (${device.devFd}) to id=${id}: ${strerror(outcome.errno)}`,
+  };
+}
+
+/** host_iommu_device_iommufd_detach_hwpt → iommufd_cdev_detach_ioas_hwpt. */
+export function detachHwpt(step: VmmStep, device: VfioDevice): { ok: boolean; error?: string } {
+  const outcome = hostOp(step, { type: 'vfio.detach', dev: device.dev });
+  if (outcome.ok) {
+    step.trace.push(emit.detachIoasHwpt(fd, device.dev));
+    return { ok: true };
+  }
+  return { ok: false, error: `detach ${device.dev} failed: ${strerror(outcome.errno)}` };
+}
+
+/** iommufd_backend_free_id: returns nothing to its caller; a failure is only reported. */
+export function freeId(step: VmmStep, id: number): boolean {
+  const outcome = hostOp(step, { type: 'iommufd.destroy', id });
+  step.trace.push(emit.freeId(fd, id, outcome.ok ? 0 : -1));
+  if (!outcome.ok) step.messages.push(`Failed to free id: ${id} ${strerror(outcome.errno)}`);
+  return outcome.ok;
+}
+
+/** iommufd_backend_invalidate_cache with one VT-d S1 entry (24 bytes). */
+export function invalidateCache(step: VmmStep, id: number, entry: InvalidateEntryFields): boolean {
+  const outcome = hostOp(step, {
+    type: 'iommufd.invalidate',
+    id,
+    data_type: INVALIDATE_DATA.VTD_S1,
+    entries: [entry],
+  });
+  const done = outcome.done ?? (outcome.ok ? 1 : 0);
+  const ret = outcome.ok ? 0 : (ERRNO_NUMBER[outcome.errno] ?? -1);
+  step.trace.push(
+    emit.invalidateCache(fd, { id, dataType: INVALIDATE_DATA.VTD_S1, entryLen: 24, entryNum: 1, done, ret }),
+  );
+  if (!outcome.ok)
+    step.messages.push(
+      `IOMMU_HWPT_INVALIDATE failed: total 1 entries, processed ${done} entries`,
+      'Something wrong in kernel, but trying to continue',
+    );
+  return outcome.ok;
+}

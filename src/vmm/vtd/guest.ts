@@ -1,0 +1,52 @@
+/**
+ * VT-d guest register and memory writes: GCMD.SRTP with RTADDR.SMT (`vtd.root_table`), GCMD.TE
+ * (`vtd.translation`), context and PASID entries in guest memory, and system reset (vtd_init).
+ * Table writes reach nothing until an invalidation; SRTP, a TE change and reset run
+ * vtd_reset_caches and then replay every PASID binding (a global PASID-cache sync).
+ * QEMU reference: hw/i386/intel_iommu.c (vtd_handle_gcmd_srtp, vtd_root_table_setup,
+ * vtd_handle_gcmd_te, vtd_reset_exit, vtd_init, vtd_replay_pasid_bindings_all); reference §1.2, §1.6.
+ */
+import type { EventOf } from '../../log/schema.ts';
+import { emit } from '../../trace/emit.ts';
+import type { VmmStep } from '../host.ts';
+import { spaceOf } from '../state.ts';
+import { normaliseEntry } from './entry.ts';
+import { pasidCacheSync, resetCaches } from './pasid-cache.ts';
+import { stepPasid } from './propagate.ts';
+
+function replayAll(step: VmmStep): void {
+  if (step.fatal === undefined) pasidCacheSync(step, { type: 'global' });
+}
+
+export function rootTable(step: VmmStep, event: EventOf<'vtd.root_table'>): void {
+  // RTADDR.SMT counts only with x-scalable-mode (root_scalable).
+  step.vmm.rootScalable = event.scalable && step.vmm.config.scalableMode;
+  resetCaches(step);
+  replayAll(step);
+}
+
+export function translation(step: VmmStep, event: EventOf<'vtd.translation'>): void {
+  if (event.enable === step.vmm.dmarEnabled) return; // GCMD.TE unchanged: no handler runs
+  step.vmm.dmarEnabled = event.enable;
+  step.trace.push(emit.vtdDmarEnable(event.enable));
+  resetCaches(step);
+  replayAll(step);
+}
+
+export function contextEntry(step: VmmStep, event: EventOf<'vtd.context_entry'>): void {
+  spaceOf(step.vmm, event.dev).contextPresent = event.present;
+}
+
+export function pasidEntry(step: VmmStep, event: EventOf<'vtd.pasid_entry'>): void {
+  // QEMU binds only the RID's PASID_0; other PASIDs stay in guest memory, which the model omits.
+  if ((event.pasid ?? 0) !== 0) return;
+  stepPasid(spaceOf(step.vmm, event.dev), { type: 'pasid.write', entry: normaliseEntry(event.entry) });
+}
+
+/** vtd_reset_exit → vtd_init: root_scalable and dmar_enabled cleared before the caches are reset. */
+export function machineReset(step: VmmStep): void {
+  step.trace.push(emit.vtdResetExit());
+  step.vmm.rootScalable = false;
+  step.vmm.dmarEnabled = false;
+  resetCaches(step);
+}

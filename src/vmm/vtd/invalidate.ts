@@ -1,0 +1,95 @@
+/**
+ * Queued invalidation descriptors: PASID cache (→ vtd_pasid_cache_sync), context cache (global and
+ * domain replay every binding, device-selective fakes a global PASID sync for one address space),
+ * PASID-based IOTLB (forwarded to the first-stage HWPT, one entry per ioctl) and IOTLB (shadow
+ * tables only, not forwarded).
+ * QEMU reference: hw/i386/intel_iommu.c (vtd_process_pasid_desc, vtd_context_global_invalidate,
+ * vtd_context_device_invalidate, vtd_pasid_cache_devsi, vtd_process_piotlb_desc),
+ * intel_iommu_accel.c (vtd_flush_host_piotlb_all_locked); reference §1.5, §1.8.
+ */
+import { PGTT } from '../../../machines/vtd-device.machine.ts';
+import { LogInputError } from '../../log/errors.ts';
+import type { EventOf } from '../../log/schema.ts';
+import { toBigU64 } from '../../log/values.ts';
+import { emit } from '../../trace/emit.ts';
+import { invalidateCache, type VmmStep } from '../host.ts';
+import { createdSpaces, iommufdDevice, spaceOf } from '../state.ts';
+import { pasidCacheSync, type SyncInfo } from './pasid-cache.ts';
+
+const U64_MAX = (1n << 64n) - 1n;
+
+export function invPasidCache(step: VmmStep, event: EventOf<'vtd.inv.pasid_cache'>): void {
+  const did = event.did ?? 0;
+  const pasid = event.pasid ?? 0;
+  const info: SyncInfo =
+    event.granularity === 'global'
+      ? { type: 'global' }
+      : event.granularity === 'domain'
+        ? { type: 'domain', did }
+        : { type: 'pasid', did, pasid };
+  step.trace.push(
+    info.type === 'global'
+      ? emit.pasidCacheGsi()
+      : info.type === 'domain'
+        ? emit.pasidCacheDsi(did)
+        : emit.pasidCachePsi(did, pasid),
+  );
+  pasidCacheSync(step, info);
+}
+
+function bdfParts(bdf: string): { bus: number; dev: number; fn: number } {
+  const [, bus = '0', dev = '0', fn = '0'] =
+    /^[0-9a-fA-F]{4}:([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])$/.exec(bdf) ?? [];
+  return { bus: Number.parseInt(bus, 16), dev: Number.parseInt(dev, 16), fn: Number.parseInt(fn, 16) };
+}
+
+export function invContextCache(step: VmmStep, event: EventOf<'vtd.inv.context_cache'>, line: number): void {
+  if (event.granularity !== 'device') {
+    step.trace.push(event.granularity === 'global' ? emit.ccGlobal() : emit.ccDomain(event.did ?? 0));
+    pasidCacheSync(step, { type: 'global' }); // vtd_replay_pasid_bindings_all
+    return;
+  }
+  if (event.dev === undefined) throw new LogInputError(line, 'dev', 'required when granularity is "device"');
+  const space = spaceOf(step.vmm, event.dev);
+  const { bus, dev, fn } = bdfParts(space.bdf);
+  step.trace.push(emit.ccDevices((bus << 8) | (dev << 3) | fn), emit.ccDevice(bus, dev, fn));
+  const { vmm } = step;
+  if (!vmm.config.xFlts || !vmm.rootScalable || !vmm.dmarEnabled) return;
+  step.trace.push(emit.pasidCacheDevsi(bus, dev, fn));
+  pasidCacheSync(step, { type: 'global' }, event.dev);
+}
+
+/** vtd_flush_host_piotlb_all_locked: every bound device whose cached FST entry has this DID, PASID 0 only. */
+export function invPiotlb(step: VmmStep, event: EventOf<'vtd.inv.piotlb'>): void {
+  const pasid = event.pasid ?? 0;
+  const addr = toBigU64(event.addr ?? 0);
+  const am = event.am ?? 0;
+  const page = event.granularity === 'page';
+  step.trace.push(
+    page ? emit.iotlbPasidPages(event.did, addr, am, pasid) : emit.iotlbPasid(event.did, pasid),
+  );
+  if (pasid !== 0) return;
+  const entry = page
+    ? {
+        addr: `0x${addr.toString(16)}`,
+        npages: `0x${(1n << BigInt(am)).toString(16)}`,
+        flags: event.ih ? 1 : 0,
+      }
+    : { addr: '0x0', npages: `0x${U64_MAX.toString(16)}`, flags: 0 };
+  const { vmm } = step;
+  for (const [dev, space] of createdSpaces(vmm)) {
+    const cached = space.pasid.context.cached;
+    if (iommufdDevice(vmm, dev) === undefined || space.pasid.value !== 'valid' || cached === null) continue;
+    if (cached.pgtt !== PGTT.FST || cached.did !== event.did) continue;
+    // upstream trusts the cache even when the first-stage HWPT was never attached (fs_hwpt_id 0).
+    if (vmm.variant === 'fixed' && space.host.value !== 'firstStage') continue;
+    invalidateCache(step, space.host.context.fsHwpt, entry);
+  }
+}
+
+export function invIotlb(step: VmmStep, event: EventOf<'vtd.inv.iotlb'>): void {
+  const did = event.did ?? 0;
+  if (event.granularity === 'global') step.trace.push(emit.iotlbGlobal());
+  else if (event.granularity === 'domain') step.trace.push(emit.iotlbDomain(did));
+  else step.trace.push(emit.iotlbPages(did, toBigU64(event.addr ?? 0), event.am ?? 0));
+}

@@ -1,0 +1,83 @@
+/**
+ * vtd_propagate_guest_pasid: make the host binding of one device follow its cached PASID entry.
+ * Attach (cache valid): PGTT=PT attaches the default HWPT, PGTT=FST allocates a nested HWPT on it
+ * from the cached entry and attaches that (make-before-break: the old first-stage HWPT is freed
+ * only after the new attach succeeded; a new one whose attach failed is freed). Unbind (cache
+ * invalid): detach (blocked) with TE=1 in scalable mode, else fall back to the default HWPT.
+ * Returns an error text, or undefined on success.
+ * QEMU reference: hw/i386/intel_iommu_accel.c (vtd_propagate_guest_pasid, vtd_device_attach_iommufd,
+ * vtd_device_detach_iommufd, vtd_create_fs_hwpt, vtd_destroy_old_fs_hwpt); reference §1.7.
+ */
+import type { PasidEntryEvent } from '../../../machines/pasid-entry.machine.ts';
+import { pasidEntryFast } from '../../../machines/pasid-entry.machine.ts';
+import { vtdDeviceFast } from '../../../machines/vtd-device.machine.ts';
+import { mustStep } from '../../kernel/machine-step.ts';
+import { emit } from '../../trace/emit.ts';
+import { allocHwpt, attachHwpt, detachHwpt, freeId, type VmmStep } from '../host.ts';
+import { iommufdDevice, type VfioDevice, type VtdSpace } from '../state.ts';
+import { firstStageData, isFirstStage, isPassThrough } from './entry.ts';
+
+/** Steps the PASID entry statechart; false when it refuses (QEMU's early `return`). */
+export function stepPasid(space: VtdSpace, event: PasidEntryEvent): boolean {
+  const next = pasidEntryFast.step(space.pasid, event);
+  if (next === undefined) return false;
+  space.pasid = next;
+  return true;
+}
+
+function destroyOldFsHwpt(step: VmmStep, space: VtdSpace): void {
+  const old = space.host.context.fsHwpt;
+  if (old !== 0) freeId(step, old);
+}
+
+function attach(step: VmmStep, space: VtdSpace, device: VfioDevice): string | undefined {
+  const pe = space.pasid.context.cached;
+  if (pe === null || (!isFirstStage(pe) && !isPassThrough(pe))) return `Invalid PGTT type ${pe?.pgtt ?? 0}`;
+  let hwpt = device.hwptId;
+  if (isFirstStage(pe)) {
+    const alloc = allocHwpt(step, device, device.hwptId, 0, firstStageData(pe));
+    if (!alloc.ok) return alloc.error;
+    hwpt = alloc.id;
+  }
+  const result = attachHwpt(step, device, hwpt);
+  step.trace.push(emit.vtdAttachHwpt(device.devId, hwpt, result.ok));
+  if (result.ok) {
+    destroyOldFsHwpt(step, space);
+    space.host = mustStep(vtdDeviceFast, space.host, { type: 'as.attach', pgtt: pe.pgtt, hwpt });
+    return undefined;
+  }
+  if (isFirstStage(pe)) freeId(step, hwpt);
+  return result.error;
+}
+
+function unbind(step: VmmStep, space: VtdSpace, device: VfioDevice): string | undefined {
+  const te = step.vmm.dmarEnabled;
+  const scalable = step.vmm.rootScalable;
+  let result: { ok: boolean; error?: string };
+  if (te && scalable) {
+    result = detachHwpt(step, device);
+    step.trace.push(emit.vtdDetachHwpt(device.devId, result.ok));
+  } else {
+    // "fallback to the default HWPT which contains shadow page table. So guest DMA could still work."
+    result = attachHwpt(step, device, device.hwptId);
+    step.trace.push(emit.vtdReattachDefHwpt(device.devId, device.hwptId, result.ok));
+  }
+  if (!result.ok) return result.error;
+  destroyOldFsHwpt(step, space);
+  space.host = mustStep(vtdDeviceFast, space.host, { type: 'as.detach', te, scalable });
+  return undefined;
+}
+
+/** Emulated devices, legacy-container devices and x-flts=off have nothing to propagate. */
+export function propagate(step: VmmStep, dev: string, space: VtdSpace): string | undefined {
+  const device = iommufdDevice(step.vmm, dev);
+  if (!step.vmm.config.xFlts || device === undefined) return undefined;
+  return space.pasid.value === 'valid' ? attach(step, space, device) : unbind(step, space, device);
+}
+
+/** fixed only: remember that this binding must be redone, or that it no longer must. */
+export function markRetry(step: VmmStep, space: VtdSpace, pending: boolean): void {
+  if (step.vmm.variant !== 'fixed' || space.host.value === 'unplugged') return;
+  if (space.host.context.retry !== pending)
+    space.host = mustStep(vtdDeviceFast, space.host, { type: 'as.retry', pending });
+}
