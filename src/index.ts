@@ -26,4 +26,9 @@ export {
   xstateStep,
 } from './statecharts.ts';
 export type { StepInput, StepOutcome } from './step.ts';
+export {
+  defaultCounterexampleDir,
+  type RenderedCounterexample,
+  renderCounterexample,
+} from './viz/counterexample.ts';
 export { initialWorld, type World } from './world.ts';

@@ -1,0 +1,54 @@
+/**
+ * The stylesheet of the replay viewer page (replay-html.ts), inlined so the page needs nothing but
+ * itself. The active states of a statechart are marked by the class `active` on the SVG node
+ * (`g.node`) whose `<title>` is the state name; the CSS here colours them.
+ */
+export const VIEWER_CSS = `
+:root { --fail: #c62828; --fail-bg: #fdecea; --ok: #2e7d32; --line: #d0d7de; --muted: #57606a; --hi: #fff3c4; }
+* { box-sizing: border-box; }
+body { font: 13px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #1f2328; }
+header { padding: 8px 14px; border-bottom: 1px solid var(--line); background: #f6f8fa; }
+header h1 { font-size: 16px; margin: 0 0 2px; }
+header .meta { color: var(--muted); }
+header .summary.failed { color: var(--fail); font-weight: 600; }
+header .note { margin-top: 4px; padding: 4px 8px; background: var(--hi); border-radius: 4px; }
+#controls { display: flex; gap: 6px; align-items: center; padding: 6px 14px; border-bottom: 1px solid var(--line);
+  position: sticky; top: 0; background: #fff; z-index: 2; }
+#controls button { font: inherit; padding: 2px 10px; cursor: pointer; }
+#controls button#jump { color: #fff; background: var(--fail); border: 1px solid var(--fail); border-radius: 4px; }
+#controls button#jump:disabled { background: #ccc; border-color: #ccc; cursor: default; }
+#slider { flex: 1; }
+#position { min-width: 170px; text-align: right; color: var(--muted); font-variant-numeric: tabular-nums; }
+main { display: grid; grid-template-columns: minmax(280px, 28%) 1fr; height: calc(100vh - 110px); }
+#events { overflow: auto; border-right: 1px solid var(--line); margin: 0; padding: 0; list-style: none; }
+#events li { padding: 2px 8px; cursor: pointer; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
+  font-family: ui-monospace, monospace; font-size: 12px; border-left: 4px solid transparent; }
+#events li .ln { color: var(--muted); display: inline-block; min-width: 3.5em; }
+#events li.fail { background: var(--fail-bg); color: var(--fail); }
+#events li.first-fail { border-left-color: var(--fail); font-weight: 600; }
+#events li.current { background: #ddf4ff; border-left-color: #0969da; }
+#events li.future { color: #8c959f; }
+#detail { overflow: auto; padding: 8px 14px; }
+summary h2 { display: inline-block; border: 0; }
+summary { cursor: pointer; margin-top: 14px; }
+h2 { font-size: 14px; margin: 14px 0 4px; border-bottom: 1px solid var(--line); }
+.mono, pre { font-family: ui-monospace, monospace; font-size: 12px; }
+pre { margin: 2px 0; white-space: pre-wrap; }
+#step-failures { border: 2px solid var(--fail); background: var(--fail-bg); color: var(--fail); padding: 4px 8px;
+  border-radius: 4px; font-weight: 600; }
+#first-failure { color: var(--fail); }
+table { border-collapse: collapse; margin: 2px 0 6px; }
+th, td { border: 1px solid var(--line); padding: 1px 6px; text-align: left; vertical-align: top; }
+th { background: #f6f8fa; }
+tr.changed td { background: var(--hi); }
+.state { font-weight: 600; }
+.machines { display: flex; flex-wrap: wrap; gap: 12px; }
+.machine { border: 1px solid var(--line); border-radius: 6px; padding: 6px; max-width: 100%; }
+.machine h3 { margin: 0 0 4px; font-size: 13px; }
+.machine.idle { opacity: 0.55; }
+.machine svg { max-width: 100%; height: auto; }
+.machine ul { margin: 4px 0 0; padding-left: 18px; }
+g.node.active path, g.node.active polygon, g.node.active ellipse { fill: #ffd54f; stroke: var(--fail); stroke-width: 2.5px; }
+g.node.active text { font-weight: bold; }
+.muted { color: var(--muted); }
+`;

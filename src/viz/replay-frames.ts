@@ -1,0 +1,151 @@
+/**
+ * The data the HTML viewer embeds: one frame per step with the step's words (event, outcome, host
+ * operations, trace, failures) and only what changed in the World since the step before (objects
+ * set or deleted, VMM paths set or deleted). The page rebuilds any step's World by applying frames
+ * from a full base snapshot, so the file grows with the changes, not with steps times objects.
+ *
+ * At most MAX_FRAMES steps are kept: the first ones, or a window ending a little after the first
+ * failure when that lies further in. The page states the cap when it applies.
+ */
+
+import type { LogItem } from '../log/read.ts';
+import type { Header } from '../log/schema.ts';
+import { type ReplayStep, replayItems } from '../replay.ts';
+import type { World } from '../world.ts';
+import { initialWorld } from '../world.ts';
+import { firstFailureIndex, platformText, type ReplayRecord } from './replay-collect.ts';
+import * as say from './replay-describe.ts';
+import type { VmmInstance } from './replay-machines.ts';
+import { summaryText } from './replay-text.ts';
+import { type ObjectRow, type WorldView, worldView } from './replay-view.ts';
+
+export const MAX_FRAMES = 5000;
+const AFTER_FAILURE = 100;
+
+export interface Changes {
+  os?: ObjectRow[];
+  od?: number[];
+  vs?: [string, string][];
+  vd?: string[];
+  vi?: readonly VmmInstance[];
+  w?: string;
+}
+
+export interface Frame extends Changes {
+  /** Log line, event as written, sender, outcome, expectation mark (`ok`, `FAIL`, `INV` or ''). */
+  l: number;
+  e: string;
+  s: say.Sender;
+  o: string;
+  k: string;
+  h?: string[];
+  t?: string[];
+  f?: string[];
+}
+
+export interface ViewerData {
+  name: string;
+  platform: string;
+  summary: string;
+  events: number;
+  /** Index in the log's steps of frame 0. */
+  start: number;
+  /** Frame index of the first failure, -1 when nothing failed (or it lies outside the frames). */
+  failure: number;
+  note: string | null;
+  base: Changes;
+  frames: Frame[];
+}
+
+export function frameWindow(events: number, failure: number, cap: number = MAX_FRAMES): [number, number] {
+  const after = Math.min(AFTER_FAILURE, Math.floor(cap / 10));
+  if (events <= cap || failure < cap - after) return [0, Math.min(events, cap)];
+  const end = Math.min(events, failure + after);
+  return [end - cap, end];
+}
+
+function diff(prev: WorldView | null, next: WorldView): Changes {
+  const changes: Changes = {};
+  const os = [...next.objects.values()].filter((row) => {
+    const old = prev?.objects.get(row.id);
+    return old === undefined || JSON.stringify(old) !== JSON.stringify(row);
+  });
+  const od = [...(prev?.objects.keys() ?? [])].filter((id) => !next.objects.has(id));
+  const vs = [...next.vmm].filter(([path, value]) => prev?.vmm.get(path) !== value);
+  const vd = [...(prev?.vmm.keys() ?? [])].filter((path) => !next.vmm.has(path));
+  if (os.length > 0) changes.os = os;
+  if (od.length > 0) changes.od = od;
+  if (vs.length > 0) changes.vs = vs;
+  if (vd.length > 0) changes.vd = vd;
+  if (prev === null || JSON.stringify(prev.instances) !== JSON.stringify(next.instances))
+    changes.vi = next.instances;
+  if (prev?.kernel !== next.kernel) changes.w = next.kernel;
+  return changes;
+}
+
+function frameOf(step: ReplayStep, changes: Changes): Frame {
+  const mark = step.expectationFailure !== undefined ? 'FAIL' : step.violations.length > 0 ? 'INV' : '';
+  const frame: Frame = {
+    l: step.line,
+    e: say.describeEvent(step),
+    s: say.senderOf(step),
+    o: say.describeStepOutcome(step),
+    k: mark === '' && step.event.expect !== undefined ? 'ok' : mark,
+    ...changes,
+  };
+  const hostOps = say.hostOpsShown(step).map(say.describeHostOp);
+  const trace = [...say.traceLines(step), ...say.qemuMessages(step)];
+  const failures = say.failureLines(step);
+  if (hostOps.length > 0) frame.h = hostOps;
+  if (trace.length > 0) frame.t = trace;
+  if (failures.length > 0) frame.f = failures;
+  return frame;
+}
+
+/** Replays `items` again (the same log `record` came from) and snapshots the Worlds of the window. */
+export function buildViewerData(
+  items: Iterable<LogItem>,
+  record: ReplayRecord,
+  cap: number = MAX_FRAMES,
+): ViewerData {
+  const failureAt = firstFailureIndex(record);
+  const [start, end] = frameWindow(record.steps.length, failureAt, cap);
+  let header: Header = { log: 'viommu-model', version: 1 };
+  const watched = function* (): Generator<LogItem> {
+    for (const item of items) {
+      if (item.kind === 'header') header = item.header;
+      yield item;
+    }
+  };
+  let prev: WorldView | null = null;
+  let base: Changes = {};
+  const frames: Frame[] = [];
+  let index = 0;
+  const onStep = (step: ReplayStep, world: World) => {
+    if (index === 0 && start === 0) base = diff(null, (prev = worldView(initialWorld(header))));
+    if (index >= start && index < end) {
+      const view = worldView(world);
+      frames.push(frameOf(step, diff(prev, view)));
+      prev = view;
+    } else if (index === start - 1) base = diff(null, (prev = worldView(world)));
+    index += 1;
+  };
+  replayItems(watched(), { onStep });
+  if (record.steps.length === 0) base = diff(null, worldView(initialWorld(header)));
+  const shown = end - start;
+  const note =
+    shown < record.steps.length
+      ? `This log has ${record.steps.length} events; the viewer keeps ${shown} of them (events ${start + 1} to ${end}), a cap of ${cap} to keep the file small. The text timeline (--format text) lists every event.`
+      : null;
+  return {
+    name: record.name,
+    platform: platformText(record.platform),
+    summary: summaryText(record).replace(/^# /, ''),
+    events: record.steps.length,
+    start,
+    failure: failureAt >= start && failureAt < end ? failureAt - start : -1,
+    note,
+    base,
+    frames,
+  };
+}

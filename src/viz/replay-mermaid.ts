@@ -1,0 +1,78 @@
+/**
+ * A Mermaid `sequenceDiagram` of a replay, made for counterexamples: who sent each event (the guest
+ * to the vIOMMU, the operator to QEMU, or the operator straight to iommufd for kernel-level
+ * events), the host operations QEMU issued and iommufd's answers, the outcome as a reply, and each
+ * failure as a note inside a red box. Messages are cut at a fixed width to keep the diagram short.
+ */
+import type { ReplayStep } from '../replay.ts';
+import { platformText, type ReplayRecord } from './replay-collect.ts';
+import {
+  describeEvent,
+  describeHostOp,
+  describeStepOutcome,
+  failureLines,
+  hostOpsShown,
+  qemuMessages,
+  type Sender,
+  senderOf,
+  stepFailed,
+  traceLines,
+} from './replay-describe.ts';
+
+const WIDTH = 90;
+const MAX_TRACE = 3;
+
+const ENTITIES: Readonly<Record<string, string>> = { '#': '#35;', ';': '#59;', '<': '#lt;', '>': '#gt;' };
+
+/** Mermaid reads `;` as a line end and `#...;` as an entity; `"` is swapped for `'` to stay readable. */
+export function sequenceText(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').replace(/"/g, "'");
+  const cut = flat.length > WIDTH ? `${flat.slice(0, WIDTH - 1)}…` : flat;
+  return cut.replace(/[#;<>]/g, (ch) => ENTITIES[ch] ?? ch);
+}
+
+const FROM: Readonly<Record<Sender, string>> = { 'user-kernel': 'U', guest: 'G', 'user-qemu': 'U' };
+const TO: Readonly<Record<Sender, string>> = { 'user-kernel': 'K', guest: 'Q', 'user-qemu': 'Q' };
+
+function stepLines(step: ReplayStep): string[] {
+  const sender = senderOf(step);
+  const from = FROM[sender];
+  const to = TO[sender];
+  const lines = [`  ${from}->>${to}: ${sequenceText(`L${step.line} ${describeEvent(step)}`)}`];
+  if (to === 'Q') {
+    for (const op of hostOpsShown(step)) {
+      const [call, answer] = describeHostOp(op).split(' -> ') as [string, string | undefined];
+      lines.push(`  Q->>K: ${sequenceText(call)}`, `  K-->>Q: ${sequenceText(answer ?? '')}`);
+    }
+    const trace = traceLines(step);
+    const more = trace.length > MAX_TRACE ? [`(${trace.length - MAX_TRACE} more trace lines)`] : [];
+    const notes = [...trace.slice(0, MAX_TRACE), ...more, ...qemuMessages(step)];
+    // One note per step, a line per trace line: the trace reads as QEMU's log would.
+    if (notes.length > 0)
+      lines.push(`  Note right of Q: ${notes.map((text) => sequenceText(text.trim())).join('<br/>')}`);
+  }
+  lines.push(`  ${to}-->>${from}: ${sequenceText(describeStepOutcome(step))}`);
+  for (const failure of failureLines(step))
+    lines.push(`  Note over ${from},K: ${sequenceText(`FAIL ${failure}`)}`);
+  if (!stepFailed(step)) return lines;
+  return ['  rect rgb(255, 228, 228)', ...lines.map((line) => `  ${line}`), '  end'];
+}
+
+export function replayToMermaid(record: ReplayRecord): string {
+  const lines = [
+    'sequenceDiagram',
+    `  %% ${sequenceText(`${record.name}: ${platformText(record.platform)}, ${record.steps.length} events`)}`,
+    '  actor U as user',
+    '  participant G as Guest',
+    '  participant Q as QEMU/vIOMMU',
+    '  participant K as iommufd',
+  ];
+  for (const step of record.steps) lines.push(...stepLines(step));
+  const input = record.summary.inputError;
+  if (input !== undefined) {
+    lines.push(`  Note over U,K: ${sequenceText(`bad input at line ${input.line}: ${input.message}`)}`);
+  } else if (record.summary.firstFailure === undefined) {
+    lines.push(`  Note over U,K: ${sequenceText('all expectations and invariants hold')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
