@@ -3,7 +3,12 @@
 import { describeOutcome } from '../expect.ts';
 import type { ReplayStep, ReplaySummary } from '../replay.ts';
 
-export function formatStepText(step: ReplayStep): string[] {
+export interface StepTextOptions {
+  /** Print the QEMU trace lines and error_report lines each event produced (`--trace`). */
+  readonly trace?: boolean;
+}
+
+export function formatStepText(step: ReplayStep, options: StepTextOptions = {}): string[] {
   const expect = step.event.expect;
   const mark =
     step.expectationFailure !== undefined ? '  FAIL' : expect !== undefined ? '  (as expected)' : '';
@@ -11,6 +16,11 @@ export function formatStepText(step: ReplayStep): string[] {
   const lines = [
     `${String(step.line).padStart(5)}  ${step.event.type.padEnd(24)} ${describeOutcome(step.outcome)}${done}${mark}`,
   ];
+  if (options.trace === true) {
+    for (const text of step.outcome.trace ?? []) lines.push(`       ${text}`);
+    for (const text of step.outcome.messages ?? []) lines.push(`       qemu-system-x86_64: ${text}`);
+  }
+  if (step.outcome.fatal !== undefined) lines.push(`       QEMU exited: ${step.outcome.fatal}`);
   if (step.expectationFailure !== undefined) lines.push(`       expectation: ${step.expectationFailure}`);
   for (const violation of step.violations)
     lines.push(`       invariant ${violation.invariant}: ${violation.message}`);

@@ -1,7 +1,9 @@
 /** The `viommu-model` command line: dispatches to one command module per verb. */
 import { pathToFileURL } from 'node:url';
 import { traceCheckCommand } from '../trace/check-command.ts';
+import { traceToLogCommand } from '../trace/to-log-command.ts';
 import { vizMachinesCommand } from '../viz/viz-machines-command.ts';
+import { VIZ_REPLAY_USAGE, vizReplayCommand } from '../viz/viz-replay-command.ts';
 import { type CommandIo, processIo, UsageError } from './io.ts';
 import { REPLAY_USAGE, replayCommand } from './replay-command.ts';
 
@@ -10,7 +12,9 @@ const USAGE = [
   '',
   `  ${REPLAY_USAGE.replace('usage: viommu-model ', 'viommu-model ')}`,
   '  viommu-model trace check FILE [--json]',
+  '  viommu-model trace to-log FILE [--out LOG] [--check] [--allow-partial]',
   '  viommu-model viz machines [--format mermaid|dot|svg|json] [--out DIR] [--machine ID]',
+  `  ${VIZ_REPLAY_USAGE.replace('usage: viommu-model ', 'viommu-model ')}`,
   '',
   'Exit codes: 0 all holds, 1 an invariant or expectation failed, 2 bad input or usage.',
 ].join('\n');
@@ -18,14 +22,18 @@ const USAGE = [
 async function vizCommand(args: readonly string[], io: CommandIo): Promise<number> {
   const [what, ...rest] = args;
   if (what === 'machines') return vizMachinesCommand(rest, io);
-  io.stderr(`unknown viz target "${what ?? ''}"; expected: viz machines`);
+  if (what === 'replay') return vizReplayCommand(rest, io);
+  io.stderr(`unknown viz target "${what ?? ''}"; expected: viz machines, viz replay`);
   return 2;
 }
 
 async function traceCommand(args: readonly string[], io: CommandIo): Promise<number> {
   const [what, ...rest] = args;
   if (what === 'check') return traceCheckCommand(rest, io);
-  io.stderr(`unknown trace command "${what ?? ''}"; expected: trace check FILE [--json]`);
+  if (what === 'to-log') return traceToLogCommand(rest, io);
+  io.stderr(
+    `unknown trace command "${what ?? ''}"; expected: trace check FILE [--json] or trace to-log FILE`,
+  );
   return 2;
 }
 
