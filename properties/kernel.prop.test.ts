@@ -7,13 +7,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createFastStepper, initialWorld, reduce } from '../src/index.ts';
 import { kernelCommands } from './arbitraries.ts';
-import { keepCounterexample } from './keep.ts';
+import { describeKept, keepCounterexample } from './keep.ts';
 import { describeFailure, NONE_HEADER, runCommands } from './run.ts';
 
 const RUNS = Number(process.env.PROP_RUNS ?? 300);
 
 describe('kernel model properties', () => {
-  it('every invariant holds after every event of generated kernel logs', () => {
+  it('every invariant holds after every event of generated kernel logs', async () => {
     const details = fc.check(
       fc.property(kernelCommands, (commands) => runCommands(commands).failure === undefined),
       { numRuns: RUNS, seed: Number(process.env.PROP_SEED ?? Date.now() % 2 ** 31) },
@@ -21,14 +21,14 @@ describe('kernel model properties', () => {
     if (details.failed && details.counterexample !== null) {
       const result = runCommands(details.counterexample[0]);
       const failure = result.failure!;
-      const path = keepCounterexample(
+      const kept = await keepCounterexample(
         `kernel-invariants-seed-${details.seed}`,
         NONE_HEADER,
         result.events,
         failure.violations.map((v) => `${v.invariant}: ${v.message}`),
         `violation: ${failure.violations[0]!.invariant}`,
       );
-      expect.fail(`invariant failed ${describeFailure(result)}\nminimal log kept at ${path}`);
+      expect.fail(`invariant failed ${describeFailure(result)}\n${describeKept(kept)}`);
     }
     expect(details.numRuns).toBe(RUNS);
   });

@@ -8,6 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatLog, type LogEvent, parseLogText } from '../src/index.ts';
+import { describeKept, keepCounterexample } from './keep.ts';
 import { RECOVERABLE_FAILURES, vtdGuestLog } from './vtd-arbitraries.ts';
 import { runVtd, vmmInvariantNamed, vtdHeader } from './vtd-run.ts';
 import { WEAKNESSES, type Weakness } from './vtd-weaknesses.ts';
@@ -32,17 +33,22 @@ function hunt(weakness: Weakness): readonly LogEvent[] | undefined {
 }
 
 describe('VT-d x-flts properties', () => {
-  it('fixed: every invariant holds after every event of generated guest logs', () => {
+  it('fixed: every invariant holds after every event of generated guest logs', async () => {
     const details = fc.check(
       fc.property(vtdGuestLog(RECOVERABLE_FAILURES), (log) => runVtd(log, 'fixed').violations.length === 0),
       { numRuns: FIXED_RUNS, seed: Number(process.env.PROP_SEED ?? 20260301) },
     );
     if (details.failed && details.counterexample !== null) {
       const run = runVtd(details.counterexample[0], 'fixed');
-      expect.fail(
-        `seed ${details.seed}: ${run.violations.map((v) => `${v.invariant}: ${v.message}`).join('; ')}\n` +
-          formatLog(vtdHeader('fixed'), run.events),
+      const failed = run.violations.map((v) => `${v.invariant}: ${v.message}`);
+      const kept = await keepCounterexample(
+        `vtd-fixed-seed-${details.seed}`,
+        vtdHeader('fixed'),
+        run.events,
+        failed,
+        `violation: ${run.violations[0]!.invariant}`,
       );
+      expect.fail(`seed ${details.seed}: ${failed.join('; ')}\n${describeKept(kept)}`);
     }
   });
 

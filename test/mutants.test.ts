@@ -128,12 +128,13 @@ describe('mutants: the kernel property catches each broken variant', () => {
       violated.some((name) => mutant.caughtBy.includes(name)),
       `${mutant.name} was caught by ${violated.join(', ')}`,
     ).toBe(true);
-    keepCounterexample(
+    await keepCounterexample(
       `mutant-${mutant.name}`,
       NONE_HEADER,
       result.events,
       [`catches mutant ${mutant.name} (${violated.join(', ')})`],
       'clean',
+      false, // clean on the real model; the mutated modules are still loaded here, so no rendering
     );
   });
 });
