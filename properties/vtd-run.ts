@@ -5,6 +5,7 @@
 import {
   allInvariants,
   checkInvariants,
+  DEFAULT_HEADER,
   type Header,
   type Invariant,
   initialWorld,
@@ -14,17 +15,10 @@ import {
   type Violation,
 } from '../src/index.ts';
 
+/** The log format's default platform (VT-d, x-flts, scalable mode, caching mode, 48 bits) with a variant. */
 export const vtdHeader = (variant: 'upstream' | 'fixed'): Header => ({
-  log: 'viommu-model',
-  version: 1,
-  platform: {
-    viommu: 'intel-iommu',
-    'x-flts': true,
-    'x-scalable-mode': true,
-    'caching-mode': true,
-    'aw-bits': 48,
-    variant,
-  },
+  ...DEFAULT_HEADER,
+  platform: { ...DEFAULT_HEADER.platform!, variant },
 });
 
 export const vmmInvariantNamed = (name: string): Invariant[] =>

@@ -6,22 +6,11 @@
  * (iommufd_device_unbind, iommufd_device_remove_vdev), main.c (iommufd_fops_release).
  */
 import { describe, expect, it } from 'vitest';
-import { kernelFixture } from '../helpers/kernel-fixture.ts';
+import { type KernelFixture, kernelFixture } from '../helpers/kernel-fixture.ts';
+import { addSelftestViommu, addVdevice, nestParentFixture } from '../helpers/kernel-setups.ts';
 
-function setup() {
-  const t = kernelFixture();
-  t.alloc({ type: 'vfio.bind', dev: 'dev0', as: 'dev0' }, 1);
-  t.alloc({ type: 'iommufd.ioas_alloc', as: 'ioas' }, 2);
-  t.alloc(
-    { type: 'iommufd.hwpt_alloc', dev_id: '$dev0', pt_id: '$ioas', flags: ['NEST_PARENT'], as: 's2' },
-    3,
-  );
-  t.alloc(
-    { type: 'iommufd.viommu_alloc', dev_id: '$dev0', hwpt_id: '$s2', viommu_type: 'SELFTEST', as: 'v' },
-    4,
-  );
-  t.alloc({ type: 'iommufd.vdevice_alloc', viommu_id: '$v', dev_id: '$dev0', virt_id: 1, as: 'vdev' }, 5);
-  return t;
+function setup(): KernelFixture {
+  return addVdevice(addSelftestViommu(nestParentFixture(), 4), 5, 1);
 }
 
 describe('close and release', () => {

@@ -5,21 +5,11 @@
  * iommufd_eventq_fops_release).
  */
 import { describe, expect, it } from 'vitest';
-import { kernelFixture } from '../helpers/kernel-fixture.ts';
+import type { KernelFixture } from '../helpers/kernel-fixture.ts';
+import { addSelftestViommu, nestParentFixture } from '../helpers/kernel-setups.ts';
 
-function setup() {
-  const t = kernelFixture();
-  t.alloc({ type: 'vfio.bind', dev: 'dev0', as: 'dev0' }, 1);
-  t.alloc({ type: 'iommufd.ioas_alloc', as: 'ioas' }, 2);
-  t.alloc(
-    { type: 'iommufd.hwpt_alloc', dev_id: '$dev0', pt_id: '$ioas', flags: ['NEST_PARENT'], as: 's2' },
-    3,
-  );
-  t.alloc(
-    { type: 'iommufd.viommu_alloc', dev_id: '$dev0', hwpt_id: '$s2', viommu_type: 'SELFTEST', as: 'v' },
-    4,
-  );
-  return t;
+function setup(): KernelFixture {
+  return addSelftestViommu(nestParentFixture(), 4);
 }
 
 describe('event queues', () => {

@@ -5,21 +5,14 @@
  * (mock_domain_alloc_paging_flags).
  */
 import { describe, expect, it } from 'vitest';
-import { type KernelFixture, kernelFixture } from '../helpers/kernel-fixture.ts';
+import type { KernelFixture } from '../helpers/kernel-fixture.ts';
+import { addPlainHwpt, nestParentFixture } from '../helpers/kernel-setups.ts';
 
 const DATA = { iotlb: 0 };
 
 /** dev0 (dirty-capable), an IOAS, a nest-parent S2 and a plain paging HWPT. */
 function setup(): KernelFixture {
-  const t = kernelFixture();
-  t.alloc({ type: 'vfio.bind', dev: 'dev0', dirty: true, pasid: true, as: 'dev0' }, 1);
-  t.alloc({ type: 'iommufd.ioas_alloc', as: 'ioas' }, 2);
-  t.alloc(
-    { type: 'iommufd.hwpt_alloc', dev_id: '$dev0', pt_id: '$ioas', flags: ['NEST_PARENT'], as: 's2' },
-    3,
-  );
-  t.alloc({ type: 'iommufd.hwpt_alloc', dev_id: '$dev0', pt_id: '$ioas', as: 'plain' }, 4);
-  return t;
+  return addPlainHwpt(nestParentFixture({ dirty: true, pasid: true }), 4);
 }
 
 describe('hwpt_alloc: common checks', () => {

@@ -6,33 +6,16 @@
  * (mock_domain_cache_invalidate_user, mock_viommu_cache_invalidate).
  */
 import { describe, expect, it } from 'vitest';
-import { kernelFixture } from '../helpers/kernel-fixture.ts';
+import type { KernelFixture } from '../helpers/kernel-fixture.ts';
+import {
+  addNestedOnParent,
+  addSelftestViommu,
+  addVdevice,
+  nestParentFixture,
+} from '../helpers/kernel-setups.ts';
 
-function setup() {
-  const t = kernelFixture();
-  t.alloc({ type: 'vfio.bind', dev: 'dev0', as: 'dev0' }, 1);
-  t.alloc({ type: 'iommufd.ioas_alloc', as: 'ioas' }, 2);
-  t.alloc(
-    { type: 'iommufd.hwpt_alloc', dev_id: '$dev0', pt_id: '$ioas', flags: ['NEST_PARENT'], as: 's2' },
-    3,
-  );
-  t.alloc(
-    {
-      type: 'iommufd.hwpt_alloc',
-      dev_id: '$dev0',
-      pt_id: '$s2',
-      data_type: 'SELFTEST',
-      data: { iotlb: 0 },
-      as: 's1',
-    },
-    4,
-  );
-  t.alloc(
-    { type: 'iommufd.viommu_alloc', dev_id: '$dev0', hwpt_id: '$s2', viommu_type: 'SELFTEST', as: 'v' },
-    5,
-  );
-  t.alloc({ type: 'iommufd.vdevice_alloc', viommu_id: '$v', dev_id: '$dev0', virt_id: 9 }, 6);
-  return t;
+function setup(): KernelFixture {
+  return addVdevice(addSelftestViommu(addNestedOnParent(nestParentFixture(), 4), 5), 6, 9);
 }
 
 describe('invalidate', () => {

@@ -4,18 +4,11 @@
  * iommufd_vdevice_alloc_ioctl), selftest.c (mock_get_viommu_size).
  */
 import { describe, expect, it } from 'vitest';
-import { kernelFixture } from '../helpers/kernel-fixture.ts';
+import type { KernelFixture } from '../helpers/kernel-fixture.ts';
+import { addPlainHwpt, nestParentFixture } from '../helpers/kernel-setups.ts';
 
-function setup() {
-  const t = kernelFixture();
-  t.alloc({ type: 'vfio.bind', dev: 'dev0', as: 'dev0' }, 1);
-  t.alloc({ type: 'iommufd.ioas_alloc', as: 'ioas' }, 2);
-  t.alloc(
-    { type: 'iommufd.hwpt_alloc', dev_id: '$dev0', pt_id: '$ioas', flags: ['NEST_PARENT'], as: 's2' },
-    3,
-  );
-  t.alloc({ type: 'iommufd.hwpt_alloc', dev_id: '$dev0', pt_id: '$ioas', as: 'plain' }, 4);
-  return t;
+function setup(): KernelFixture {
+  return addPlainHwpt(nestParentFixture(), 4);
 }
 
 describe('viommu_alloc', () => {
