@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { KernelFixture } from '../helpers/kernel-fixture.ts';
-import { addPlainHwpt, nestParentFixture } from '../helpers/kernel-setups.ts';
+import { addNestedOnParent, addPlainHwpt, nestParentFixture } from '../helpers/kernel-setups.ts';
 
 const DATA = { iotlb: 0 };
 
@@ -41,17 +41,7 @@ describe('hwpt_alloc: common checks', () => {
 
   it('a nested hwpt cannot be built on a nested hwpt, nor on a DEVICE or a FAULT (EINVAL)', () => {
     const t = setup();
-    t.alloc(
-      {
-        type: 'iommufd.hwpt_alloc',
-        dev_id: '$dev0',
-        pt_id: '$s2',
-        data_type: 'SELFTEST',
-        data: DATA,
-        as: 's1',
-      },
-      5,
-    );
+    addNestedOnParent(t, 5);
     t.fails('EINVAL', {
       type: 'iommufd.hwpt_alloc',
       dev_id: '$dev0',

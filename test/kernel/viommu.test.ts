@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { KernelFixture } from '../helpers/kernel-fixture.ts';
-import { addPlainHwpt, nestParentFixture } from '../helpers/kernel-setups.ts';
+import { addNestedOnParent, addPlainHwpt, nestParentFixture } from '../helpers/kernel-setups.ts';
 
 function setup(): KernelFixture {
   return addPlainHwpt(nestParentFixture(), 4);
@@ -41,17 +41,7 @@ describe('viommu_alloc', () => {
 
   it('hwpt_id is a typed HWPT_PAGING lookup: a nested HWPT or an IOAS is ENOENT', () => {
     const t = setup();
-    t.alloc(
-      {
-        type: 'iommufd.hwpt_alloc',
-        dev_id: '$dev0',
-        pt_id: '$s2',
-        data_type: 'SELFTEST',
-        data: { iotlb: 0 },
-        as: 's1',
-      },
-      5,
-    );
+    addNestedOnParent(t, 5);
     t.fails('ENOENT', {
       type: 'iommufd.viommu_alloc',
       dev_id: '$dev0',
