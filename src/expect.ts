@@ -1,6 +1,6 @@
 /** The `expect` field of an event against what happened; undefined when it holds. */
 import type { Expectation } from './log/fields.ts';
-import type { StepOutcome } from './step.ts';
+import type { StepOutcome } from './model/protocol.ts';
 
 export function describeOutcome(outcome: StepOutcome): string {
   if (!outcome.ok) return outcome.errno ?? 'failed';

@@ -13,7 +13,9 @@ export { ERRNOS, type Errno } from './log/fields.ts';
 export { DEFAULT_HEADER, type LogItem, parseLogText, readLogFile } from './log/read.ts';
 export type { Header, LogEvent, Platform } from './log/schema.ts';
 export { formatLog } from './log/write.ts';
-export { createFastStepper, type Reduced, reduce } from './reduce.ts';
+export type { StepInput, StepOutcome } from './model/protocol.ts';
+export { createFastStepper, type Reduced, reduce } from './model/reference.ts';
+export { initialWorld, type World } from './model/world.ts';
 export { exitCodeOf, type ReplayStep, type ReplaySummary, replayItems, replayStream } from './replay.ts';
 export {
   allMachines,
@@ -25,10 +27,8 @@ export {
   xstateInitial,
   xstateStep,
 } from './statecharts.ts';
-export type { StepInput, StepOutcome } from './step.ts';
 export {
   defaultCounterexampleDir,
   type RenderedCounterexample,
   renderCounterexample,
 } from './viz/counterexample.ts';
-export { initialWorld, type World } from './world.ts';

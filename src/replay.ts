@@ -9,9 +9,9 @@ import { liveObjects } from './kernel/table.ts';
 import { LogInputError } from './log/errors.ts';
 import type { LogItem } from './log/read.ts';
 import type { LogEvent } from './log/schema.ts';
-import { reduce } from './reduce.ts';
-import type { StepOutcome } from './step.ts';
-import { initialWorld, type World } from './world.ts';
+import type { StepOutcome } from './model/protocol.ts';
+import { reduce } from './model/reference.ts';
+import { initialWorld, type World } from './model/world.ts';
 
 export interface ReplayStep {
   readonly line: number;

@@ -1,6 +1,6 @@
 /** Every invariant, checked after every event (names are stable: tests and reports use them). */
 
-import type { World } from '../world.ts';
+import type { World } from '../model/world.ts';
 import { autoDomainsAttached, oneHwptPerGroupPasid, pasidAttachmentsCompatible } from './kernel-attach.ts';
 import { idsUnique, lowestFreeId, noObjectIdZero } from './kernel-ids.ts';
 import {

@@ -1,6 +1,6 @@
 /** An invariant: one sentence, its source, and a check returning its violations in words. */
-import type { StepInput, StepOutcome } from '../step.ts';
-import type { World } from '../world.ts';
+import type { StepInput, StepOutcome } from '../model/protocol.ts';
+import type { World } from '../model/world.ts';
 
 export interface StepContext {
   readonly prev: World;

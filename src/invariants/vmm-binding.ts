@@ -7,10 +7,10 @@
 import type { MachineState } from '../../machines/define.ts';
 import type { PasidEntryContext } from '../../machines/pasid-entry.machine.ts';
 import { liveObject, liveObjects, typedObject } from '../kernel/table.ts';
-import type { StepInput } from '../step.ts';
+import type { StepInput } from '../model/protocol.ts';
+import type { World } from '../model/world.ts';
 import type { VtdVmm } from '../vmm/state.ts';
 import { describeEntry, firstStageData, isFirstStage, readableEntry } from '../vmm/vtd/entry.ts';
-import type { World } from '../world.ts';
 import type { Invariant } from './types.ts';
 
 const isGuestOp = (input: StepInput) =>

@@ -5,9 +5,9 @@
  */
 import { liveObject, liveObjects } from '../kernel/table.ts';
 import type { ObjectType } from '../kernel/types.ts';
-import { isKernelEvent } from '../step.ts';
+import { isKernelEvent } from '../model/protocol.ts';
+import type { World } from '../model/world.ts';
 import type { VtdVmm } from '../vmm/state.ts';
-import type { World } from '../world.ts';
 import type { Invariant } from './types.ts';
 
 interface Handle {

@@ -8,8 +8,8 @@
  */
 import { describeOutcome } from '../expect.ts';
 import { parseLogText } from '../log/read.ts';
+import type { StepOutcome } from '../model/protocol.ts';
 import { type ReplayStep, type ReplaySummary, replayItems } from '../replay.ts';
-import type { StepOutcome } from '../step.ts';
 import type { Conversion, ConvertedEvent, Traced } from './to-log.ts';
 
 export type DisagreementKind =

@@ -11,8 +11,8 @@ import { basename } from 'node:path';
 import type { LogItem } from '../log/read.ts';
 import { parseLines } from '../log/read.ts';
 import type { Platform } from '../log/schema.ts';
+import type { World } from '../model/world.ts';
 import { type ReplayOptions, type ReplayStep, type ReplaySummary, replayItems } from '../replay.ts';
-import type { World } from '../world.ts';
 
 export interface ReplayRecord {
   /** The log's name for titles: its file name, or what the caller passed. */

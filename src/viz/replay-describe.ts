@@ -8,9 +8,8 @@
  * no frontend's types and keeps working as frontends add them.
  */
 import { describeOutcome } from '../expect.ts';
+import { type HostOpRecord, isKernelEvent } from '../model/protocol.ts';
 import type { ReplayStep } from '../replay.ts';
-import type { HostOpRecord } from '../step.ts';
-import { isKernelEvent } from '../step.ts';
 
 /** Who sends an event: the operator straight to iommufd, the guest to the vIOMMU, or the operator to QEMU. */
 export type Sender = 'user-kernel' | 'guest' | 'user-qemu';

@@ -10,9 +10,8 @@
 
 import type { LogItem } from '../log/read.ts';
 import type { Header } from '../log/schema.ts';
+import { initialWorld, type World } from '../model/world.ts';
 import { type ReplayStep, replayItems } from '../replay.ts';
-import type { World } from '../world.ts';
-import { initialWorld } from '../world.ts';
 import { firstFailureIndex, platformText, type ReplayRecord } from './replay-collect.ts';
 import * as say from './replay-describe.ts';
 import type { VmmInstance } from './replay-machines.ts';

@@ -7,7 +7,7 @@
  * Objects are read generically (numeric fields named like references become references, other
  * scalars become `key=value`), so a new object type or field shows up without a change here.
  */
-import type { World } from '../world.ts';
+import type { World } from '../model/world.ts';
 import { machineOfObject, type VmmInstance, vmmInstances } from './replay-machines.ts';
 
 export interface ObjectRow {

@@ -6,19 +6,17 @@
  * iommufd_backend_invalidate_cache), hw/vfio/iommufd.c (iommufd_cdev_attach_ioas_hwpt,
  * iommufd_cdev_detach_ioas_hwpt); reference §3.
  */
-import type { Draft } from 'immer';
-import { applyKernelOp } from '../kernel/apply.ts';
 import type { HwptDataFields, InvalidateEntryFields, KernelOp } from '../kernel/ops.ts';
 import { type Errno, fail, type KernelOutcome } from '../kernel/types.ts';
 import { HWPT_DATA, INVALIDATE_DATA } from '../kernel/uapi.ts';
-import type { HostOpRecord } from '../step.ts';
+import type { HostOpRecord, HostPort } from '../model/protocol.ts';
 import { ERRNO_NUMBER, emit, STRERROR } from '../trace/emit.ts';
-import type { World } from '../world.ts';
 import { type HostOpKind, IOMMUFD_FD, type VfioDevice, type VtdVmm } from './state.ts';
 
 /** Everything one event does, collected while it runs. */
 export interface VmmStep {
-  readonly world: Draft<World> | World;
+  /** The only way to the kernel. */
+  readonly port: HostPort;
   readonly vmm: VtdVmm;
   readonly line: number;
   readonly hostOps: HostOpRecord[];
@@ -49,7 +47,7 @@ export function hostOp(step: VmmStep, op: KernelOp): KernelOutcome {
     outcome = fail(pending.errno, op.type === 'iommufd.invalidate' ? 0 : undefined);
     step.hostOps.push({ op, outcome, injected: true });
   } else {
-    outcome = applyKernelOp(step.world.kernel as World['kernel'], op);
+    outcome = step.port.apply(op);
     step.hostOps.push({ op, outcome });
   }
   if (!outcome.ok && step.firstErrno === undefined) step.firstErrno = outcome.errno;

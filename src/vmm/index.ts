@@ -5,23 +5,19 @@
  * without a failed host operation reports EINVAL, an unknown device ENODEV). Once QEMU has exited,
  * every later event is rejected.
  */
-import type { Draft } from 'immer';
 import { LogInputError } from '../log/errors.ts';
 import type { LogEvent } from '../log/schema.ts';
-import type { StepInput, StepOutcome } from '../step.ts';
-import type { World } from '../world.ts';
+import type { HostPort, StepInput, StepOutcome } from '../model/protocol.ts';
 import type { VmmStep } from './host.ts';
-import type { VtdVmm } from './state.ts';
+import type { VmmState } from './state.ts';
 import { plug, unplug } from './vfio.ts';
 import { contextEntry, machineReset, pasidEntry, rootTable, translation } from './vtd/guest.ts';
 import { invContextCache, invIotlb, invPasidCache, invPiotlb } from './vtd/invalidate.ts';
 import { retryPending } from './vtd/pasid-cache.ts';
 
-type MutableWorld = Draft<World> | World;
-
 /** QEMU is gone after error_fatal: nothing can be applied any more. */
-export function rejectIfExited(world: MutableWorld, line: number): void {
-  const fatal = world.vmm?.fatal;
+export function rejectIfExited(vmm: VmmState | null, line: number): void {
+  const fatal = vmm?.fatal;
   if (fatal === null || fatal === undefined) return;
   throw new LogInputError(
     line,
@@ -91,18 +87,19 @@ function dispatch(step: VmmStep, event: LogEvent, line: number): void {
   }
 }
 
-export function applyPlatformEvent(world: MutableWorld, input: StepInput): StepOutcome {
+/** Platform events need a frontend: `vmm` is null on a platform with none modelled. */
+export function applyPlatformEvent(
+  vmm: VmmState | null,
+  port: HostPort,
+  input: StepInput,
+  platformName: string,
+): StepOutcome {
   const { event, line } = input;
-  if (world.vmm === null) {
-    throw notModelled(
-      line,
-      event,
-      `needs a vIOMMU frontend; platform "${world.platform.viommu}" has none modelled`,
-    );
+  if (vmm === null) {
+    throw notModelled(line, event, `needs a vIOMMU frontend; platform "${platformName}" has none modelled`);
   }
-  const vmm = world.vmm as VtdVmm;
   const step: VmmStep = {
-    world,
+    port,
     vmm,
     line,
     hostOps: [],
@@ -116,7 +113,6 @@ export function applyPlatformEvent(world: MutableWorld, input: StepInput): StepO
     vmm.fatal = { line, message: step.fatal };
     step.firstErrno ??= 'EIO';
   }
-  (world as { step: number }).step += 1;
   const base = {
     hostOps: step.hostOps,
     trace: step.trace,

@@ -10,11 +10,9 @@
  */
 import { vtdDeviceFast } from '../../machines/vtd-device.machine.ts';
 import { mustStep } from '../kernel/machine-step.ts';
-import { emptyKernel } from '../kernel/table.ts';
 import { HWPT_ALLOC } from '../kernel/uapi.ts';
 import type { EventOf } from '../log/schema.ts';
 import { emit } from '../trace/emit.ts';
-import type { World } from '../world.ts';
 import { allocHwpt, attachHwpt, detachHwpt, freeId, hostOp, type VmmStep } from './host.ts';
 import { deviceCheckFailure, IOMMUFD_FD, spaceOf, type VfioDevice } from './state.ts';
 import { stepPasid } from './vtd/propagate.ts';
@@ -26,8 +24,7 @@ function refuse(step: VmmStep, message: string): void {
 
 /** iommufd_backend_connect: the first user opens /dev/iommu (a fresh context once the last one was released). */
 function connect(step: VmmStep): void {
-  if (step.vmm.iommufdUsers === 0 && step.world.kernel.released)
-    (step.world as { kernel: World['kernel'] }).kernel = emptyKernel();
+  if (step.vmm.iommufdUsers === 0) step.port.reopenIfReleased();
   step.vmm.iommufdUsers += 1;
   step.trace.push(emit.backendConnect(IOMMUFD_FD, step.vmm.iommufdUsers));
 }

@@ -11,9 +11,9 @@ import { liveObject, liveObjects } from '../../src/kernel/table.ts';
 import type { Errno, KernelObject, Slot } from '../../src/kernel/types.ts';
 import { parseLine } from '../../src/log/parse-line.ts';
 import type { LogEvent, Platform } from '../../src/log/schema.ts';
-import { reduce } from '../../src/reduce.ts';
-import type { StepOutcome } from '../../src/step.ts';
-import { initialWorld, type World } from '../../src/world.ts';
+import { reduce } from '../../src/model/reference.ts';
+import type { StepOutcome } from '../../src/model/protocol.ts';
+import { initialWorld, type World } from '../../src/model/world.ts';
 
 export interface FixtureOptions {
   /** The platform's vIOMMU; kernel scenarios use 'none' (the default: selftest driver). */

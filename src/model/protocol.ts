@@ -1,0 +1,70 @@
+/**
+ * The step protocol, at the bottom of the model: what one event goes in as (StepInput), what comes
+ * out (StepOutcome, with the host operations it caused), and the port through which QEMU's side
+ * reaches the kernel (HostPort). Everything above imports these types; this file imports only the
+ * kernel's operation and outcome types, so no layer has to import the dispatcher to speak to it.
+ */
+import type { KernelOp } from '../kernel/ops.ts';
+import type { Errno, KernelOutcome, KernelState } from '../kernel/types.ts';
+import type { KernelEvent, LogEvent } from '../log/schema.ts';
+
+export interface StepInput {
+  readonly line: number;
+  readonly event: LogEvent;
+}
+
+export interface HostOpRecord {
+  readonly op: KernelOp;
+  readonly outcome: KernelOutcome;
+  /** Failed by a pending `host.fail`: never reached the kernel. */
+  readonly injected?: true;
+}
+
+export interface StepOutcome {
+  readonly ok: boolean;
+  readonly errno?: Errno;
+  /** The new object's ID (for `vfio.attach`: the pt_id written back). */
+  readonly id?: number;
+  /** Entries handled (IOMMU_HWPT_INVALIDATE writes entry_num back even on error). */
+  readonly done?: number;
+  readonly hostOps: readonly HostOpRecord[];
+  /** QEMU trace lines (log backend) the event produced, in order; absent for kernel-level events. */
+  readonly trace?: readonly string[];
+  /** QEMU error_report lines (without the program-name prefix). */
+  readonly messages?: readonly string[];
+  /** Set when the event made QEMU exit (error_fatal); every later event is rejected. */
+  readonly fatal?: string;
+}
+
+/** How the VMM reaches the iommufd context: the only door from QEMU's side into the kernel. */
+export interface HostPort {
+  /** The context as it is now (read it; change it only through `apply`). */
+  readonly kernel: KernelState;
+  /** One ioctl (or fd operation) on the context. */
+  apply(op: KernelOp): KernelOutcome;
+  /** QEMU's next connect after the last one closed /dev/iommu: a fresh, empty context. */
+  reopenIfReleased(): void;
+}
+
+const KERNEL_TYPES = new Set<string>([
+  'vfio.bind',
+  'vfio.attach',
+  'vfio.detach',
+  'vfio.close',
+  'iommufd.ioas_alloc',
+  'iommufd.hwpt_alloc',
+  'iommufd.viommu_alloc',
+  'iommufd.vdevice_alloc',
+  'iommufd.hw_queue_alloc',
+  'iommufd.fault_alloc',
+  'iommufd.veventq_alloc',
+  'iommufd.destroy',
+  'iommufd.invalidate',
+  'fd.close',
+  'iommufd.close',
+]);
+
+/** Kernel-level events go straight to the kernel; every other event is the VMM's. */
+export function isKernelEvent(event: LogEvent): event is KernelEvent {
+  return KERNEL_TYPES.has(event.type);
+}
