@@ -10,6 +10,8 @@ function devicesOf(kernel: KernelState): DeviceObject[] {
 
 export const oneHwptPerGroupPasid: Invariant = {
   name: 'one-hwpt-per-group-pasid',
+  kind: 'state',
+  reads: ['kernel'],
   sentence:
     'All devices of an iommu group that are attached at the same PASID are attached to the same HWPT.',
   source: 'device.c iommufd_hw_pagetable_attach (igroup->pasid_attach holds one hwpt per PASID)',
@@ -33,6 +35,8 @@ export const oneHwptPerGroupPasid: Invariant = {
 
 export const pasidAttachmentsCompatible: Invariant = {
   name: 'pasid-attachments-compatible',
+  kind: 'state',
+  reads: ['kernel'],
   sentence:
     'A PASID is attached only to a PASID-compatible HWPT, and while a group has a PASID attached its RID is on a PASID-compatible HWPT or blocked.',
   source: 'device.c iommufd_hwpt_pasid_compat',
@@ -57,6 +61,8 @@ export const pasidAttachmentsCompatible: Invariant = {
 
 export const autoDomainsAttached: Invariant = {
   name: 'auto-domains-attached',
+  kind: 'state',
+  reads: ['kernel'],
   sentence:
     'Every live auto-domain HWPT has at least one attachment (it is freed with its last one) and counts them right.',
   source: 'iommufd_private.h iommufd_hw_pagetable_put (iommufd_object_put_and_try_destroy)',

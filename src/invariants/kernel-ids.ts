@@ -12,6 +12,8 @@ function freeIds(kernel: KernelState): number[] {
 
 export const noObjectIdZero: Invariant = {
   name: 'no-object-id-zero',
+  kind: 'step',
+  reads: ['kernel'],
   sentence: 'No live object has ID 0, and no successful operation returns ID 0.',
   source: 'main.c iommufd_fops_open (xa_init_flags XA_FLAGS_ALLOC1); reference §3',
   check(world, { outcome }) {
@@ -24,6 +26,8 @@ export const noObjectIdZero: Invariant = {
 
 export const idsUnique: Invariant = {
   name: 'ids-unique',
+  kind: 'state',
+  reads: ['kernel'],
   sentence: 'Every object, tombstone included, sits at the index of its own ID, so no ID names two objects.',
   source: 'main.c _iommufd_object_alloc (one xarray entry per ID)',
   check(world) {
@@ -53,6 +57,8 @@ function checkAllocations(before: KernelState, after: KernelState, out: string[]
 
 export const lowestFreeId: Invariant = {
   name: 'lowest-free-id',
+  kind: 'step',
+  reads: ['kernel'],
   sentence:
     'Every object allocated by an event took the lowest ID free just before its allocation (IDs are reused at once).',
   source: 'main.c _iommufd_object_alloc (xa_alloc, not cyclic); Documentation/core-api/xarray.rst',

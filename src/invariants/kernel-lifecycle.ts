@@ -4,6 +4,8 @@ import type { Invariant } from './types.ts';
 
 export const failedEventChangesNothing: Invariant = {
   name: 'failed-event-changes-nothing',
+  kind: 'step',
+  reads: ['kernel', 'names'],
   sentence: 'A kernel operation that fails leaves every object, ID, attachment and name binding as it was.',
   source:
     'reference §2 (a failed ioctl aborts its object and frees its ID); device.c iommufd_device_replace ("no change is made")',
@@ -23,6 +25,8 @@ export const failedEventChangesNothing: Invariant = {
 
 export const machinesLive: Invariant = {
   name: 'machines-live',
+  kind: 'state',
+  reads: ['kernel'],
   sentence: "No live object's statechart is in a final state, and every bound DEVICE is in state bound.",
   source: 'machines/*.machine.ts (final states mean the ID was erased)',
   check(world) {
@@ -41,6 +45,8 @@ export const machinesLive: Invariant = {
 
 export const nestingWellFormed: Invariant = {
   name: 'nesting-well-formed',
+  kind: 'state',
+  reads: ['kernel'],
   sentence:
     "A nested HWPT sits on a nest-parent HWPT_PAGING that is not an auto domain, and on the vIOMMU path its parent is that vIOMMU's HWPT.",
   source: 'hw_pagetable.c iommufd_hwpt_nested_alloc, iommufd_viommu_alloc_hwpt_nested',
@@ -67,6 +73,8 @@ export const nestingWellFormed: Invariant = {
 
 export const vdevicesConsistent: Invariant = {
   name: 'vdevices-consistent',
+  kind: 'state',
+  reads: ['kernel'],
   sentence:
     "Each device has at most one vDEVICE, each vIOMMU's virt_id table lists exactly its live vDEVICEs, and only vDEVICEs leave tombstones.",
   source: 'viommu.c iommufd_vdevice_alloc_ioctl (EEXIST), device.c iommufd_device_remove_vdev',
@@ -104,6 +112,8 @@ export const vdevicesConsistent: Invariant = {
 
 export const releasedContextEmpty: Invariant = {
   name: 'released-context-empty',
+  kind: 'state',
+  reads: ['kernel'],
   sentence:
     'Once the iommufd is released no object or tombstone is left, and it is released as soon as nothing holds it.',
   source: 'main.c iommufd_fops_release (destroys everything, then xa_destroy)',

@@ -5,6 +5,8 @@ import type { Invariant } from './types.ts';
 
 export const pinCountMatches: Invariant = {
   name: 'pin-count-matches',
+  kind: 'state',
+  reads: ['kernel'],
   sentence:
     "Each object's users count equals the references that pin it (objects, attachments, open fds, the driver's bind).",
   source:
@@ -24,6 +26,8 @@ export const pinCountMatches: Invariant = {
 
 export const referencesLiveAndTyped: Invariant = {
   name: 'references-live-and-typed',
+  kind: 'state',
+  reads: ['kernel'],
   sentence:
     'No reference from a live object, and no bound device name, names a dead object or an object of the wrong type.',
   source: 'main.c iommufd_object_remove (EBUSY while pinned); reference §4',

@@ -1,11 +1,36 @@
-/** An invariant: one sentence, its source, and a check returning its violations in words. */
+/**
+ * An invariant: one sentence, its source, what it reads, and a check returning its violations in
+ * words. `state` invariants are rules over one World: the checked path re-runs one only after an
+ * event that changed a part it reads (or while it is violated). `step` invariants are rules over one
+ * event (its outcome, the World before it) and run after every event.
+ */
+import type { Slot } from '../kernel/types.ts';
 import type { StepInput, StepOutcome } from '../model/protocol.ts';
 import type { World } from '../model/world.ts';
 
+/** The parts of a World an invariant may read. */
+export type WorldPart = 'kernel' | 'names' | 'vmm';
+
+/** What one event changed, from the step's journal. */
+export interface Changes {
+  /** Anything in the kernel: an object, an ID, a device binding, the fd, a fresh context. */
+  readonly kernel: boolean;
+  readonly names: boolean;
+  /** QEMU's side: set after every platform event. */
+  readonly vmm: boolean;
+  /** IDs whose kernel slot the event wrote (allocated, freed, pinned, stepped), ascending. */
+  readonly slots: readonly number[];
+  /** A slot as it was before the event (null: free; undefined: past the end of the table). */
+  slotBefore(id: number): Slot | undefined;
+}
+
 export interface StepContext {
+  /** The World before the event. On the fast path it is rebuilt on first use and valid only during the check. */
   readonly prev: World;
   readonly input: StepInput;
   readonly outcome: StepOutcome;
+  /** What the event changed; absent when a caller checks a World without a journal (full check). */
+  readonly changes?: Changes;
 }
 
 export interface Invariant {
@@ -15,5 +40,14 @@ export interface Invariant {
   readonly sentence: string;
   /** Where the rule comes from (kernel file and function, or the reference section). */
   readonly source: string;
+  readonly kind: 'state' | 'step';
+  /** The parts of the World the check reads. */
+  readonly reads: readonly WorldPart[];
+  /** Every violation, looking at the whole World. */
   check(world: World, step: StepContext): string[];
+  /**
+   * The same violations as `check` when the invariant held before the event, looking only at what
+   * `step.changes` says changed. Absent: `check` is cheap enough to run as it is.
+   */
+  checkChanged?(world: World, step: StepContext & { readonly changes: Changes }): string[];
 }

@@ -33,6 +33,8 @@ const describe = (id: number | undefined) => (id === undefined ? 'nothing (block
 
 export const vmmBindingMatchesCache: Invariant = {
   name: 'vmm-binding-matches-cache',
+  kind: 'step',
+  reads: ['kernel', 'vmm'],
   sentence:
     'After a guest operation completes without host failure, each device is attached as its cached PASID entry, TE and root mode call for.',
   source: 'intel_iommu_accel.c vtd_propagate_guest_pasid; reference §1.7, §6.4',
@@ -96,6 +98,8 @@ function covers(
 
 export const vmmCacheFollowsGuest: Invariant = {
   name: 'vmm-cache-follows-guest',
+  kind: 'step',
+  reads: ['vmm'],
   sentence:
     "After an invalidation (or replay) that covers an entry completes without host failure, the cached entry equals the guest's entry.",
   source: 'intel_iommu.c vtd_pasid_cache_sync_locked ("Replacing" branch); reference §6.3, §7.1',
@@ -120,6 +124,8 @@ export const vmmCacheFollowsGuest: Invariant = {
 
 export const vmmFirstStageData: Invariant = {
   name: 'vmm-first-stage-data',
+  kind: 'state',
+  reads: ['kernel', 'vmm'],
   sentence:
     "A first-stage HWPT's data (pgtbl_addr, addr_width, flags) equals the cached entry it was built from, unless a retry of that binding is pending.",
   source: 'intel_iommu_accel.c vtd_create_fs_hwpt; reference §1.4',
@@ -147,6 +153,8 @@ export const vmmFirstStageData: Invariant = {
 
 export const vmmResetClean: Invariant = {
   name: 'vmm-reset-clean',
+  kind: 'step',
+  reads: ['kernel', 'vmm'],
   sentence:
     'After a machine reset without host failure no first-stage HWPT remains and every device is on its default HWPT.',
   source: 'intel_iommu.c vtd_init → vtd_reset_caches → vtd_pasid_cache_reset_locked; reference §1.7, §3.B.4',
@@ -166,6 +174,8 @@ export const vmmResetClean: Invariant = {
 
 export const vmmGuestCannotKillQemu: Invariant = {
   name: 'vmm-guest-cannot-kill-qemu',
+  kind: 'step',
+  reads: [],
   sentence: 'No guest register write or invalidation makes QEMU exit.',
   source: 'intel_iommu.c vtd_pasid_cache_reset_locked (&error_fatal from GCMD.TE/SRTP); reference §6.2',
   check(_world, { input, outcome }) {

@@ -36,6 +36,8 @@ const vtd = (world: World): VtdVmm | null => world.vmm;
 
 export const vmmHandlesLive: Invariant = {
   name: 'vmm-handles-live',
+  kind: 'state',
+  reads: ['kernel', 'vmm'],
   sentence: 'Every ID QEMU holds names a live kernel object of the type QEMU expects.',
   source: 'reference §6.6 (a stale fs_hwpt_id survives unplug), §7.2',
   check(world) {
@@ -54,6 +56,8 @@ export const vmmHandlesLive: Invariant = {
 
 export const vmmNoUnreachableHwpt: Invariant = {
   name: 'vmm-no-unreachable-hwpt',
+  kind: 'state',
+  reads: ['kernel', 'vmm'],
   sentence: "No live HWPT is unreachable from QEMU's handles once an event has completed.",
   source: 'reference §6.6 (surprise unplug leaks the S2 and the first-stage HWPT), §6 suggested invariants',
   check(world) {
@@ -73,6 +77,8 @@ const ID_FIELDS = ['dev_id', 'pt_id', 'id', 'hwpt_id', 'viommu_id'] as const;
 
 export const vmmNeverPassesZero: Invariant = {
   name: 'vmm-never-passes-zero',
+  kind: 'step',
+  reads: [],
   sentence: 'QEMU never passes 0 as an object ID in a host operation (0 is its "none" sentinel).',
   source: 'reference §6.5 (fs_hwpt_id == 0 sentinel), main.c XA_FLAGS_ALLOC1',
   check(_world, { input, outcome }) {
@@ -90,6 +96,8 @@ export const vmmNeverPassesZero: Invariant = {
 
 export const vmmUnplugLeavesNothing: Invariant = {
   name: 'vmm-unplug-leaves-nothing',
+  kind: 'step',
+  reads: ['kernel', 'vmm'],
   sentence: 'After every assigned device is unplugged the kernel holds no object.',
   source: 'hw/vfio/iommufd.c iommufd_cdev_detach; reference §3.B.6, §7.2',
   check(world, { input }) {

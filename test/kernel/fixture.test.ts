@@ -34,6 +34,8 @@ describe('kernel fixture', () => {
       name: 'test-no-ioas',
       sentence: 'No IOAS exists (a deliberately false invariant).',
       source: 'test',
+      kind: 'state',
+      reads: ['kernel'],
       check: (world) => (world.kernel.objects.some((s) => s?.type === 'IOAS') ? ['an IOAS exists'] : []),
     };
     const t = kernelFixture({ invariants: [noIoas] });
