@@ -4,13 +4,13 @@
  */
 
 import { expectationFailure } from './expect.ts';
-import { allInvariants, checkInvariants, type Invariant, type Violation } from './invariants/index.ts';
+import { allInvariants, type Invariant, type Violation } from './invariants/index.ts';
 import { liveObjects } from './kernel/table.ts';
 import { LogInputError } from './log/errors.ts';
 import type { LogItem } from './log/read.ts';
 import type { LogEvent } from './log/schema.ts';
+import { type CheckedStep, type CheckedStepper, createCheckedStepper } from './model/checked-step.ts';
 import type { StepOutcome } from './model/protocol.ts';
-import { reduce } from './model/reference.ts';
 import { initialWorld, type World } from './model/world.ts';
 
 export interface ReplayStep {
@@ -42,7 +42,10 @@ export interface ReplaySummary {
 export interface ReplayOptions {
   readonly invariants?: readonly Invariant[];
   readonly stopAtFirstFailure?: boolean;
-  readonly onStep?: (step: ReplayStep, world: World) => void;
+  /** Called after every event; `world()` builds a frozen snapshot of the World after it (on demand). */
+  readonly onStep?: (step: ReplayStep, world: () => World) => void;
+  /** Also check every invariant over the whole World every N events (1: a full check after every event). */
+  readonly fullCheckEvery?: number;
 }
 
 export function liveSummary(world: World): LiveObjectSummary[] {
@@ -54,59 +57,109 @@ export function liveSummary(world: World): LiveObjectSummary[] {
   }));
 }
 
-/** Steps one log item at a time, so sync arrays and async streams share the same code. */
+/** Adds the violations a full check found that the step did not report (a gap in incremental checking). */
+function mergeFull(reported: readonly Violation[], full: readonly Violation[]): Violation[] {
+  const seen = new Set(reported.map((v) => `${v.invariant}\n${v.message}`));
+  const missing = full.filter((v) => !seen.has(`${v.invariant}\n${v.message}`));
+  return missing.length === 0 ? (reported as Violation[]) : [...reported, ...missing];
+}
+
+/** Steps one log item at a time through the checked path, so sync arrays and async streams share the same code. */
 export class Replayer {
-  private world: World | undefined;
+  private stepper: CheckedStepper | undefined;
   private events = 0;
   private failedExpectations = 0;
   private violations = 0;
   private firstFailure: ReplaySummary['firstFailure'];
   private inputError: ReplaySummary['inputError'];
   private stopped = false;
+  private lastLine = 0;
+  /** The violations the last step reported, as `invariant\nmessage` keys. */
+  private lastReported = new Set<string>();
+  private finished = false;
+  private readonly snapshot = (): World => this.ensureStepper().snapshot();
 
   constructor(private readonly options: ReplayOptions = {}) {}
+
+  private ensureStepper(): CheckedStepper {
+    this.stepper ??= this.start(initialWorld({ log: 'viommu-model', version: 1 }));
+    return this.stepper;
+  }
+
+  private start(world: World): CheckedStepper {
+    return createCheckedStepper(world, {
+      invariants: this.options.invariants ?? allInvariants,
+      mode: this.options.fullCheckEvery === 1 ? 'full' : 'incremental',
+    });
+  }
 
   /** Returns false once the replay has stopped (input error, or first failure in check mode). */
   feed(item: LogItem): boolean {
     if (this.stopped) return false;
     if (item.kind === 'header') {
-      this.world = initialWorld(item.header, item.line);
+      this.stepper = this.start(initialWorld(item.header, item.line));
       return true;
     }
-    const prev = this.world ?? initialWorld({ log: 'viommu-model', version: 1 });
+    const stepper = this.ensureStepper();
     const input = { line: item.line, event: item.event };
-    let reduced: ReturnType<typeof reduce>;
+    let checked: CheckedStep;
     try {
-      reduced = reduce(prev, input);
+      checked = stepper.step(input);
     } catch (error) {
       if (!(error instanceof LogInputError)) throw error;
       this.fail(error);
       return false;
     }
-    this.world = reduced.world;
     this.events += 1;
-    const violations = checkInvariants(
-      reduced.world,
-      { prev, input, outcome: reduced.outcome },
-      this.options.invariants ?? allInvariants,
-    );
-    const failure = expectationFailure(item.event.expect, reduced.outcome);
+    this.lastLine = item.line;
+    const every = this.options.fullCheckEvery;
+    const violations =
+      every !== undefined && every > 1 && this.events % every === 0
+        ? mergeFull(checked.violations, stepper.fullCheck())
+        : checked.violations;
+    this.record(item.line, item.event, checked.outcome, violations);
+    return !this.stopped;
+  }
+
+  private record(
+    line: number,
+    event: LogEvent,
+    outcome: StepOutcome,
+    violations: readonly Violation[],
+  ): void {
+    const failure = expectationFailure(event.expect, outcome);
     const step: ReplayStep = {
-      line: item.line,
-      event: item.event,
-      outcome: reduced.outcome,
+      line,
+      event,
+      outcome,
       violations,
       ...(failure === undefined ? {} : { expectationFailure: failure }),
     };
-    this.options.onStep?.(step, reduced.world);
+    this.lastReported = new Set(violations.map((v) => `${v.invariant}\n${v.message}`));
+    this.options.onStep?.(step, this.snapshot);
     this.violations += violations.length;
     if (failure !== undefined) this.failedExpectations += 1;
     if ((failure !== undefined || violations.length > 0) && this.firstFailure === undefined) {
       const message = failure ?? `invariant ${violations[0]!.invariant}: ${violations[0]!.message}`;
-      this.firstFailure = { line: item.line, message };
+      this.firstFailure = { line, message };
       if (this.options.stopAtFirstFailure === true) this.stopped = true;
     }
-    return !this.stopped;
+  }
+
+  /** The full check at the end: a state violation no step reported is a gap in incremental checking. */
+  private finish(): void {
+    if (this.finished || this.stepper === undefined || this.inputError !== undefined || this.events === 0)
+      return;
+    this.finished = true;
+    const missing = this.stepper
+      .fullCheck()
+      .filter((v) => !this.lastReported.has(`${v.invariant}\n${v.message}`));
+    if (missing.length === 0) return;
+    this.violations += missing.length;
+    this.firstFailure ??= {
+      line: this.lastLine,
+      message: `invariant ${missing[0]!.invariant} (full check at the end): ${missing[0]!.message}`,
+    };
   }
 
   fail(error: LogInputError): void {
@@ -119,17 +172,18 @@ export class Replayer {
   }
 
   currentWorld(): World {
-    return this.world ?? initialWorld({ log: 'viommu-model', version: 1 });
+    return this.ensureStepper().snapshot();
   }
 
   summary(): ReplaySummary {
+    this.finish();
     return {
       events: this.events,
       failedExpectations: this.failedExpectations,
       violations: this.violations,
       ...(this.firstFailure === undefined ? {} : { firstFailure: this.firstFailure }),
       ...(this.inputError === undefined ? {} : { inputError: this.inputError }),
-      live: liveSummary(this.currentWorld()),
+      live: liveSummary(this.ensureStepper().current),
       stoppedEarly: this.stopped,
     };
   }

@@ -11,10 +11,10 @@ import {
   vdevicesConsistent,
 } from './kernel-lifecycle.ts';
 import { pinCountMatches, referencesLiveAndTyped } from './kernel-refs.ts';
-import type { Invariant, StepContext } from './types.ts';
+import type { Invariant, StepContext, Violation } from './types.ts';
 import { vmmInvariants } from './vmm-index.ts';
 
-export type { Invariant, StepContext };
+export type { Invariant, StepContext, Violation };
 
 export const kernelInvariants: readonly Invariant[] = [
   noObjectIdZero,
@@ -34,10 +34,6 @@ export const kernelInvariants: readonly Invariant[] = [
 
 export const allInvariants: readonly Invariant[] = [...kernelInvariants, ...vmmInvariants];
 
-export interface Violation {
-  readonly invariant: string;
-  readonly message: string;
-}
 
 export function checkInvariants(
   world: World,

@@ -51,3 +51,9 @@ export interface Invariant {
    */
   checkChanged?(world: World, step: StepContext & { readonly changes: Changes }): string[];
 }
+
+/** One violation of one invariant, in words. */
+export interface Violation {
+  readonly invariant: string;
+  readonly message: string;
+}

@@ -11,6 +11,7 @@ import { deviceFast } from '../../machines/device.machine.ts';
 import { hwptFast } from '../../machines/hwpt.machine.ts';
 import { driverAttachRefusal, type HwptShape } from './drivers.ts';
 import { attachedHwpt, groupDevices, groupHasPasidAttached, groupHwpt, groupMembersAt } from './groups.ts';
+import { edit } from './journal.ts';
 import { mustStep } from './machine-step.ts';
 import { eraseId, insertObject, liveObject, pin, unpin } from './table.ts';
 import type { DeviceObject, Errno, HwptObject, HwptPagingObject, KernelState } from './types.ts';
@@ -98,15 +99,15 @@ function addAttachment(
   pasid: number,
   mode: 'attach' | 'replace',
 ): void {
-  device.m = mustStep(deviceFast, device.m, { type: `device.${mode}`, pasid, hwpt: hwpt.id });
-  hwpt.m = mustStep(hwptFast, hwpt.m, { type: 'hwpt.attach' });
+  edit(state, device).m = mustStep(deviceFast, device.m, { type: `device.${mode}`, pasid, hwpt: hwpt.id });
+  edit(state, hwpt).m = mustStep(hwptFast, hwpt.m, { type: 'hwpt.attach' });
   pin(state, hwpt.id);
 }
 
 /** Drops one device's reference on a HWPT; an auto domain dies with its last attachment. */
 export function dropAttachment(state: KernelState, hwptId: number): void {
   const hwpt = liveObject(state, hwptId) as HwptObject;
-  hwpt.m = mustStep(hwptFast, hwpt.m, { type: 'hwpt.detach' });
+  edit(state, hwpt).m = mustStep(hwptFast, hwpt.m, { type: 'hwpt.detach' });
   unpin(state, hwptId);
   if (hwptFast.isFinal(hwpt.m)) destroyHwptObject(state, hwpt);
 }
@@ -228,7 +229,7 @@ export function detachPasid(state: KernelState, device: DeviceObject, pasid: num
   const hwpt = attachedHwpt(device, pasid);
   if (hwpt === undefined)
     throw new Error(`detach of ${device.dev} pasid ${pasid}: not attached; VFIO must check first`);
-  device.m = mustStep(deviceFast, device.m, { type: 'device.detach', pasid });
+  edit(state, device).m = mustStep(deviceFast, device.m, { type: 'device.detach', pasid });
   dropAttachment(state, hwpt);
   unpin(state, device.id);
 }

@@ -12,6 +12,7 @@ import { hwQueueFast, ioasFast } from '../../machines/pinned-object.machine.ts';
 import { vdeviceFast } from '../../machines/vdevice.machine.ts';
 import { viommuFast } from '../../machines/viommu.machine.ts';
 import { destroyHwptObject } from './attach.ts';
+import { edit } from './journal.ts';
 import { stepOr } from './machine-step.ts';
 import type { KernelOp } from './ops.ts';
 import { eraseId, liveObject, unpin } from './table.ts';
@@ -20,10 +21,11 @@ import { fail, type KernelOutcome, type KernelState, OK, type VdeviceObject } fr
 function destroyVdevice(state: KernelState, vdev: VdeviceObject): void {
   const viommu = liveObject(state, vdev.viommu);
   if (viommu?.type === 'VIOMMU') {
-    viommu.m = viommuFast.step(viommu.m, { type: 'viommu.vdevice.remove', virtId: vdev.virtId }) ?? viommu.m;
+    edit(state, viommu).m =
+      viommuFast.step(viommu.m, { type: 'viommu.vdevice.remove', virtId: vdev.virtId }) ?? viommu.m;
   }
   const device = liveObject(state, vdev.device);
-  if (device?.type === 'DEVICE') device.vdevice = 0;
+  if (device?.type === 'DEVICE') edit(state, device).vdevice = 0;
   unpin(state, vdev.viommu);
   unpin(state, vdev.device);
   eraseId(state, vdev.id);
@@ -44,7 +46,7 @@ export function destroy(
     case 'HWPT_NESTED': {
       const next = stepOr(hwptFast, object.m, { type: 'hwpt.destroy', pins }, 'EBUSY');
       if (typeof next === 'string') return fail(next);
-      object.m = next;
+      edit(state, object).m = next;
       destroyHwptObject(state, object);
       return OK;
     }

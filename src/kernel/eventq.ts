@@ -5,6 +5,7 @@
  * iommufd_eventq_init, iommufd_eventq_fops_release).
  */
 import { eventqFast } from '../../machines/eventq.machine.ts';
+import { edit } from './journal.ts';
 import { mustStep } from './machine-step.ts';
 import type { KernelOp } from './ops.ts';
 import { insertObject, liveObject, pin, typedObject, unpin } from './table.ts';
@@ -65,7 +66,7 @@ export function fdClose(state: KernelState, op: Op<'fd.close'>): KernelOutcome {
   const object = liveObject(state, op.id);
   if (object === undefined || (object.type !== 'FAULT' && object.type !== 'VEVENTQ')) return fail('EBADF');
   if (!eventqFast.accepts(object.m, { type: 'eventq.fd_close' })) return fail('EBADF'); // already closed
-  object.m = mustStep(eventqFast, object.m, { type: 'eventq.fd_close' });
+  edit(state, object).m = mustStep(eventqFast, object.m, { type: 'eventq.fd_close' });
   unpin(state, object.id);
   return OK;
 }

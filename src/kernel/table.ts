@@ -4,6 +4,7 @@
  * Kernel reference: drivers/iommu/iommufd/main.c (_iommufd_object_alloc: xa_alloc with
  * XA_FLAGS_ALLOC1 and xa_limit_31b; iommufd_get_object; iommufd_object_remove).
  */
+import { edit } from './journal.ts';
 import type { KernelObject, KernelState, ObjectType, Slot } from './types.ts';
 
 export function emptyKernel(): KernelState {
@@ -57,7 +58,7 @@ export function typedObject<T extends ObjectType>(
 export function pin(state: KernelState, id: number): void {
   const object = liveObject(state, id);
   if (object === undefined) throw new Error(`pin of ${id}: no live object; the caller must look it up first`);
-  object.users += 1;
+  edit(state, object).users += 1;
 }
 
 export function unpin(state: KernelState, id: number): void {
@@ -66,7 +67,7 @@ export function unpin(state: KernelState, id: number): void {
     throw new Error(`unpin of ${id}: no live object; a reference outlived its target`);
   if (object.users === 0)
     throw new Error(`unpin of ${object.type} ${id}: users already 0; pins are unbalanced`);
-  object.users -= 1;
+  edit(state, object).users -= 1;
 }
 
 export function* liveObjects(state: KernelState): Generator<KernelObject> {

@@ -12,6 +12,7 @@ import { vdeviceFast } from '../../machines/vdevice.machine.ts';
 import { viommuFast } from '../../machines/viommu.machine.ts';
 import { changePt, detachPasid } from './attach.ts';
 import { attachedHwpt } from './groups.ts';
+import { edit, editDevices } from './journal.ts';
 import { mustStep } from './machine-step.ts';
 import type { KernelOp } from './ops.ts';
 import { eraseId, insertObject, liveObject, unpin } from './table.ts';
@@ -50,7 +51,7 @@ export function vfioBind(state: KernelState, op: Op<'vfio.bind'>): KernelOutcome
       m: deviceFast.initial({}),
     }),
   );
-  state.devices[op.dev] = device.id;
+  editDevices(state)[op.dev] = device.id;
   return { ok: true, id: device.id };
 }
 
@@ -75,21 +76,24 @@ export function vfioDetach(state: KernelState, op: Op<'vfio.detach'>): KernelOut
 /** iommufd_device_remove_vdev: the vDEVICE's ID becomes a tombstone, its refs are dropped. */
 function tombstoneVdevice(state: KernelState, device: DeviceObject): void {
   const vdev = liveObject(state, device.vdevice) as VdeviceObject;
-  vdev.m = mustStep(vdeviceFast, vdev.m, { type: 'vdevice.tombstone' });
+  edit(state, vdev).m = mustStep(vdeviceFast, vdev.m, { type: 'vdevice.tombstone' });
   const viommu = liveObject(state, vdev.viommu);
   if (viommu?.type === 'VIOMMU') {
-    viommu.m = mustStep(viommuFast, viommu.m, { type: 'viommu.vdevice.remove', virtId: vdev.virtId });
+    edit(state, viommu).m = mustStep(viommuFast, viommu.m, {
+      type: 'viommu.vdevice.remove',
+      virtId: vdev.virtId,
+    });
   }
   unpin(state, vdev.viommu);
   unpin(state, device.id);
-  device.vdevice = 0;
+  edit(state, device).vdevice = 0;
   state.objects[vdev.id] = { type: 'TOMBSTONE', id: vdev.id, seq: vdev.seq, was: 'VDEVICE' };
 }
 
 export function vfioClose(state: KernelState, op: Op<'vfio.close'>): KernelOutcome {
   const device = boundDevice(state, op.dev);
   if (device === undefined) return fail('EBADF');
-  device.m = mustStep(deviceFast, device.m, { type: 'device.close' });
+  edit(state, device).m = mustStep(deviceFast, device.m, { type: 'device.close' });
   const pasids = Object.keys(device.m.context.attachments)
     .map(Number)
     .filter((pasid) => pasid !== 0)
@@ -97,11 +101,11 @@ export function vfioClose(state: KernelState, op: Op<'vfio.close'>): KernelOutco
   for (const pasid of pasids) detachPasid(state, device, pasid);
   if (attachedHwpt(device, 0) !== undefined) detachPasid(state, device, 0);
   if (device.vdevice !== 0) tombstoneVdevice(state, device);
-  device.m = mustStep(deviceFast, device.m, { type: 'device.unbind' });
+  edit(state, device).m = mustStep(deviceFast, device.m, { type: 'device.unbind' });
   device.users -= 1; // the bind reference
   if (device.users !== 0)
     throw new Error(`DEVICE ${device.id} still has ${device.users} users after unbind; pins are unbalanced`);
   eraseId(state, device.id);
-  delete state.devices[op.dev];
+  delete editDevices(state)[op.dev];
   return OK;
 }

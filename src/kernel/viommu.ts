@@ -8,6 +8,7 @@ import { hwQueueFast } from '../../machines/pinned-object.machine.ts';
 import { vdeviceFast } from '../../machines/vdevice.machine.ts';
 import { viommuFast } from '../../machines/viommu.machine.ts';
 import { hwQueueTypeSupported, viommuTypeSupported } from './drivers.ts';
+import { edit } from './journal.ts';
 import type { KernelOp } from './ops.ts';
 import { insertObject, pin, typedObject } from './table.ts';
 import {
@@ -75,8 +76,12 @@ export function vdeviceAlloc(state: KernelState, op: Op<'iommufd.vdevice_alloc'>
       m: vdeviceFast.initial({}),
     }),
   );
-  viommu.m = viommuFast.step(viommu.m, { type: 'viommu.vdevice.add', virtId: op.virt_id, vdevice: vdev.id })!;
-  device.vdevice = vdev.id;
+  edit(state, viommu).m = viommuFast.step(viommu.m, {
+    type: 'viommu.vdevice.add',
+    virtId: op.virt_id,
+    vdevice: vdev.id,
+  })!;
+  edit(state, device).vdevice = vdev.id;
   pin(state, viommu.id);
   pin(state, device.id);
   return { ok: true, id: vdev.id };
@@ -130,7 +135,7 @@ export function hwQueueAlloc(state: KernelState, op: Op<'iommufd.hw_queue_alloc'
       owner: queue.id,
     }),
   );
-  (queue as { access: number }).access = access.id;
+  (edit(state, queue) as { access: number }).access = access.id;
   pin(state, viommu.id);
   pin(state, parent.ioas);
   if (previous !== undefined) pin(state, previous.id);

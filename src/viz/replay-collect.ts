@@ -37,7 +37,7 @@ export function logName(path: string): string {
 
 export function replayForView(
   items: Iterable<LogItem>,
-  onStep?: (step: ReplayStep, world: World) => void,
+  onStep?: (step: ReplayStep, world: () => World) => void,
 ): { summary: ReplaySummary; platform: Platform | undefined; steps: ReplayStep[] } {
   const steps: ReplayStep[] = [];
   let platform: Platform | undefined;

@@ -120,13 +120,13 @@ export function buildViewerData(
   let base: Changes = {};
   const frames: Frame[] = [];
   let index = 0;
-  const onStep = (step: ReplayStep, world: World) => {
+  const onStep = (step: ReplayStep, snapshot: () => World) => {
     if (index === 0 && start === 0) base = diff(null, (prev = worldView(initialWorld(header))));
     if (index >= start && index < end) {
-      const view = worldView(world);
+      const view = worldView(snapshot());
       frames.push(frameOf(step, diff(prev, view)));
       prev = view;
-    } else if (index === start - 1) base = diff(null, (prev = worldView(world)));
+    } else if (index === start - 1) base = diff(null, (prev = worldView(snapshot())));
     index += 1;
   };
   replayItems(watched(), { onStep });

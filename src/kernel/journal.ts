@@ -1,0 +1,60 @@
+/**
+ * The kernel's write journal: what one event changed in place, with the values from before the
+ * first write. The checked path attaches a journal to its working copy of the context; the kernel's
+ * mutators record into it (`edit` before an in-place write of an object, `editDevices` before the
+ * device table changes). Replaced slots (allocation, free, tombstone, release) are found by the
+ * checker itself from its shadow of the slot table, so a write that forgets the journal there is
+ * still seen. Without a journal (an immer draft, a plain copy) recording is a no-op.
+ */
+import type { KernelObject, KernelState, Slot } from './types.ts';
+
+export interface KernelJournal {
+  /** IDs of objects written in place, in first-write order. */
+  readonly edited: number[];
+  /** Each edited object as it was before its first in-place write (a shallow copy). */
+  readonly before: Map<number, Slot>;
+  /** The object each copy was taken from: a copy counts only if that object was in the slot before the event. */
+  readonly editedObject: Map<number, KernelObject>;
+  /** The device table before its first write, when it was written. */
+  devicesBefore: Record<string, number> | undefined;
+}
+
+const JOURNAL = Symbol('kernel journal');
+type Journaled = KernelState & { [JOURNAL]?: KernelJournal };
+
+export function newJournal(): KernelJournal {
+  return { edited: [], before: new Map(), editedObject: new Map(), devicesBefore: undefined };
+}
+
+/** Starts recording writes to `state` into `journal` (not enumerable: snapshots and JSON never see it). */
+export function attachJournal(state: KernelState, journal: KernelJournal): void {
+  Object.defineProperty(state, JOURNAL, {
+    value: journal,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
+}
+
+export function journalOf(state: KernelState): KernelJournal | undefined {
+  return (state as Journaled)[JOURNAL];
+}
+
+/** Call before writing any field of a live object in place; returns the object for the write. */
+export function edit<T extends KernelObject>(state: KernelState, object: T): T {
+  const journal = (state as Journaled)[JOURNAL];
+  if (journal !== undefined && !journal.before.has(object.id)) {
+    journal.before.set(object.id, { ...object });
+    journal.editedObject.set(object.id, object);
+    journal.edited.push(object.id);
+  }
+  return object;
+}
+
+/** Call before adding or removing a device name in `state.devices`. */
+export function editDevices(state: KernelState): Record<string, number> {
+  const journal = (state as Journaled)[JOURNAL];
+  if (journal !== undefined && journal.devicesBefore === undefined)
+    journal.devicesBefore = { ...state.devices };
+  return state.devices;
+}

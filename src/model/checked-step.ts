@@ -1,0 +1,153 @@
+/**
+ * The one checked path: every caller (replay, the properties, the test fixtures, the explorer)
+ * steps events through a CheckedStepper. It applies each event in place to a private working copy
+ * of the World, journals what the event changed, and checks the invariants on what changed
+ * (incremental, the default) or on the whole World (full). Frozen snapshots are built only when
+ * asked for. An input error (LogInputError) rolls the working copy back, so nothing of a bad line
+ * is applied.
+ */
+
+import type { Changes, Invariant, StepContext, Violation } from '../invariants/types.ts';
+import { applyKernelOp } from '../kernel/apply.ts';
+import { attachJournal, newJournal } from '../kernel/journal.ts';
+import { emptyKernel } from '../kernel/table.ts';
+import type { KernelState } from '../kernel/types.ts';
+import { applyStep } from './apply.ts';
+import {
+  beginKernel,
+  beginNames,
+  changesOf,
+  type KernelBefore,
+  rebuildKernel,
+  rebuildNames,
+} from './changes.ts';
+import { checkAll, IncrementalChecker } from './check.ts';
+import type { HostPort, StepInput, StepOutcome } from './protocol.ts';
+import { isKernelEvent } from './protocol.ts';
+import { Snapshotter } from './snapshot.ts';
+import type { World } from './world.ts';
+
+export interface CheckedStep {
+  readonly outcome: StepOutcome;
+  readonly violations: readonly Violation[];
+  readonly changes: Changes;
+}
+
+export interface CheckedStepperOptions {
+  /** The invariants to check (default: every invariant). */
+  readonly invariants: readonly Invariant[];
+  /** `incremental` (default) checks what each event changed; `full` checks the whole World every event. */
+  readonly mode?: 'incremental' | 'full';
+}
+
+export interface CheckedStepper {
+  /** Applies one event and checks it; throws LogInputError (with nothing applied) for bad input. */
+  step(input: StepInput): CheckedStep;
+  /** The working copy: read it between steps, never keep it (the next step changes it in place). */
+  readonly current: World;
+  /** A frozen snapshot of the World now, shared with earlier snapshots where unchanged. */
+  snapshot(): World;
+  /** Every state invariant over the whole World now (at the end of a replay, or every N events). */
+  fullCheck(): Violation[];
+}
+
+type MutableWorld = { -readonly [K in keyof World]: World[K] };
+
+/** A deep working copy: plain data only, so structuredClone copies all of it. */
+function workingCopy(world: World): MutableWorld {
+  return structuredClone(world) as MutableWorld;
+}
+
+export function createCheckedStepper(initial: World, options: CheckedStepperOptions): CheckedStepper {
+  const world = workingCopy(initial);
+  const journal = newJournal();
+  const checker = new IncrementalChecker(options.invariants);
+  const full = options.mode === 'full';
+  const snapshots = new Snapshotter();
+  let replaced = false;
+  const port: HostPort = {
+    get kernel() {
+      return world.kernel;
+    },
+    apply: (op) => applyKernelOp(world.kernel, op),
+    reopenIfReleased() {
+      if (!world.kernel.released) return;
+      world.kernel = emptyKernel();
+      attachJournal(world.kernel, journal);
+      replaced = true;
+    },
+  };
+
+  function prevWorld(before: KernelBefore, names: ReturnType<typeof beginNames>, vmm: World['vmm']): World {
+    return {
+      ...world,
+      kernel: rebuildKernel(before),
+      ...rebuildNames(names, world),
+      vmm,
+      step: world.step - 1,
+    };
+  }
+
+  function rollback(
+    before: KernelBefore,
+    names: ReturnType<typeof beginNames>,
+    vmm: World['vmm'],
+    step: number,
+  ): void {
+    world.kernel = rebuildKernel(before);
+    Object.assign(world, rebuildNames(names, world));
+    world.vmm = vmm;
+    world.step = step;
+    snapshots.invalidate();
+  }
+
+  return {
+    get current() {
+      return world;
+    },
+    step(input) {
+      const platformEvent = !isKernelEvent(input.event);
+      const before = beginKernel(world.kernel, journal);
+      const as = 'as' in input.event ? input.event.as : undefined;
+      const names = beginNames(world, as);
+      // QEMU's side changes only on platform events; keep its earlier state for `prev` and rollback.
+      const vmmBefore = platformEvent && world.vmm !== null ? structuredClone(world.vmm) : world.vmm;
+      const stepBefore = world.step;
+      replaced = false;
+      let outcome: StepOutcome;
+      try {
+        outcome = applyStep(world, input, port);
+      } catch (error) {
+        rollback(before, names, vmmBefore, stepBefore);
+        throw error;
+      }
+      const changes = changesOf(before, world.kernel, names, world, platformEvent);
+      snapshots.note(changes, replaced);
+      let prev: World | undefined;
+      const context: StepContext & { readonly changes: Changes } = {
+        get prev() {
+          prev ??= prevWorld(before, names, vmmBefore);
+          return prev;
+        },
+        input,
+        outcome,
+        changes,
+      };
+      const violations = full ? checkAll(world, context, options.invariants) : checker.check(world, context);
+      return { outcome, violations, changes };
+    },
+    snapshot: () => snapshots.take(world),
+    fullCheck() {
+      const stateInvariants = options.invariants.filter((invariant) => invariant.kind === 'state');
+      const noEvent: StepContext = {
+        prev: world,
+        input: { line: 0, event: { type: 'iommufd.close' } },
+        outcome: { ok: true, hostOps: [] },
+      };
+      const violations = checkAll(world, noEvent, stateInvariants);
+      checker.resync(violations);
+      return violations;
+    },
+  };
+}
+
