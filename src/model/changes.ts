@@ -7,36 +7,41 @@
  */
 
 import type { Changes } from '../invariants/types.ts';
-import { attachJournal, type KernelJournal, newJournal } from '../kernel/journal.ts';
+import { attachJournal, type KernelJournal, journalOf } from '../kernel/journal.ts';
 import type { KernelState, Slot } from '../kernel/types.ts';
 import type { World } from './world.ts';
 
 /** The kernel as it was when the event began, kept cheaply (slot references, scalars). */
 export interface KernelBefore {
-  readonly state: KernelState;
-  readonly objects: Slot[];
-  readonly shadow: readonly Slot[];
-  readonly seq: number;
-  readonly fdOpen: boolean;
-  readonly released: boolean;
+  state: KernelState;
+  objects: Slot[];
+  readonly shadow: Slot[];
+  seq: number;
+  fdOpen: boolean;
+  released: boolean;
   readonly journal: KernelJournal;
 }
 
-export function beginKernel(state: KernelState, journal: KernelJournal = newJournal()): KernelBefore {
+/** Starts an event: clears the journal and takes the shadow (reusing `reuse`'s arrays when given). */
+export function beginKernel(state: KernelState, journal: KernelJournal, reuse?: KernelBefore): KernelBefore {
   journal.edited.length = 0;
-  journal.before.clear();
-  journal.editedObject.clear();
+  if (journal.before.size > 0) {
+    journal.before.clear();
+    journal.editedObject.clear();
+  }
   journal.devicesBefore = undefined;
-  attachJournal(state, journal);
-  return {
-    state,
-    objects: state.objects,
-    shadow: state.objects.slice(),
-    seq: state.seq,
-    fdOpen: state.fdOpen,
-    released: state.released,
-    journal,
-  };
+  if (journalOf(state) !== journal) attachJournal(state, journal);
+  const objects = state.objects;
+  const shadow = reuse?.shadow ?? [];
+  shadow.length = objects.length;
+  for (let id = 0; id < objects.length; id++) shadow[id] = objects[id]!;
+  const before = reuse ?? ({ journal, shadow } as KernelBefore);
+  before.state = state;
+  before.objects = objects;
+  before.seq = state.seq;
+  before.fdOpen = state.fdOpen;
+  before.released = state.released;
+  return before;
 }
 
 /** A slot as it was before the event. */
@@ -51,6 +56,7 @@ export function slotBefore(before: KernelBefore, id: number): Slot | undefined {
 /** The context as it was before the event (a new object; slots shared where unwritten). */
 export function rebuildKernel(before: KernelBefore): KernelState {
   const objects = before.shadow.map((_, id) => slotBefore(before, id) ?? null);
+  while (objects.length > 1 && objects[objects.length - 1] === null) objects.pop();
   return {
     objects,
     seq: before.seq,
@@ -77,23 +83,20 @@ function writtenSlots(before: KernelBefore, after: KernelState): number[] {
   return written.sort((a, b) => a - b);
 }
 
+/** The one name an event may bind (its `as`), as it was before the event. */
 export interface NamesBefore {
   readonly name: string | undefined;
   readonly had: boolean;
   readonly id: number | undefined;
   readonly line: number | undefined;
-  readonly count: number;
 }
 
+const NO_NAME: NamesBefore = { name: undefined, had: false, id: undefined, line: undefined };
+
 export function beginNames(world: World, name: string | undefined): NamesBefore {
-  const had = name !== undefined && Object.hasOwn(world.names, name);
-  return {
-    name,
-    had,
-    id: had ? world.names[name!] : undefined,
-    line: had ? world.nameLines[name!] : undefined,
-    count: name === undefined ? 0 : Object.keys(world.names).length,
-  };
+  if (name === undefined) return NO_NAME;
+  const had = Object.hasOwn(world.names, name);
+  return { name, had, id: had ? world.names[name] : undefined, line: had ? world.nameLines[name] : undefined };
 }
 
 function namesChanged(before: NamesBefore, world: World): boolean {
@@ -117,7 +120,31 @@ export function rebuildNames(before: NamesBefore, world: World): Pick<World, 'na
   return { names, nameLines };
 }
 
-/** The Changes record the invariants see. */
+/** The Changes record the invariants see (valid until the next event). */
+class EventChanges implements Changes {
+  readonly kernel: boolean;
+  readonly slots: readonly number[];
+  constructor(
+    private readonly before: KernelBefore,
+    private readonly after: KernelState,
+    readonly names: boolean,
+    readonly vmm: boolean,
+  ) {
+    this.slots = writtenSlots(before, after);
+    this.kernel =
+      this.slots.length > 0 ||
+      after !== before.state ||
+      after.seq !== before.seq ||
+      after.fdOpen !== before.fdOpen ||
+      after.released !== before.released ||
+      before.journal.devicesBefore !== undefined;
+  }
+
+  slotBefore(id: number): Slot | undefined {
+    return this.after === this.before.state ? slotBefore(this.before, id) : this.before.shadow[id];
+  }
+}
+
 export function changesOf(
   before: KernelBefore,
   after: KernelState,
@@ -125,19 +152,5 @@ export function changesOf(
   world: World,
   vmmEvent: boolean,
 ): Changes {
-  const slots = writtenSlots(before, after);
-  const kernel =
-    slots.length > 0 ||
-    after !== before.state ||
-    after.seq !== before.seq ||
-    after.fdOpen !== before.fdOpen ||
-    after.released !== before.released ||
-    before.journal.devicesBefore !== undefined;
-  return {
-    kernel,
-    names: namesChanged(names, world),
-    vmm: vmmEvent,
-    slots,
-    slotBefore: (id) => (after === before.state ? slotBefore(before, id) : before.shadow[id]),
-  };
+  return new EventChanges(before, after, namesChanged(names, world), vmmEvent);
 }

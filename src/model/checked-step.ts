@@ -53,6 +53,22 @@ export interface CheckedStepper {
 
 type MutableWorld = { -readonly [K in keyof World]: World[K] };
 
+/** What an invariant sees of one event; the World before it is rebuilt on first use only. */
+class EventContext implements StepContext {
+  private before: World | undefined;
+  constructor(
+    readonly input: StepInput,
+    readonly outcome: StepOutcome,
+    readonly changes: Changes,
+    private readonly rebuild: () => World,
+  ) {}
+
+  get prev(): World {
+    this.before ??= this.rebuild();
+    return this.before;
+  }
+}
+
 /** A deep working copy: plain data only, so structuredClone copies all of it. */
 function workingCopy(world: World): MutableWorld {
   return structuredClone(world) as MutableWorld;
@@ -65,6 +81,8 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
   const full = options.mode === 'full';
   const snapshots = new Snapshotter();
   let replaced = false;
+  // The shadow's arrays are reused from event to event; rollback and `prev` copy what they keep.
+  let reuse: KernelBefore | undefined;
   const port: HostPort = {
     get kernel() {
       return world.kernel;
@@ -107,7 +125,8 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
     },
     step(input) {
       const platformEvent = !isKernelEvent(input.event);
-      const before = beginKernel(world.kernel, journal);
+      const before = beginKernel(world.kernel, journal, reuse);
+      reuse = before;
       const as = 'as' in input.event ? input.event.as : undefined;
       const names = beginNames(world, as);
       // QEMU's side changes only on platform events; keep its earlier state for `prev` and rollback.
@@ -123,16 +142,7 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
       }
       const changes = changesOf(before, world.kernel, names, world, platformEvent);
       snapshots.note(changes, replaced);
-      let prev: World | undefined;
-      const context: StepContext & { readonly changes: Changes } = {
-        get prev() {
-          prev ??= prevWorld(before, names, vmmBefore);
-          return prev;
-        },
-        input,
-        outcome,
-        changes,
-      };
+      const context = new EventContext(input, outcome, changes, () => prevWorld(before, names, vmmBefore));
       const violations = full ? checkAll(world, context, options.invariants) : checker.check(world, context);
       return { outcome, violations, changes };
     },

@@ -4,7 +4,8 @@
  * nothing" a cheap reference check).
  */
 import { produce } from 'immer';
-import { applyStep, type StepInput, type StepOutcome } from './step.ts';
+import { applyStep } from './apply.ts';
+import type { StepInput, StepOutcome } from './protocol.ts';
 import type { World } from './world.ts';
 
 export interface Reduced {

@@ -2,10 +2,10 @@
  * The World: everything the model knows after some prefix of a log, as one plain object. Snapshots
  * handed out by `reduce` are frozen by immer; the replay fast path steps a private mutable copy.
  */
-import { emptyKernel } from './kernel/table.ts';
-import type { DriverName, KernelState } from './kernel/types.ts';
-import type { Header, Platform } from './log/schema.ts';
-import { initialVmm, type VmmState } from './vmm/state.ts';
+import { emptyKernel } from '../kernel/table.ts';
+import type { DriverName, KernelState } from '../kernel/types.ts';
+import type { Header, Platform } from '../log/schema.ts';
+import { initialVmm, type VmmState } from '../vmm/state.ts';
 
 export interface World {
   readonly platform: Platform;
