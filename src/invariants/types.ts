@@ -4,9 +4,26 @@
  * event that changed a part it reads (or while it is violated). `step` invariants are rules over one
  * event (its outcome, the World before it) and run after every event.
  */
-import type { Slot } from '../kernel/types.ts';
+import type { DriverName, KernelState, Slot } from '../kernel/types.ts';
+import type { Platform } from '../log/schema.ts';
 import type { StepInput, StepOutcome } from '../model/protocol.ts';
-import type { World } from '../model/world.ts';
+import type { Vmm } from '../vmm/core/state.ts';
+
+/**
+ * The World as an invariant sees it: src/model/world.ts's World, with `vmm` of any frontend (a
+ * frontend's invariants narrow it by `frontend.kind`). Written out here rather than imported: each
+ * vIOMMU frontend lists its invariants, and world.ts builds World.vmm from the frontend registry, so
+ * importing world.ts would close an import circle. src/invariants/index.ts checks that a World is one.
+ */
+export interface CheckedWorld {
+  readonly platform: Platform;
+  readonly defaultDriver: DriverName;
+  readonly kernel: KernelState;
+  readonly names: Readonly<Record<string, number>>;
+  readonly nameLines: Readonly<Record<string, number>>;
+  readonly step: number;
+  readonly vmm: Vmm | null;
+}
 
 /** The parts of a World an invariant may read. */
 export type WorldPart = 'kernel' | 'names' | 'vmm';
@@ -20,13 +37,24 @@ export interface Changes {
   readonly vmm: boolean;
   /** IDs whose kernel slot the event wrote (allocated, freed, pinned, stepped), ascending. */
   readonly slots: readonly number[];
+  /** Whether the event wrote this slot. */
+  written(id: number): boolean;
   /** A slot as it was before the event (null: free; undefined: past the end of the table). */
   slotBefore(id: number): Slot | undefined;
+  /** Every object allocated by the event's operations, in order, with the lowest ID free just before it. */
+  readonly allocations: readonly Allocation[];
+}
+
+/** One allocation as the checked path saw it happen: the ID taken and the lowest one free then. */
+export interface Allocation {
+  readonly id: number;
+  readonly type: string;
+  readonly lowestFree: number;
 }
 
 export interface StepContext {
   /** The World before the event. On the fast path it is rebuilt on first use and valid only during the check. */
-  readonly prev: World;
+  readonly prev: CheckedWorld;
   readonly input: StepInput;
   readonly outcome: StepOutcome;
   /** What the event changed; absent when a caller checks a World without a journal (full check). */
@@ -44,12 +72,12 @@ export interface Invariant {
   /** The parts of the World the check reads. */
   readonly reads: readonly WorldPart[];
   /** Every violation, looking at the whole World. */
-  check(world: World, step: StepContext): string[];
+  check(world: CheckedWorld, step: StepContext): string[];
   /**
    * The same violations as `check` when the invariant held before the event, looking only at what
    * `step.changes` says changed. Absent: `check` is cheap enough to run as it is.
    */
-  checkChanged?(world: World, step: StepContext & { readonly changes: Changes }): string[];
+  checkChanged?(world: CheckedWorld, step: StepContext & { readonly changes: Changes }): string[];
 }
 
 /** One violation of one invariant, in words. */

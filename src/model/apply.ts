@@ -9,8 +9,7 @@ import { kernelOpFromEvent } from '../kernel/ops.ts';
 import { emptyKernel } from '../kernel/table.ts';
 import type { KernelOutcome, KernelState } from '../kernel/types.ts';
 import { LogInputError } from '../log/errors.ts';
-import { applyPlatformEvent, rejectIfExited } from '../vmm/index.ts';
-import type { VmmState } from '../vmm/state.ts';
+import { applyPlatformEvent, rejectIfExited, type VmmState } from '../vmm/index.ts';
 import {
   type HostOpRecord,
   type HostPort,

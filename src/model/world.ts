@@ -5,7 +5,7 @@
 import { emptyKernel } from '../kernel/table.ts';
 import type { DriverName, KernelState } from '../kernel/types.ts';
 import type { Header, Platform } from '../log/schema.ts';
-import { initialVmm, type VmmState } from '../vmm/state.ts';
+import { initialVmm, type VmmState } from '../vmm/frontends.ts';
 
 export interface World {
   readonly platform: Platform;

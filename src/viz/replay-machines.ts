@@ -33,7 +33,7 @@ export function machineOfObject(type: string): string | null {
 
 /** One statechart instance held by QEMU's side: where it sits in `world.vmm`, and its state. */
 export interface VmmInstance {
-  /** A dotted path inside `world.vmm`, e.g. `spaces.00:03.0.pasid`. */
+  /** A dotted path inside `world.vmm`, e.g. `frontend.spaces.nic0.pasid`. */
   readonly path: string;
   readonly machine: string | null;
   readonly state: string;

@@ -9,7 +9,7 @@ import { PGTT } from '../../../machines/vtd-device.machine.ts';
 import type { HwptDataFields } from '../../kernel/ops.ts';
 import { VTD_S1_FLAGS } from '../../kernel/uapi.ts';
 import type { EventOf } from '../../log/schema.ts';
-import type { VtdConfig } from '../state.ts';
+import type { VtdConfig } from './state.ts';
 
 type LogEntry = NonNullable<EventOf<'vtd.pasid_entry'>['entry']>;
 

@@ -8,45 +8,44 @@
  */
 import type { EventOf } from '../../log/schema.ts';
 import { emit } from '../../trace/emit.ts';
-import type { VmmStep } from '../host.ts';
-import { spaceOf } from '../state.ts';
 import { normaliseEntry } from './entry.ts';
 import { pasidCacheSync, resetCaches } from './pasid-cache.ts';
 import { stepPasid } from './propagate.ts';
+import { spaceOf, type VtdStep } from './state.ts';
 
-function replayAll(step: VmmStep): void {
+function replayAll(step: VtdStep): void {
   if (step.fatal === undefined) pasidCacheSync(step, { type: 'global' });
 }
 
-export function rootTable(step: VmmStep, event: EventOf<'vtd.root_table'>): void {
+export function rootTable(step: VtdStep, event: EventOf<'vtd.root_table'>): void {
   // RTADDR.SMT counts only with x-scalable-mode (root_scalable).
-  step.vmm.rootScalable = event.scalable && step.vmm.config.scalableMode;
+  step.frontend.rootScalable = event.scalable && step.frontend.config.scalableMode;
   resetCaches(step);
   replayAll(step);
 }
 
-export function translation(step: VmmStep, event: EventOf<'vtd.translation'>): void {
-  if (event.enable === step.vmm.dmarEnabled) return; // GCMD.TE unchanged: no handler runs
-  step.vmm.dmarEnabled = event.enable;
+export function translation(step: VtdStep, event: EventOf<'vtd.translation'>): void {
+  if (event.enable === step.frontend.dmarEnabled) return; // GCMD.TE unchanged: no handler runs
+  step.frontend.dmarEnabled = event.enable;
   step.trace.push(emit.vtdDmarEnable(event.enable));
   resetCaches(step);
   replayAll(step);
 }
 
-export function contextEntry(step: VmmStep, event: EventOf<'vtd.context_entry'>): void {
-  spaceOf(step.vmm, event.dev).contextPresent = event.present;
+export function contextEntry(step: VtdStep, event: EventOf<'vtd.context_entry'>): void {
+  spaceOf(step.frontend, event.dev).contextPresent = event.present;
 }
 
-export function pasidEntry(step: VmmStep, event: EventOf<'vtd.pasid_entry'>): void {
+export function pasidEntry(step: VtdStep, event: EventOf<'vtd.pasid_entry'>): void {
   // QEMU binds only the RID's PASID_0; other PASIDs stay in guest memory, which the model omits.
   if ((event.pasid ?? 0) !== 0) return;
-  stepPasid(spaceOf(step.vmm, event.dev), { type: 'pasid.write', entry: normaliseEntry(event.entry) });
+  stepPasid(spaceOf(step.frontend, event.dev), { type: 'pasid.write', entry: normaliseEntry(event.entry) });
 }
 
 /** vtd_reset_exit → vtd_init: root_scalable and dmar_enabled cleared before the caches are reset. */
-export function machineReset(step: VmmStep): void {
+export function machineReset(step: VtdStep): void {
   step.trace.push(emit.vtdResetExit());
-  step.vmm.rootScalable = false;
-  step.vmm.dmarEnabled = false;
+  step.frontend.rootScalable = false;
+  step.frontend.dmarEnabled = false;
   resetCaches(step);
 }

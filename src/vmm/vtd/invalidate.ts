@@ -8,17 +8,21 @@
  * intel_iommu_accel.c (vtd_flush_host_piotlb_all_locked); reference §1.5, §1.8.
  */
 import { PGTT } from '../../../machines/vtd-device.machine.ts';
+import { INVALIDATE_DATA } from '../../kernel/uapi.ts';
 import { LogInputError } from '../../log/errors.ts';
 import type { EventOf } from '../../log/schema.ts';
 import { toBigU64 } from '../../log/values.ts';
 import { emit } from '../../trace/emit.ts';
-import { invalidateCache, type VmmStep } from '../host.ts';
-import { createdSpaces, iommufdDevice, spaceOf } from '../state.ts';
+import { invalidateCache } from '../core/host.ts';
+import { iommufdDevice } from '../core/state.ts';
 import { pasidCacheSync, type SyncInfo } from './pasid-cache.ts';
+import { spaceOf, type VtdStep } from './state.ts';
 
 const U64_MAX = (1n << 64n) - 1n;
+/** sizeof(struct iommu_hwpt_vtd_s1_invalidate). */
+const VTD_S1_INV_LEN = 24;
 
-export function invPasidCache(step: VmmStep, event: EventOf<'vtd.inv.pasid_cache'>): void {
+export function invPasidCache(step: VtdStep, event: EventOf<'vtd.inv.pasid_cache'>): void {
   const did = event.did ?? 0;
   const pasid = event.pasid ?? 0;
   const info: SyncInfo =
@@ -43,24 +47,24 @@ function bdfParts(bdf: string): { bus: number; dev: number; fn: number } {
   return { bus: Number.parseInt(bus, 16), dev: Number.parseInt(dev, 16), fn: Number.parseInt(fn, 16) };
 }
 
-export function invContextCache(step: VmmStep, event: EventOf<'vtd.inv.context_cache'>, line: number): void {
+export function invContextCache(step: VtdStep, event: EventOf<'vtd.inv.context_cache'>, line: number): void {
   if (event.granularity !== 'device') {
     step.trace.push(event.granularity === 'global' ? emit.ccGlobal() : emit.ccDomain(event.did ?? 0));
     pasidCacheSync(step, { type: 'global' }); // vtd_replay_pasid_bindings_all
     return;
   }
   if (event.dev === undefined) throw new LogInputError(line, 'dev', 'required when granularity is "device"');
-  const space = spaceOf(step.vmm, event.dev);
+  const space = spaceOf(step.frontend, event.dev);
   const { bus, dev, fn } = bdfParts(space.bdf);
   step.trace.push(emit.ccDevices((bus << 8) | (dev << 3) | fn), emit.ccDevice(bus, dev, fn));
-  const { vmm } = step;
-  if (!vmm.config.xFlts || !vmm.rootScalable || !vmm.dmarEnabled) return;
+  const vtd = step.frontend;
+  if (!vtd.config.xFlts || !vtd.rootScalable || !vtd.dmarEnabled) return;
   step.trace.push(emit.pasidCacheDevsi(bus, dev, fn));
   pasidCacheSync(step, { type: 'global' }, event.dev);
 }
 
 /** vtd_flush_host_piotlb_all_locked: every bound device whose cached FST entry has this DID, PASID 0 only. */
-export function invPiotlb(step: VmmStep, event: EventOf<'vtd.inv.piotlb'>): void {
+export function invPiotlb(step: VtdStep, event: EventOf<'vtd.inv.piotlb'>): void {
   const pasid = event.pasid ?? 0;
   const addr = toBigU64(event.addr ?? 0);
   const am = event.am ?? 0;
@@ -76,18 +80,29 @@ export function invPiotlb(step: VmmStep, event: EventOf<'vtd.inv.piotlb'>): void
         flags: event.ih ? 1 : 0,
       }
     : { addr: '0x0', npages: `0x${U64_MAX.toString(16)}`, flags: 0 };
-  const { vmm } = step;
-  for (const [dev, space] of createdSpaces(vmm)) {
+  const { spaces, variant } = step.frontend;
+  for (const dev in spaces) {
+    const space = spaces[dev]!;
+    if (!space.created) continue;
     const cached = space.pasid.context.cached;
-    if (iommufdDevice(vmm, dev) === undefined || space.pasid.value !== 'valid' || cached === null) continue;
+    if (space.pasid.value !== 'valid' || cached === null || iommufdDevice(step.core, dev) === undefined)
+      continue;
     if (cached.pgtt !== PGTT.FST || cached.did !== event.did) continue;
     // upstream trusts the cache even when the first-stage HWPT was never attached (fs_hwpt_id 0).
-    if (vmm.variant === 'fixed' && space.host.value !== 'firstStage') continue;
-    invalidateCache(step, space.host.context.fsHwpt, entry);
+    if (variant === 'fixed' && space.host.value !== 'firstStage') continue;
+    const result = invalidateCache(
+      step,
+      space.host.context.fsHwpt,
+      INVALIDATE_DATA.VTD_S1,
+      VTD_S1_INV_LEN,
+      entry,
+    );
+    // vtd_flush_host_piotlb_locked: "Something wrong in kernel, but trying to continue".
+    if (!result.ok) step.messages.push(result.error, 'Something wrong in kernel, but trying to continue');
   }
 }
 
-export function invIotlb(step: VmmStep, event: EventOf<'vtd.inv.iotlb'>): void {
+export function invIotlb(step: VtdStep, event: EventOf<'vtd.inv.iotlb'>): void {
   const did = event.did ?? 0;
   if (event.granularity === 'global') step.trace.push(emit.iotlbGlobal());
   else if (event.granularity === 'domain') step.trace.push(emit.iotlbDomain(did));

@@ -9,10 +9,10 @@
 import type { MachineState } from '../../../machines/define.ts';
 import type { PasidEntryContext, PasidEntryValue } from '../../../machines/pasid-entry.machine.ts';
 import { emit } from '../../trace/emit.ts';
-import type { VmmStep } from '../host.ts';
-import { createdSpaces, iommufdDevice, type VtdSpace } from '../state.ts';
+import { iommufdDevice } from '../core/state.ts';
 import { readableEntry } from './entry.ts';
 import { markRetry, propagate, stepPasid } from './propagate.ts';
+import type { VtdSpace, VtdStep } from './state.ts';
 
 export type SyncInfo =
   | { readonly type: 'global' }
@@ -32,8 +32,8 @@ function inScope(
   return info.did === did;
 }
 
-function syncSpace(step: VmmStep, dev: string, space: VtdSpace, info: SyncInfo): void {
-  const pe = readableEntry(step.vmm.config, space.contextPresent, space.pasid.context.guest);
+function syncSpace(step: VtdStep, dev: string, space: VtdSpace, info: SyncInfo): void {
+  const pe = readableEntry(step.frontend.config, space.contextPresent, space.pasid.context.guest);
   const before = space.pasid.value;
   if (!stepPasid(space, { type: 'pasid.sync', entry: pe, inScope: inScope(info, space.pasid, pe) })) return;
   const prefix =
@@ -49,30 +49,34 @@ function syncSpace(step: VmmStep, dev: string, space: VtdSpace, info: SyncInfo):
 }
 
 /** vtd_pasid_cache_sync; `only` restricts it to one address space (vtd_pasid_cache_devsi). */
-export function pasidCacheSync(step: VmmStep, info: SyncInfo, only?: string): void {
-  const { vmm } = step;
-  if (!vmm.rootScalable || !vmm.dmarEnabled) return;
-  for (const [dev, space] of createdSpaces(vmm)) {
-    if (only === undefined || dev === only) syncSpace(step, dev, space, info);
+export function pasidCacheSync(step: VtdStep, info: SyncInfo, only?: string): void {
+  const { spaces, rootScalable, dmarEnabled } = step.frontend;
+  if (!rootScalable || !dmarEnabled) return;
+  for (const dev in spaces) {
+    const space = spaces[dev]!;
+    if (space.created && (only === undefined || dev === only)) syncSpace(step, dev, space, info);
   }
 }
 
 /** fixed: a device the reset must move (first stage, or blocked once translation is off). */
-function needsFixedReset(step: VmmStep, space: VtdSpace): boolean {
-  const translating = step.vmm.dmarEnabled && step.vmm.rootScalable;
+function needsFixedReset(step: VtdStep, space: VtdSpace): boolean {
+  const translating = step.frontend.dmarEnabled && step.frontend.rootScalable;
   return space.host.value === 'firstStage' || (space.host.value === 'blocked' && !translating);
 }
 
 /** vtd_pasid_cache_reset_locked: every valid entry is dropped and unbound ("It's fatal to get failure during reset"). */
-export function pasidCacheReset(step: VmmStep): void {
-  const { vmm } = step;
+export function pasidCacheReset(step: VtdStep): void {
+  const vtd = step.frontend;
+  const { spaces } = vtd;
   step.trace.push(emit.vtdPasidCacheReset());
-  for (const [dev, space] of createdSpaces(vmm)) {
+  for (const dev in spaces) {
+    const space = spaces[dev]!;
+    if (!space.created) continue;
     const valid = space.pasid.value === 'valid';
     if (valid) stepPasid(space, { type: 'pasid.reset' });
     else if (
-      vmm.variant === 'upstream' ||
-      iommufdDevice(vmm, dev) === undefined ||
+      vtd.variant === 'upstream' ||
+      iommufdDevice(step.core, dev) === undefined ||
       !needsFixedReset(step, space)
     )
       continue;
@@ -81,7 +85,7 @@ export function pasidCacheReset(step: VmmStep): void {
       markRetry(step, space, false);
       continue;
     }
-    if (vmm.variant === 'upstream') {
+    if (vtd.variant === 'upstream') {
       step.fatal = `qemu-system-x86_64: ${error}`;
       return; // error_fatal: exit(1)
     }
@@ -91,16 +95,18 @@ export function pasidCacheReset(step: VmmStep): void {
 }
 
 /** vtd_reset_caches: IOTLB, context cache, then the PASID cache. */
-export function resetCaches(step: VmmStep): void {
+export function resetCaches(step: VtdStep): void {
   step.trace.push(emit.vtdContextCacheReset());
   pasidCacheReset(step);
 }
 
 /** fixed: redo bindings whose host call failed earlier (upstream never retries). */
-export function retryPending(step: VmmStep): void {
-  if (step.vmm.variant !== 'fixed') return;
-  for (const [dev, space] of createdSpaces(step.vmm)) {
-    if (!space.host.context.retry) continue;
+export function retryPending(step: VtdStep): void {
+  if (step.frontend.variant !== 'fixed') return;
+  const { spaces } = step.frontend;
+  for (const dev in spaces) {
+    const space = spaces[dev]!;
+    if (!space.created || !space.host.context.retry) continue;
     const error = propagate(step, dev, space);
     if (error !== undefined) step.messages.push(`Retrying HWPT attachment failed: ${error}`);
     markRetry(step, space, error !== undefined);

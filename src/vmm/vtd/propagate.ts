@@ -12,10 +12,15 @@ import type { PasidEntryEvent } from '../../../machines/pasid-entry.machine.ts';
 import { pasidEntryFast } from '../../../machines/pasid-entry.machine.ts';
 import { vtdDeviceFast } from '../../../machines/vtd-device.machine.ts';
 import { mustStep } from '../../kernel/machine-step.ts';
+import { HWPT_DATA } from '../../kernel/uapi.ts';
 import { emit } from '../../trace/emit.ts';
-import { allocHwpt, attachHwpt, detachHwpt, freeId, type VmmStep } from '../host.ts';
-import { iommufdDevice, type VfioDevice, type VtdSpace } from '../state.ts';
+import { allocHwpt, attachHwpt, detachHwpt, freeId } from '../core/host.ts';
+import { iommufdDevice, type VfioDevice } from '../core/state.ts';
 import { firstStageData, isFirstStage, isPassThrough } from './entry.ts';
+import type { VtdSpace, VtdStep } from './state.ts';
+
+/** sizeof(struct iommu_hwpt_vtd_s1). */
+const VTD_S1_LEN = 24;
 
 /** Steps the PASID entry statechart; false when it refuses (QEMU's early `return`). */
 export function stepPasid(space: VtdSpace, event: PasidEntryEvent): boolean {
@@ -25,17 +30,18 @@ export function stepPasid(space: VtdSpace, event: PasidEntryEvent): boolean {
   return true;
 }
 
-function destroyOldFsHwpt(step: VmmStep, space: VtdSpace): void {
+function destroyOldFsHwpt(step: VtdStep, space: VtdSpace): void {
   const old = space.host.context.fsHwpt;
   if (old !== 0) freeId(step, old);
 }
 
-function attach(step: VmmStep, space: VtdSpace, device: VfioDevice): string | undefined {
+function attach(step: VtdStep, space: VtdSpace, device: VfioDevice): string | undefined {
   const pe = space.pasid.context.cached;
   if (pe === null || (!isFirstStage(pe) && !isPassThrough(pe))) return `Invalid PGTT type ${pe?.pgtt ?? 0}`;
   let hwpt = device.hwptId;
   if (isFirstStage(pe)) {
-    const alloc = allocHwpt(step, device, device.hwptId, 0, firstStageData(pe));
+    const data = { type: HWPT_DATA.VTD_S1, len: VTD_S1_LEN, fields: firstStageData(pe) };
+    const alloc = allocHwpt(step, device, device.hwptId, 0, data);
     if (!alloc.ok) return alloc.error;
     hwpt = alloc.id;
   }
@@ -50,9 +56,9 @@ function attach(step: VmmStep, space: VtdSpace, device: VfioDevice): string | un
   return result.error;
 }
 
-function unbind(step: VmmStep, space: VtdSpace, device: VfioDevice): string | undefined {
-  const te = step.vmm.dmarEnabled;
-  const scalable = step.vmm.rootScalable;
+function unbind(step: VtdStep, space: VtdSpace, device: VfioDevice): string | undefined {
+  const te = step.frontend.dmarEnabled;
+  const scalable = step.frontend.rootScalable;
   let result: { ok: boolean; error?: string };
   if (te && scalable) {
     result = detachHwpt(step, device);
@@ -69,15 +75,15 @@ function unbind(step: VmmStep, space: VtdSpace, device: VfioDevice): string | un
 }
 
 /** Emulated devices, legacy-container devices and x-flts=off have nothing to propagate. */
-export function propagate(step: VmmStep, dev: string, space: VtdSpace): string | undefined {
-  const device = iommufdDevice(step.vmm, dev);
-  if (!step.vmm.config.xFlts || device === undefined) return undefined;
+export function propagate(step: VtdStep, dev: string, space: VtdSpace): string | undefined {
+  const device = iommufdDevice(step.core, dev);
+  if (!step.frontend.config.xFlts || device === undefined) return undefined;
   return space.pasid.value === 'valid' ? attach(step, space, device) : unbind(step, space, device);
 }
 
 /** fixed only: remember that this binding must be redone, or that it no longer must. */
-export function markRetry(step: VmmStep, space: VtdSpace, pending: boolean): void {
-  if (step.vmm.variant !== 'fixed' || space.host.value === 'unplugged') return;
+export function markRetry(step: VtdStep, space: VtdSpace, pending: boolean): void {
+  if (step.frontend.variant !== 'fixed' || space.host.value === 'unplugged') return;
   if (space.host.context.retry !== pending)
     space.host = mustStep(vtdDeviceFast, space.host, { type: 'as.retry', pending });
 }

@@ -1,35 +1,63 @@
 /**
- * VMM invariants on the VT-d binding: the host attachment follows the cached PASID entry, TE and
- * root mode; the cache follows the guest after a covering invalidation; a first-stage HWPT carries
- * its entry's data; reset leaves no first stage; a guest cannot make QEMU exit.
- * Sources: reference qemu-viommu.md §1.6, §1.7, §6.2, §6.3, §6.4, §7.1.
+ * VMM invariants of the Intel VT-d frontend, on its binding: the host attachment follows the cached
+ * PASID entry, TE and root mode; the cache follows the guest after a covering invalidation; a
+ * first-stage HWPT carries its entry's data; reset leaves no first stage; a guest cannot make QEMU exit.
+ * Sources: reference qemu-viommu.md §1.6, §1.7, §6.2, §6.3, §6.4, §7.1; QEMU reference:
+ * hw/i386/intel_iommu.c, hw/i386/intel_iommu_accel.c.
  */
-import type { MachineState } from '../../machines/define.ts';
-import type { PasidEntryContext } from '../../machines/pasid-entry.machine.ts';
-import { liveObject, liveObjects, typedObject } from '../kernel/table.ts';
-import type { StepInput } from '../model/protocol.ts';
-import type { World } from '../model/world.ts';
-import type { VtdVmm } from '../vmm/state.ts';
-import { describeEntry, firstStageData, isFirstStage, readableEntry } from '../vmm/vtd/entry.ts';
-import type { Invariant } from './types.ts';
+import type { MachineState } from '../../../../machines/define.ts';
+import type { PasidEntryContext, PasidEntryValue } from '../../../../machines/pasid-entry.machine.ts';
+import { liveObject, typedObject } from '../../../kernel/table.ts';
+import type { StepInput } from '../../../model/protocol.ts';
+import { lookup } from '../../../vmm/core/table.ts';
+import { describeEntry, firstStageData, isFirstStage, readableEntry } from '../../../vmm/vtd/entry.ts';
+import { vtdOf } from '../../../vmm/vtd/state.ts';
+import type { CheckedWorld, Invariant } from '../../types.ts';
 
 const isGuestOp = (input: StepInput) =>
   input.event.type.startsWith('vtd.') || input.event.type === 'machine.reset';
 
-/** Plugged iommufd devices with x-flts=on: the ones QEMU binds. */
-function bound(world: World): { dev: string; vmm: VtdVmm; hwptId: number; devId: number }[] {
-  const vmm = world.vmm;
-  if (vmm === null || !vmm.config.xFlts) return [];
-  return Object.values(vmm.devices)
-    .filter((device) => device.backend === 'iommufd')
-    .map((device) => ({ dev: device.dev, vmm, hwptId: device.hwptId, devId: device.devId }));
+interface Bound {
+  readonly dev: string;
+  readonly hwptId: number;
+  readonly devId: number;
 }
 
-function ridAttachment(world: World, devId: number): number | undefined {
+/** Plugged iommufd devices with x-flts=on: the ones QEMU binds. */
+function bound(world: CheckedWorld): Bound[] {
+  const vmm = vtdOf(world.vmm);
+  if (vmm === null || !vmm.frontend.config.xFlts) return [];
+  const out: Bound[] = [];
+  const { devices } = vmm.core;
+  for (const name in devices) {
+    const device = devices[name]!;
+    if (device.backend === 'iommufd')
+      out.push({ dev: device.dev, hwptId: device.hwptId, devId: device.devId });
+  }
+  return out;
+}
+
+function ridAttachment(world: CheckedWorld, devId: number): number | undefined {
   return typedObject(world.kernel, devId, 'DEVICE')?.m.context.attachments['0'];
 }
 
 const describe = (id: number | undefined) => (id === undefined ? 'nothing (blocked)' : `HWPT ${id}`);
+
+/** Field by field, what comparing the two entries' JSON gives (both are normalised: same keys, same order). */
+function sameEntry(a: PasidEntryValue | null, b: PasidEntryValue | null): boolean {
+  if (a === b) return true;
+  if (a === null || b === null) return false;
+  return (
+    a.present === b.present &&
+    a.pgtt === b.pgtt &&
+    a.did === b.did &&
+    a.fsptptr === b.fsptptr &&
+    a.fspm === b.fspm &&
+    a.sre === b.sre &&
+    a.wpe === b.wpe &&
+    a.eafe === b.eafe
+  );
+}
 
 export const vmmBindingMatchesCache: Invariant = {
   name: 'vmm-binding-matches-cache',
@@ -40,13 +68,16 @@ export const vmmBindingMatchesCache: Invariant = {
   source: 'intel_iommu_accel.c vtd_propagate_guest_pasid; reference §1.7, §6.4',
   check(world, { input, outcome }) {
     if (!outcome.ok || !isGuestOp(input)) return [];
+    const vmm = vtdOf(world.vmm);
+    if (vmm === null) return [];
+    const vtd = vmm.frontend;
     const out: string[] = [];
-    for (const { dev, vmm, hwptId, devId } of bound(world)) {
-      const space = vmm.spaces[dev];
+    for (const { dev, hwptId, devId } of bound(world)) {
+      const space = lookup(vtd.spaces, dev);
       if (space === undefined) continue;
       const attached = ridAttachment(world, devId);
       const cached = space.pasid.value === 'valid' ? space.pasid.context.cached : null;
-      if (!(vmm.dmarEnabled && vmm.rootScalable)) {
+      if (!(vtd.dmarEnabled && vtd.rootScalable)) {
         if (attached !== hwptId)
           out.push(
             `${dev} is on ${describe(attached)}; with TE=0 or a legacy root table it belongs on its default HWPT ${hwptId}`,
@@ -75,8 +106,8 @@ export const vmmBindingMatchesCache: Invariant = {
 
 /** The DID/PASID filter QEMU applies, from the cache state before the event. */
 function covers(
-  world: World,
-  prev: World,
+  world: CheckedWorld,
+  prev: CheckedWorld,
   prevPasid: MachineState<PasidEntryContext> | undefined,
   dev: string,
   input: StepInput,
@@ -84,14 +115,14 @@ function covers(
   const event = input.event;
   if (event.type === 'vtd.root_table') return true;
   // GCMD.TE runs its handler (reset, then replay) only when the bit changes.
-  if (event.type === 'vtd.translation') return prev.vmm?.dmarEnabled !== event.enable;
+  if (event.type === 'vtd.translation') return vtdOf(prev.vmm)?.frontend.dmarEnabled !== event.enable;
   if (event.type === 'vtd.inv.context_cache') return event.granularity !== 'device' || event.dev === dev;
   if (event.type !== 'vtd.inv.pasid_cache') return false;
   if (event.granularity === 'global') return true;
   if (event.granularity === 'pasid' && (event.pasid ?? 0) !== 0) return false;
-  const vmm = world.vmm!;
-  const space = vmm.spaces[dev]!;
-  const readable = readableEntry(vmm.config, space.contextPresent, space.pasid.context.guest);
+  const vtd = vtdOf(world.vmm)!.frontend;
+  const space = lookup(vtd.spaces, dev)!;
+  const readable = readableEntry(vtd.config, space.contextPresent, space.pasid.context.guest);
   const did = prevPasid?.value === 'valid' ? prevPasid.context.cached?.did : readable?.did;
   return (event.did ?? 0) === did;
 }
@@ -104,16 +135,21 @@ export const vmmCacheFollowsGuest: Invariant = {
     "After an invalidation (or replay) that covers an entry completes without host failure, the cached entry equals the guest's entry.",
   source: 'intel_iommu.c vtd_pasid_cache_sync_locked ("Replacing" branch); reference §6.3, §7.1',
   check(world, { prev, input, outcome }) {
-    const vmm = world.vmm;
+    const vmm = vtdOf(world.vmm);
     if (vmm === null || !outcome.ok || !input.event.type.startsWith('vtd.')) return [];
-    if (!vmm.rootScalable || !vmm.dmarEnabled) return [];
+    const vtd = vmm.frontend;
+    if (!vtd.rootScalable || !vtd.dmarEnabled) return [];
     const out: string[] = [];
-    for (const [dev, space] of Object.entries(vmm.spaces)) {
+    const { spaces } = vtd;
+    for (const dev in spaces) {
+      const space = spaces[dev]!;
       if (!space.created) continue;
-      if (!covers(world, prev, prev.vmm?.spaces[dev]?.pasid, dev, input)) continue;
-      const want = readableEntry(vmm.config, space.contextPresent, space.pasid.context.guest);
+      const prevSpaces = vtdOf(prev.vmm)?.frontend.spaces;
+      const prevPasid = prevSpaces === undefined ? undefined : lookup(prevSpaces, dev)?.pasid;
+      if (!covers(world, prev, prevPasid, dev, input)) continue;
+      const want = readableEntry(vtd.config, space.contextPresent, space.pasid.context.guest);
       const have = space.pasid.value === 'valid' ? space.pasid.context.cached : null;
-      if (JSON.stringify(want) !== JSON.stringify(have))
+      if (!sameEntry(want, have))
         out.push(
           `the PASID cache of ${dev} holds ${describeEntry(have)} but the guest's entry is ${describeEntry(want)}`,
         );
@@ -130,10 +166,12 @@ export const vmmFirstStageData: Invariant = {
     "A first-stage HWPT's data (pgtbl_addr, addr_width, flags) equals the cached entry it was built from, unless a retry of that binding is pending.",
   source: 'intel_iommu_accel.c vtd_create_fs_hwpt; reference §1.4',
   check(world) {
-    const vmm = world.vmm;
+    const vmm = vtdOf(world.vmm);
     if (vmm === null) return [];
     const out: string[] = [];
-    for (const [dev, space] of Object.entries(vmm.spaces)) {
+    const { spaces } = vmm.frontend;
+    for (const dev in spaces) {
+      const space = spaces[dev]!;
       const cached = space.pasid.context.cached;
       if (space.host.value !== 'firstStage' || space.pasid.value !== 'valid' || cached === null) continue;
       if (space.host.context.retry) continue; // fixed: a failed replace is redone at the next guest operation
@@ -159,10 +197,10 @@ export const vmmResetClean: Invariant = {
     'After a machine reset without host failure no first-stage HWPT remains and every device is on its default HWPT.',
   source: 'intel_iommu.c vtd_init → vtd_reset_caches → vtd_pasid_cache_reset_locked; reference §1.7, §3.B.4',
   check(world, { input, outcome }) {
-    if (input.event.type !== 'machine.reset' || !outcome.ok || world.vmm === null) return [];
+    if (input.event.type !== 'machine.reset' || !outcome.ok || vtdOf(world.vmm) === null) return [];
     const out: string[] = [];
-    for (const object of liveObjects(world.kernel))
-      if (object.type === 'HWPT_NESTED') out.push(`HWPT_NESTED ${object.id} is still live after reset`);
+    for (const object of world.kernel.objects)
+      if (object?.type === 'HWPT_NESTED') out.push(`HWPT_NESTED ${object.id} is still live after reset`);
     for (const { dev, hwptId, devId } of bound(world)) {
       const attached = ridAttachment(world, devId);
       if (attached !== hwptId)

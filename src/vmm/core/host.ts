@@ -1,28 +1,38 @@
 /**
- * QEMU's iommufd backend calls: each issues one host operation (a KernelOp) and writes the trace
- * line(s) and error_report text QEMU prints for it. A pending `host.fail` of the operation's kind is
- * consulted first: the operation then fails with that errno and never reaches the kernel.
+ * QEMU's iommufd backend calls, shared by every frontend: each issues one host operation (a
+ * KernelOp) through the HostPort and writes the trace line(s) and error_report text QEMU prints for
+ * it. A pending `host.fail` of the operation's kind is consulted first: the operation then fails
+ * with that errno and never reaches the kernel. `VmmStep` is everything one platform event does,
+ * collected while it runs, with the core's and the frontend's state.
  * QEMU reference: backends/iommufd.c (iommufd_backend_alloc_hwpt, iommufd_backend_free_id,
  * iommufd_backend_invalidate_cache), hw/vfio/iommufd.c (iommufd_cdev_attach_ioas_hwpt,
  * iommufd_cdev_detach_ioas_hwpt); reference §3.
  */
-import type { HwptDataFields, InvalidateEntryFields, KernelOp } from '../kernel/ops.ts';
-import { type Errno, fail, type KernelOutcome } from '../kernel/types.ts';
-import { HWPT_DATA, INVALIDATE_DATA } from '../kernel/uapi.ts';
-import type { HostOpRecord, HostPort } from '../model/protocol.ts';
-import { ERRNO_NUMBER, emit, STRERROR } from '../trace/emit.ts';
-import { type HostOpKind, IOMMUFD_FD, type VfioDevice, type VtdVmm } from './state.ts';
+import type { HwptDataFields, InvalidateEntryFields, KernelOp } from '../../kernel/ops.ts';
+import { type Errno, fail, type KernelOutcome } from '../../kernel/types.ts';
+import { HWPT_DATA } from '../../kernel/uapi.ts';
+import type { HostOpRecord, HostPort } from '../../model/protocol.ts';
+import { ERRNO_NUMBER, emit, STRERROR } from '../../trace/emit.ts';
+import {
+  type CoreVmm,
+  type FrontendStateBase,
+  type HostOpKind,
+  IOMMUFD_FD,
+  type VfioDevice,
+} from './state.ts';
 
-/** Everything one event does, collected while it runs. */
-export interface VmmStep {
+/** Everything one platform event does, collected while it runs. */
+export interface VmmStep<S extends FrontendStateBase = FrontendStateBase> {
   /** The only way to the kernel. */
   readonly port: HostPort;
-  readonly vmm: VtdVmm;
+  readonly core: CoreVmm;
+  readonly frontend: S;
   readonly line: number;
   readonly hostOps: HostOpRecord[];
   readonly trace: string[];
   readonly messages: string[];
   firstErrno: Errno | undefined;
+  /** Set by a frontend when QEMU exits (error_fatal): the message. */
   fatal: string | undefined;
 }
 
@@ -39,11 +49,12 @@ const KIND_OF: Partial<Record<KernelOp['type'], HostOpKind>> = {
 /** One host operation: an injected failure, or the kernel's answer. */
 export function hostOp(step: VmmStep, op: KernelOp): KernelOutcome {
   const kind = KIND_OF[op.type];
-  const pending = kind === undefined ? undefined : step.vmm.failures[kind];
+  const failures = step.core.failures;
+  const pending = kind === undefined ? undefined : failures[kind];
   let outcome: KernelOutcome;
   if (kind !== undefined && pending !== undefined) {
-    pending.count -= 1;
-    if (pending.count <= 0) delete step.vmm.failures[kind];
+    if (pending.count <= 1) delete failures[kind];
+    else failures[kind] = { errno: pending.errno, count: pending.count - 1 };
     outcome = fail(pending.errno, op.type === 'iommufd.invalidate' ? 0 : undefined);
     step.hostOps.push({ op, outcome, injected: true });
   } else {
@@ -54,8 +65,15 @@ export function hostOp(step: VmmStep, op: KernelOp): KernelOutcome {
   return outcome;
 }
 
-const strerror = (errno: Errno): string => STRERROR[errno] ?? errno;
+export const strerror = (errno: Errno): string => STRERROR[errno] ?? errno;
 const fd = IOMMUFD_FD;
+
+/** Driver-specific HWPT data (struct iommu_hwpt_*): its IOMMU_HWPT_DATA_* type and length in bytes. */
+export interface HwptData {
+  readonly type: number;
+  readonly len: number;
+  readonly fields: HwptDataFields;
+}
 
 /** iommufd_backend_alloc_hwpt; returns the new ID or an error text. */
 export function allocHwpt(
@@ -63,21 +81,21 @@ export function allocHwpt(
   device: VfioDevice,
   ptId: number,
   flags: number,
-  data?: HwptDataFields,
+  data?: HwptData,
 ): { ok: true; id: number } | { ok: false; error: string } {
-  const dataType = data === undefined ? HWPT_DATA.NONE : HWPT_DATA.VTD_S1;
+  const dataType = data === undefined ? HWPT_DATA.NONE : data.type;
   const op: KernelOp = {
     type: 'iommufd.hwpt_alloc',
     dev_id: device.devId,
     pt_id: ptId,
     flags,
     data_type: dataType,
-    ...(data === undefined ? {} : { data }),
+    ...(data === undefined ? {} : { data: data.fields }),
     fault_id: 0,
   };
   const outcome = hostOp(step, op);
   const out = outcome.ok ? (outcome.id ?? 0) : 0;
-  const len = data === undefined ? 0 : 24;
+  const len = data === undefined ? 0 : data.len;
   step.trace.push(
     emit.allocHwpt(fd, {
       devId: device.devId,
@@ -125,23 +143,22 @@ export function freeId(step: VmmStep, id: number): boolean {
   return outcome.ok;
 }
 
-/** iommufd_backend_invalidate_cache with one VT-d S1 entry (24 bytes). */
-export function invalidateCache(step: VmmStep, id: number, entry: InvalidateEntryFields): boolean {
-  const outcome = hostOp(step, {
-    type: 'iommufd.invalidate',
-    id,
-    data_type: INVALIDATE_DATA.VTD_S1,
-    entries: [entry],
-  });
+/**
+ * iommufd_backend_invalidate_cache with one entry of `entryLen` bytes and IOMMU_HWPT_INVALIDATE_DATA_*
+ * type `dataType`; on failure the error text (entry_num written back: the entries processed).
+ */
+export function invalidateCache(
+  step: VmmStep,
+  id: number,
+  dataType: number,
+  entryLen: number,
+  entry: InvalidateEntryFields,
+): { ok: true } | { ok: false; error: string } {
+  const outcome = hostOp(step, { type: 'iommufd.invalidate', id, data_type: dataType, entries: [entry] });
   const done = outcome.done ?? (outcome.ok ? 1 : 0);
   const ret = outcome.ok ? 0 : (ERRNO_NUMBER[outcome.errno] ?? -1);
-  step.trace.push(
-    emit.invalidateCache(fd, { id, dataType: INVALIDATE_DATA.VTD_S1, entryLen: 24, entryNum: 1, done, ret }),
-  );
-  if (!outcome.ok)
-    step.messages.push(
-      `IOMMU_HWPT_INVALIDATE failed: total 1 entries, processed ${done} entries`,
-      'Something wrong in kernel, but trying to continue',
-    );
-  return outcome.ok;
+  step.trace.push(emit.invalidateCache(fd, { id, dataType, entryLen, entryNum: 1, done, ret }));
+  return outcome.ok
+    ? { ok: true }
+    : { ok: false, error: `IOMMU_HWPT_INVALIDATE failed: total 1 entries, processed ${done} entries` };
 }

@@ -1,0 +1,112 @@
+/**
+ * VMM invariants every vIOMMU frontend shares, on the IDs QEMU holds (VFIO's per device, plus the
+ * frontend's own, e.g. vtd_as->fs_hwpt_id): they name live objects of the right type, every live
+ * HWPT is reachable from them, QEMU never passes 0 as an object, and nothing outlives the last device.
+ * Sources: reference qemu-viommu.md §6.5, §6.6, §7.2 and the suggested invariants at the end of §6;
+ * QEMU reference: hw/vfio/iommufd.c (iommufd_cdev_attach, iommufd_cdev_detach).
+ */
+import { liveObject } from '../../../kernel/table.ts';
+import type { ObjectType } from '../../../kernel/types.ts';
+import { isKernelEvent } from '../../../model/protocol.ts';
+import type { HeldIdVisitor } from '../../../vmm/core/frontend.ts';
+import type { Vmm } from '../../../vmm/core/state.ts';
+import { frontendOf } from '../../../vmm/frontends.ts';
+import type { Invariant } from '../../types.ts';
+
+/** Every kernel ID QEMU keeps: VFIO's per device, then the frontend's. */
+export function forEachHandle(vmm: Vmm, visit: HeldIdVisitor): void {
+  const { devices } = vmm.core;
+  for (const name in devices) {
+    const device = devices[name]!;
+    if (device.backend !== 'iommufd') continue;
+    visit(device.devId, 'DEVICE', 'devid', device.dev);
+    visit(device.ioasId, 'IOAS', 'ioas_id', device.dev);
+    visit(device.hwptId, 'HWPT_PAGING', 'default hwpt_id', device.dev);
+  }
+  frontendOf(vmm).forEachHeldId(vmm.frontend, visit);
+}
+
+export const vmmHandlesLive: Invariant = {
+  name: 'vmm-handles-live',
+  kind: 'state',
+  reads: ['kernel', 'vmm'],
+  sentence: 'Every ID QEMU holds names a live kernel object of the type QEMU expects.',
+  source: 'reference §6.6 (a stale fs_hwpt_id survives unplug), §7.2',
+  check(world) {
+    const vmm = world.vmm;
+    if (vmm === null) return [];
+    const out: string[] = [];
+    const { kernel } = world;
+    forEachHandle(vmm, (id: number, type: ObjectType, field: string, owner: string) => {
+      const object = liveObject(kernel, id);
+      if (object === undefined) out.push(`QEMU holds ${field} of ${owner} = ${id}, which is not live`);
+      else if (object.type !== type)
+        out.push(`QEMU holds ${field} of ${owner} = ${id}, which is ${object.type}, not ${type}`);
+    });
+    return out;
+  },
+};
+
+export const vmmNoUnreachableHwpt: Invariant = {
+  name: 'vmm-no-unreachable-hwpt',
+  kind: 'state',
+  reads: ['kernel', 'vmm'],
+  sentence: "No live HWPT is unreachable from QEMU's handles once an event has completed.",
+  source: 'reference §6.6 (surprise unplug leaks the S2 and the first-stage HWPT), §6 suggested invariants',
+  check(world) {
+    const vmm = world.vmm;
+    if (vmm === null) return [];
+    const held: number[] = [];
+    forEachHandle(vmm, (id) => {
+      held.push(id);
+    });
+    const out: string[] = [];
+    for (const object of world.kernel.objects) {
+      if (object === null || (object.type !== 'HWPT_PAGING' && object.type !== 'HWPT_NESTED')) continue;
+      if (!held.includes(object.id))
+        out.push(`${object.type} ${object.id} is live but no QEMU handle reaches it`);
+    }
+    return out;
+  },
+};
+
+const ID_FIELDS = ['dev_id', 'pt_id', 'id', 'hwpt_id', 'viommu_id'] as const;
+
+export const vmmNeverPassesZero: Invariant = {
+  name: 'vmm-never-passes-zero',
+  kind: 'step',
+  reads: [],
+  sentence: 'QEMU never passes 0 as an object ID in a host operation (0 is its "none" sentinel).',
+  source: 'reference §6.5 (fs_hwpt_id == 0 sentinel), main.c XA_FLAGS_ALLOC1',
+  check(_world, { input, outcome }) {
+    if (isKernelEvent(input.event)) return [];
+    const out: string[] = [];
+    for (const { op } of outcome.hostOps) {
+      for (const field of ID_FIELDS) {
+        if (field in op && (op as Record<string, unknown>)[field] === 0)
+          out.push(`${op.type} was issued with ${field}=0`);
+      }
+    }
+    return out;
+  },
+};
+
+export const vmmUnplugLeavesNothing: Invariant = {
+  name: 'vmm-unplug-leaves-nothing',
+  kind: 'step',
+  reads: ['kernel', 'vmm'],
+  sentence: 'After every assigned device is unplugged the kernel holds no object.',
+  source: 'hw/vfio/iommufd.c iommufd_cdev_detach; reference §3.B.6, §7.2',
+  check(world, { input }) {
+    const vmm = world.vmm;
+    if (vmm === null || input.event.type !== 'vfio.unplug') return [];
+    const { devices } = vmm.core;
+    for (const name in devices) if (devices[name]!.backend === 'iommufd') return [];
+    const out: string[] = [];
+    for (const object of world.kernel.objects) {
+      if (object !== null && object.type !== 'TOMBSTONE')
+        out.push(`${object.type} ${object.id} is live although no assigned device is plugged`);
+    }
+    return out;
+  },
+};

@@ -1,0 +1,25 @@
+/** The Intel VT-d frontend's VMM invariants, in report order (listed by src/vmm/vtd/frontend.ts). */
+import type { Invariant } from '../../types.ts';
+import {
+  vmmBindingMatchesCache,
+  vmmCacheFollowsGuest,
+  vmmFirstStageData,
+  vmmGuestCannotKillQemu,
+  vmmResetClean,
+} from './binding.ts';
+
+export {
+  vmmBindingMatchesCache,
+  vmmCacheFollowsGuest,
+  vmmFirstStageData,
+  vmmGuestCannotKillQemu,
+  vmmResetClean,
+};
+
+export const vtdInvariants: readonly Invariant[] = [
+  vmmBindingMatchesCache,
+  vmmCacheFollowsGuest,
+  vmmFirstStageData,
+  vmmResetClean,
+  vmmGuestCannotKillQemu,
+];

@@ -1,0 +1,75 @@
+/**
+ * What a vIOMMU frontend (Intel VT-d, ARM SMMUv3 accel, virtio-iommu) gives the shared VMM core:
+ * the PCIIOMMUOps hooks QEMU's PCI layer and VFIO call on it, the vIOMMU's own guest events and
+ * machine reset, and what the VMM invariants need to know of it. The core (this directory) drives
+ * VFIO realize/unrealize, the iommufd connection, host operations and failure injection, and calls a
+ * frontend only through this interface; it never imports one. Frontends register by platform name
+ * in src/vmm/frontends.ts. See docs/frontends.md.
+ * QEMU reference: include/hw/pci/pci.h (PCIIOMMUOps: get_address_space, set_iommu_device,
+ * unset_iommu_device, get_viommu_flags), include/hw/iommu.h (VIOMMU_FLAG_WANT_NESTING_PARENT),
+ * hw/pci/pci.c (pci_device_iommu_address_space, pci_device_set_iommu_device,
+ * pci_device_get_viommu_flags), hw/vfio/iommufd.c (iommufd_cdev_autodomains_get).
+ */
+import type { Invariant } from '../../invariants/types.ts';
+import type { DriverName, ObjectType } from '../../kernel/types.ts';
+import type { LogEvent, Platform } from '../../log/schema.ts';
+import type { VmmStep } from './host.ts';
+import type { FrontendStateBase, VfioDevice } from './state.ts';
+
+/** include/hw/iommu.h: the vIOMMU wants VFIO's default HWPT to be a nesting parent. */
+export const VIOMMU_FLAG_WANT_NESTING_PARENT = 1 << 0;
+
+/** Receives each kernel ID a frontend holds: the ID, its expected type, the field and its owner (for messages). */
+export type HeldIdVisitor = (id: number, type: ObjectType, field: string, owner: string) => void;
+
+export interface Frontend<S extends FrontendStateBase = FrontendStateBase> {
+  /** The `kind` tag of this frontend's state. */
+  readonly kind: S['kind'];
+  /** Its `platform.viommu` value in the log header (QEMU's `-device` name). */
+  readonly platform: Platform['viommu'];
+  /** The kernel IOMMU driver its assigned devices bind with (`vfio.bind` driver). */
+  readonly driver: DriverName;
+
+  /**
+   * Its initial state from the header's platform (the vIOMMU's realize); throws LogInputError,
+   * naming `headerLine` and the field, for options QEMU refuses to start with.
+   */
+  create(platform: Platform, headerLine: number): S;
+  /**
+   * A copy of the state whose mutable parts are new, so the copy stays as it is while the original
+   * is stepped in place (the checked path keeps it as the World before a platform event). Immutable
+   * values (machine states `{ value, context }`, config) are shared. Cheap: it runs every event.
+   */
+  copy(state: S): S;
+
+  /**
+   * PCIIOMMUOps.get_address_space (pci_device_iommu_address_space): the vIOMMU's address space of
+   * the bus/devfn a device is realized at, made on first use (`bdf` as given by `vfio.plug`).
+   */
+  getAddressSpace(step: VmmStep<S>, dev: string, bdf: string | undefined): void;
+  /**
+   * PCIIOMMUOps.get_viommu_flags (pci_device_get_viommu_flags): VIOMMU_FLAG_* bits; with
+   * WANT_NESTING_PARENT, VFIO allocates its default HWPT with IOMMU_HWPT_ALLOC_NEST_PARENT.
+   */
+  getViommuFlags(state: S): number;
+  /**
+   * PCIIOMMUOps.set_iommu_device (pci_device_set_iommu_device), after VFIO attached the device to
+   * its default HWPT (legacy devices: right away): the vIOMMU's host-device checks and bookkeeping.
+   * Returns QEMU's error text when it refuses the device (VFIO then unwinds), else undefined.
+   */
+  setIommuDevice(step: VmmStep<S>, device: VfioDevice): string | undefined;
+  /** PCIIOMMUOps.unset_iommu_device, before VFIO's teardown of the device. */
+  unsetIommuDevice(step: VmmStep<S>, device: VfioDevice): void;
+
+  /** Runs before each event the core hands on to the frontend (VT-d `fixed`: retry pending bindings). */
+  beforeGuestEvent(step: VmmStep<S>): void;
+  /** The vIOMMU's guest events (register writes, table writes, invalidations); false: not one of its events. */
+  guestEvent(step: VmmStep<S>, event: LogEvent, line: number): boolean;
+  /** The vIOMMU's reset handler (`machine.reset`: e.g. vtd_reset_exit). */
+  machineReset(step: VmmStep<S>): void;
+
+  /** Every kernel ID the vIOMMU holds beyond VFIO's (e.g. vtd_as->fs_hwpt_id), for the handle invariants. */
+  forEachHeldId(state: S, visit: HeldIdVisitor): void;
+  /** Its own invariants (the core's are in src/invariants/vmm/core/). */
+  readonly invariants: readonly Invariant[];
+}

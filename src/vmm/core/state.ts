@@ -1,0 +1,92 @@
+/**
+ * QEMU's side that every vIOMMU frontend shares: the plugged VFIO devices with the kernel IDs QEMU
+ * holds for them, the iommufd backend object (connected users), the next device fd, pending
+ * injected host failures (`host.fail`), and whether QEMU has exited. `Vmm` pairs this core with one
+ * frontend's own state, a plain object tagged with its `kind`. Plain data only, no functions.
+ * QEMU reference: hw/vfio/iommufd.c (VFIODevice, VFIOIOMMUFDContainer: devid, ioas_id, hwpt_id),
+ * backends/iommufd.c (IOMMUFDBackend: users), include/qemu/error-report.h (error_fatal exits).
+ */
+import type { Errno } from '../../log/fields.ts';
+import { copyTable, emptyTable, lookup, type Table } from './table.ts';
+
+export type HostOpKind =
+  | 'hwpt_alloc'
+  | 'attach'
+  | 'detach'
+  | 'destroy'
+  | 'viommu_alloc'
+  | 'vdevice_alloc'
+  | 'invalidate';
+
+/** One plugged VFIO device and the IDs QEMU holds for it (VFIODevice, VFIOIOMMUFDContainer). */
+export interface VfioDevice {
+  readonly dev: string;
+  readonly backend: 'iommufd' | 'legacy';
+  readonly devFd: number;
+  /** idev->devid, the container's ioas_id, idev->hwpt_id (default HWPT); 0 for legacy devices. */
+  readonly devId: number;
+  readonly ioasId: number;
+  readonly hwptId: number;
+}
+
+/** A pending `host.fail`: the next `count` operations of its kind fail with `errno`. */
+export interface PendingFailure {
+  readonly errno: Errno;
+  readonly count: number;
+}
+
+export interface CoreVmm {
+  /** Set when QEMU exited (error_fatal): the event line and QEMU's message. */
+  fatal: { readonly line: number; readonly message: string } | null;
+  /** QEMU's iommufd backend object: connected users (0: /dev/iommu closed). */
+  iommufdUsers: number;
+  nextDevFd: number;
+  /** Plugged devices by name (a null-prototype table: names are user input). */
+  readonly devices: Table<VfioDevice>;
+  readonly failures: Partial<Record<HostOpKind, PendingFailure>>;
+}
+
+/** What every frontend's state has: a tag naming the frontend. */
+export interface FrontendStateBase {
+  readonly kind: string;
+}
+
+/** World.vmm: the core and one frontend's state. */
+export interface Vmm<S extends FrontendStateBase = FrontendStateBase> {
+  readonly core: CoreVmm;
+  readonly frontend: S;
+}
+
+export const IOMMUFD_FD = 3;
+export const FIRST_DEVICE_FD = 10;
+
+export function initialCore(): CoreVmm {
+  return {
+    fatal: null,
+    iommufdUsers: 0,
+    nextDevFd: FIRST_DEVICE_FD,
+    devices: emptyTable(),
+    failures: {},
+  };
+}
+
+/** A copy whose mutable parts are new (devices and failure entries are immutable values: shared). */
+export function copyCore(core: CoreVmm): CoreVmm {
+  return {
+    fatal: core.fatal,
+    iommufdUsers: core.iommufdUsers,
+    nextDevFd: core.nextDevFd,
+    devices: copyTable(core.devices),
+    failures: { ...core.failures },
+  };
+}
+
+export function deviceNamed(core: CoreVmm, dev: string): VfioDevice | undefined {
+  return lookup(core.devices, dev);
+}
+
+/** The bound host device behind a name (vtd_find_hiod_iommufd and the like), if any. */
+export function iommufdDevice(core: CoreVmm, dev: string): VfioDevice | undefined {
+  const device = lookup(core.devices, dev);
+  return device?.backend === 'iommufd' ? device : undefined;
+}

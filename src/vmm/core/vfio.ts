@@ -1,0 +1,132 @@
+/**
+ * VFIO device realize and unrealize with the iommufd backend (`vfio.plug`, `vfio.unplug`), the same
+ * for every vIOMMU: connect, bind (with the frontend's driver), one IOAS per device, the default
+ * HWPT (NEST_PARENT when the frontend's get_viommu_flags asks for a nesting parent), attach, then the
+ * frontend's set_iommu_device; teardown in reverse after its unset_iommu_device. The `legacy`
+ * backend uses a VFIO container, which the model does not have: no host operations. A device whose
+ * realize fails is not plugged (a cold-plugged one would stop QEMU from starting).
+ * QEMU reference: hw/vfio/iommufd.c (iommufd_cdev_attach, iommufd_cdev_autodomains_get,
+ * iommufd_cdev_detach, iommufd_cdev_unbind_and_disconnect), backends/iommufd.c (connect, disconnect),
+ * hw/vfio/pci.c (vfio_pci_realize, vfio_pci_exit), hw/pci/pci.c (pci_device_set_iommu_device,
+ * pci_device_unset_iommu_device); reference §1.10, §3.A, §3.B.6.
+ */
+import { HWPT_ALLOC } from '../../kernel/uapi.ts';
+import type { EventOf } from '../../log/schema.ts';
+import { emit } from '../../trace/emit.ts';
+import { type Frontend, VIOMMU_FLAG_WANT_NESTING_PARENT } from './frontend.ts';
+import { allocHwpt, attachHwpt, detachHwpt, freeId, hostOp, type VmmStep } from './host.ts';
+import { deviceNamed, IOMMUFD_FD, type VfioDevice } from './state.ts';
+import { remove, store } from './table.ts';
+
+function refuse(step: VmmStep, message: string): void {
+  step.messages.push(message);
+  step.firstErrno ??= 'EINVAL';
+}
+
+/** iommufd_backend_connect: the first user opens /dev/iommu (a fresh context once the last one was released). */
+function connect(step: VmmStep): void {
+  if (step.core.iommufdUsers === 0) step.port.reopenIfReleased();
+  step.core.iommufdUsers += 1;
+  step.trace.push(emit.backendConnect(IOMMUFD_FD, step.core.iommufdUsers));
+}
+
+/** iommufd_backend_disconnect: the last user closes the fd (fd=-1 in the trace). */
+function disconnect(step: VmmStep): void {
+  step.core.iommufdUsers -= 1;
+  if (step.core.iommufdUsers === 0) hostOp(step, { type: 'iommufd.close' });
+  step.trace.push(
+    emit.backendDisconnect(step.core.iommufdUsers === 0 ? -1 : IOMMUFD_FD, step.core.iommufdUsers),
+  );
+}
+
+/** iommufd_cdev_detach: detach, put the default HWPT and the IOAS, close the device fd, disconnect. */
+function teardown(step: VmmStep, device: VfioDevice, attached: boolean): void {
+  if (attached) detachHwpt(step, device);
+  if (device.hwptId !== 0) freeId(step, device.hwptId);
+  if (device.ioasId !== 0) freeId(step, device.ioasId);
+  hostOp(step, { type: 'vfio.close', dev: device.dev });
+  disconnect(step);
+}
+
+export function plug<S extends { kind: string }>(
+  frontend: Frontend<S>,
+  step: VmmStep<S>,
+  event: EventOf<'vfio.plug'>,
+): void {
+  const { core } = step;
+  if (deviceNamed(core, event.dev) !== undefined) {
+    refuse(step, `Duplicate ID '${event.dev}' for device`);
+    return;
+  }
+  frontend.getAddressSpace(step, event.dev, event.bdf);
+  const backend = event.backend ?? 'iommufd';
+  const devFd = core.nextDevFd++;
+  if (backend === 'legacy') {
+    const device: VfioDevice = { dev: event.dev, backend, devFd, devId: 0, ioasId: 0, hwptId: 0 };
+    const check = frontend.setIommuDevice(step, device);
+    if (check !== undefined) {
+      refuse(step, `vfio ${event.dev}: Failed to set vIOMMU: ${check}`);
+      return;
+    }
+    store(core.devices, event.dev, device);
+    return;
+  }
+  connect(step);
+  const bound = hostOp(step, {
+    type: 'vfio.bind',
+    dev: event.dev,
+    pasid: event.pasid ?? false,
+    dirty: false,
+    iommu: 'iommu0',
+    group: `group:${event.dev}`,
+    driver: frontend.driver,
+  });
+  if (!bound.ok || bound.id === undefined) {
+    disconnect(step);
+    refuse(step, `vfio ${event.dev}: error bind ${event.dev}`);
+    return;
+  }
+  step.trace.push(emit.connectAndBind(IOMMUFD_FD, event.dev, devFd, bound.id));
+  const ioas = hostOp(step, { type: 'iommufd.ioas_alloc' });
+  const ioasId = ioas.ok ? (ioas.id ?? 0) : 0;
+  step.trace.push(emit.allocIoas(IOMMUFD_FD, ioasId), emit.cdevAllocIoas(IOMMUFD_FD, ioasId));
+  let device: VfioDevice = { dev: event.dev, backend, devFd, devId: bound.id, ioasId, hwptId: 0 };
+  const nesting = (frontend.getViommuFlags(step.frontend) & VIOMMU_FLAG_WANT_NESTING_PARENT) !== 0;
+  const s2 = allocHwpt(step, device, ioasId, nesting ? HWPT_ALLOC.NEST_PARENT : 0);
+  if (!s2.ok) {
+    teardown(step, device, false);
+    refuse(step, `vfio ${event.dev}: ${s2.error}`);
+    return;
+  }
+  device = { ...device, hwptId: s2.id };
+  const attached = attachHwpt(step, device, s2.id);
+  if (!attached.ok) {
+    teardown(step, device, false);
+    refuse(step, `vfio ${event.dev}: ${attached.error}`);
+    return;
+  }
+  const check = frontend.setIommuDevice(step, device);
+  if (check !== undefined) {
+    teardown(step, device, true);
+    refuse(step, `vfio ${event.dev}: Failed to set vIOMMU: ${check}`);
+    return;
+  }
+  store(core.devices, event.dev, device);
+}
+
+export function unplug<S extends { kind: string }>(
+  frontend: Frontend<S>,
+  step: VmmStep<S>,
+  event: EventOf<'vfio.unplug'>,
+): void {
+  const { core } = step;
+  const device = deviceNamed(core, event.dev);
+  if (device === undefined) {
+    step.messages.push(`Device '${event.dev}' not found`);
+    step.firstErrno ??= 'ENODEV';
+    return;
+  }
+  frontend.unsetIommuDevice(step, device);
+  if (device.backend === 'iommufd') teardown(step, device, true);
+  remove(core.devices, event.dev);
+}

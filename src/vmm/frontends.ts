@@ -1,0 +1,52 @@
+/**
+ * The registry of vIOMMU frontends, by `platform.viommu` name: the only file that imports every
+ * frontend. A new frontend is one line in FRONTENDS; World.vmm's type follows from it. Platforms
+ * without an entry (`none`, and `arm-smmuv3` until its frontend lands) have no VMM: World.vmm is null.
+ * QEMU reference: hw/pci/pci.c (pci_setup_iommu: a vIOMMU device installs its PCIIOMMUOps).
+ */
+import type { Platform } from '../log/schema.ts';
+import type { Frontend } from './core/frontend.ts';
+import { copyCore, initialCore, type Vmm } from './core/state.ts';
+import { vtdFrontend } from './vtd/frontend.ts';
+
+const FRONTENDS = [vtdFrontend] as const;
+
+type Registered = (typeof FRONTENDS)[number];
+/** Every registered frontend's state, tagged by `kind`. */
+export type FrontendState = Registered extends Frontend<infer S> ? S : never;
+/** World.vmm: the core and the state of the platform's frontend. */
+export type VmmState = Vmm<FrontendState>;
+
+const byPlatform = new Map<string, Frontend>(FRONTENDS.map((f) => [f.platform, f as unknown as Frontend]));
+const byKind = new Map<string, Frontend>(FRONTENDS.map((f) => [f.kind, f as unknown as Frontend]));
+
+/** The frontend of a `platform.viommu` name, if one is modelled. */
+export function frontendForPlatform(viommu: Platform['viommu']): Frontend | undefined {
+  return byPlatform.get(viommu);
+}
+
+/** The frontend whose state this is. */
+export function frontendOf(vmm: Vmm): Frontend {
+  const frontend = byKind.get(vmm.frontend.kind);
+  if (frontend === undefined)
+    throw new Error(`no vIOMMU frontend of kind "${vmm.frontend.kind}" is registered`);
+  return frontend;
+}
+
+/** null for platforms with no frontend; throws LogInputError on a header QEMU refuses. */
+export function initialVmm(platform: Platform, headerLine = 0): VmmState | null {
+  const frontend = frontendForPlatform(platform.viommu);
+  if (frontend === undefined) return null;
+  return { core: initialCore(), frontend: frontend.create(platform, headerLine) as FrontendState };
+}
+
+/** A copy that stays as it is while `vmm` is stepped in place (core and frontend copy their mutable parts). */
+export function copyVmm<V extends Vmm | null>(vmm: V): V {
+  if (vmm === null) return vmm;
+  return { core: copyCore(vmm.core), frontend: frontendOf(vmm).copy(vmm.frontend) } as V;
+}
+
+/** Every registered frontend, in registry order. */
+export function registeredFrontends(): readonly Frontend[] {
+  return [...byPlatform.values()];
+}

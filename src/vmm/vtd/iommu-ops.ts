@@ -1,0 +1,60 @@
+/**
+ * The VT-d PCIIOMMUOps (vtd_iommu_ops): the address space of a bus/devfn, the flags VFIO asks for,
+ * and set/unset of a host IOMMU device. set_iommu_device runs the host-device checks and marks the
+ * address space as backed by an iommufd device; unset_iommu_device, upstream, only drops it (the
+ * first-stage HWPT stays: reference §6.6), while `fixed` first detaches the device, frees the
+ * first-stage HWPT and forgets the cached binding before VFIO's teardown.
+ * QEMU reference: hw/i386/intel_iommu.c (vtd_iommu_ops, vtd_host_dma_iommu, vtd_find_add_as,
+ * vtd_dev_set_iommu_device, vtd_dev_unset_iommu_device, vtd_get_viommu_flags); reference §1.10, §6.6.
+ */
+import { vtdDeviceFast } from '../../../machines/vtd-device.machine.ts';
+import { mustStep } from '../../kernel/machine-step.ts';
+import { VIOMMU_FLAG_WANT_NESTING_PARENT } from '../core/frontend.ts';
+import { detachHwpt, freeId } from '../core/host.ts';
+import type { VfioDevice } from '../core/state.ts';
+import { stepPasid } from './propagate.ts';
+import { deviceCheckFailure } from './realize.ts';
+import { spaceOf, type VtdState, type VtdStep } from './state.ts';
+
+/** vtd_host_dma_iommu → vtd_find_add_as: made at realize and kept after unplug. */
+export function getAddressSpace(step: VtdStep, dev: string, bdf: string | undefined): void {
+  spaceOf(step.frontend, dev, bdf).created = true;
+}
+
+/** vtd_get_viommu_flags: VIOMMU_FLAG_WANT_NESTING_PARENT iff x-flts. */
+export function getViommuFlags(vtd: VtdState): number {
+  return vtd.config.xFlts ? VIOMMU_FLAG_WANT_NESTING_PARENT : 0;
+}
+
+/** vtd_dev_set_iommu_device: vtd_check_hiod, then the iommufd device backs the address space. */
+export function setIommuDevice(step: VtdStep, device: VfioDevice): string | undefined {
+  const vtd = step.frontend;
+  const check = deviceCheckFailure(vtd.config, device.backend);
+  if (check !== undefined || device.backend !== 'iommufd') return check;
+  const space = spaceOf(vtd, device.dev);
+  space.host = mustStep(vtdDeviceFast, space.host, { type: 'as.plug' });
+  // fixed: an address space that already caches a binding gets it replayed at the next guest operation.
+  if (vtd.variant === 'fixed' && vtd.config.xFlts && space.pasid.value === 'valid')
+    space.host = mustStep(vtdDeviceFast, space.host, { type: 'as.retry', pending: true });
+  return undefined;
+}
+
+/** vtd_dev_unset_iommu_device. */
+export function unsetIommuDevice(step: VtdStep, device: VfioDevice): void {
+  if (device.backend !== 'iommufd') return;
+  const space = spaceOf(step.frontend, device.dev);
+  // upstream: vtd_dev_unset_iommu_device only drops the host device; the first-stage HWPT stays.
+  if (step.frontend.variant === 'fixed') releaseFirstStage(step, device);
+  space.host = mustStep(vtdDeviceFast, space.host, { type: 'as.unplug' });
+}
+
+/** fixed: block the device, free its first-stage HWPT and forget the cached binding before VFIO's teardown. */
+function releaseFirstStage(step: VtdStep, device: VfioDevice): void {
+  const space = spaceOf(step.frontend, device.dev);
+  const fs = space.host.context.fsHwpt;
+  if (fs !== 0 && detachHwpt(step, device).ok) {
+    freeId(step, fs);
+    space.host = mustStep(vtdDeviceFast, space.host, { type: 'as.detach', te: true, scalable: true });
+  }
+  if (space.pasid.value === 'valid') stepPasid(space, { type: 'pasid.reset' });
+}

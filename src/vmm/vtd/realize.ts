@@ -1,0 +1,39 @@
+/**
+ * The VT-d realize-time checks: the options QEMU refuses to start with (vtd_decide_config) and the
+ * host-device checks of set_iommu_device (vtd_check_hiod, vtd_check_hiod_accel). An option left out
+ * of the header takes the default platform's value (all on, aw-bits 48), not QEMU's command-line default.
+ * QEMU reference: hw/i386/intel_iommu.c (vtd_decide_config, vtd_check_hiod),
+ * hw/i386/intel_iommu_accel.c (vtd_check_hiod_accel); reference §1.10.
+ */
+import { LogInputError } from '../../log/errors.ts';
+import type { Platform } from '../../log/schema.ts';
+import type { VtdConfig } from './state.ts';
+
+/** The host's IOMMU address width (the modelled host has 48 bits). */
+const HOST_AW_BITS = 48;
+
+/** vtd_decide_config: throws LogInputError naming the header line and the option. */
+export function vtdConfig(platform: Extract<Platform, { viommu: 'intel-iommu' }>, line: number): VtdConfig {
+  const config: VtdConfig = {
+    xFlts: platform['x-flts'] ?? true,
+    scalableMode: platform['x-scalable-mode'] ?? true,
+    cachingMode: platform['caching-mode'] ?? true,
+    awBits: platform['aw-bits'] ?? 48,
+  };
+  const refuse = (field: string, message: string) =>
+    new LogInputError(line, `platform.${field}`, `QEMU refuses to start: intel-iommu: ${message}`);
+  if (config.xFlts && !config.scalableMode)
+    throw refuse('x-flts', 'x-flts is only available in scalable mode');
+  if (config.xFlts && config.awBits !== 48)
+    throw refuse('aw-bits', 'Scalable mode(x-flts=on): supported value for aw-bits is: 48');
+  return config;
+}
+
+/** vtd_check_hiod / vtd_check_hiod_accel: undefined when the device may be assigned. */
+export function deviceCheckFailure(config: VtdConfig, backend: 'iommufd' | 'legacy'): string | undefined {
+  if (!config.cachingMode)
+    return 'Device assignment is not allowed without enabling caching-mode=on for Intel IOMMU.';
+  if (config.awBits > HOST_AW_BITS) return `aw-bits ${config.awBits} > host aw-bits ${HOST_AW_BITS}`;
+  if (config.xFlts && backend !== 'iommufd') return 'Need IOMMUFD backend when x-flts=on';
+  return undefined;
+}

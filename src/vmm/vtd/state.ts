@@ -1,0 +1,94 @@
+/**
+ * The Intel VT-d frontend's own state for `intel-iommu`: the command-line options and variant, the
+ * VT-d registers QEMU acts on (root table mode, TE), and one address space per device (its PASID
+ * entry and host binding statecharts, the context entry in guest memory), kept after unplug as QEMU
+ * keeps it per bus/devfn. Plain data only: machines appear as `{ value, context }`.
+ * QEMU reference: hw/i386/intel_iommu_internal.h and include/hw/i386/intel_iommu.h
+ * (IntelIOMMUState: root_scalable, dmar_enabled; VTDAddressSpace: pasid_cache_entry, fs_hwpt_id),
+ * hw/i386/intel_iommu.c (vtd_find_add_as).
+ */
+import type { MachineState } from '../../../machines/define.ts';
+import {
+  type PasidEntryContext,
+  pasidEntryFast,
+  type VtdVariant,
+} from '../../../machines/pasid-entry.machine.ts';
+import { type VtdDeviceContext, vtdDeviceFast } from '../../../machines/vtd-device.machine.ts';
+import type { VmmStep } from '../core/host.ts';
+import type { FrontendStateBase, Vmm } from '../core/state.ts';
+import { copyTable, lookup, store, type Table } from '../core/table.ts';
+
+export const VARIANTS: readonly VtdVariant[] = ['upstream', 'fixed'];
+
+export interface VtdConfig {
+  readonly xFlts: boolean;
+  readonly scalableMode: boolean;
+  readonly cachingMode: boolean;
+  readonly awBits: number;
+}
+
+/** VTDAddressSpace of one bus/devfn: kept after unplug, as QEMU keeps it. */
+export interface VtdSpace {
+  readonly bdf: string;
+  /** vtd_find_add_as ran: a device was realized at this bus/devfn (guest writes alone do not create it). */
+  created: boolean;
+  /** Scalable-mode context entry present (guest memory). */
+  contextPresent: boolean;
+  pasid: MachineState<PasidEntryContext>;
+  host: MachineState<VtdDeviceContext>;
+}
+
+export interface VtdState extends FrontendStateBase {
+  readonly kind: 'vtd';
+  readonly variant: VtdVariant;
+  readonly config: VtdConfig;
+  /** Address spaces by device name (a null-prototype table: names are user input), in creation order. */
+  readonly spaces: Table<VtdSpace>;
+  /** GSTS.RTPS with RTADDR.SMT (root_scalable) and GSTS.TES (dmar_enabled). */
+  rootScalable: boolean;
+  dmarEnabled: boolean;
+}
+
+/** What the VT-d code runs with during one event. */
+export type VtdStep = VmmStep<VtdState>;
+
+/** The VT-d state of a World's VMM, or null when its frontend is another one (or there is none). */
+export function vtdOf(vmm: Vmm | null): Vmm<VtdState> | null {
+  return vmm !== null && vmm.frontend.kind === 'vtd' ? (vmm as Vmm<VtdState>) : null;
+}
+
+const copySpace = (space: VtdSpace): VtdSpace => ({
+  bdf: space.bdf,
+  created: space.created,
+  contextPresent: space.contextPresent,
+  pasid: space.pasid,
+  host: space.host,
+});
+
+/** The mutable parts (the registers, each address space) copied; config and machine states shared. */
+export function copyVtd(state: VtdState): VtdState {
+  return {
+    kind: state.kind,
+    variant: state.variant,
+    config: state.config,
+    spaces: copyTable(state.spaces, copySpace),
+    rootScalable: state.rootScalable,
+    dmarEnabled: state.dmarEnabled,
+  };
+}
+
+/** The guest-memory slot and address space of a device name (storage made on first reference). */
+export function spaceOf(vtd: VtdState, dev: string, bdf?: string): VtdSpace {
+  const existing = lookup(vtd.spaces, dev);
+  if (existing !== undefined) return existing;
+  const index = Object.keys(vtd.spaces).length;
+  const space: VtdSpace = {
+    bdf: bdf ?? `0000:00:${(3 + index).toString(16).padStart(2, '0')}.0`,
+    created: false,
+    contextPresent: false,
+    pasid: pasidEntryFast.initial({ variant: vtd.variant }),
+    host: vtdDeviceFast.initial({}),
+  };
+  store(vtd.spaces, dev, space);
+  return space;
+}
