@@ -33,6 +33,30 @@ const CYCLE: readonly LogEvent[] = [
   { type: 'vfio.close', dev: 'dev0' },
 ];
 
-export function kernelLog(length: number): LogEvent[] {
-  return Array.from({ length }, (_, i) => CYCLE[i % CYCLE.length]!);
+// What each event of the cycle returns (the cycle frees everything, so every round is the same).
+const CYCLE_EXPECT: readonly LogEvent['expect'][] = [
+  { id: 1 },
+  { id: 2 },
+  { id: 3 },
+  { id: 4 },
+  { id: 4 },
+  { id: 5 },
+  { id: 5 },
+  'EINVAL',
+  { id: 5 },
+  'ok',
+  'EBUSY',
+  'ok',
+  'ok',
+  'ok',
+  'ok',
+  'ok',
+];
+
+/** `selfChecking`: every event carries the `expect` its outcome must meet (a replay with --check checks it). */
+export function kernelLog(length: number, selfChecking = false): LogEvent[] {
+  return Array.from({ length }, (_, i) => {
+    const event = CYCLE[i % CYCLE.length]!;
+    return selfChecking ? ({ ...event, expect: CYCLE_EXPECT[i % CYCLE.length] } as LogEvent) : event;
+  });
 }

@@ -4,7 +4,7 @@
  * `concretize` turns them into real log events against the current World, so every generated and
  * shrunk case is a plain event log that `viommu-model replay` runs as-is.
  */
-import type { LogEvent, ObjectType, World } from '../src/index.ts';
+import type { Changes, LogEvent, ObjectType, World } from '../src/index.ts';
 import { liveObjects } from '../src/index.ts';
 
 export type Ref =
@@ -45,7 +45,8 @@ export type Command =
 export interface Concretizer {
   /** The next event for this command against `world`, remembering freed IDs for stale refs. */
   event(command: Command, world: World): LogEvent;
-  noteFreed(before: World, after: World): void;
+  /** After a step: the highest ID the event freed (or reused) becomes the stale ID to try. */
+  noteFreed(changes: Changes, after: World): void;
 }
 
 export function createConcretizer(): Concretizer {
@@ -151,10 +152,12 @@ export function createConcretizer(): Concretizer {
           return command satisfies never;
       }
     },
-    noteFreed(before, after) {
-      for (const object of liveObjects(before.kernel)) {
-        const now = after.kernel.objects[object.id];
-        if (now === null || now === undefined || now.seq !== object.seq) lastFreed = object.id;
+    noteFreed(changes, after) {
+      for (const id of changes.slots) {
+        const old = changes.slotBefore(id);
+        if (old === null || old === undefined || old.type === 'TOMBSTONE') continue;
+        const now = after.kernel.objects[id];
+        if (now === null || now === undefined || now.seq !== old.seq) lastFreed = id;
       }
     },
   };

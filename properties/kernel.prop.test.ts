@@ -16,7 +16,7 @@ describe('kernel model properties', () => {
   it('every invariant holds after every event of generated kernel logs', async () => {
     const details = fc.check(
       fc.property(kernelCommands, (commands) => runCommands(commands).failure === undefined),
-      { numRuns: RUNS, seed: Number(process.env.PROP_SEED ?? Date.now() % 2 ** 31) },
+      { numRuns: RUNS, seed: Number(process.env.PROP_SEED ?? 20261201) },
     );
     if (details.failed && details.counterexample !== null) {
       const result = runCommands(details.counterexample[0]);

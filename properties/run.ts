@@ -1,15 +1,17 @@
 /**
- * Runs abstract commands through the model: each command becomes a concrete event against the
- * current World, is reduced, and every invariant is checked after it. The concrete events form the
- * log that is kept when a property fails.
+ * Runs abstract commands through the checked path: each command becomes a concrete event against
+ * the current World, is stepped, and the invariants are checked after it (incremental by default,
+ * or a full check after every event). The concrete events form the log that is kept when a
+ * property fails.
  */
 import {
-  checkInvariants,
+  type CheckedStepperOptions,
+  createCheckedStepper,
   type Header,
   type Invariant,
   initialWorld,
   type LogEvent,
-  reduce,
+  LogInputError,
   type Violation,
   type World,
 } from '../src/index.ts';
@@ -29,29 +31,48 @@ export function runCommands(
   commands: readonly Command[],
   header: Header = NONE_HEADER,
   invariants: readonly Invariant[] = allInvariants,
+  mode: CheckedStepperOptions['mode'] = 'incremental',
 ): RunResult {
   const concretizer = createConcretizer();
-  let world = initialWorld(header);
+  const stepper = createCheckedStepper(initialWorld(header), { invariants, mode });
   const events: LogEvent[] = [];
   for (const command of commands) {
-    const event = concretizer.event(command, world);
+    const event = concretizer.event(command, stepper.current);
     events.push(event);
-    const input = { line: events.length + 1, event };
-    const reduced = reduce(world, input);
-    const violations = checkInvariants(
-      reduced.world,
-      { prev: world, input, outcome: reduced.outcome },
-      invariants,
-    );
-    concretizer.noteFreed(world, reduced.world);
-    world = reduced.world;
-    if (violations.length > 0) return { events, world, failure: { index: events.length - 1, violations } };
+    const { violations, changes } = stepper.step({ line: events.length + 1, event });
+    concretizer.noteFreed(changes, stepper.current);
+    if (violations.length > 0)
+      return { events, world: stepper.snapshot(), failure: { index: events.length - 1, violations } };
   }
-  return { events, world };
+  return { events, world: stepper.snapshot() };
 }
 
 export function describeFailure(result: RunResult): string {
   if (result.failure === undefined) return 'no failure';
   const lines = result.failure.violations.map((v) => `  ${v.invariant}: ${v.message}`);
   return `after event ${result.failure.index + 1} of ${result.events.length}:\n${lines.join('\n')}`;
+}
+
+/** Every event of a log stepped (not stopping at a failure): each event's violations, as text. */
+export function violationsPerEvent(
+  events: readonly LogEvent[],
+  header: Header,
+  mode: CheckedStepperOptions['mode'],
+  invariants: readonly Invariant[] = allInvariants,
+): string[][] {
+  const stepper = createCheckedStepper(initialWorld(header), { invariants, mode });
+  const out: string[][] = [];
+  for (let index = 0; index < events.length; index++) {
+    let violations: readonly Violation[];
+    try {
+      violations = stepper.step({ line: index + 2, event: events[index]! }).violations;
+    } catch (error) {
+      if (error instanceof LogInputError) break; // QEMU exited: later events are not applied
+      // A broken World (a mutant's) can trip the model's own assertions: record it and stop there.
+      out.push([`crash: ${(error as Error).message}`]);
+      break;
+    }
+    out.push(violations.map((v) => `${v.invariant}: ${v.message}`));
+  }
+  return out;
 }

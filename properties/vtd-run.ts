@@ -1,17 +1,17 @@
 /**
- * Runs a VT-d log through the model and checks invariants after every event. QEMU exiting
+ * Runs a VT-d log through the checked path and checks invariants after every event. QEMU exiting
  * (error_fatal) ends the log: later events are rejected by the model as input, not checked.
  */
 import {
   allInvariants,
-  checkInvariants,
+  type CheckedStepperOptions,
+  createCheckedStepper,
   DEFAULT_HEADER,
   type Header,
   type Invariant,
   initialWorld,
   type LogEvent,
   LogInputError,
-  reduce,
   type Violation,
 } from '../src/index.ts';
 
@@ -36,27 +36,21 @@ export function runVtd(
   events: readonly LogEvent[],
   variant: 'upstream' | 'fixed',
   invariants: readonly Invariant[] = allInvariants,
+  mode: CheckedStepperOptions['mode'] = 'incremental',
 ): VtdRun {
-  let world = initialWorld(vtdHeader(variant));
+  const stepper = createCheckedStepper(initialWorld(vtdHeader(variant)), { invariants, mode });
   let injected = false;
   for (let index = 0; index < events.length; index++) {
-    const input = { line: index + 2, event: events[index]! };
-    let reduced: ReturnType<typeof reduce>;
+    let step: ReturnType<typeof stepper.step>;
     try {
-      reduced = reduce(world, input);
+      step = stepper.step({ line: index + 2, event: events[index]! });
     } catch (error) {
       if (error instanceof LogInputError) break; // QEMU exited earlier
       throw error;
     }
-    const violations = checkInvariants(
-      reduced.world,
-      { prev: world, input, outcome: reduced.outcome },
-      invariants,
-    );
-    if (violations.length > 0)
-      return { events: events.slice(0, index + 1), violations, injectedBefore: injected };
-    injected ||= reduced.outcome.hostOps.some((record) => record.injected === true);
-    world = reduced.world;
+    if (step.violations.length > 0)
+      return { events: events.slice(0, index + 1), violations: step.violations, injectedBefore: injected };
+    injected ||= step.outcome.hostOps.some((record) => record.injected === true);
   }
   return { events, violations: [], injectedBefore: injected };
 }

@@ -1,4 +1,5 @@
 /** The public API of viommu-model; every name is listed explicitly. */
+export type { Changes } from './invariants/types.ts';
 export {
   allInvariants,
   checkInvariants,
@@ -14,6 +15,12 @@ export { DEFAULT_HEADER, type LogItem, parseLogText, readLogFile } from './log/r
 export type { Header, LogEvent, Platform } from './log/schema.ts';
 export { formatLog } from './log/write.ts';
 export type { StepInput, StepOutcome } from './model/protocol.ts';
+export {
+  type CheckedStep,
+  type CheckedStepper,
+  type CheckedStepperOptions,
+  createCheckedStepper,
+} from './model/checked-step.ts';
 export { createFastStepper, type Reduced, reduce } from './model/reference.ts';
 export { initialWorld, type World } from './model/world.ts';
 export { exitCodeOf, type ReplayStep, type ReplaySummary, replayItems, replayStream } from './replay.ts';

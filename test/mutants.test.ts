@@ -114,13 +114,35 @@ describe('mutants: the kernel property catches each broken variant', () => {
     vi.resetModules();
     vi.doMock(mutant.module, async (importOriginal) => mutant.patch(await importOriginal<Module>()));
     const { kernelCommands } = await import('../properties/arbitraries.ts');
-    const { runCommands, NONE_HEADER } = await import('../properties/run.ts');
+    const { runCommands, NONE_HEADER, violationsPerEvent } = await import('../properties/run.ts');
     const { keepCounterexample } = await import('../properties/keep.ts');
     const details = fc.check(
       fc.property(kernelCommands, (commands) => runCommands(commands).failure === undefined),
       { numRuns: 1000, seed: 42 },
     );
+    // Under the mutant, violations appear and persist: incremental checking must report exactly
+    // what a full check after every event reports, over whole logs (not stopping at the first).
+    let violating = 0;
+    const compared = fc.check(
+      fc.property(kernelCommands, (commands) => {
+        let events: Parameters<typeof violationsPerEvent>[0];
+        try {
+          events = runCommands(commands, NONE_HEADER, []).events;
+        } catch {
+          return; // the mutant broke the World past the model's own assertions while concretizing
+        }
+        const full = violationsPerEvent(events, NONE_HEADER, 'full');
+        expect(violationsPerEvent(events, NONE_HEADER, 'incremental')).toEqual(full);
+        if (full.some((violations) => violations.length > 0)) violating += 1;
+      }),
+      { numRuns: 60, seed: 43 },
+    );
     vi.doUnmock(mutant.module);
+    expect(
+      compared.failed,
+      `incremental and full checking disagree under ${mutant.name}: ${compared.errorInstance}`,
+    ).toBe(false);
+    expect(violating, `no compared log violated anything under ${mutant.name}`).toBeGreaterThan(0);
     expect(details.failed, `${mutant.name} survived 1000 generated logs`).toBe(true);
     const result = runCommands(details.counterexample![0]);
     const violated = result.failure!.violations.map((v) => v.invariant);

@@ -16,22 +16,36 @@ export const oneHwptPerGroupPasid: Invariant = {
     'All devices of an iommu group that are attached at the same PASID are attached to the same HWPT.',
   source: 'device.c iommufd_hw_pagetable_attach (igroup->pasid_attach holds one hwpt per PASID)',
   check(world) {
-    const out: string[] = [];
-    const groups = new Set(devicesOf(world.kernel).map((device) => device.group));
-    for (const group of groups) {
-      const seen = new Map<string, number>();
-      for (const device of groupDevices(world.kernel, group)) {
-        for (const [pasid, hwpt] of Object.entries(device.m.context.attachments)) {
-          const other = seen.get(pasid);
-          if (other !== undefined && other !== hwpt)
-            out.push(`group ${group} pasid ${pasid} is on HWPT ${other} and ${hwpt}`);
-          seen.set(pasid, hwpt);
-        }
-      }
+    return groupViolations(world.kernel, () => true);
+  },
+  // A group's rule reads only its devices: recheck the groups of written DEVICE slots (old and new).
+  checkChanged(world, { changes }) {
+    const touched = new Set<string>();
+    for (const id of changes.slots) {
+      for (const slot of [world.kernel.objects[id], changes.slotBefore(id)])
+        if (slot?.type === 'DEVICE') touched.add(slot.group);
     }
-    return out;
+    return touched.size === 0 ? [] : groupViolations(world.kernel, (group) => touched.has(group));
   },
 };
+
+function groupViolations(kernel: KernelState, affected: (group: string) => boolean): string[] {
+  const out: string[] = [];
+  const groups = new Set(devicesOf(kernel).map((device) => device.group));
+  for (const group of groups) {
+    if (!affected(group)) continue;
+    const seen = new Map<string, number>();
+    for (const device of groupDevices(kernel, group)) {
+      for (const [pasid, hwpt] of Object.entries(device.m.context.attachments)) {
+        const other = seen.get(pasid);
+        if (other !== undefined && other !== hwpt)
+          out.push(`group ${group} pasid ${pasid} is on HWPT ${other} and ${hwpt}`);
+        seen.set(pasid, hwpt);
+      }
+    }
+  }
+  return out;
+}
 
 export const pasidAttachmentsCompatible: Invariant = {
   name: 'pasid-attachments-compatible',
@@ -41,23 +55,38 @@ export const pasidAttachmentsCompatible: Invariant = {
     'A PASID is attached only to a PASID-compatible HWPT, and while a group has a PASID attached its RID is on a PASID-compatible HWPT or blocked.',
   source: 'device.c iommufd_hwpt_pasid_compat',
   check(world) {
-    const out: string[] = [];
-    for (const device of devicesOf(world.kernel)) {
-      const entries = Object.entries(device.m.context.attachments);
-      const hasPasid = entries.some(([pasid]) => pasid !== '0');
-      for (const [pasid, id] of entries) {
-        const hwpt = liveObject(world.kernel, id) as HwptObject | undefined;
-        if (hwpt === undefined) continue; // references-live-and-typed reports it
-        if (pasid !== '0' && !hwpt.pasidCompat)
-          out.push(`${device.dev} pasid ${pasid} is on HWPT ${id} without PASID support`);
-        if (pasid === '0' && hasPasid && !hwpt.pasidCompat) {
-          out.push(`${device.dev} has PASIDs attached while its RID is on HWPT ${id} without PASID support`);
-        }
-      }
-    }
-    return out;
+    return pasidViolations(world.kernel, () => true);
+  },
+  // A device's rule reads it and the HWPTs it is attached to.
+  checkChanged(world, { changes }) {
+    if (changes.slots.length === 0) return [];
+    return pasidViolations(world.kernel, (device) => {
+      if (changes.written(device.id)) return true;
+      for (const pasid in device.m.context.attachments)
+        if (changes.written(device.m.context.attachments[pasid]!)) return true;
+      return false;
+    });
   },
 };
+
+function pasidViolations(kernel: KernelState, affected: (device: DeviceObject) => boolean): string[] {
+  const out: string[] = [];
+  for (const device of devicesOf(kernel)) {
+    if (!affected(device)) continue;
+    const entries = Object.entries(device.m.context.attachments);
+    const hasPasid = entries.some(([pasid]) => pasid !== '0');
+    for (const [pasid, id] of entries) {
+      const hwpt = liveObject(kernel, id) as HwptObject | undefined;
+      if (hwpt === undefined) continue; // references-live-and-typed reports it
+      if (pasid !== '0' && !hwpt.pasidCompat)
+        out.push(`${device.dev} pasid ${pasid} is on HWPT ${id} without PASID support`);
+      if (pasid === '0' && hasPasid && !hwpt.pasidCompat) {
+        out.push(`${device.dev} has PASIDs attached while its RID is on HWPT ${id} without PASID support`);
+      }
+    }
+  }
+  return out;
+}
 
 export const autoDomainsAttached: Invariant = {
   name: 'auto-domains-attached',
@@ -67,23 +96,41 @@ export const autoDomainsAttached: Invariant = {
     'Every live auto-domain HWPT has at least one attachment (it is freed with its last one) and counts them right.',
   source: 'iommufd_private.h iommufd_hw_pagetable_put (iommufd_object_put_and_try_destroy)',
   check(world) {
-    const counts = new Map<number, number>();
-    for (const device of devicesOf(world.kernel)) {
-      for (const hwpt of Object.values(device.m.context.attachments))
-        counts.set(hwpt, (counts.get(hwpt) ?? 0) + 1);
-    }
-    const out: string[] = [];
-    for (const slot of world.kernel.objects) {
-      if (slot?.type !== 'HWPT_PAGING' && slot?.type !== 'HWPT_NESTED') continue;
-      const attached = counts.get(slot.id) ?? 0;
-      if (slot.m.context.attachments !== attached) {
-        out.push(
-          `HWPT ${slot.id} machine counts ${slot.m.context.attachments} attachments, devices hold ${attached}`,
-        );
+    return autoDomainViolations(world.kernel, () => true);
+  },
+  // A HWPT's count changes only when it or a device holding (or having held) it was written.
+  checkChanged(world, { changes }) {
+    const { kernel } = world;
+    const hwpts = new Set<number>();
+    for (const id of changes.slots) {
+      hwpts.add(id);
+      for (const slot of [kernel.objects[id], changes.slotBefore(id)]) {
+        if (slot?.type !== 'DEVICE') continue;
+        for (const pasid in slot.m.context.attachments) hwpts.add(slot.m.context.attachments[pasid]!);
       }
-      if (slot.type === 'HWPT_PAGING' && slot.autoDomain && attached === 0)
-        out.push(`auto-domain HWPT ${slot.id} is live with no attachment`);
     }
-    return out;
+    return autoDomainViolations(kernel, (id) => hwpts.has(id));
   },
 };
+
+function autoDomainViolations(kernel: KernelState, affected: (id: number) => boolean): string[] {
+  const counts = new Map<number, number>();
+  for (const device of devicesOf(kernel)) {
+    for (const hwpt of Object.values(device.m.context.attachments))
+      counts.set(hwpt, (counts.get(hwpt) ?? 0) + 1);
+  }
+  const out: string[] = [];
+  for (const slot of kernel.objects) {
+    if (slot?.type !== 'HWPT_PAGING' && slot?.type !== 'HWPT_NESTED') continue;
+    if (!affected(slot.id)) continue;
+    const attached = counts.get(slot.id) ?? 0;
+    if (slot.m.context.attachments !== attached) {
+      out.push(
+        `HWPT ${slot.id} machine counts ${slot.m.context.attachments} attachments, devices hold ${attached}`,
+      );
+    }
+    if (slot.type === 'HWPT_PAGING' && slot.autoDomain && attached === 0)
+      out.push(`auto-domain HWPT ${slot.id} is live with no attachment`);
+  }
+  return out;
+}

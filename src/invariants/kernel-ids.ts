@@ -38,6 +38,15 @@ export const idsUnique: Invariant = {
     });
     return out;
   },
+  checkChanged(world, { changes }) {
+    const out: string[] = [];
+    for (const index of changes.slots) {
+      const slot = world.kernel.objects[index];
+      if (slot !== null && slot !== undefined && slot.id !== index)
+        out.push(`${slot.type} with ID ${slot.id} is stored at index ${index}`);
+    }
+    return out;
+  },
 };
 
 /** Checks the objects one allocation step created against the free IDs just before it. */
@@ -62,15 +71,16 @@ export const lowestFreeId: Invariant = {
   sentence:
     'Every object allocated by an event took the lowest ID free just before its allocation (IDs are reused at once).',
   source: 'main.c _iommufd_object_alloc (xa_alloc, not cyclic); Documentation/core-api/xarray.rst',
-  check(world, { prev, outcome }) {
+  check(world, step) {
+    const { outcome } = step;
     const out: string[] = [];
     if (outcome.hostOps.length <= 1) {
-      checkAllocations(prev.kernel, world.kernel, out);
+      checkAllocations(step.prev.kernel, world.kernel, out);
       return out;
     }
     // A platform event frees and allocates in one step (make-before-break, reset then replay): run
     // its host operations again one by one on a copy, checking each against the free IDs before it.
-    let kernel = structuredClone(prev.kernel) as KernelState;
+    let kernel = structuredClone(step.prev.kernel) as KernelState;
     for (const record of outcome.hostOps) {
       if (record.injected === true) continue; // an injected failure never reached the kernel
       if (kernel.released) kernel = emptyKernel(); // QEMU's next connect opens a fresh context
@@ -78,6 +88,13 @@ export const lowestFreeId: Invariant = {
       applyKernelOp(kernel, record.op);
       checkAllocations(before, kernel, out);
     }
+    return out;
+  },
+  // The checked path watched every operation allocate: compare each ID with the lowest free then.
+  checkChanged(_world, { changes }) {
+    const out: string[] = [];
+    for (const { id, type, lowestFree } of changes.allocations)
+      if (id !== lowestFree) out.push(`${type} got ID ${id}, but the lowest free ID was ${lowestFree}`);
     return out;
   },
 };

@@ -1,6 +1,7 @@
 /** Invariants on lifecycles: failed events, machine states, nesting, vDEVICEs, tombstones, release. */
 import { liveObject } from '../kernel/table.ts';
-import type { Invariant } from './types.ts';
+import type { HwptNestedObject, KernelState, Slot } from '../kernel/types.ts';
+import type { CheckedWorld, Invariant, StepContext } from './types.ts';
 
 export const failedEventChangesNothing: Invariant = {
   name: 'failed-event-changes-nothing',
@@ -9,19 +10,40 @@ export const failedEventChangesNothing: Invariant = {
   sentence: 'A kernel operation that fails leaves every object, ID, attachment and name binding as it was.',
   source:
     'reference §2 (a failed ioctl aborts its object and frees its ID); device.c iommufd_device_replace ("no change is made")',
-  check(world, { prev, outcome, input }) {
-    if (outcome.ok || input.event.type.startsWith('vtd.') || input.event.type.startsWith('smmu.')) return [];
-    if (outcome.hostOps.length !== 1) return []; // platform events may fail part-way by design
-    const out: string[] = [];
-    if (world.kernel !== prev.kernel && JSON.stringify(world.kernel) !== JSON.stringify(prev.kernel)) {
-      out.push(`${input.event.type} failed with ${outcome.errno} but changed the kernel state`);
-    }
-    if (world.names !== prev.names && JSON.stringify(world.names) !== JSON.stringify(prev.names)) {
-      out.push(`${input.event.type} failed with ${outcome.errno} but bound a name`);
-    }
-    return out;
+  check(world, step) {
+    return failedEventChanges(world, step, true, true);
+  },
+  // The journal says whether anything was written; only then compare the contents.
+  checkChanged(world, step) {
+    if (!step.changes.kernel && !step.changes.names) return [];
+    return failedEventChanges(world, step, step.changes.kernel, step.changes.names);
   },
 };
+
+/** A failed kernel operation's changes, compared by contents (a write of the same value is no change). */
+function failedEventChanges(
+  world: CheckedWorld,
+  step: StepContext,
+  kernel: boolean,
+  names: boolean,
+): string[] {
+  const { outcome, input } = step;
+  if (outcome.ok || input.event.type.startsWith('vtd.') || input.event.type.startsWith('smmu.')) return [];
+  if (outcome.hostOps.length !== 1) return []; // platform events may fail part-way by design
+  const out: string[] = [];
+  const prev = step.prev;
+  if (
+    kernel &&
+    world.kernel !== prev.kernel &&
+    JSON.stringify(world.kernel) !== JSON.stringify(prev.kernel)
+  ) {
+    out.push(`${input.event.type} failed with ${outcome.errno} but changed the kernel state`);
+  }
+  if (names && world.names !== prev.names && JSON.stringify(world.names) !== JSON.stringify(prev.names)) {
+    out.push(`${input.event.type} failed with ${outcome.errno} but bound a name`);
+  }
+  return out;
+}
 
 export const machinesLive: Invariant = {
   name: 'machines-live',
@@ -31,17 +53,24 @@ export const machinesLive: Invariant = {
   source: 'machines/*.machine.ts (final states mean the ID was erased)',
   check(world) {
     const out: string[] = [];
-    const finals: Record<string, readonly string[]> = { destroyed: [], unbound: [], tombstone: [] };
-    for (const slot of world.kernel.objects) {
-      if (slot === null || slot.type === 'TOMBSTONE' || slot.type === 'ACCESS') continue;
-      if (slot.m.value in finals)
-        out.push(`${slot.type} ${slot.id} is live but its statechart is in ${slot.m.value}`);
-      if (slot.type === 'DEVICE' && slot.m.value !== 'bound')
-        out.push(`DEVICE ${slot.id} is in ${slot.m.value}`);
-    }
+    for (const slot of world.kernel.objects) machineLive(slot, out);
+    return out;
+  },
+  checkChanged(world, { changes }) {
+    const out: string[] = [];
+    for (const id of changes.slots) machineLive(world.kernel.objects[id], out);
     return out;
   },
 };
+
+const FINAL_STATES = new Set(['destroyed', 'unbound', 'tombstone']);
+
+function machineLive(slot: Slot | undefined, out: string[]): void {
+  if (slot === null || slot === undefined || slot.type === 'TOMBSTONE' || slot.type === 'ACCESS') return;
+  if (FINAL_STATES.has(slot.m.value))
+    out.push(`${slot.type} ${slot.id} is live but its statechart is in ${slot.m.value}`);
+  if (slot.type === 'DEVICE' && slot.m.value !== 'bound') out.push(`DEVICE ${slot.id} is in ${slot.m.value}`);
+}
 
 export const nestingWellFormed: Invariant = {
   name: 'nesting-well-formed',
@@ -51,25 +80,36 @@ export const nestingWellFormed: Invariant = {
     "A nested HWPT sits on a nest-parent HWPT_PAGING that is not an auto domain, and on the vIOMMU path its parent is that vIOMMU's HWPT.",
   source: 'hw_pagetable.c iommufd_hwpt_nested_alloc, iommufd_viommu_alloc_hwpt_nested',
   check(world) {
-    const out: string[] = [];
-    for (const slot of world.kernel.objects) {
-      if (slot?.type !== 'HWPT_NESTED') continue;
-      const parent = liveObject(world.kernel, slot.parent);
-      if (parent?.type !== 'HWPT_PAGING' || !parent.nestParent || parent.autoDomain) {
-        out.push(`nested HWPT ${slot.id} has parent ${slot.parent}, which is not a nest-parent HWPT_PAGING`);
-      }
-      if (slot.viommu !== 0) {
-        const viommu = liveObject(world.kernel, slot.viommu);
-        if (viommu?.type === 'VIOMMU' && viommu.hwpt !== slot.parent) {
-          out.push(
-            `nested HWPT ${slot.id} parent ${slot.parent} is not vIOMMU ${slot.viommu}'s HWPT ${viommu.hwpt}`,
-          );
-        }
-      }
-    }
-    return out;
+    return nestingViolations(world.kernel, () => true);
+  },
+  // A nested HWPT's rule reads it, its parent and its vIOMMU: recheck those that touch a written slot.
+  checkChanged(world, { changes }) {
+    return nestingViolations(
+      world.kernel,
+      (slot) => changes.written(slot.id) || changes.written(slot.parent) || changes.written(slot.viommu),
+    );
   },
 };
+
+function nestingViolations(kernel: KernelState, affected: (slot: HwptNestedObject) => boolean): string[] {
+  const out: string[] = [];
+  for (const slot of kernel.objects) {
+    if (slot?.type !== 'HWPT_NESTED' || !affected(slot)) continue;
+    const parent = liveObject(kernel, slot.parent);
+    if (parent?.type !== 'HWPT_PAGING' || !parent.nestParent || parent.autoDomain) {
+      out.push(`nested HWPT ${slot.id} has parent ${slot.parent}, which is not a nest-parent HWPT_PAGING`);
+    }
+    if (slot.viommu !== 0) {
+      const viommu = liveObject(kernel, slot.viommu);
+      if (viommu?.type === 'VIOMMU' && viommu.hwpt !== slot.parent) {
+        out.push(
+          `nested HWPT ${slot.id} parent ${slot.parent} is not vIOMMU ${slot.viommu}'s HWPT ${viommu.hwpt}`,
+        );
+      }
+    }
+  }
+  return out;
+}
 
 export const vdevicesConsistent: Invariant = {
   name: 'vdevices-consistent',
@@ -79,36 +119,50 @@ export const vdevicesConsistent: Invariant = {
     "Each device has at most one vDEVICE, each vIOMMU's virt_id table lists exactly its live vDEVICEs, and only vDEVICEs leave tombstones.",
   source: 'viommu.c iommufd_vdevice_alloc_ioctl (EEXIST), device.c iommufd_device_remove_vdev',
   check(world) {
-    const out: string[] = [];
-    const { kernel } = world;
-    for (const slot of kernel.objects) {
-      if (slot?.type === 'TOMBSTONE' && slot.was !== 'VDEVICE')
-        out.push(`tombstone ${slot.id} was a ${slot.was}`);
-      if (slot?.type === 'DEVICE' && slot.vdevice !== 0) {
-        const vdev = liveObject(kernel, slot.vdevice);
-        if (vdev?.type !== 'VDEVICE' || vdev.device !== slot.id)
-          out.push(`DEVICE ${slot.id} names vDEVICE ${slot.vdevice}, which is not its own`);
-      }
-      if (slot?.type === 'VDEVICE') {
-        const device = liveObject(kernel, slot.device);
-        if (device?.type === 'DEVICE' && device.vdevice !== slot.id)
-          out.push(`vDEVICE ${slot.id} is not its DEVICE's vdevice`);
-      }
-      if (slot?.type === 'VIOMMU') {
-        const listed = Object.entries(slot.m.context.vdevs);
-        const live = kernel.objects.filter((o) => o?.type === 'VDEVICE' && o.viommu === slot.id);
-        if (listed.length !== live.length)
-          out.push(`vIOMMU ${slot.id} lists ${listed.length} vDEVICEs, ${live.length} are live`);
-        for (const [virtId, id] of listed) {
-          const vdev = liveObject(kernel, id);
-          if (vdev?.type !== 'VDEVICE' || vdev.virtId !== virtId)
-            out.push(`vIOMMU ${slot.id} virt_id ${virtId} names ${id}, not its vDEVICE`);
-        }
-      }
-    }
-    return out;
+    return vdeviceViolations(world.kernel);
+  },
+  // Only DEVICE, vDEVICE, vIOMMU and tombstone slots take part; skip events that wrote none of them.
+  checkChanged(world, { changes }) {
+    const takesPart = (slot: Slot | undefined) =>
+      slot !== null && slot !== undefined && VDEVICE_PARTS.has(slot.type);
+    for (const id of changes.slots)
+      if (takesPart(world.kernel.objects[id]) || takesPart(changes.slotBefore(id)))
+        return vdeviceViolations(world.kernel);
+    return [];
   },
 };
+
+const VDEVICE_PARTS = new Set(['DEVICE', 'VDEVICE', 'VIOMMU', 'TOMBSTONE']);
+
+function vdeviceViolations(kernel: KernelState): string[] {
+  const out: string[] = [];
+  for (const slot of kernel.objects) {
+    if (slot?.type === 'TOMBSTONE' && slot.was !== 'VDEVICE')
+      out.push(`tombstone ${slot.id} was a ${slot.was}`);
+    if (slot?.type === 'DEVICE' && slot.vdevice !== 0) {
+      const vdev = liveObject(kernel, slot.vdevice);
+      if (vdev?.type !== 'VDEVICE' || vdev.device !== slot.id)
+        out.push(`DEVICE ${slot.id} names vDEVICE ${slot.vdevice}, which is not its own`);
+    }
+    if (slot?.type === 'VDEVICE') {
+      const device = liveObject(kernel, slot.device);
+      if (device?.type === 'DEVICE' && device.vdevice !== slot.id)
+        out.push(`vDEVICE ${slot.id} is not its DEVICE's vdevice`);
+    }
+    if (slot?.type === 'VIOMMU') {
+      const listed = Object.entries(slot.m.context.vdevs);
+      const live = kernel.objects.filter((o) => o?.type === 'VDEVICE' && o.viommu === slot.id);
+      if (listed.length !== live.length)
+        out.push(`vIOMMU ${slot.id} lists ${listed.length} vDEVICEs, ${live.length} are live`);
+      for (const [virtId, id] of listed) {
+        const vdev = liveObject(kernel, id);
+        if (vdev?.type !== 'VDEVICE' || vdev.virtId !== virtId)
+          out.push(`vIOMMU ${slot.id} virt_id ${virtId} names ${id}, not its vDEVICE`);
+      }
+    }
+  }
+  return out;
+}
 
 export const releasedContextEmpty: Invariant = {
   name: 'released-context-empty',

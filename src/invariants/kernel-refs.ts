@@ -1,7 +1,42 @@
 /** Invariants on references and pins between kernel objects. */
 import { liveObject } from '../kernel/table.ts';
-import { expectedUsers, referencesOf } from './references.ts';
+import type { KernelObject, KernelState } from '../kernel/types.ts';
+import {
+  expectedUsers,
+  expectedUsersOf,
+  forEachReference,
+  referencesOf,
+  writtenAndTheirTargets,
+} from './references.ts';
 import type { Invariant } from './types.ts';
+
+function usersMismatch(slot: KernelObject, want: number, out: string[]): void {
+  if (slot.users !== want)
+    out.push(`${slot.type} ${slot.id} has users ${slot.users}, but ${want} references pin it`);
+}
+
+/** One reference checked: it names a live object of an expected type. */
+function checkReference(
+  kernel: KernelState,
+  slot: KernelObject,
+  to: number,
+  expected: readonly string[],
+  what: string,
+  out: string[],
+): void {
+  const target = liveObject(kernel, to);
+  if (target === undefined) out.push(`${slot.type} ${slot.id} ${what} names ${to}, which is not live`);
+  else if (!expected.includes(target.type))
+    out.push(`${slot.type} ${slot.id} ${what} names ${target.type} ${to}, expected ${expected.join(' or ')}`);
+}
+
+function checkDevices(kernel: KernelState, out: string[]): void {
+  for (const [dev, id] of Object.entries(kernel.devices)) {
+    const device = liveObject(kernel, id);
+    if (device?.type !== 'DEVICE' || device.dev !== dev)
+      out.push(`device "${dev}" is bound as ${id}, which is not its DEVICE`);
+  }
+}
 
 export const pinCountMatches: Invariant = {
   name: 'pin-count-matches',
@@ -16,9 +51,20 @@ export const pinCountMatches: Invariant = {
     const out: string[] = [];
     for (const slot of world.kernel.objects) {
       if (slot === null || slot.type === 'TOMBSTONE') continue;
-      const want = expected.get(slot.id) ?? 0;
-      if (slot.users !== want)
-        out.push(`${slot.type} ${slot.id} has users ${slot.users}, but ${want} references pin it`);
+      usersMismatch(slot, expected.get(slot.id) ?? 0, out);
+    }
+    return out;
+  },
+  // A count can only go wrong at a written object or at one a written object points (or pointed) at.
+  checkChanged(world, { changes }) {
+    const { kernel } = world;
+    const ids = writtenAndTheirTargets(kernel, changes.slots, (id) => changes.slotBefore(id));
+    const expected = expectedUsersOf(kernel, ids);
+    const out: string[] = [];
+    for (const id of [...ids].sort((a, b) => a - b)) {
+      const slot = kernel.objects[id];
+      if (slot === null || slot === undefined || slot.type === 'TOMBSTONE') continue;
+      usersMismatch(slot, expected.get(id) ?? 0, out);
     }
     return out;
   },
@@ -36,22 +82,23 @@ export const referencesLiveAndTyped: Invariant = {
     const { kernel } = world;
     for (const slot of kernel.objects) {
       if (slot === null || slot.type === 'TOMBSTONE') continue;
-      for (const ref of referencesOf(slot)) {
-        const target = liveObject(kernel, ref.to);
-        if (target === undefined)
-          out.push(`${slot.type} ${slot.id} ${ref.what} names ${ref.to}, which is not live`);
-        else if (!ref.expected.includes(target.type)) {
-          out.push(
-            `${slot.type} ${slot.id} ${ref.what} names ${target.type} ${ref.to}, expected ${ref.expected.join(' or ')}`,
-          );
-        }
-      }
+      for (const ref of referencesOf(slot)) checkReference(kernel, slot, ref.to, ref.expected, ref.what, out);
     }
-    for (const [dev, id] of Object.entries(kernel.devices)) {
-      const device = liveObject(kernel, id);
-      if (device?.type !== 'DEVICE' || device.dev !== dev)
-        out.push(`device "${dev}" is bound as ${id}, which is not its DEVICE`);
+    checkDevices(kernel, out);
+    return out;
+  },
+  // A reference breaks only where its holder or its target was written.
+  checkChanged(world, { changes }) {
+    const out: string[] = [];
+    const { kernel } = world;
+    for (const slot of kernel.objects) {
+      if (slot === null || slot.type === 'TOMBSTONE') continue;
+      const holderWritten = changes.written(slot.id);
+      forEachReference(slot, (to, expected, what) => {
+        if (holderWritten || changes.written(to)) checkReference(kernel, slot, to, expected, what, out);
+      });
     }
+    checkDevices(kernel, out);
     return out;
   },
 };

@@ -2,7 +2,7 @@
  * Every reference a live kernel object holds, derived from its fields: the one place that knows
  * "what points at what", used by the pin-count and dangling-reference invariants.
  */
-import type { KernelObject, KernelState, ObjectType } from '../kernel/types.ts';
+import type { KernelObject, KernelState, ObjectType, Slot } from '../kernel/types.ts';
 
 export interface Reference {
   readonly from: number;
@@ -17,8 +17,18 @@ const HWPT_TYPES: readonly ObjectType[] = ['HWPT_PAGING', 'HWPT_NESTED'];
 
 export function referencesOf(object: KernelObject): Reference[] {
   const out: Reference[] = [];
+  forEachReference(object, (to, expected, what, pins) => {
+    out.push({ from: object.id, to, expected, pins, what });
+  });
+  return out;
+}
+
+type Visit = (to: number, expected: readonly ObjectType[], what: string, pins: boolean) => void;
+
+/** Calls `visit` for every non-zero reference the object holds, in a fixed order, allocating nothing. */
+export function forEachReference(object: KernelObject, visit: Visit): void {
   const add = (to: number, expected: readonly ObjectType[], what: string, pins = true) => {
-    if (to !== 0) out.push({ from: object.id, to, expected, pins, what });
+    if (to !== 0) visit(to, expected, what, pins);
   };
   switch (object.type) {
     case 'HWPT_PAGING':
@@ -51,16 +61,15 @@ export function referencesOf(object: KernelObject): Reference[] {
       break;
     case 'DEVICE':
       add(object.vdevice, ['VDEVICE'], 'vdevice', false);
-      for (const [pasid, hwpt] of Object.entries(object.m.context.attachments))
-        add(hwpt, HWPT_TYPES, `attachment pasid ${pasid}`);
+      for (const pasid in object.m.context.attachments)
+        add(object.m.context.attachments[pasid]!, HWPT_TYPES, `attachment pasid ${pasid}`);
       break;
     case 'IOAS':
     case 'FAULT':
       break;
     default:
-      return object satisfies never;
+      object satisfies never;
   }
-  return out;
 }
 
 /** Pins not expressed as a reference between objects: the driver's bind ref, open event fds, attachments. */
@@ -76,6 +85,40 @@ export function selfPins(object: KernelObject): number {
     default:
       return 0;
   }
+}
+
+/** Expected users of just the objects in `ids` (one pass over the table). */
+export function expectedUsersOf(kernel: KernelState, ids: ReadonlySet<number>): Map<number, number> {
+  const users = new Map<number, number>();
+  for (const id of ids) {
+    const slot = kernel.objects[id];
+    if (slot !== null && slot !== undefined && slot.type !== 'TOMBSTONE') users.set(id, selfPins(slot));
+  }
+  for (const slot of kernel.objects) {
+    if (slot === null || slot.type === 'TOMBSTONE') continue;
+    forEachReference(slot, (to, _expected, _what, pins) => {
+      if (pins && ids.has(to)) users.set(to, (users.get(to) ?? 0) + 1);
+    });
+  }
+  return users;
+}
+
+/** The written slots and everything their old or new versions pointed at. */
+export function writtenAndTheirTargets(
+  kernel: KernelState,
+  slots: readonly number[],
+  slotBefore: (id: number) => Slot | undefined,
+): Set<number> {
+  const ids = new Set<number>(slots);
+  const addTargets = (slot: Slot | undefined) => {
+    if (slot !== null && slot !== undefined && slot.type !== 'TOMBSTONE')
+      forEachReference(slot, (to) => void ids.add(to));
+  };
+  for (const id of slots) {
+    addTargets(kernel.objects[id]);
+    addTargets(slotBefore(id));
+  }
+  return ids;
 }
 
 export function expectedUsers(kernel: KernelState): Map<number, number> {

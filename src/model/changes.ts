@@ -6,8 +6,8 @@
  * invariant asks for it.
  */
 
-import type { Changes } from '../invariants/types.ts';
-import { attachJournal, type KernelJournal, journalOf } from '../kernel/journal.ts';
+import type { Allocation, Changes } from '../invariants/types.ts';
+import { attachJournal, journalOf, type KernelJournal } from '../kernel/journal.ts';
 import type { KernelState, Slot } from '../kernel/types.ts';
 import type { World } from './world.ts';
 
@@ -96,7 +96,12 @@ const NO_NAME: NamesBefore = { name: undefined, had: false, id: undefined, line:
 export function beginNames(world: World, name: string | undefined): NamesBefore {
   if (name === undefined) return NO_NAME;
   const had = Object.hasOwn(world.names, name);
-  return { name, had, id: had ? world.names[name] : undefined, line: had ? world.nameLines[name] : undefined };
+  return {
+    name,
+    had,
+    id: had ? world.names[name] : undefined,
+    line: had ? world.nameLines[name] : undefined,
+  };
 }
 
 function namesChanged(before: NamesBefore, world: World): boolean {
@@ -124,11 +129,13 @@ export function rebuildNames(before: NamesBefore, world: World): Pick<World, 'na
 class EventChanges implements Changes {
   readonly kernel: boolean;
   readonly slots: readonly number[];
+  private writtenSet: Set<number> | undefined;
   constructor(
     private readonly before: KernelBefore,
     private readonly after: KernelState,
     readonly names: boolean,
     readonly vmm: boolean,
+    readonly allocations: readonly Allocation[],
   ) {
     this.slots = writtenSlots(before, after);
     this.kernel =
@@ -138,6 +145,12 @@ class EventChanges implements Changes {
       after.fdOpen !== before.fdOpen ||
       after.released !== before.released ||
       before.journal.devicesBefore !== undefined;
+  }
+
+  written(id: number): boolean {
+    if (this.slots.length < 8) return this.slots.includes(id);
+    this.writtenSet ??= new Set(this.slots);
+    return this.writtenSet.has(id);
   }
 
   slotBefore(id: number): Slot | undefined {
@@ -151,6 +164,36 @@ export function changesOf(
   names: NamesBefore,
   world: World,
   vmmEvent: boolean,
+  allocations: readonly Allocation[],
 ): Changes {
-  return new EventChanges(before, after, namesChanged(names, world), vmmEvent);
+  return new EventChanges(before, after, namesChanged(names, world), vmmEvent, allocations);
+}
+
+/** The lowest free ID of a slot table (index 0 is never used). */
+export function lowestFree(objects: readonly Slot[]): number {
+  for (let id = 1; id < objects.length; id++) if (objects[id] === null) return id;
+  return objects.length;
+}
+
+/**
+ * Watches one kernel operation: which objects it allocated (seq at or past the seq before it), in
+ * allocation order, each against the free IDs just before the operation (lowest first).
+ */
+export function observeAllocations(
+  objectsBefore: readonly Slot[],
+  seqBefore: number,
+  after: KernelState,
+  out: Allocation[],
+): void {
+  if (after.released || after.seq === seqBefore) return;
+  const created: Exclude<Slot, null>[] = [];
+  for (const slot of after.objects) if (slot !== null && slot.seq >= seqBefore) created.push(slot);
+  created.sort((a, b) => a.seq - b.seq);
+  const free: number[] = [];
+  for (let id = 1; id < objectsBefore.length; id++) if (objectsBefore[id] === null) free.push(id);
+  let next = objectsBefore.length;
+  for (const slot of created) {
+    const lowestFree = free.length > 0 ? free.shift()! : next++;
+    out.push({ id: slot.id, type: slot.type, lowestFree });
+  }
 }

@@ -7,7 +7,7 @@
  * is applied.
  */
 
-import type { Changes, Invariant, StepContext, Violation } from '../invariants/types.ts';
+import type { Allocation, Changes, Invariant, StepContext, Violation } from '../invariants/types.ts';
 import { applyKernelOp } from '../kernel/apply.ts';
 import { attachJournal, newJournal } from '../kernel/journal.ts';
 import { emptyKernel } from '../kernel/table.ts';
@@ -18,6 +18,7 @@ import {
   beginNames,
   changesOf,
   type KernelBefore,
+  observeAllocations,
   rebuildKernel,
   rebuildNames,
 } from './changes.ts';
@@ -81,13 +82,22 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
   const full = options.mode === 'full';
   const snapshots = new Snapshotter();
   let replaced = false;
+  let allocations: Allocation[] = [];
   // The shadow's arrays are reused from event to event; rollback and `prev` copy what they keep.
   let reuse: KernelBefore | undefined;
   const port: HostPort = {
     get kernel() {
       return world.kernel;
     },
-    apply: (op) => applyKernelOp(world.kernel, op),
+    apply(op) {
+      // Watch what the operation allocates, for lowest-free-id (one scan of a small table).
+      const kernel = world.kernel;
+      const objectsBefore = kernel.objects.slice();
+      const seqBefore = kernel.seq;
+      const outcome = applyKernelOp(kernel, op);
+      observeAllocations(objectsBefore, seqBefore, kernel, allocations);
+      return outcome;
+    },
     reopenIfReleased() {
       if (!world.kernel.released) return;
       world.kernel = emptyKernel();
@@ -133,6 +143,7 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
       const vmmBefore = platformEvent && world.vmm !== null ? structuredClone(world.vmm) : world.vmm;
       const stepBefore = world.step;
       replaced = false;
+      allocations = [];
       let outcome: StepOutcome;
       try {
         outcome = applyStep(world, input, port);
@@ -140,7 +151,7 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
         rollback(before, names, vmmBefore, stepBefore);
         throw error;
       }
-      const changes = changesOf(before, world.kernel, names, world, platformEvent);
+      const changes = changesOf(before, world.kernel, names, world, platformEvent, allocations);
       snapshots.note(changes, replaced);
       const context = new EventContext(input, outcome, changes, () => prevWorld(before, names, vmmBefore));
       const violations = full ? checkAll(world, context, options.invariants) : checker.check(world, context);
@@ -160,4 +171,3 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
     },
   };
 }
-

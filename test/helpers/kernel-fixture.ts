@@ -1,17 +1,18 @@
 /**
- * A kernel-selftest-like fixture over the public pieces (initialWorld, reduce, checkInvariants):
- * each step is a log event (validated by the log schema, `$name` refs allowed), stepped with
- * `reduce`, with every invariant checked after every step. Steps read like
+ * A kernel-selftest-like fixture over the public pieces (initialWorld, the checked path): each step
+ * is a log event (validated by the log schema, `$name` refs allowed), stepped through the
+ * CheckedStepper that replay uses, with every invariant checked after every step (a full check:
+ * the fixture is where a gap in incremental checking would otherwise hide). Steps read like
  * tools/testing/selftests/iommu/iommufd.c: `t.ok(...)`, `t.alloc(...)`, `t.fails('EBUSY', ...)`.
  * `variants(...)` runs one body over several fixture variants (FIXTURE_VARIANT).
  */
 import { describe, expect } from 'vitest';
-import { allInvariants, checkInvariants, type Invariant } from '../../src/invariants/index.ts';
+import { allInvariants, type Invariant } from '../../src/invariants/index.ts';
 import { liveObject, liveObjects } from '../../src/kernel/table.ts';
 import type { Errno, KernelObject, Slot } from '../../src/kernel/types.ts';
 import { parseLine } from '../../src/log/parse-line.ts';
 import type { LogEvent, Platform } from '../../src/log/schema.ts';
-import { reduce } from '../../src/model/reference.ts';
+import { createCheckedStepper } from '../../src/model/checked-step.ts';
 import type { StepOutcome } from '../../src/model/protocol.ts';
 import { initialWorld, type World } from '../../src/model/world.ts';
 
@@ -56,7 +57,11 @@ function describeEvent(line: number, event: LogEvent): string {
 export function kernelFixture(options: FixtureOptions = {}): KernelFixture {
   const platform = { viommu: options.viommu ?? 'none' } as Platform;
   const invariants = options.invariants ?? allInvariants;
-  let world = initialWorld({ log: 'viommu-model', version: 1, platform });
+  const stepper = createCheckedStepper(initialWorld({ log: 'viommu-model', version: 1, platform }), {
+    invariants,
+    mode: 'full',
+  });
+  let world = stepper.snapshot();
   let line = 0;
 
   function step(event: LogEvent): StepOutcome {
@@ -64,11 +69,8 @@ export function kernelFixture(options: FixtureOptions = {}): KernelFixture {
     // Through the log schema, so tests can only use events a log could hold.
     const parsed = parseLine(JSON.stringify(event), line, true);
     if (parsed.kind !== 'event') throw new Error(`${describeEvent(line, event)} is not an event`);
-    const prev = world;
-    const input = { line, event: parsed.event };
-    const { world: next, outcome } = reduce(prev, input);
-    world = next;
-    const violations = checkInvariants(next, { prev, input, outcome }, invariants);
+    const { outcome, violations } = stepper.step({ line, event: parsed.event });
+    world = stepper.snapshot();
     if (violations.length > 0) {
       const text = violations.map((v) => `invariant ${v.invariant}: ${v.message}`).join('; ');
       throw new Error(`${describeEvent(line, event)}: ${text}`);
