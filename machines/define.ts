@@ -13,47 +13,57 @@ import { type AnyStateMachine, assign, setup } from 'xstate';
 export type Guard<C, E> = (context: C, event: E) => boolean;
 export type Update<C, E> = (context: C, event: E) => Partial<C>;
 
-/** One edge: first candidate whose guard holds wins (XState's own order). */
-export interface EdgeSpec {
+/** One edge: first candidate whose guard holds wins (XState's own order). `S`: the machine's state names. */
+export interface EdgeSpec<S extends string = string> {
   readonly guard?: string;
-  readonly target?: string;
+  readonly target?: S;
   readonly actions?: readonly string[];
   readonly description?: string;
 }
 
-export interface StateSpec {
+export interface StateSpec<S extends string = string> {
   readonly description?: string;
   readonly type?: 'final';
-  readonly on?: Readonly<Record<string, readonly EdgeSpec[]>>;
+  readonly on?: Readonly<Record<string, readonly EdgeSpec<S>[]>>;
 }
 
-export interface MachineSpec<C extends object, E extends { type: string }, I> {
+/** `S` is the union of the keys of `states`, inferred by `defineMachine` from the object literal. */
+export interface MachineSpec<C extends object, E extends { type: string }, I, S extends string = string> {
   readonly id: string;
   readonly description: string;
-  readonly initial: string;
+  readonly initial: NoInfer<S>;
   readonly context: (input: I) => C;
-  readonly states: Readonly<Record<string, StateSpec>>;
+  readonly states: Readonly<Record<S, StateSpec<NoInfer<S>>>>;
   readonly guards: Readonly<Record<string, Guard<C, E>>>;
   readonly actions: Readonly<Record<string, Update<C, E>>>;
 }
 
-/** The part of a snapshot the World keeps: never XState objects, only plain data. */
-export interface MachineState<C> {
-  readonly value: string;
+/**
+ * The part of a snapshot the World keeps: never XState objects, only plain data. `S` is the union of
+ * the machine's state names, so `device.m.value === 'bnd'` does not compile; `MachineState<C>` (any
+ * state name) is for code where the state set does not matter.
+ */
+export interface MachineState<C, S extends string = string> {
+  readonly value: S;
   readonly context: C;
 }
 
-export interface DefinedMachine<C extends object, E extends { type: string }, I> {
-  readonly spec: MachineSpec<C, E, I>;
+export interface DefinedMachine<C extends object, E extends { type: string }, I, S extends string = string> {
+  readonly spec: MachineSpec<C, E, I, S>;
   readonly machine: AnyStateMachine;
 }
+
+/** The state names of a defined machine: `StateNameOf<typeof device>` is `'bound' | 'closing' | 'unbound'`. */
+export type StateNameOf<D extends { readonly spec: { readonly initial: string } }> = D['spec']['initial'];
 
 function mapValues<T, U>(record: Readonly<Record<string, T>>, fn: (value: T) => U): Record<string, U> {
   return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, fn(value)]));
 }
 
-function checkNames<C extends object, E extends { type: string }, I>(spec: MachineSpec<C, E, I>): void {
-  for (const [stateName, state] of Object.entries(spec.states)) {
+function checkNames<C extends object, E extends { type: string }, I, S extends string>(
+  spec: MachineSpec<C, E, I, S>,
+): void {
+  for (const [stateName, state] of Object.entries<StateSpec<S>>(spec.states)) {
     for (const [eventType, edges] of Object.entries(state.on ?? {})) {
       for (const edge of edges) {
         const where = `${spec.id}.${stateName} on ${eventType}`;
@@ -76,9 +86,19 @@ function checkNames<C extends object, E extends { type: string }, I>(spec: Machi
   }
 }
 
-export function defineMachine<C extends object, E extends { type: string }, I>(
-  spec: MachineSpec<C, E, I>,
-): DefinedMachine<C, E, I> {
+/**
+ * `defineMachine<Context, Event, Input>()({ ...spec })`: the context, event and input types are given,
+ * the state names are inferred from the keys of `spec.states` (TypeScript cannot infer one type
+ * argument while three are given, hence the two calls). `initial` and every edge `target` must then
+ * name one of those states, which the compiler checks.
+ */
+export function defineMachine<C extends object, E extends { type: string }, I>() {
+  return <S extends string>(spec: MachineSpec<C, E, I, S>): DefinedMachine<C, E, I, S> => build(spec);
+}
+
+function build<C extends object, E extends { type: string }, I, S extends string>(
+  spec: MachineSpec<C, E, I, S>,
+): DefinedMachine<C, E, I, S> {
   checkNames(spec);
   const guards = mapValues(
     spec.guards,

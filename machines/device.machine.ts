@@ -10,7 +10,7 @@
  * Kernel reference: drivers/iommu/iommufd/device.c (iommufd_device_bind, iommufd_device_attach,
  * iommufd_device_replace, iommufd_device_detach, iommufd_device_unbind), drivers/vfio/iommufd.c.
  */
-import { defineMachine } from './define.ts';
+import { defineMachine, type MachineState, type StateNameOf } from './define.ts';
 import { compileMachine } from './fast.ts';
 
 export interface DeviceContext {
@@ -31,7 +31,7 @@ function hasPasid(context: DeviceContext, event: DeviceEvent): boolean {
   return 'pasid' in event && Object.hasOwn(context.attachments, String(event.pasid));
 }
 
-export const device = defineMachine<DeviceContext, DeviceEvent, DeviceInput>({
+export const device = defineMachine<DeviceContext, DeviceEvent, DeviceInput>()({
   id: 'device',
   description: 'VFIO cdev DEVICE lifecycle: per-PASID attachments, fd close, unbind',
   initial: 'bound',
@@ -71,5 +71,7 @@ export const device = defineMachine<DeviceContext, DeviceEvent, DeviceInput>({
   },
 });
 
+export type DeviceStateName = StateNameOf<typeof device>;
+export type DeviceState = MachineState<DeviceContext, DeviceStateName>;
 export const deviceMachine = device.machine;
 export const deviceFast = compileMachine(device);

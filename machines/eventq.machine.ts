@@ -10,7 +10,7 @@
  * Kernel reference: drivers/iommu/iommufd/eventq.c (iommufd_eventq_init, iommufd_fault_alloc,
  * iommufd_veventq_alloc, iommufd_eventq_fops_release), main.c (iommufd_object_remove).
  */
-import { defineMachine } from './define.ts';
+import { defineMachine, type MachineState, type StateNameOf } from './define.ts';
 import { compileMachine } from './fast.ts';
 
 export type EventqContext = Record<string, never>;
@@ -19,7 +19,7 @@ export type EventqEvent =
   | { readonly type: 'eventq.fd_close' }
   | { readonly type: 'eventq.destroy'; readonly pins: number };
 
-export const eventq = defineMachine<EventqContext, EventqEvent, EventqInput>({
+export const eventq = defineMachine<EventqContext, EventqEvent, EventqInput>()({
   id: 'eventq',
   description: 'FAULT / vEVENTQ lifecycle: the open fd pins the object',
   initial: 'fdOpen',
@@ -39,5 +39,7 @@ export const eventq = defineMachine<EventqContext, EventqEvent, EventqInput>({
   actions: {},
 });
 
+export type EventqStateName = StateNameOf<typeof eventq>;
+export type EventqState = MachineState<EventqContext, EventqStateName>;
 export const eventqMachine = eventq.machine;
 export const eventqFast = compileMachine(eventq);

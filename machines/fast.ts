@@ -4,47 +4,53 @@
  * It follows XState v5's rules for flat machines: the first edge whose guard holds is taken, its
  * actions run in order on the context, and an event no edge accepts leaves the snapshot as it was
  * (here: `undefined`, so callers can turn a refusal into an errno). Final states accept nothing.
+ *
+ * States it returns carry the machine's state names (`S`); states it takes may be typed with any
+ * state name (`MachineState<C>`), because a name that is not one of the machine's has no edges and
+ * is refused like any other unaccepted event.
  */
-import type { DefinedMachine, EdgeSpec, MachineState } from './define.ts';
+import type { DefinedMachine, EdgeSpec, MachineState, StateSpec } from './define.ts';
 
-type CompiledEdge<C, E> = {
+type CompiledEdge<C, E, S extends string> = {
   readonly guard: ((context: C, event: E) => boolean) | undefined;
   readonly updates: readonly ((context: C, event: E) => Partial<C>)[];
-  readonly target: string | undefined;
+  /** The edge's target, or its own state for a targetless edge (resolved once, here). */
+  readonly target: S;
 };
 
-export interface FastMachine<C extends object, E extends { type: string }, I> {
+export interface FastMachine<C extends object, E extends { type: string }, I, S extends string = string> {
   readonly id: string;
-  initial(input: I): MachineState<C>;
+  initial(input: I): MachineState<C, S>;
   /** The next state, or undefined when no edge accepts the event (XState would ignore it). */
-  step(state: MachineState<C>, event: E): MachineState<C> | undefined;
+  step(state: MachineState<C>, event: E): MachineState<C, S> | undefined;
   accepts(state: MachineState<C>, event: E): boolean;
   isFinal(state: MachineState<C>): boolean;
 }
 
-export function compileMachine<C extends object, E extends { type: string }, I>(
-  defined: DefinedMachine<C, E, I>,
-): FastMachine<C, E, I> {
+export function compileMachine<C extends object, E extends { type: string }, I, S extends string>(
+  defined: DefinedMachine<C, E, I, S>,
+): FastMachine<C, E, I, S> {
   const { spec } = defined;
-  const table = new Map<string, Map<string, CompiledEdge<C, E>[]>>();
+  const table = new Map<string, Map<string, CompiledEdge<C, E, S>[]>>();
   const finals = new Set<string>();
-  for (const [stateName, state] of Object.entries(spec.states)) {
+  // Object.entries forgets that the keys of `states` are exactly S.
+  for (const [stateName, state] of Object.entries(spec.states) as [S, StateSpec<S>][]) {
     if (state.type === 'final') finals.add(stateName);
-    const byEvent = new Map<string, CompiledEdge<C, E>[]>();
+    const byEvent = new Map<string, CompiledEdge<C, E, S>[]>();
     for (const [eventType, edges] of Object.entries(state.on ?? {})) {
       byEvent.set(
         eventType,
-        edges.map((edge: EdgeSpec) => ({
+        edges.map((edge: EdgeSpec<S>) => ({
           guard: edge.guard === undefined ? undefined : spec.guards[edge.guard],
           updates: (edge.actions ?? []).map((name) => spec.actions[name]!),
-          target: edge.target,
+          target: edge.target ?? stateName,
         })),
       );
     }
     table.set(stateName, byEvent);
   }
 
-  function pick(state: MachineState<C>, event: E): CompiledEdge<C, E> | undefined {
+  function pick(state: MachineState<C>, event: E): CompiledEdge<C, E, S> | undefined {
     const edges = table.get(state.value)?.get(event.type);
     if (edges === undefined) return undefined;
     for (const edge of edges) {
@@ -61,7 +67,7 @@ export function compileMachine<C extends object, E extends { type: string }, I>(
       if (edge === undefined) return undefined;
       let context = state.context;
       for (const update of edge.updates) context = { ...context, ...update(context, event) };
-      return { value: edge.target ?? state.value, context };
+      return { value: edge.target, context };
     },
     accepts: (state, event) => pick(state, event) !== undefined,
     isFinal: (state) => finals.has(state.value),

@@ -11,7 +11,7 @@
  * iommufd_hwpt_nested_alloc, iommufd_viommu_alloc_hwpt_nested), device.c (iommufd_hw_pagetable_attach,
  * iommufd_hw_pagetable_detach, iommufd_hw_pagetable_put), main.c (iommufd_object_remove).
  */
-import { defineMachine } from './define.ts';
+import { defineMachine, type MachineState, type StateNameOf } from './define.ts';
 import { compileMachine } from './fast.ts';
 
 export interface HwptContext {
@@ -28,7 +28,7 @@ export type HwptEvent =
   | { readonly type: 'hwpt.destroy'; readonly pins: number }
   | { readonly type: 'hwpt.abort' };
 
-export const hwpt = defineMachine<HwptContext, HwptEvent, HwptInput>({
+export const hwpt = defineMachine<HwptContext, HwptEvent, HwptInput>()({
   id: 'hwpt',
   description: 'HWPT_PAGING / HWPT_NESTED lifecycle: attachments, destroy, auto-domain release',
   initial: 'detached',
@@ -66,5 +66,7 @@ export const hwpt = defineMachine<HwptContext, HwptEvent, HwptInput>({
   },
 });
 
+export type HwptStateName = StateNameOf<typeof hwpt>;
+export type HwptState = MachineState<HwptContext, HwptStateName>;
 export const hwptMachine = hwpt.machine;
 export const hwptFast = compileMachine(hwpt);

@@ -11,7 +11,7 @@
  * QEMU reference: hw/i386/intel_iommu.c (vtd_pasid_cache_sync_locked, vtd_pasid_cache_reset_locked,
  * vtd_pasid_entry_compare), reference qemu-viommu.md §1.6.
  */
-import { defineMachine } from './define.ts';
+import { defineMachine, type MachineState, type StateNameOf } from './define.ts';
 import { compileMachine } from './fast.ts';
 
 /** A scalable-mode PASID table entry, normalised (PGTT as its number, FSPTPTR as lowercase hex). */
@@ -51,7 +51,7 @@ const sameEntry = (a: PasidEntryValue | null, b: PasidEntryValue | null): boolea
 const syncEntry = (event: PasidEntryEvent) => (event.type === 'pasid.sync' ? event.entry : null);
 const inScope = (event: PasidEntryEvent) => event.type === 'pasid.sync' && event.inScope;
 
-export const pasidEntry = defineMachine<PasidEntryContext, PasidEntryEvent, PasidEntryInput>({
+export const pasidEntry = defineMachine<PasidEntryContext, PasidEntryEvent, PasidEntryInput>()({
   id: 'pasidEntry',
   description: 'VT-d PASID entry: guest entry vs. the vIOMMU PASID-cache entry (RID, PASID_0)',
   initial: 'invalid',
@@ -108,5 +108,7 @@ export const pasidEntry = defineMachine<PasidEntryContext, PasidEntryEvent, Pasi
   },
 });
 
+export type PasidEntryStateName = StateNameOf<typeof pasidEntry>;
+export type PasidEntryState = MachineState<PasidEntryContext, PasidEntryStateName>;
 export const pasidEntryMachine = pasidEntry.machine;
 export const pasidEntryFast = compileMachine(pasidEntry);

@@ -10,7 +10,7 @@
  * Kernel reference: drivers/iommu/iommufd/ioas.c (iommufd_ioas_alloc_ioctl, iommufd_ioas_destroy),
  * viommu.c (iommufd_hw_queue_alloc_ioctl, iommufd_hw_queue_destroy), driver.c (_iommufd_object_depend).
  */
-import { defineMachine } from './define.ts';
+import { defineMachine, type MachineState, type StateNameOf } from './define.ts';
 import { compileMachine } from './fast.ts';
 
 export type PinnedObjectContext = Record<string, never>;
@@ -18,7 +18,7 @@ export type PinnedObjectInput = Record<string, never>;
 export type PinnedObjectEvent = { readonly type: 'object.destroy'; readonly pins: number };
 
 function pinnedObject(id: string, description: string) {
-  return defineMachine<PinnedObjectContext, PinnedObjectEvent, PinnedObjectInput>({
+  return defineMachine<PinnedObjectContext, PinnedObjectEvent, PinnedObjectInput>()({
     id,
     description,
     initial: 'live',
@@ -33,6 +33,9 @@ function pinnedObject(id: string, description: string) {
 }
 
 export const ioas = pinnedObject('ioas', 'IOAS lifecycle: DESTROY once no HWPT or ACCESS pins it');
+/** IOAS and HW_QUEUE share the spec, so they share the state names. */
+export type PinnedObjectStateName = StateNameOf<typeof ioas>;
+export type PinnedObjectState = MachineState<PinnedObjectContext, PinnedObjectStateName>;
 export const ioasMachine = ioas.machine;
 export const ioasFast = compileMachine(ioas);
 

@@ -8,14 +8,14 @@
  * Kernel reference: drivers/iommu/iommufd/viommu.c (iommufd_vdevice_alloc_ioctl, iommufd_vdevice_destroy),
  * device.c (iommufd_device_remove_vdev), main.c (iommufd_object_remove, REMOVE_OBJ_TOMBSTONE).
  */
-import { defineMachine } from './define.ts';
+import { defineMachine, type MachineState, type StateNameOf } from './define.ts';
 import { compileMachine } from './fast.ts';
 
 export type VdeviceContext = Record<string, never>;
 export type VdeviceInput = Record<string, never>;
 export type VdeviceEvent = { readonly type: 'vdevice.destroy' } | { readonly type: 'vdevice.tombstone' };
 
-export const vdevice = defineMachine<VdeviceContext, VdeviceEvent, VdeviceInput>({
+export const vdevice = defineMachine<VdeviceContext, VdeviceEvent, VdeviceInput>()({
   id: 'vdevice',
   description: 'vDEVICE lifecycle: destroyed by user space or tombstoned by device unbind',
   initial: 'live',
@@ -35,5 +35,7 @@ export const vdevice = defineMachine<VdeviceContext, VdeviceEvent, VdeviceInput>
   actions: {},
 });
 
+export type VdeviceStateName = StateNameOf<typeof vdevice>;
+export type VdeviceState = MachineState<VdeviceContext, VdeviceStateName>;
 export const vdeviceMachine = vdevice.machine;
 export const vdeviceFast = compileMachine(vdevice);

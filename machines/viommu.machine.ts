@@ -8,7 +8,7 @@
  * Kernel reference: drivers/iommu/iommufd/viommu.c (iommufd_viommu_alloc_ioctl,
  * iommufd_vdevice_alloc_ioctl, iommufd_viommu_destroy), device.c (iommufd_device_remove_vdev).
  */
-import { defineMachine } from './define.ts';
+import { defineMachine, type MachineState, type StateNameOf } from './define.ts';
 import { compileMachine } from './fast.ts';
 
 export interface ViommuContext {
@@ -23,7 +23,7 @@ export type ViommuEvent =
   | { readonly type: 'viommu.vdevice.remove'; readonly virtId: string }
   | { readonly type: 'viommu.destroy'; readonly pins: number };
 
-export const viommu = defineMachine<ViommuContext, ViommuEvent, ViommuInput>({
+export const viommu = defineMachine<ViommuContext, ViommuEvent, ViommuInput>()({
   id: 'viommu',
   description: 'vIOMMU lifecycle: vDEVICE table by virt_id, destroy once unpinned',
   initial: 'live',
@@ -59,5 +59,7 @@ export const viommu = defineMachine<ViommuContext, ViommuEvent, ViommuInput>({
   },
 });
 
+export type ViommuStateName = StateNameOf<typeof viommu>;
+export type ViommuState = MachineState<ViommuContext, ViommuStateName>;
 export const viommuMachine = viommu.machine;
 export const viommuFast = compileMachine(viommu);

@@ -12,7 +12,7 @@
  * QEMU reference: hw/i386/intel_iommu_accel.c (vtd_device_attach_iommufd, vtd_device_detach_iommufd,
  * vtd_destroy_old_fs_hwpt), hw/i386/intel_iommu.c (vtd_dev_set_iommu_device, vtd_dev_unset_iommu_device).
  */
-import { defineMachine } from './define.ts';
+import { defineMachine, type MachineState, type StateNameOf } from './define.ts';
 import { compileMachine } from './fast.ts';
 
 export const PGTT = { FST: 1, SST: 2, NESTED: 3, PT: 4 } as const;
@@ -47,7 +47,7 @@ const plugged = {
   'as.retry': [{ actions: ['setRetry'] }],
 } as const;
 
-export const vtdDevice = defineMachine<VtdDeviceContext, VtdDeviceEvent, VtdDeviceInput>({
+export const vtdDevice = defineMachine<VtdDeviceContext, VtdDeviceEvent, VtdDeviceInput>()({
   id: 'vtdDevice',
   description: 'VT-d assigned device: default (S2) HWPT, first-stage HWPT or blocked, as QEMU believes',
   initial: 'unplugged',
@@ -74,5 +74,7 @@ export const vtdDevice = defineMachine<VtdDeviceContext, VtdDeviceEvent, VtdDevi
   },
 });
 
+export type VtdDeviceStateName = StateNameOf<typeof vtdDevice>;
+export type VtdDeviceState = MachineState<VtdDeviceContext, VtdDeviceStateName>;
 export const vtdDeviceMachine = vtdDevice.machine;
 export const vtdDeviceFast = compileMachine(vtdDevice);

@@ -1,14 +1,14 @@
 /**
  * The kernel's state: one iommufd context as plain data (a slice of the frozen World).
  * Object IDs index `objects` directly: IDs are dense because the kernel always takes the lowest free.
+ * Each object's `m` is its statechart's state, typed with that machine's own state names.
  */
-import type { MachineState } from '../../machines/define.ts';
-import type { DeviceContext } from '../../machines/device.machine.ts';
-import type { EventqContext } from '../../machines/eventq.machine.ts';
-import type { HwptContext } from '../../machines/hwpt.machine.ts';
-import type { PinnedObjectContext } from '../../machines/pinned-object.machine.ts';
-import type { VdeviceContext } from '../../machines/vdevice.machine.ts';
-import type { ViommuContext } from '../../machines/viommu.machine.ts';
+import type { DeviceState } from '../../machines/device.machine.ts';
+import type { EventqState } from '../../machines/eventq.machine.ts';
+import type { HwptState } from '../../machines/hwpt.machine.ts';
+import type { PinnedObjectState } from '../../machines/pinned-object.machine.ts';
+import type { VdeviceState } from '../../machines/vdevice.machine.ts';
+import type { ViommuState } from '../../machines/viommu.machine.ts';
 import type { Errno } from '../log/fields.ts';
 
 export type { Errno };
@@ -24,7 +24,7 @@ interface ObjectBase {
 
 export interface IoasObject extends ObjectBase {
   readonly type: 'IOAS';
-  m: MachineState<PinnedObjectContext>;
+  m: PinnedObjectState;
 }
 
 export interface DeviceObject extends ObjectBase {
@@ -37,7 +37,7 @@ export interface DeviceObject extends ObjectBase {
   readonly dirty: boolean;
   /** ID of this device's live vDEVICE, 0 when none (idev->vdev). */
   vdevice: number;
-  m: MachineState<DeviceContext>;
+  m: DeviceState;
 }
 
 export interface HwptData {
@@ -60,7 +60,7 @@ export interface HwptPagingObject extends ObjectBase {
   readonly pasidCompat: boolean;
   /** FAULT pinned by FAULT_ID_VALID, 0 when none. */
   readonly fault: number;
-  m: MachineState<HwptContext>;
+  m: HwptState;
 }
 
 export interface HwptNestedObject extends ObjectBase {
@@ -74,7 +74,7 @@ export interface HwptNestedObject extends ObjectBase {
   readonly pasidCompat: boolean;
   readonly fault: number;
   readonly data: HwptData;
-  m: MachineState<HwptContext>;
+  m: HwptState;
 }
 
 export interface ViommuObject extends ObjectBase {
@@ -83,7 +83,7 @@ export interface ViommuObject extends ObjectBase {
   readonly iommu: string;
   readonly driver: DriverName;
   readonly viommuType: number;
-  m: MachineState<ViommuContext>;
+  m: ViommuState;
 }
 
 export interface VdeviceObject extends ObjectBase {
@@ -91,7 +91,7 @@ export interface VdeviceObject extends ObjectBase {
   readonly viommu: number;
   readonly device: number;
   readonly virtId: string;
-  m: MachineState<VdeviceContext>;
+  m: VdeviceState;
 }
 
 export interface HwQueueObject extends ObjectBase {
@@ -103,7 +103,7 @@ export interface HwQueueObject extends ObjectBase {
   readonly queueType: number;
   /** The queue of index-1 this one depends on (driver dependency), 0 when none. */
   readonly dependsOn: number;
-  m: MachineState<PinnedObjectContext>;
+  m: PinnedObjectState;
 }
 
 export interface AccessObject extends ObjectBase {
@@ -115,7 +115,7 @@ export interface AccessObject extends ObjectBase {
 
 export interface FaultObject extends ObjectBase {
   readonly type: 'FAULT';
-  m: MachineState<EventqContext>;
+  m: EventqState;
 }
 
 export interface VeventqObject extends ObjectBase {
@@ -123,7 +123,7 @@ export interface VeventqObject extends ObjectBase {
   readonly viommu: number;
   readonly veventqType: number;
   readonly depth: number;
-  m: MachineState<EventqContext>;
+  m: EventqState;
 }
 
 /** A tombstoned vDEVICE: the ID stays reserved (XA_ZERO_ENTRY) until the context is released. */

@@ -12,7 +12,7 @@ import { machineToSvg } from '../../src/viz/svg.ts';
 type Ctx = { readonly n: number };
 type Ev = { readonly type: 'odd.poke' } | { readonly type: 'odd.stop' };
 
-const odd = defineMachine<Ctx, Ev, Record<string, never>>({
+const odd = defineMachine<Ctx, Ev, Record<string, never>>()({
   id: 'odd',
   description: 'a machine with awkward text: "quotes", back\\slash; 100% #1',
   initial: 'half-open',
