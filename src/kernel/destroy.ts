@@ -13,7 +13,7 @@ import { vdeviceFast } from '../../machines/vdevice.machine.ts';
 import { viommuFast } from '../../machines/viommu.machine.ts';
 import { destroyHwptObject } from './attach.ts';
 import { edit } from './journal.ts';
-import { stepOr } from './machine-step.ts';
+import { mustStep, stepOr } from './machine-step.ts';
 import type { KernelOp } from './ops.ts';
 import { eraseId, liveObject, unpin } from './table.ts';
 import { fail, type KernelOutcome, type KernelState, OK, type VdeviceObject } from './types.ts';
@@ -21,8 +21,11 @@ import { fail, type KernelOutcome, type KernelState, OK, type VdeviceObject } fr
 function destroyVdevice(state: KernelState, vdev: VdeviceObject): void {
   const viommu = liveObject(state, vdev.viommu);
   if (viommu?.type === 'VIOMMU') {
-    edit(state, viommu).m =
-      viommuFast.step(viommu.m, { type: 'viommu.vdevice.remove', virtId: vdev.virtId }) ?? viommu.m;
+    // A live vDEVICE's virt_id is in its vIOMMU's table by construction (vdeviceAlloc put it there).
+    edit(state, viommu).m = mustStep(viommuFast, viommu.m, {
+      type: 'viommu.vdevice.remove',
+      virtId: vdev.virtId,
+    });
   }
   const device = liveObject(state, vdev.device);
   if (device?.type === 'DEVICE') edit(state, device).vdevice = 0;
@@ -64,9 +67,8 @@ export function destroy(
       return OK;
     }
     case 'VDEVICE': {
-      const next = stepOr(vdeviceFast, object.m, { type: 'vdevice.destroy' }, 'EBUSY');
+      const next = stepOr(vdeviceFast, object.m, { type: 'vdevice.destroy', pins }, 'EBUSY');
       if (typeof next === 'string') return fail(next);
-      if (pins !== 0) return fail('EBUSY');
       destroyVdevice(state, object);
       return OK;
     }

@@ -4,6 +4,11 @@
  * Kernel reference: main.c (iommufd_destroy, iommufd_object_remove), the destroy ops.
  */
 import { describe, expect, it } from 'vitest';
+import { eventqFast } from '../../machines/eventq.machine.ts';
+import { hwptFast } from '../../machines/hwpt.machine.ts';
+import { hwQueueFast, ioasFast } from '../../machines/pinned-object.machine.ts';
+import { vdeviceFast } from '../../machines/vdevice.machine.ts';
+import { viommuFast } from '../../machines/viommu.machine.ts';
 import { type KernelFixture, kernelFixture } from '../helpers/kernel-fixture.ts';
 
 /** dev0 (PASID, dirty) on a nest-parent S2 of an IOAS, with a selftest vIOMMU, vDEVICE and nested HWPT. */
@@ -126,5 +131,34 @@ describe('destroy', () => {
       'VDEVICE 5',
       'HWPT_NESTED 6',
     ]);
+  });
+});
+
+describe('destroy: the statechart of each object decides EBUSY from its pins (iommufd_object_remove: users != 1)', () => {
+  const pinned = [
+    [
+      'hwpt',
+      hwptFast.step(hwptFast.initial({ kind: 'paging', autoDomain: false }), {
+        type: 'hwpt.destroy',
+        pins: 1,
+      }),
+    ],
+    ['ioas', ioasFast.step(ioasFast.initial({}), { type: 'object.destroy', pins: 1 })],
+    ['hwQueue', hwQueueFast.step(hwQueueFast.initial({}), { type: 'object.destroy', pins: 1 })],
+    ['viommu', viommuFast.step(viommuFast.initial({}), { type: 'viommu.destroy', pins: 1 })],
+    ['vdevice', vdeviceFast.step(vdeviceFast.initial({}), { type: 'vdevice.destroy', pins: 1 })],
+  ] as const;
+
+  it.each(pinned)('%s refuses DESTROY while pinned', (_id, next) => {
+    expect(next).toBeUndefined();
+  });
+
+  it('an unpinned vDEVICE is destroyed, and a closed-fd vEVENTQ too', () => {
+    expect(vdeviceFast.step(vdeviceFast.initial({}), { type: 'vdevice.destroy', pins: 0 })?.value).toBe(
+      'destroyed',
+    );
+    const closed = eventqFast.step(eventqFast.initial({}), { type: 'eventq.fd_close' })!;
+    expect(eventqFast.step(closed, { type: 'eventq.destroy', pins: 1 })).toBeUndefined();
+    expect(eventqFast.step(closed, { type: 'eventq.destroy', pins: 0 })?.value).toBe('destroyed');
   });
 });
