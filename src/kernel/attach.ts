@@ -1,18 +1,20 @@
 /**
  * The kAPI under VFIO: iommufd_device_attach / _replace / _detach, per iommu group and PASID,
  * including the auto-domain search when the target is an IOAS. Every check runs before any change,
- * so a refused operation leaves the state untouched (replace is atomic).
+ * so a refused operation leaves the state untouched (replace is atomic). The device's statechart
+ * makes the first check of each (already attached: EBUSY; replace of what is not attached: EINVAL),
+ * and the state it answers with is the one committed.
  * Kernel reference: drivers/iommu/iommufd/device.c (iommufd_device_change_pt,
  * iommufd_hw_pagetable_attach, iommufd_device_do_replace, iommufd_device_auto_get_domain,
  * iommufd_hwpt_pasid_compat, iommufd_hw_pagetable_detach), drivers/iommu/iommu.c
  * (iommu_attach_device_pasid: pasid >= max_pasids).
  */
-import { deviceFast } from '../../machines/device.machine.ts';
+import { type DeviceState, deviceFast } from '../../machines/device.machine.ts';
 import { hwptFast } from '../../machines/hwpt.machine.ts';
 import { driverAttachRefusal, type HwptShape } from './drivers.ts';
 import { attachedHwpt, groupDevices, groupHasPasidAttached, groupHwpt, groupMembersAt } from './groups.ts';
 import { edit } from './journal.ts';
-import { mustStep } from './machine-step.ts';
+import { mustStep, stepOr } from './machine-step.ts';
 import { eraseId, insertObject, liveObject, pin, unpin } from './table.ts';
 import type { DeviceObject, Errno, HwptObject, HwptPagingObject, KernelState } from './types.ts';
 import { PASID_MAX } from './uapi.ts';
@@ -21,6 +23,8 @@ export type AttachResult =
   | { readonly ok: true; readonly hwpt: number }
   | { readonly ok: false; readonly errno: Errno };
 type Mode = 'attach' | 'replace';
+/** The HWPT ID the checks see for an auto domain that is not allocated yet (no real ID matches it). */
+const NEW_DOMAIN = -1;
 
 /** iommufd_hwpt_pasid_compat plus the core's PASID capability check. */
 function pasidRefusal(
@@ -43,19 +47,27 @@ function pasidRefusal(
   return undefined;
 }
 
-/** Checks of iommufd_hw_pagetable_attach in the kernel's order; undefined = it would succeed. */
-function attachRefusal(
+/** What the checks of an attach or replace found: the device's next state, or the errno. */
+type Checked = DeviceState | Errno;
+
+/**
+ * Checks of iommufd_hw_pagetable_attach in the kernel's order. The first is the device's own: its
+ * statechart refuses `device.attach` at a PASID it is already attached at (xa_insert into the
+ * group's device_array: EBUSY), and its answer is the device's next state.
+ */
+function attachChecks(
   state: KernelState,
   device: DeviceObject,
   hwpt: HwptShape,
   hwptId: number,
   pasid: number,
-): Errno | undefined {
-  if (attachedHwpt(device, pasid) !== undefined) return 'EBUSY';
+): Checked {
+  const next = stepOr(deviceFast, device.m, { type: 'device.attach', pasid, hwpt: hwptId }, 'EBUSY');
+  if (typeof next === 'string') return next;
   const current = groupHwpt(state, device.group, pasid);
   if (current !== undefined && current !== hwptId) return 'EINVAL';
-  if (current !== undefined) return undefined; // a later group member joins without driver checks
-  return pasidRefusal(state, device, hwpt, pasid) ?? groupDriverRefusal(state, device, hwpt, pasid);
+  if (current !== undefined) return next; // a later group member joins without driver checks
+  return pasidRefusal(state, device, hwpt, pasid) ?? groupDriverRefusal(state, device, hwpt, pasid) ?? next;
 }
 
 /**
@@ -78,28 +90,27 @@ function groupDriverRefusal(
   return undefined;
 }
 
-/** Checks of iommufd_device_do_replace; 'same' when the group is already on this HWPT. */
-function replaceRefusal(
+/**
+ * Checks of iommufd_device_do_replace; 'same' when the group is already on this HWPT. The device's
+ * statechart refuses `device.replace` at a PASID it is not attached at (!iommufd_device_is_attached,
+ * which also covers a group with nothing attached there): EINVAL.
+ */
+function replaceChecks(
   state: KernelState,
   device: DeviceObject,
   hwpt: HwptShape,
   hwptId: number,
   pasid: number,
-): Errno | 'same' | undefined {
-  const current = groupHwpt(state, device.group, pasid);
-  if (current === undefined || attachedHwpt(device, pasid) === undefined) return 'EINVAL';
-  if (current === hwptId) return 'same';
-  return pasidRefusal(state, device, hwpt, pasid) ?? groupDriverRefusal(state, device, hwpt, pasid);
+): Checked | 'same' {
+  const next = stepOr(deviceFast, device.m, { type: 'device.replace', pasid, hwpt: hwptId }, 'EINVAL');
+  if (typeof next === 'string') return next;
+  if (groupHwpt(state, device.group, pasid) === hwptId) return 'same';
+  return pasidRefusal(state, device, hwpt, pasid) ?? groupDriverRefusal(state, device, hwpt, pasid) ?? next;
 }
 
-function addAttachment(
-  state: KernelState,
-  device: DeviceObject,
-  hwpt: HwptObject,
-  pasid: number,
-  mode: 'attach' | 'replace',
-): void {
-  edit(state, device).m = mustStep(deviceFast, device.m, { type: `device.${mode}`, pasid, hwpt: hwpt.id });
+/** Commits one device's attachment: its checked next state, the HWPT's attachment count and pin. */
+function addAttachment(state: KernelState, device: DeviceObject, next: DeviceState, hwpt: HwptObject): void {
+  edit(state, device).m = next;
   edit(state, hwpt).m = mustStep(hwptFast, hwpt.m, { type: 'hwpt.attach' });
   pin(state, hwpt.id);
 }
@@ -120,15 +131,27 @@ export function destroyHwptObject(state: KernelState, hwpt: HwptObject): void {
   eraseId(state, hwpt.id);
 }
 
-function applyAttach(state: KernelState, device: DeviceObject, hwpt: HwptObject, pasid: number): void {
-  addAttachment(state, device, hwpt, pasid, 'attach');
+function applyAttach(state: KernelState, device: DeviceObject, next: DeviceState, hwpt: HwptObject): void {
+  addAttachment(state, device, next, hwpt);
   pin(state, device.id); // iommufd_device_attach: refcount_inc(&idev->obj.users)
 }
 
-function applyReplace(state: KernelState, device: DeviceObject, hwpt: HwptObject, pasid: number): void {
+/** The whole group moves: this device takes its checked state, every other member is stepped here. */
+function applyReplace(
+  state: KernelState,
+  device: DeviceObject,
+  next: DeviceState,
+  hwpt: HwptObject,
+  pasid: number,
+): void {
   const old = groupHwpt(state, device.group, pasid)!;
   for (const member of groupMembersAt(state, device.group, pasid)) {
-    addAttachment(state, member, hwpt, pasid, 'replace');
+    // A member attached at this PASID takes device.replace by construction (groupMembersAt).
+    const moved =
+      member === device
+        ? next
+        : mustStep(deviceFast, member.m, { type: 'device.replace', pasid, hwpt: hwpt.id });
+    addAttachment(state, member, moved, hwpt);
     dropAttachment(state, old);
   }
 }
@@ -140,16 +163,14 @@ function tryHwpt(
   pasid: number,
   mode: Mode,
 ): AttachResult {
-  if (mode === 'attach') {
-    const refusal = attachRefusal(state, device, hwpt, hwpt.id, pasid);
-    if (refusal !== undefined) return { ok: false, errno: refusal };
-    applyAttach(state, device, hwpt, pasid);
-    return { ok: true, hwpt: hwpt.id };
-  }
-  const refusal = replaceRefusal(state, device, hwpt, hwpt.id, pasid);
-  if (refusal === 'same') return { ok: true, hwpt: hwpt.id };
-  if (refusal !== undefined) return { ok: false, errno: refusal };
-  applyReplace(state, device, hwpt, pasid);
+  const checked =
+    mode === 'attach'
+      ? attachChecks(state, device, hwpt, hwpt.id, pasid)
+      : replaceChecks(state, device, hwpt, hwpt.id, pasid);
+  if (checked === 'same') return { ok: true, hwpt: hwpt.id };
+  if (typeof checked === 'string') return { ok: false, errno: checked };
+  if (mode === 'attach') applyAttach(state, device, checked, hwpt);
+  else applyReplace(state, device, checked, hwpt, pasid);
   return { ok: true, hwpt: hwpt.id };
 }
 
@@ -179,11 +200,12 @@ function tryIoas(
     dirty: false,
     nestParent: false,
   };
-  const refusal =
+  const checked =
     mode === 'attach'
-      ? attachRefusal(state, device, shape, -1, pasid)
-      : replaceRefusal(state, device, shape, -1, pasid);
-  if (refusal !== undefined && refusal !== 'same') return { ok: false, errno: refusal }; // aborted: its ID is released
+      ? attachChecks(state, device, shape, NEW_DOMAIN, pasid)
+      : replaceChecks(state, device, shape, NEW_DOMAIN, pasid);
+  if (checked === 'same') throw new Error('a new auto domain cannot be the HWPT the group is on');
+  if (typeof checked === 'string') return { ok: false, errno: checked }; // aborted: its ID is released
   const hwpt = insertObject(
     state,
     (id, seq): HwptPagingObject => ({
@@ -203,8 +225,11 @@ function tryIoas(
     }),
   );
   pin(state, ioasId);
-  if (mode === 'attach') applyAttach(state, device, hwpt, pasid);
-  else applyReplace(state, device, hwpt, pasid);
+  // The machine accepted this step above for the same state and PASID; its guards do not read the
+  // HWPT ID, which exists only now.
+  const next = mustStep(deviceFast, device.m, { type: `device.${mode}`, pasid, hwpt: hwpt.id });
+  if (mode === 'attach') applyAttach(state, device, next, hwpt);
+  else applyReplace(state, device, next, hwpt, pasid);
   return { ok: true, hwpt: hwpt.id };
 }
 

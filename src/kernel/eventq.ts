@@ -6,7 +6,7 @@
  */
 import { eventqFast } from '../../machines/eventq.machine.ts';
 import { edit } from './journal.ts';
-import { mustStep } from './machine-step.ts';
+import { stepOr } from './machine-step.ts';
 import type { KernelOp } from './ops.ts';
 import { insertObject, liveObject, pin, typedObject, unpin } from './table.ts';
 import {
@@ -65,8 +65,9 @@ export function veventqAlloc(state: KernelState, op: Op<'iommufd.veventq_alloc'>
 export function fdClose(state: KernelState, op: Op<'fd.close'>): KernelOutcome {
   const object = liveObject(state, op.id);
   if (object === undefined || (object.type !== 'FAULT' && object.type !== 'VEVENTQ')) return fail('EBADF');
-  if (!eventqFast.accepts(object.m, { type: 'eventq.fd_close' })) return fail('EBADF'); // already closed
-  edit(state, object).m = mustStep(eventqFast, object.m, { type: 'eventq.fd_close' });
+  const next = stepOr(eventqFast, object.m, { type: 'eventq.fd_close' }, 'EBADF'); // already closed
+  if (typeof next === 'string') return fail(next);
+  edit(state, object).m = next;
   unpin(state, object.id);
   return OK;
 }

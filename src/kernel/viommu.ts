@@ -4,11 +4,13 @@
  * iommufd_vdevice_alloc_ioctl, iommufd_hw_queue_alloc_ioctl, iommufd_hw_queue_alloc_phys),
  * selftest.c (mock_hw_queue_init_phys), arm-smmu-v3-iommufd.c (arm_vsmmu_init).
  */
+import { deviceFast } from '../../machines/device.machine.ts';
 import { hwQueueFast } from '../../machines/pinned-object.machine.ts';
 import { vdeviceFast } from '../../machines/vdevice.machine.ts';
 import { viommuFast } from '../../machines/viommu.machine.ts';
 import { hwQueueTypeSupported, viommuTypeSupported } from './drivers.ts';
 import { edit } from './journal.ts';
+import { mustStep } from './machine-step.ts';
 import type { KernelOp } from './ops.ts';
 import { insertObject, pin, typedObject } from './table.ts';
 import {
@@ -59,7 +61,8 @@ export function vdeviceAlloc(state: KernelState, op: Op<'iommufd.vdevice_alloc'>
   const device = typedObject(state, op.dev_id, 'DEVICE');
   if (device === undefined) return fail('ENOENT');
   if (device.iommu !== viommu.iommu) return fail('EINVAL');
-  if (device.m.value !== 'bound') return fail('ENOENT'); // idev->destroying
+  // idev->destroying: the device's fd close has begun, so its statechart takes no device.close.
+  if (!deviceFast.accepts(device.m, { type: 'device.close' })) return fail('ENOENT');
   if (device.vdevice !== 0) return fail('EEXIST'); // one vDEVICE per device, across all vIOMMUs
   if (!viommuFast.accepts(viommu.m, { type: 'viommu.vdevice.add', virtId: op.virt_id, vdevice: 0 }))
     return fail('EEXIST');
@@ -76,11 +79,12 @@ export function vdeviceAlloc(state: KernelState, op: Op<'iommufd.vdevice_alloc'>
       m: vdeviceFast.initial({}),
     }),
   );
-  edit(state, viommu).m = viommuFast.step(viommu.m, {
+  // Accepted above with the same virt_id; isVirtIdFree does not read the vDEVICE ID, known only now.
+  edit(state, viommu).m = mustStep(viommuFast, viommu.m, {
     type: 'viommu.vdevice.add',
     virtId: op.virt_id,
     vdevice: vdev.id,
-  })!;
+  });
   edit(state, device).vdevice = vdev.id;
   pin(state, viommu.id);
   pin(state, device.id);
