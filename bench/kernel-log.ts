@@ -40,10 +40,10 @@ const CYCLE_EXPECT: readonly LogEvent['expect'][] = [
   { id: 3 },
   { id: 4 },
   { id: 4 },
-  { id: 5 },
-  { id: 5 },
+  { id: 3 },
   'EINVAL',
-  { id: 5 },
+  'EINVAL',
+  { id: 3 },
   'ok',
   'EBUSY',
   'ok',
@@ -54,8 +54,9 @@ const CYCLE_EXPECT: readonly LogEvent['expect'][] = [
 ];
 
 /** `selfChecking`: every event carries the `expect` its outcome must meet (a replay with --check checks it). */
-export function kernelLog(length: number, selfChecking = false): LogEvent[] {
-  return Array.from({ length }, (_, i) => {
+export function kernelLog(length: number, selfChecking = false, start = 0): LogEvent[] {
+  return Array.from({ length }, (_, k) => {
+    const i = start + k;
     const event = CYCLE[i % CYCLE.length]!;
     return selfChecking ? ({ ...event, expect: CYCLE_EXPECT[i % CYCLE.length] } as LogEvent) : event;
   });

@@ -64,8 +64,10 @@ const CYCLE: readonly LogEvent[] = DEVICES.flatMap((dev, index) => roundTrip(dev
 
 const withExpect = (event: LogEvent): LogEvent => ({ ...event, expect: 'ok' }) as LogEvent;
 
-export function vtdLog(length: number): LogEvent[] {
-  const out: LogEvent[] = SETUP.slice(0, length).map(withExpect);
-  for (let i = 0; out.length < length; i++) out.push(withExpect(CYCLE[i % CYCLE.length]!));
-  return out;
+/** Events `start` to `start + length` of the log (the setup, then the cycle over and over). */
+export function vtdLog(length: number, start = 0): LogEvent[] {
+  return Array.from({ length }, (_, k) => {
+    const i = start + k;
+    return withExpect(i < SETUP.length ? SETUP[i]! : CYCLE[(i - SETUP.length) % CYCLE.length]!);
+  });
 }

@@ -5,10 +5,14 @@ import {
   expectedUsers,
   expectedUsersOf,
   forEachReference,
-  referencesOf,
+  listReferences,
+  ReferenceList,
+  referenceName,
   writtenAndTheirTargets,
 } from './references.ts';
 import type { Invariant } from './types.ts';
+
+const scratch = new ReferenceList();
 
 function usersMismatch(slot: KernelObject, want: number, out: string[]): void {
   if (slot.users !== want)
@@ -31,7 +35,9 @@ function checkReference(
 }
 
 function checkDevices(kernel: KernelState, out: string[]): void {
-  for (const [dev, id] of Object.entries(kernel.devices)) {
+  for (const dev in kernel.devices) {
+    if (!Object.hasOwn(kernel.devices, dev)) continue;
+    const id = kernel.devices[dev]!;
     const device = liveObject(kernel, id);
     if (device?.type !== 'DEVICE' || device.dev !== dev)
       out.push(`device "${dev}" is bound as ${id}, which is not its DEVICE`);
@@ -82,7 +88,9 @@ export const referencesLiveAndTyped: Invariant = {
     const { kernel } = world;
     for (const slot of kernel.objects) {
       if (slot === null || slot.type === 'TOMBSTONE') continue;
-      for (const ref of referencesOf(slot)) checkReference(kernel, slot, ref.to, ref.expected, ref.what, out);
+      forEachReference(slot, (to, expected, what, _pins, pasid) =>
+        checkReference(kernel, slot, to, expected, referenceName(what, pasid), out),
+      );
     }
     checkDevices(kernel, out);
     return out;
@@ -94,9 +102,19 @@ export const referencesLiveAndTyped: Invariant = {
     for (const slot of kernel.objects) {
       if (slot === null || slot.type === 'TOMBSTONE') continue;
       const holderWritten = changes.written(slot.id);
-      forEachReference(slot, (to, expected, what) => {
-        if (holderWritten || changes.written(to)) checkReference(kernel, slot, to, expected, what, out);
-      });
+      const list = listReferences(slot, scratch);
+      for (let i = 0; i < list.length; i++) {
+        const to = list.to[i]!;
+        if (holderWritten || changes.written(to))
+          checkReference(
+            kernel,
+            slot,
+            to,
+            list.expected[i]!,
+            referenceName(list.what[i]!, list.pasid[i]),
+            out,
+          );
+      }
     }
     checkDevices(kernel, out);
     return out;

@@ -17,59 +17,107 @@ const HWPT_TYPES: readonly ObjectType[] = ['HWPT_PAGING', 'HWPT_NESTED'];
 
 export function referencesOf(object: KernelObject): Reference[] {
   const out: Reference[] = [];
-  forEachReference(object, (to, expected, what, pins) => {
-    out.push({ from: object.id, to, expected, pins, what });
+  forEachReference(object, (to, expected, what, pins, pasid) => {
+    out.push({ from: object.id, to, expected, pins, what: referenceName(what, pasid) });
   });
   return out;
 }
 
-type Visit = (to: number, expected: readonly ObjectType[], what: string, pins: boolean) => void;
+/** `what` names the field; for a DEVICE's attachments `pasid` is the PASID (the field is `attachment pasid N`). */
+type Visit = (
+  to: number,
+  expected: readonly ObjectType[],
+  what: string,
+  pins: boolean,
+  pasid?: string,
+) => void;
 
-/** Calls `visit` for every non-zero reference the object holds, in a fixed order, allocating nothing. */
-export function forEachReference(object: KernelObject, visit: Visit): void {
-  const add = (to: number, expected: readonly ObjectType[], what: string, pins = true) => {
-    if (to !== 0) visit(to, expected, what, pins);
-  };
+const IOAS: readonly ObjectType[] = ['IOAS'];
+const FAULT: readonly ObjectType[] = ['FAULT'];
+const PAGING: readonly ObjectType[] = ['HWPT_PAGING'];
+const VIOMMU: readonly ObjectType[] = ['VIOMMU'];
+const DEVICE: readonly ObjectType[] = ['DEVICE'];
+const VDEVICE: readonly ObjectType[] = ['VDEVICE'];
+const QUEUE: readonly ObjectType[] = ['HW_QUEUE'];
+const ACCESS: readonly ObjectType[] = ['ACCESS'];
+
+/** The field name a reference is reported under. */
+export const referenceName = (what: string, pasid: string | undefined): string =>
+  pasid === undefined ? what : `${what} ${pasid}`;
+
+/** One object's references, in a reused buffer: the hot checks list references without allocating. */
+export class ReferenceList {
+  readonly to: number[] = [];
+  readonly expected: (readonly ObjectType[])[] = [];
+  readonly what: string[] = [];
+  readonly pins: boolean[] = [];
+  readonly pasid: (string | undefined)[] = [];
+  length = 0;
+
+  add(to: number, expected: readonly ObjectType[], what: string, pins: boolean, pasid?: string): void {
+    if (to === 0) return;
+    const i = this.length++;
+    this.to[i] = to;
+    this.expected[i] = expected;
+    this.what[i] = what;
+    this.pins[i] = pins;
+    this.pasid[i] = pasid;
+  }
+}
+
+/** Fills `list` with every non-zero reference the object holds, in a fixed order. */
+export function listReferences(object: KernelObject, list: ReferenceList): ReferenceList {
+  list.length = 0;
   switch (object.type) {
     case 'HWPT_PAGING':
-      add(object.ioas, ['IOAS'], 'ioas');
-      add(object.fault, ['FAULT'], 'fault');
+      list.add(object.ioas, IOAS, 'ioas', true);
+      list.add(object.fault, FAULT, 'fault', true);
       break;
     case 'HWPT_NESTED':
-      add(object.parent, ['HWPT_PAGING'], 'parent', object.viommu === 0);
-      add(object.viommu, ['VIOMMU'], 'viommu');
-      add(object.fault, ['FAULT'], 'fault');
+      list.add(object.parent, PAGING, 'parent', object.viommu === 0);
+      list.add(object.viommu, VIOMMU, 'viommu', true);
+      list.add(object.fault, FAULT, 'fault', true);
       break;
     case 'VIOMMU':
-      add(object.hwpt, ['HWPT_PAGING'], 'hwpt');
+      list.add(object.hwpt, PAGING, 'hwpt', true);
       break;
     case 'VDEVICE':
-      add(object.viommu, ['VIOMMU'], 'viommu');
-      add(object.device, ['DEVICE'], 'device');
+      list.add(object.viommu, VIOMMU, 'viommu', true);
+      list.add(object.device, DEVICE, 'device', true);
       break;
     case 'HW_QUEUE':
-      add(object.viommu, ['VIOMMU'], 'viommu');
-      add(object.dependsOn, ['HW_QUEUE'], 'dependsOn');
-      add(object.access, ['ACCESS'], 'access', false);
+      list.add(object.viommu, VIOMMU, 'viommu', true);
+      list.add(object.dependsOn, QUEUE, 'dependsOn', true);
+      list.add(object.access, ACCESS, 'access', false);
       break;
     case 'ACCESS':
-      add(object.ioas, ['IOAS'], 'ioas');
-      add(object.owner, ['HW_QUEUE'], 'owner', false);
+      list.add(object.ioas, IOAS, 'ioas', true);
+      list.add(object.owner, QUEUE, 'owner', false);
       break;
     case 'VEVENTQ':
-      add(object.viommu, ['VIOMMU'], 'viommu');
+      list.add(object.viommu, VIOMMU, 'viommu', true);
       break;
-    case 'DEVICE':
-      add(object.vdevice, ['VDEVICE'], 'vdevice', false);
-      for (const pasid in object.m.context.attachments)
-        add(object.m.context.attachments[pasid]!, HWPT_TYPES, `attachment pasid ${pasid}`);
+    case 'DEVICE': {
+      list.add(object.vdevice, VDEVICE, 'vdevice', false);
+      const attachments = object.m.context.attachments;
+      for (const pasid in attachments)
+        list.add(attachments[pasid]!, HWPT_TYPES, 'attachment pasid', true, pasid);
       break;
+    }
     case 'IOAS':
     case 'FAULT':
       break;
     default:
       object satisfies never;
   }
+  return list;
+}
+
+/** Calls `visit` for every non-zero reference the object holds, in a fixed order. */
+export function forEachReference(object: KernelObject, visit: Visit): void {
+  const list = listReferences(object, new ReferenceList());
+  for (let i = 0; i < list.length; i++)
+    visit(list.to[i]!, list.expected[i]!, list.what[i]!, list.pins[i]!, list.pasid[i]);
 }
 
 /** Pins not expressed as a reference between objects: the driver's bind ref, open event fds, attachments. */
@@ -87,6 +135,8 @@ export function selfPins(object: KernelObject): number {
   }
 }
 
+const scratch = new ReferenceList();
+
 /** Expected users of just the objects in `ids` (one pass over the table). */
 export function expectedUsersOf(kernel: KernelState, ids: ReadonlySet<number>): Map<number, number> {
   const users = new Map<number, number>();
@@ -96,11 +146,19 @@ export function expectedUsersOf(kernel: KernelState, ids: ReadonlySet<number>): 
   }
   for (const slot of kernel.objects) {
     if (slot === null || slot.type === 'TOMBSTONE') continue;
-    forEachReference(slot, (to, _expected, _what, pins) => {
-      if (pins && ids.has(to)) users.set(to, (users.get(to) ?? 0) + 1);
-    });
+    const list = listReferences(slot, scratch);
+    for (let i = 0; i < list.length; i++) {
+      const to = list.to[i]!;
+      if (list.pins[i] && ids.has(to)) users.set(to, (users.get(to) ?? 0) + 1);
+    }
   }
   return users;
+}
+
+function addTargets(slot: Slot | undefined, ids: Set<number>): void {
+  if (slot === null || slot === undefined || slot.type === 'TOMBSTONE') return;
+  const list = listReferences(slot, scratch);
+  for (let i = 0; i < list.length; i++) ids.add(list.to[i]!);
 }
 
 /** The written slots and everything their old or new versions pointed at. */
@@ -110,13 +168,11 @@ export function writtenAndTheirTargets(
   slotBefore: (id: number) => Slot | undefined,
 ): Set<number> {
   const ids = new Set<number>(slots);
-  const addTargets = (slot: Slot | undefined) => {
-    if (slot !== null && slot !== undefined && slot.type !== 'TOMBSTONE')
-      forEachReference(slot, (to) => void ids.add(to));
-  };
   for (const id of slots) {
-    addTargets(kernel.objects[id]);
-    addTargets(slotBefore(id));
+    const now = kernel.objects[id];
+    addTargets(now, ids);
+    const old = slotBefore(id);
+    if (old !== now) addTargets(old, ids);
   }
   return ids;
 }

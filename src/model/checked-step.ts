@@ -11,7 +11,7 @@ import type { Allocation, Changes, Invariant, StepContext, Violation } from '../
 import { applyKernelOp } from '../kernel/apply.ts';
 import { attachJournal, newJournal } from '../kernel/journal.ts';
 import { emptyKernel } from '../kernel/table.ts';
-import type { KernelState } from '../kernel/types.ts';
+import { copyVmm } from '../vmm/frontends.ts';
 import { applyStep } from './apply.ts';
 import {
   beginKernel,
@@ -140,7 +140,7 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
       const as = 'as' in input.event ? input.event.as : undefined;
       const names = beginNames(world, as);
       // QEMU's side changes only on platform events; keep its earlier state for `prev` and rollback.
-      const vmmBefore = platformEvent && world.vmm !== null ? structuredClone(world.vmm) : world.vmm;
+      const vmmBefore = platformEvent ? copyVmm(world.vmm) : world.vmm;
       const stepBefore = world.step;
       replaced = false;
       allocations = [];
