@@ -10,12 +10,12 @@ import {
   type Header,
   type Invariant,
   initialWorld,
+  invariantsFor,
   type LogEvent,
   LogInputError,
   type Violation,
   type World,
 } from '../src/index.ts';
-import { allInvariants } from './invariants.ts';
 import { type Command, createConcretizer } from './kernel-commands.ts';
 
 export const NONE_HEADER: Header = { log: 'viommu-model', version: 1, platform: { viommu: 'none' } };
@@ -30,11 +30,12 @@ export interface RunResult {
 export function runCommands(
   commands: readonly Command[],
   header: Header = NONE_HEADER,
-  invariants: readonly Invariant[] = allInvariants,
+  invariants?: readonly Invariant[],
   mode: CheckedStepperOptions['mode'] = 'incremental',
 ): RunResult {
   const concretizer = createConcretizer();
-  const stepper = createCheckedStepper(initialWorld(header), { invariants, mode });
+  const world = initialWorld(header);
+  const stepper = createCheckedStepper(world, { invariants: invariants ?? invariantsFor(world), mode });
   const events: LogEvent[] = [];
   for (const command of commands) {
     const event = concretizer.event(command, stepper.current);
@@ -58,9 +59,10 @@ export function violationsPerEvent(
   events: readonly LogEvent[],
   header: Header,
   mode: CheckedStepperOptions['mode'],
-  invariants: readonly Invariant[] = allInvariants,
+  invariants?: readonly Invariant[],
 ): string[][] {
-  const stepper = createCheckedStepper(initialWorld(header), { invariants, mode });
+  const world = initialWorld(header);
+  const stepper = createCheckedStepper(world, { invariants: invariants ?? invariantsFor(world), mode });
   const out: string[][] = [];
   for (let index = 0; index < events.length; index++) {
     let violations: readonly Violation[];

@@ -4,6 +4,7 @@ export {
   allInvariants,
   checkInvariants,
   type Invariant,
+  invariantsFor,
   kernelInvariants,
   type Violation,
 } from './invariants/index.ts';

@@ -4,7 +4,7 @@
  */
 
 import { expectationFailure } from './expect.ts';
-import { allInvariants, type Invariant, type Violation } from './invariants/index.ts';
+import { type Invariant, invariantsFor, type Violation } from './invariants/index.ts';
 import { liveObjects } from './kernel/table.ts';
 import { LogInputError } from './log/errors.ts';
 import type { LogItem } from './log/read.ts';
@@ -88,7 +88,7 @@ export class Replayer {
 
   private start(world: World): CheckedStepper {
     return createCheckedStepper(world, {
-      invariants: this.options.invariants ?? allInvariants,
+      invariants: this.options.invariants ?? invariantsFor(world),
       mode: this.options.fullCheckEvery === 1 ? 'full' : 'incremental',
     });
   }
