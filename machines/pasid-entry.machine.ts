@@ -45,8 +45,21 @@ export type PasidEntryEvent =
   | { readonly type: 'pasid.sync'; readonly entry: PasidEntryValue | null; readonly inScope: boolean }
   | { readonly type: 'pasid.reset' };
 
-const sameEntry = (a: PasidEntryValue | null, b: PasidEntryValue | null): boolean =>
-  JSON.stringify(a) === JSON.stringify(b);
+/** vtd_pasid_entry_compare (a memcmp): field by field, as comparing the normalised entries' JSON would. */
+export function samePasidEntry(a: PasidEntryValue | null, b: PasidEntryValue | null): boolean {
+  if (a === b) return true;
+  if (a === null || b === null) return false;
+  return (
+    a.present === b.present &&
+    a.pgtt === b.pgtt &&
+    a.did === b.did &&
+    a.fsptptr === b.fsptptr &&
+    a.fspm === b.fspm &&
+    a.sre === b.sre &&
+    a.wpe === b.wpe &&
+    a.eafe === b.eafe
+  );
+}
 
 const syncEntry = (event: PasidEntryEvent) => (event.type === 'pasid.sync' ? event.entry : null);
 const inScope = (event: PasidEntryEvent) => event.type === 'pasid.sync' && event.inScope;
@@ -97,9 +110,9 @@ export const pasidEntry = defineMachine<PasidEntryContext, PasidEntryEvent, Pasi
     isReadableInScope: (_context, event) => syncEntry(event) !== null && inScope(event),
     isGone: (_context, event) => event.type === 'pasid.sync' && event.entry === null,
     isChangedFixed: (context, event) =>
-      context.variant === 'fixed' && inScope(event) && !sameEntry(syncEntry(event), context.cached),
+      context.variant === 'fixed' && inScope(event) && !samePasidEntry(syncEntry(event), context.cached),
     isChangedUpstream: (context, event) =>
-      context.variant === 'upstream' && inScope(event) && !sameEntry(syncEntry(event), context.cached),
+      context.variant === 'upstream' && inScope(event) && !samePasidEntry(syncEntry(event), context.cached),
   },
   actions: {
     storeGuest: (_context, event) => (event.type === 'pasid.write' ? { guest: event.entry } : {}),

@@ -56,10 +56,22 @@ export function readableEntry(
   return guest;
 }
 
+type FirstStageData = Readonly<Required<Pick<HwptDataFields, 'flags' | 'pgtbl_addr' | 'addr_width'>>>;
+
+/** Entries are immutable values, so their data is computed once (the invariants ask after every event). */
+const firstStageCache = new WeakMap<PasidEntryValue, FirstStageData>();
+
 /** struct iommu_hwpt_vtd_s1 as vtd_create_fs_hwpt fills it. */
-export function firstStageData(
-  entry: PasidEntryValue,
-): Required<Pick<HwptDataFields, 'flags' | 'pgtbl_addr' | 'addr_width'>> {
+export function firstStageData(entry: PasidEntryValue): FirstStageData {
+  let data = firstStageCache.get(entry);
+  if (data === undefined) {
+    data = Object.freeze(computeFirstStageData(entry));
+    firstStageCache.set(entry, data);
+  }
+  return data;
+}
+
+function computeFirstStageData(entry: PasidEntryValue): FirstStageData {
   const flags =
     (entry.sre ? VTD_S1_FLAGS.SRE : 0) |
     (entry.wpe ? VTD_S1_FLAGS.WPE : 0) |

@@ -6,12 +6,12 @@
  * hw/i386/intel_iommu.c, hw/i386/intel_iommu_accel.c.
  */
 import type { MachineState } from '../../../../machines/define.ts';
-import type { PasidEntryContext, PasidEntryValue } from '../../../../machines/pasid-entry.machine.ts';
+import { type PasidEntryContext, samePasidEntry } from '../../../../machines/pasid-entry.machine.ts';
 import { liveObject, typedObject } from '../../../kernel/table.ts';
 import type { StepInput } from '../../../model/protocol.ts';
 import { lookup } from '../../../vmm/core/table.ts';
 import { describeEntry, firstStageData, isFirstStage, readableEntry } from '../../../vmm/vtd/entry.ts';
-import { vtdOf } from '../../../vmm/vtd/state.ts';
+import { type VtdState, vtdOf } from '../../../vmm/vtd/state.ts';
 import type { CheckedWorld, Invariant } from '../../types.ts';
 
 const isGuestOp = (input: StepInput) =>
@@ -42,22 +42,6 @@ function ridAttachment(world: CheckedWorld, devId: number): number | undefined {
 }
 
 const describe = (id: number | undefined) => (id === undefined ? 'nothing (blocked)' : `HWPT ${id}`);
-
-/** Field by field, what comparing the two entries' JSON gives (both are normalised: same keys, same order). */
-function sameEntry(a: PasidEntryValue | null, b: PasidEntryValue | null): boolean {
-  if (a === b) return true;
-  if (a === null || b === null) return false;
-  return (
-    a.present === b.present &&
-    a.pgtt === b.pgtt &&
-    a.did === b.did &&
-    a.fsptptr === b.fsptptr &&
-    a.fspm === b.fspm &&
-    a.sre === b.sre &&
-    a.wpe === b.wpe &&
-    a.eafe === b.eafe
-  );
-}
 
 export const vmmBindingMatchesCache: Invariant = {
   name: 'vmm-binding-matches-cache',
@@ -107,7 +91,7 @@ export const vmmBindingMatchesCache: Invariant = {
 /** The DID/PASID filter QEMU applies, from the cache state before the event. */
 function covers(
   world: CheckedWorld,
-  prev: CheckedWorld,
+  prev: VtdState | undefined,
   prevPasid: MachineState<PasidEntryContext> | undefined,
   dev: string,
   input: StepInput,
@@ -115,7 +99,7 @@ function covers(
   const event = input.event;
   if (event.type === 'vtd.root_table') return true;
   // GCMD.TE runs its handler (reset, then replay) only when the bit changes.
-  if (event.type === 'vtd.translation') return vtdOf(prev.vmm)?.frontend.dmarEnabled !== event.enable;
+  if (event.type === 'vtd.translation') return prev?.dmarEnabled !== event.enable;
   if (event.type === 'vtd.inv.context_cache') return event.granularity !== 'device' || event.dev === dev;
   if (event.type !== 'vtd.inv.pasid_cache') return false;
   if (event.granularity === 'global') return true;
@@ -141,15 +125,18 @@ export const vmmCacheFollowsGuest: Invariant = {
     if (!vtd.rootScalable || !vtd.dmarEnabled) return [];
     const out: string[] = [];
     const { spaces } = vtd;
+    // The World before the event is rebuilt on first use: read it once, and only for the DID filter.
+    const event = input.event;
+    const filtered = event.type === 'vtd.inv.pasid_cache' && event.granularity !== 'global';
+    const prevVtd = filtered || event.type === 'vtd.translation' ? vtdOf(prev.vmm)?.frontend : undefined;
     for (const dev in spaces) {
       const space = spaces[dev]!;
       if (!space.created) continue;
-      const prevSpaces = vtdOf(prev.vmm)?.frontend.spaces;
-      const prevPasid = prevSpaces === undefined ? undefined : lookup(prevSpaces, dev)?.pasid;
-      if (!covers(world, prev, prevPasid, dev, input)) continue;
+      const prevPasid = prevVtd === undefined ? undefined : lookup(prevVtd.spaces, dev)?.pasid;
+      if (!covers(world, prevVtd, prevPasid, dev, input)) continue;
       const want = readableEntry(vtd.config, space.contextPresent, space.pasid.context.guest);
       const have = space.pasid.value === 'valid' ? space.pasid.context.cached : null;
-      if (!sameEntry(want, have))
+      if (!samePasidEntry(want, have))
         out.push(
           `the PASID cache of ${dev} holds ${describeEntry(have)} but the guest's entry is ${describeEntry(want)}`,
         );
