@@ -218,6 +218,21 @@ export async function replayStream(
   return { summary: replayer.summary(), world: replayer.currentWorld() };
 }
 
+/** Replays a stream of batches of log items (fewer awaits than one item at a time: the file reader's fast path). */
+export async function replayBatches(
+  batches: AsyncIterable<readonly LogItem[]>,
+  options: ReplayOptions = {},
+): Promise<{ summary: ReplaySummary; world: World }> {
+  const replayer = new Replayer(options);
+  try {
+    outer: for await (const batch of batches) for (const item of batch) if (!replayer.feed(item)) break outer;
+  } catch (error) {
+    if (!(error instanceof LogInputError)) throw error;
+    replayer.fail(error);
+  }
+  return { summary: replayer.summary(), world: replayer.currentWorld() };
+}
+
 export function exitCodeOf(summary: ReplaySummary): 0 | 1 | 2 {
   if (summary.inputError !== undefined) return 2;
   return summary.firstFailure === undefined ? 0 : 1;

@@ -2,11 +2,34 @@
 export interface CommandIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  /** Writes out whatever is buffered (called before a command returns). */
+  readonly flush?: () => void;
+}
+
+// A replay of a million events prints a million lines: one write per 64 KiB, not per line.
+const FLUSH_AT = 1 << 16;
+let pending: string[] = [];
+let pendingBytes = 0;
+
+function flushStdout(): void {
+  if (pending.length === 0) return;
+  process.stdout.write(pending.join(''));
+  pending = [];
+  pendingBytes = 0;
 }
 
 export const processIo: CommandIo = {
-  stdout: (text) => process.stdout.write(`${text}\n`),
-  stderr: (text) => process.stderr.write(`${text}\n`),
+  stdout: (text) => {
+    pending.push(text, '\n');
+    pendingBytes += text.length + 1;
+    if (pendingBytes >= FLUSH_AT) flushStdout();
+  },
+  // stderr is written at once, after what stdout had before it, so the two stay in order on a terminal.
+  stderr: (text) => {
+    flushStdout();
+    process.stderr.write(`${text}\n`);
+  },
+  flush: flushStdout,
 };
 
 export class UsageError extends Error {}

@@ -38,6 +38,14 @@ async function traceCommand(args: readonly string[], io: CommandIo): Promise<num
 }
 
 export async function main(argv: readonly string[], io: CommandIo = processIo): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } finally {
+    io.flush?.();
+  }
+}
+
+async function dispatch(argv: readonly string[], io: CommandIo): Promise<number> {
   const [verb, ...rest] = argv;
   try {
     switch (verb) {

@@ -5,8 +5,8 @@
  * input (naming line and field; nothing after it is applied).
  */
 import { existsSync, statSync } from 'node:fs';
-import { readLogFile } from '../log/read.ts';
-import { exitCodeOf, type ReplayStep, replayStream } from '../replay.ts';
+import { readLogFileBatches } from '../log/read.ts';
+import { exitCodeOf, type ReplayStep, replayBatches } from '../replay.ts';
 import type { PredictedLine } from '../trace/differential.ts';
 import { expectTraceReport } from '../trace/differential-file.ts';
 import { defaultCounterexampleDir, renderCounterexample } from '../viz/counterexample.ts';
@@ -45,7 +45,7 @@ export async function replayCommand(args: readonly string[], io: CommandIo): Pro
       for (const line of formatStepText(step, { trace })) io.stdout(line);
     }
   };
-  const { summary } = await replayStream(readLogFile(file), {
+  const { summary } = await replayBatches(readLogFileBatches(file), {
     stopAtFirstFailure: flags.has('--check'),
     onStep,
   });
