@@ -2,7 +2,8 @@
  * Dependency directions of ARCHITECTURE.md, read from import lines: machines/ imports only xstate
  * and itself; src/ imports machines/, its own files and its libraries, never properties/ or test/;
  * properties/ imports src/index.ts (and its own files), fast-check and node built-ins; nothing
- * imports test/; src/kernel/ never imports src/vmm/.
+ * imports test/; src/kernel/ never imports src/vmm/; src/vmm/core/ never imports a vIOMMU frontend, and
+ * only the registry (src/vmm/frontends.ts) imports the frontends.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -92,7 +93,11 @@ function circlesOf(graph: ReadonlyMap<string, readonly string[]>): string[] {
 }
 
 /** One concrete circle inside a strongly connected group, from its first file back to it. */
-function circleThrough(graph: ReadonlyMap<string, readonly string[]>, group: Set<string>, start: string): string {
+function circleThrough(
+  graph: ReadonlyMap<string, readonly string[]>,
+  group: Set<string>,
+  start: string,
+): string {
   const first = [...group].sort()[0] ?? start;
   const path = [first];
   const seen = new Set([first]);
@@ -126,6 +131,27 @@ describe('architecture: dependency directions', () => {
 
   it('src/kernel/ never imports src/vmm/', () => {
     expect(violations('src/kernel', (to) => !to.startsWith('src/vmm'))).toEqual([]);
+  });
+
+  /** What src/vmm/core/ may import: anything but src/vmm/ outside core/ (a frontend, the registry, the entry). */
+  const coreMayImport = (to: string) => !to.startsWith('src/vmm/') || to.startsWith('src/vmm/core/');
+
+  it('src/vmm/core never imports a frontend (src/vmm/<anything but core>)', () => {
+    expect(violations('src/vmm/core', coreMayImport)).toEqual([]);
+  });
+
+  it('the core check can fail: the registry, which imports every frontend, breaks it', () => {
+    expect(violations('src/vmm', coreMayImport)).toContain(
+      'src/vmm/frontends.ts imports src/vmm/vtd/frontend.ts',
+    );
+  });
+
+  it("only src/vmm/frontends.ts imports a frontend's frontend.ts", () => {
+    const frontendFile = /^src\/vmm\/(?!core\/)[^/]+\/frontend\.ts$/;
+    const importers = filesUnder('src').filter((file) =>
+      importsOf(file).some((specifier) => frontendFile.test(target(file, specifier))),
+    );
+    expect(importers).toEqual(['src/vmm/frontends.ts']);
   });
 
   it('properties/ imports only src/index.ts, properties/, fast-check, vitest and node built-ins', () => {
