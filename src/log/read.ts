@@ -1,11 +1,12 @@
 /**
  * Readers: a streaming one for files (a log of millions of lines is never held whole) and an
- * in-memory one for tests and generated logs. Both yield the header (or the default one) first.
+ * in-memory one for tests and generated logs. Both yield the header (or the default one) first,
+ * and both follow the line rules of src/log/lines.ts.
  */
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { LogInputError } from './errors.ts';
-import { type ParsedLine, parseLine } from './parse-line.ts';
+import { ItemsOfBatches } from './item-stream.ts';
+import { CHUNK_BYTES, readLineBatches, splitLogText } from './lines.ts';
+import { parseLine } from './parse-line.ts';
 import type { Header, LogEvent } from './schema.ts';
 
 export type LogItem =
@@ -24,45 +25,72 @@ export const DEFAULT_HEADER: Header = {
   },
 };
 
+const DEFAULT_HEADER_ITEM: LogItem = { kind: 'header', line: 0, header: DEFAULT_HEADER };
+
+/** Counts lines from 1 and puts the default header (line 0) before a first event that has none. */
+class LogItemCollector {
+  line = 0;
+  private sawContent = false;
+
+  add(text: string, out: LogItem[]): void {
+    this.line += 1;
+    const parsed = parseLine(text, this.line, this.sawContent);
+    if (parsed.kind === 'skip') return;
+    if (!this.sawContent && parsed.kind === 'event') out.push(DEFAULT_HEADER_ITEM);
+    this.sawContent = true;
+    out.push(parsed);
+  }
+
+  /** A log of comments only (or nothing) still has a header. */
+  finish(out: LogItem[]): void {
+    if (!this.sawContent) out.push(DEFAULT_HEADER_ITEM);
+  }
+}
+
 /** Turns a sequence of raw lines into log items; a missing header becomes the default (line 0). */
 export function* parseLines(lines: Iterable<string>): Generator<LogItem> {
-  let lineNo = 0;
-  let sawContent = false;
+  const collector = new LogItemCollector();
+  const out: LogItem[] = [];
   for (const text of lines) {
-    lineNo += 1;
-    const parsed: ParsedLine = parseLine(text, lineNo, sawContent);
-    if (parsed.kind === 'skip') continue;
-    if (!sawContent && parsed.kind === 'event') yield { kind: 'header', line: 0, header: DEFAULT_HEADER };
-    sawContent = true;
-    yield parsed;
+    collector.add(text, out);
+    if (out.length > 0) yield* out.splice(0);
   }
-  if (!sawContent) yield { kind: 'header', line: 0, header: DEFAULT_HEADER };
+  collector.finish(out);
+  yield* out;
 }
 
 export function parseLogText(text: string): LogItem[] {
-  return [...parseLines(text.split(/\r?\n/))];
+  return [...parseLines(splitLogText(text))];
 }
 
-export async function* readLogFile(path: string): AsyncGenerator<LogItem> {
-  const stream = createReadStream(path, { encoding: 'utf8' });
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-  let lineNo = 0;
-  let sawContent = false;
+/**
+ * A file's log items in batches, for a consumer that wants fewer awaits. A bad line ends the
+ * stream with its LogInputError after the batch of the items before it.
+ */
+export async function* readLogFileBatches(path: string, chunkBytes = CHUNK_BYTES): AsyncGenerator<LogItem[]> {
+  const collector = new LogItemCollector();
   try {
-    for await (const text of lines) {
-      lineNo += 1;
-      const parsed = parseLine(text, lineNo, sawContent);
-      if (parsed.kind === 'skip') continue;
-      if (!sawContent && parsed.kind === 'event') yield { kind: 'header', line: 0, header: DEFAULT_HEADER };
-      sawContent = true;
-      yield parsed;
+    for await (const lines of readLineBatches(path, chunkBytes)) {
+      const out: LogItem[] = [];
+      let failure: { readonly error: unknown } | undefined;
+      try {
+        for (const text of lines) collector.add(text, out);
+      } catch (error) {
+        failure = { error };
+      }
+      if (out.length > 0) yield out;
+      if (failure !== undefined) throw failure.error;
     }
   } catch (error) {
     if (error instanceof LogInputError) throw error;
-    throw new LogInputError(lineNo, undefined, `cannot read ${path}: ${(error as Error).message}`);
-  } finally {
-    lines.close();
-    stream.destroy();
+    throw new LogInputError(collector.line, undefined, `cannot read ${path}: ${(error as Error).message}`);
   }
-  if (!sawContent) yield { kind: 'header', line: 0, header: DEFAULT_HEADER };
+  const tail: LogItem[] = [];
+  collector.finish(tail);
+  if (tail.length > 0) yield tail;
+}
+
+/** A file's log items one at a time; the file is opened on the first next(). */
+export function readLogFile(path: string): AsyncGenerator<LogItem> {
+  return new ItemsOfBatches(readLogFileBatches(path));
 }
