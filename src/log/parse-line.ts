@@ -4,25 +4,13 @@
  */
 import type { z } from 'zod';
 import { LogInputError } from './errors.ts';
+import { findKeyProblem, MAX_NESTING } from './forbidden-keys.ts';
 import { eventSchemaByType, type Header, header, type LogEvent } from './schema.ts';
 
 export type ParsedLine =
   | { readonly kind: 'skip' }
   | { readonly kind: 'header'; readonly line: number; readonly header: Header }
   | { readonly kind: 'event'; readonly line: number; readonly event: LogEvent };
-
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
-function findForbiddenKey(value: unknown, path: string): string | undefined {
-  if (value === null || typeof value !== 'object') return undefined;
-  for (const key of Object.keys(value)) {
-    const here = path === '' ? key : `${path}.${key}`;
-    if (FORBIDDEN_KEYS.has(key)) return here;
-    const deeper = findForbiddenKey((value as Record<string, unknown>)[key], here);
-    if (deeper !== undefined) return deeper;
-  }
-  return undefined;
-}
 
 function issueToError(line: number, issue: z.core.$ZodIssue): LogInputError {
   const field = issue.path.length === 0 ? undefined : issue.path.map(String).join('.');
@@ -46,8 +34,14 @@ export function parseLine(text: string, line: number, sawContent: boolean): Pars
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new LogInputError(line, undefined, 'expected a JSON object with a string "type" (or the header)');
   }
-  const forbidden = findForbiddenKey(value, '');
-  if (forbidden !== undefined) throw new LogInputError(line, forbidden, 'this key is not allowed in a log');
+  const problem = findKeyProblem(value);
+  if (problem?.kind === 'forbidden-key') {
+    throw new LogInputError(line, problem.path, 'this key is not allowed in a log');
+  }
+  if (problem?.kind === 'too-deep') {
+    const limit = `more than ${MAX_NESTING} levels of objects and arrays`;
+    throw new LogInputError(line, undefined, `nesting deeper than the log format allows (${limit})`);
+  }
   const record = value as Record<string, unknown>;
   if ('log' in record && !('type' in record)) {
     if (sawContent) throw new LogInputError(line, 'log', 'the header must be the first non-comment line');
