@@ -64,6 +64,8 @@ function mergeFull(reported: readonly Violation[], full: readonly Violation[]): 
   return missing.length === 0 ? (reported as Violation[]) : [...reported, ...missing];
 }
 
+const NONE_REPORTED: ReadonlySet<string> = new Set();
+
 /** Steps one log item at a time through the checked path, so sync arrays and async streams share the same code. */
 export class Replayer {
   private stepper: CheckedStepper | undefined;
@@ -75,7 +77,7 @@ export class Replayer {
   private stopped = false;
   private lastLine = 0;
   /** The violations the last step reported, as `invariant\nmessage` keys. */
-  private lastReported = new Set<string>();
+  private lastReported: ReadonlySet<string> = NONE_REPORTED;
   private finished = false;
   private readonly snapshot = (): World => this.ensureStepper().snapshot();
 
@@ -135,7 +137,10 @@ export class Replayer {
       violations,
       ...(failure === undefined ? {} : { expectationFailure: failure }),
     };
-    this.lastReported = new Set(violations.map((v) => `${v.invariant}\n${v.message}`));
+    this.lastReported =
+      violations.length === 0
+        ? NONE_REPORTED
+        : new Set(violations.map((v) => `${v.invariant}\n${v.message}`));
     this.options.onStep?.(step, this.snapshot);
     this.violations += violations.length;
     if (failure !== undefined) this.failedExpectations += 1;

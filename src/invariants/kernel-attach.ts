@@ -18,16 +18,26 @@ export const oneHwptPerGroupPasid: Invariant = {
   check(world) {
     return groupViolations(world.kernel, () => true);
   },
-  // A group's rule reads only its devices: recheck the groups of written DEVICE slots (old and new).
+  // A group's rule reads only its devices: recheck the groups of written DEVICE slots.
   checkChanged(world, { changes }) {
-    const touched = new Set<string>();
+    const { kernel } = world;
+    let touched: Set<string> | undefined;
     for (const id of changes.slots) {
-      for (const slot of [world.kernel.objects[id], changes.slotBefore(id)])
-        if (slot?.type === 'DEVICE') touched.add(slot.group);
+      // Only a live device's attachments can disagree (a removed one takes its own with it), and a
+      // group of one device cannot disagree with itself.
+      const now = kernel.objects[id];
+      if (now?.type === 'DEVICE' && hasGroupMate(kernel, now)) (touched ??= new Set()).add(now.group);
     }
-    return touched.size === 0 ? [] : groupViolations(world.kernel, (group) => touched.has(group));
+    return touched === undefined ? [] : groupViolations(kernel, (group) => touched.has(group));
   },
 };
+
+function hasGroupMate(kernel: KernelState, device: DeviceObject): boolean {
+  for (const slot of kernel.objects)
+    if (slot !== null && slot !== device && slot.type === 'DEVICE' && slot.group === device.group)
+      return true;
+  return false;
+}
 
 function groupViolations(kernel: KernelState, affected: (group: string) => boolean): string[] {
   const out: string[] = [];

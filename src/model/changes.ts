@@ -169,10 +169,11 @@ export function changesOf(
   return new EventChanges(before, after, namesChanged(names, world), vmmEvent, allocations);
 }
 
-/** The lowest free ID of a slot table (index 0 is never used). */
-export function lowestFree(objects: readonly Slot[]): number {
-  for (let id = 1; id < objects.length; id++) if (objects[id] === null) return id;
-  return objects.length;
+/** The free IDs of a slot table, lowest first (index 0 is never used). */
+export function freeIds(objects: readonly Slot[]): number[] {
+  const free: number[] = [];
+  for (let id = 1; id < objects.length; id++) if (objects[id] === null) free.push(id);
+  return free;
 }
 
 /**
@@ -180,7 +181,8 @@ export function lowestFree(objects: readonly Slot[]): number {
  * allocation order, each against the free IDs just before the operation (lowest first).
  */
 export function observeAllocations(
-  objectsBefore: readonly Slot[],
+  freeBefore: number[],
+  lengthBefore: number,
   seqBefore: number,
   after: KernelState,
   out: Allocation[],
@@ -188,12 +190,10 @@ export function observeAllocations(
   if (after.released || after.seq === seqBefore) return;
   const created: Exclude<Slot, null>[] = [];
   for (const slot of after.objects) if (slot !== null && slot.seq >= seqBefore) created.push(slot);
-  created.sort((a, b) => a.seq - b.seq);
-  const free: number[] = [];
-  for (let id = 1; id < objectsBefore.length; id++) if (objectsBefore[id] === null) free.push(id);
-  let next = objectsBefore.length;
+  if (created.length > 1) created.sort((a, b) => a.seq - b.seq);
+  let next = lengthBefore;
   for (const slot of created) {
-    const lowestFree = free.length > 0 ? free.shift()! : next++;
+    const lowestFree = freeBefore.length > 0 ? freeBefore.shift()! : next++;
     out.push({ id: slot.id, type: slot.type, lowestFree });
   }
 }

@@ -19,37 +19,53 @@ export function checkAll(world: World, step: StepContext, invariants: readonly I
   return out;
 }
 
-function touches(invariant: Invariant, changes: Changes): boolean {
-  for (const part of invariant.reads) if (changes[part]) return true;
-  return false;
+const PART_BIT = { kernel: 1, names: 2, vmm: 4 } as const;
+
+function changedBits(changes: Changes): number {
+  return (changes.kernel ? 1 : 0) | (changes.names ? 2 : 0) | (changes.vmm ? 4 : 0);
+}
+
+/** One invariant as the checker runs it: its reads as bits, its cheapest check picked once. */
+interface Entry {
+  readonly invariant: Invariant;
+  readonly step: boolean;
+  readonly reads: number;
+  readonly changed: NonNullable<Invariant['checkChanged']> | Invariant['check'];
 }
 
 /** Keeps which state invariants were violated after the last event, across calls. */
 export class IncrementalChecker {
   private readonly violated = new Set<string>();
+  private readonly entries: readonly Entry[];
 
-  constructor(private readonly invariants: readonly Invariant[]) {}
+  constructor(private readonly invariants: readonly Invariant[]) {
+    this.entries = invariants.map((invariant) => ({
+      invariant,
+      step: invariant.kind === 'step',
+      reads: invariant.reads.reduce((bits, part) => bits | PART_BIT[part], 0),
+      changed: (invariant.checkChanged ?? invariant.check).bind(invariant),
+    }));
+  }
 
   check(world: World, step: StepContext & { readonly changes: Changes }): Violation[] {
     const out: Violation[] = [];
-    for (const invariant of this.invariants) {
+    const bits = changedBits(step.changes);
+    const violated = this.violated;
+    for (const entry of this.entries) {
+      const { invariant } = entry;
       let messages: readonly string[];
-      if (invariant.kind === 'step') {
-        messages = (invariant.checkChanged ?? invariant.check).call(invariant, world, step);
-      } else if (this.violated.has(invariant.name)) {
-        messages = invariant.check(world, step);
-      } else if (touches(invariant, step.changes)) {
-        messages = (invariant.checkChanged ?? invariant.check).call(invariant, world, step);
-      } else continue;
-      if (invariant.kind === 'state') {
-        if (messages.length > 0) this.violated.add(invariant.name);
-        else this.violated.delete(invariant.name);
+      if (entry.step) messages = entry.changed(world, step);
+      else if (violated.size > 0 && violated.has(invariant.name)) messages = invariant.check(world, step);
+      else if ((entry.reads & bits) !== 0) messages = entry.changed(world, step);
+      else continue;
+      if (!entry.step) {
+        if (messages.length > 0) violated.add(invariant.name);
+        else if (violated.size > 0) violated.delete(invariant.name);
       }
-      push(out, invariant, messages);
+      if (messages.length > 0) push(out, invariant, messages);
     }
     return out;
   }
-
   /** After a full check (every N events, or at the end): which state invariants fail now. */
   resync(violations: readonly Violation[]): void {
     this.violated.clear();

@@ -17,6 +17,7 @@ import {
   beginKernel,
   beginNames,
   changesOf,
+  freeIds,
   type KernelBefore,
   observeAllocations,
   rebuildKernel,
@@ -92,10 +93,11 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
     apply(op) {
       // Watch what the operation allocates, for lowest-free-id (one scan of a small table).
       const kernel = world.kernel;
-      const objectsBefore = kernel.objects.slice();
+      const freeBefore = freeIds(kernel.objects);
+      const lengthBefore = kernel.objects.length;
       const seqBefore = kernel.seq;
       const outcome = applyKernelOp(kernel, op);
-      observeAllocations(objectsBefore, seqBefore, kernel, allocations);
+      observeAllocations(freeBefore, lengthBefore, seqBefore, kernel, allocations);
       return outcome;
     },
     reopenIfReleased() {
