@@ -4,7 +4,7 @@
  * Partial-log policy: a context whose first connect (users=1) is not in the log is partial, so an
  * ID it uses without a visible allocation is a `note` (the object is then assumed live); in a
  * complete context the same is a `warning`, because every allocation should have been traced.
- * Kernel reference: ../shared/reference/iommufd-kernel.md §2 (IOMMU_DESTROY), §3 (IDs), §4 (pins).
+ * Kernel reference: docs/reference/iommufd-kernel.md §2 (IOMMU_DESTROY), §3 (IDs), §4 (pins).
  */
 import { ErrorMatcher } from './error-matcher.ts';
 import {

@@ -3,7 +3,7 @@
  * meaning, not its printed label) and every format it has had, verbatim from trace-events, with the
  * field each conversion fills, in print order. A new era or patched QEMU is one more format line.
  * Sources: backends/trace-events, hw/vfio/trace-events, hw/i386/trace-events, hw/arm/trace-events
- * (QEMU master ece408818d, plus the older and RFC variants of ../shared/reference/qemu-viommu.md §4.2).
+ * (QEMU master ece408818d, plus the older and RFC variants of docs/reference/qemu-viommu.md §4.2).
  */
 
 /** `num`: a decimal or 32-bit hex value; `str`: text, a pointer or a 64-bit hex `0x…`; `?`: only in some formats. */

@@ -2,7 +2,7 @@
  * `iommufd_backend_free_id` (IOMMU_DESTROY) against the reconstruction: predicts the kernel's
  * answer (ENOENT for an ID not live, EBUSY while anything pins the object, and always EBUSY for a
  * DEVICE, which only closing its VFIO fd removes) and reports where the log disagrees.
- * Kernel reference: ../shared/reference/iommufd-kernel.md §2 IOMMU_DESTROY and §4.
+ * Kernel reference: docs/reference/iommufd-kernel.md §2 IOMMU_DESTROY and §4.
  */
 import type { CheckState } from './check-state.ts';
 import type { TraceRecordOf } from './records.ts';

@@ -2,7 +2,7 @@
  * One iommufd fd as the log shows it: the objects allocated through it, the IDs freed, the bound
  * devices and their attachments. Only what the trace lines reveal; no ID prediction (auto-domain
  * HWPTs and mdev ACCESS objects take IDs without a trace line).
- * Kernel reference: ../shared/reference/iommufd-kernel.md §4 (who pins whom, DESTROY → EBUSY).
+ * Kernel reference: docs/reference/iommufd-kernel.md §4 (who pins whom, DESTROY → EBUSY).
  */
 
 export type ObjectKind = 'IOAS' | 'HWPT_PAGING' | 'HWPT_NESTED' | 'VIOMMU' | 'VDEVICE' | 'VEVENTQ' | 'DEVICE';

@@ -5,7 +5,8 @@ import type { TraceReport } from '../../src/trace/check.ts';
 import type { Finding, FindingCode } from '../../src/trace/findings.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const tracesDir = path.resolve(repoRoot, '..', 'shared', 'traces');
+// Copied into the repo from the project's shared folder (sources: test/traces/real/SOURCES.md).
+export const tracesDir = path.resolve(repoRoot, 'test', 'traces', 'real');
 export const fixturesDir = path.resolve(repoRoot, 'test', 'trace', 'fixtures');
 
 export function withCode(report: TraceReport, code: FindingCode): Finding[] {
