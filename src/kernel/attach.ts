@@ -7,16 +7,18 @@
  * Kernel reference: drivers/iommu/iommufd/device.c (iommufd_device_change_pt,
  * iommufd_hw_pagetable_attach, iommufd_device_do_replace, iommufd_device_auto_get_domain,
  * iommufd_hwpt_pasid_compat, iommufd_hw_pagetable_detach), drivers/iommu/iommu.c
- * (iommu_attach_device_pasid: pasid >= max_pasids).
+ * (iommu_attach_group_handle, __iommu_attach_group, iommu_attach_device_pasid: pasid >= max_pasids,
+ * iommu_replace_device_pasid); the drivers' attach_dev / set_dev_pasid are in src/kernel/drivers/.
+ * Linux 6.17-rc as read in the Kingxukai/linux mirror at 9b44fff655e2.
  */
 import { type DeviceState, deviceFast } from '../../machines/device.machine.ts';
 import { hwptFast } from '../../machines/hwpt.machine.ts';
-import { driverAttachRefusal, type HwptShape } from './drivers.ts';
+import { domainOpsOf } from './drivers/index.ts';
 import { attachedHwpt, groupDevices, groupHasPasidAttached, groupHwpt, groupMembersAt } from './groups.ts';
 import { edit } from './journal.ts';
 import { mustStep, stepOr } from './machine-step.ts';
 import { eraseId, insertObject, liveObject, pin, unpin } from './table.ts';
-import type { DeviceObject, Errno, HwptObject, HwptPagingObject, KernelState } from './types.ts';
+import type { DeviceObject, Errno, HwptObject, HwptPagingObject, HwptShape, KernelState } from './types.ts';
 import { PASID_MAX } from './uapi.ts';
 
 export type AttachResult =
@@ -68,6 +70,25 @@ function attachChecks(
   if (current !== undefined && current !== hwptId) return 'EINVAL';
   if (current !== undefined) return next; // a later group member joins without driver checks
   return pasidRefusal(state, device, hwpt, pasid) ?? groupDriverRefusal(state, device, hwpt, pasid) ?? next;
+}
+
+/**
+ * The iommu core's part of one device's attach, then the driver's: the domain must be owned by the
+ * device's driver (__iommu_attach_group: dev_iommu_ops(dev) != domain->owner;
+ * iommu_attach_device_pasid: domain_iommu_ops_compatible), then the domain's attach_dev for the RID
+ * or its set_dev_pasid for a PASID (a domain without set_dev_pasid: EOPNOTSUPP).
+ */
+function driverAttachRefusal(
+  state: KernelState,
+  device: DeviceObject,
+  hwpt: HwptShape,
+  pasid: number,
+): Errno | undefined {
+  if (hwpt.driver !== device.driver) return 'EINVAL';
+  const ops = domainOpsOf(hwpt);
+  if (pasid === 0) return ops.attachDev(state, device, hwpt);
+  if (ops.setDevPasid === undefined) return 'EOPNOTSUPP';
+  return ops.setDevPasid(state, device, hwpt, pasid);
 }
 
 /**

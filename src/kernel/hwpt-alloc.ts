@@ -1,11 +1,15 @@
 /**
  * IOMMU_HWPT_ALLOC: HWPT_PAGING on an IOAS, HWPT_NESTED on a nest-parent HWPT_PAGING (VT-d path) or
- * on a vIOMMU (SMMUv3 path), in the kernel's check order.
+ * on a vIOMMU (SMMUv3 path), in the kernel's check order: the core's checks here, the driver's
+ * (domain_alloc_paging_flags, domain_alloc_nested, the vIOMMU's alloc_domain_nested) in its record
+ * (src/kernel/drivers/), called where the core calls it.
  * Kernel reference: drivers/iommu/iommufd/hw_pagetable.c (iommufd_hwpt_alloc, iommufd_hwpt_paging_alloc,
- * iommufd_hwpt_nested_alloc, iommufd_viommu_alloc_hwpt_nested).
+ * iommufd_hwpt_nested_alloc, iommufd_viommu_alloc_hwpt_nested); Linux 6.17-rc as read in the
+ * Kingxukai/linux mirror at 0291023e7330.
  */
 import { hwptFast } from '../../machines/hwpt.machine.ts';
-import { nestedFromParentRefusal, nestedFromViommuRefusal, pagingFlagsRefused } from './drivers.ts';
+import type { UserData } from './driver-api.ts';
+import { driverOf } from './drivers/index.ts';
 import type { HwptDataFields, KernelOp } from './ops.ts';
 import { insertObject, liveObject, pin, typedObject } from './table.ts';
 import {
@@ -45,14 +49,20 @@ function pinFault(state: KernelState, op: HwptAllocOp): number {
   return op.fault_id;
 }
 
+/** struct iommu_user_data of the command; undefined without data (data_type NONE, checked first). */
+function userDataOf(op: HwptAllocOp): UserData | undefined {
+  return op.data === undefined ? undefined : { type: op.data_type, fields: op.data };
+}
+
+/** iommufd_hwpt_paging_alloc (every modelled driver has domain_alloc_paging_flags). */
 function allocPaging(state: KernelState, op: HwptAllocOp, device: DeviceObject, ioas: number): KernelOutcome {
   if ((op.flags & ~HWPT_ALLOC_KNOWN) !== 0) return fail('EOPNOTSUPP');
   if ((op.flags & DIRTY_TRACKING) !== 0 && !device.dirty) return fail('EOPNOTSUPP');
   if ((op.flags & FAULT_ID_VALID) !== 0 && (op.flags & NEST_PARENT) !== 0) return fail('EOPNOTSUPP');
-  if (op.data !== undefined) return fail('EOPNOTSUPP'); // no driver takes user data for a paging domain
-  if (pagingFlagsRefused(device.driver, op.flags & ~FAULT_ID_VALID)) return fail('EOPNOTSUPP');
-  const fault = faultRefusal(state, op);
-  if (fault !== undefined) return fail(fault);
+  const refusal =
+    driverOf(device.driver).domainAllocPagingFlags(device, op.flags & ~FAULT_ID_VALID, userDataOf(op)) ??
+    faultRefusal(state, op);
+  if (refusal !== undefined) return fail(refusal);
   const hwpt = insertObject(
     state,
     (id, seq): HwptPagingObject => ({
@@ -103,20 +113,25 @@ function insertNested(
   return { ok: true, id: hwpt.id };
 }
 
+/** iommufd_hwpt_nested_alloc: the parent path; the driver needs domain_alloc_nested. */
 function allocNestedOnParent(
   state: KernelState,
   op: HwptAllocOp,
   device: DeviceObject,
   parent: HwptPagingObject,
 ): KernelOutcome {
-  if ((op.flags & ~(FAULT_ID_VALID | PASID)) !== 0 || op.data === undefined) return fail('EOPNOTSUPP');
-  if (device.driver === 'arm-smmuv3') return fail('EOPNOTSUPP'); // no domain_alloc_nested
+  const userData = userDataOf(op);
+  const allocNested = driverOf(device.driver).domainAllocNested;
+  if ((op.flags & ~(FAULT_ID_VALID | PASID)) !== 0 || userData === undefined || allocNested === undefined)
+    return fail('EOPNOTSUPP');
+  // parent->common.domain->owner != ops: the parent's driver is not the device's.
   if (parent.autoDomain || !parent.nestParent || parent.driver !== device.driver) return fail('EINVAL');
-  const refusal = nestedFromParentRefusal(device.driver, op.data_type) ?? faultRefusal(state, op);
+  const refusal = allocNested(op.flags & ~FAULT_ID_VALID, userData) ?? faultRefusal(state, op);
   if (refusal !== undefined) return fail(refusal);
   return insertNested(state, op, device, parent.id, 0);
 }
 
+/** iommufd_viommu_alloc_hwpt_nested: the vIOMMU path; its ops need alloc_domain_nested. */
 function allocNestedOnViommu(
   state: KernelState,
   op: HwptAllocOp,
@@ -124,10 +139,11 @@ function allocNestedOnViommu(
   viommu: ViommuObject,
 ): KernelOutcome {
   if (viommu.iommu !== device.iommu) return fail('EINVAL');
-  if ((op.flags & ~(FAULT_ID_VALID | PASID)) !== 0 || op.data === undefined) return fail('EOPNOTSUPP');
-  const refusal =
-    nestedFromViommuRefusal(viommu.driver, op.flags & ~FAULT_ID_VALID, op.data_type, op.data) ??
-    faultRefusal(state, op);
+  const userData = userDataOf(op);
+  if ((op.flags & ~(FAULT_ID_VALID | PASID)) !== 0 || userData === undefined) return fail('EOPNOTSUPP');
+  const allocNested = driverOf(viommu.driver).viommuOps?.allocDomainNested;
+  if (allocNested === undefined) return fail('EOPNOTSUPP');
+  const refusal = allocNested(viommu, op.flags & ~FAULT_ID_VALID, userData) ?? faultRefusal(state, op);
   if (refusal !== undefined) return fail(refusal);
   return insertNested(state, op, device, viommu.hwpt, viommu.id);
 }

@@ -135,6 +135,14 @@ export interface TombstoneSlot {
 }
 
 export type HwptObject = HwptPagingObject | HwptNestedObject;
+
+/** What the attach checks read of a HWPT; an auto domain that is not allocated yet has it too. */
+export type HwptShape = Pick<HwptObject, 'type' | 'iommu' | 'driver' | 'pasidCompat'> & {
+  readonly dirty?: boolean;
+  readonly nestParent?: boolean;
+  readonly viommu?: number;
+  readonly data?: HwptData;
+};
 export type KernelObject =
   | IoasObject
   | DeviceObject

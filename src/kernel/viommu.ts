@@ -1,14 +1,16 @@
 /**
- * IOMMU_VIOMMU_ALLOC, IOMMU_VDEVICE_ALLOC and IOMMU_HW_QUEUE_ALLOC in the kernel's check order.
+ * IOMMU_VIOMMU_ALLOC, IOMMU_VDEVICE_ALLOC and IOMMU_HW_QUEUE_ALLOC in the kernel's check order: the
+ * core's checks here, the driver's (get_viommu_size, viommu_init, get_hw_queue_size,
+ * hw_queue_init_phys) in its record (src/kernel/drivers/), called where the core calls it.
  * Kernel reference: drivers/iommu/iommufd/viommu.c (iommufd_viommu_alloc_ioctl,
- * iommufd_vdevice_alloc_ioctl, iommufd_hw_queue_alloc_ioctl, iommufd_hw_queue_alloc_phys),
- * selftest.c (mock_hw_queue_init_phys), arm-smmu-v3-iommufd.c (arm_vsmmu_init).
+ * iommufd_vdevice_alloc_ioctl, iommufd_hw_queue_alloc_ioctl, iommufd_hw_queue_alloc_phys); Linux
+ * 6.17-rc as read in the Kingxukai/linux mirror at 0291023e7330.
  */
 import { deviceFast } from '../../machines/device.machine.ts';
 import { hwQueueFast } from '../../machines/pinned-object.machine.ts';
 import { vdeviceFast } from '../../machines/vdevice.machine.ts';
 import { viommuFast } from '../../machines/viommu.machine.ts';
-import { hwQueueTypeSupported, viommuTypeSupported } from './drivers.ts';
+import { driverOf } from './drivers/index.ts';
 import { edit } from './journal.ts';
 import { mustStep } from './machine-step.ts';
 import type { KernelOp } from './ops.ts';
@@ -23,7 +25,7 @@ import {
   type VdeviceObject,
   type ViommuObject,
 } from './types.ts';
-import { HW_QUEUE_TYPE, MOCK_HW_QUEUE_MAX, VIOMMU_TYPE } from './uapi.ts';
+import { HW_QUEUE_TYPE, VIOMMU_TYPE } from './uapi.ts';
 
 type Op<T extends KernelOp['type']> = Extract<KernelOp, { type: T }>;
 const U64_MAX = (1n << 64n) - 1n;
@@ -32,11 +34,15 @@ export function viommuAlloc(state: KernelState, op: Op<'iommufd.viommu_alloc'>):
   if (op.viommu_type === VIOMMU_TYPE.DEFAULT) return fail('EOPNOTSUPP');
   const device = typedObject(state, op.dev_id, 'DEVICE');
   if (device === undefined) return fail('ENOENT');
-  if (!viommuTypeSupported(device.driver, op.viommu_type)) return fail('EOPNOTSUPP'); // checked before hwpt_id
+  // No get_viommu_size / viommu_init, or no size for this type: checked before hwpt_id.
+  const driver = driverOf(device.driver);
+  if (driver.viommuInit === undefined || !driver.viommuTypes.includes(op.viommu_type))
+    return fail('EOPNOTSUPP');
   const hwpt = typedObject(state, op.hwpt_id, 'HWPT_PAGING');
   if (hwpt === undefined) return fail('ENOENT');
   if (!hwpt.nestParent) return fail('EINVAL');
-  if (device.driver === 'arm-smmuv3' && hwpt.iommu !== device.iommu) return fail('EINVAL'); // arm_vsmmu_init
+  const refusal = driver.viommuInit(device, hwpt);
+  if (refusal !== undefined) return fail(refusal);
   const viommu = insertObject(
     state,
     (id, seq): ViommuObject => ({
@@ -91,13 +97,6 @@ export function vdeviceAlloc(state: KernelState, op: Op<'iommufd.vdevice_alloc'>
   return { ok: true, id: vdev.id };
 }
 
-function queueAt(state: KernelState, viommu: number, index: number): HwQueueObject | undefined {
-  for (const slot of state.objects) {
-    if (slot?.type === 'HW_QUEUE' && slot.viommu === viommu && slot.index === index) return slot;
-  }
-  return undefined;
-}
-
 export function hwQueueAlloc(state: KernelState, op: Op<'iommufd.hw_queue_alloc'>): KernelOutcome {
   if (op.queue_type === HW_QUEUE_TYPE.DEFAULT) return fail('EOPNOTSUPP');
   const length = BigInt(op.length);
@@ -105,12 +104,13 @@ export function hwQueueAlloc(state: KernelState, op: Op<'iommufd.hw_queue_alloc'
   if (BigInt(op.nesting_parent_iova) + length - 1n > U64_MAX) return fail('EOVERFLOW');
   const viommu = typedObject(state, op.viommu_id, 'VIOMMU');
   if (viommu === undefined) return fail('ENOENT');
-  if (!hwQueueTypeSupported(viommu.viommuType, op.queue_type)) return fail('EOPNOTSUPP');
-  // mock_hw_queue_init_phys: index range, index taken, and the chain to index-1.
-  if (op.index >= MOCK_HW_QUEUE_MAX) return fail('EINVAL');
-  if (queueAt(state, viommu.id, op.index) !== undefined) return fail('EEXIST');
-  const previous = op.index > 0 ? queueAt(state, viommu.id, op.index - 1) : undefined;
-  if (op.index > 0 && previous === undefined) return fail('EIO');
+  // No get_hw_queue_size / hw_queue_init_phys in the vIOMMU's ops, or no size for this type.
+  const ops = driverOf(viommu.driver).viommuOps;
+  if (ops?.hwQueueInitPhys === undefined || !ops.hwQueueTypes.includes(op.queue_type))
+    return fail('EOPNOTSUPP');
+  // The driver's hw_queue_init_phys (its checks change nothing, so they run before the allocation).
+  const init = ops.hwQueueInitPhys(state, viommu, op.index);
+  if (typeof init === 'string') return fail(init);
   const parent = state.objects[viommu.hwpt] as HwptPagingObject;
   // Two IDs: the queue first, then its hidden internal ACCESS.
   const queue = insertObject(
@@ -124,7 +124,7 @@ export function hwQueueAlloc(state: KernelState, op: Op<'iommufd.hw_queue_alloc'
       access: 0,
       index: op.index,
       queueType: op.queue_type,
-      dependsOn: previous?.id ?? 0,
+      dependsOn: init.dependsOn,
       m: hwQueueFast.initial({}),
     }),
   );
@@ -142,6 +142,6 @@ export function hwQueueAlloc(state: KernelState, op: Op<'iommufd.hw_queue_alloc'
   (edit(state, queue) as { access: number }).access = access.id;
   pin(state, viommu.id);
   pin(state, parent.ioas);
-  if (previous !== undefined) pin(state, previous.id);
+  if (init.dependsOn !== 0) pin(state, init.dependsOn); // iommufd_hw_queue_depend
   return { ok: true, id: queue.id };
 }
