@@ -9,7 +9,7 @@ import { coreVmmInvariants } from '../../src/invariants/vmm/core/index.ts';
 import { vtdInvariants } from '../../src/invariants/vmm/vtd/index.ts';
 import { applyStep, hostPortOf } from '../../src/model/apply.ts';
 import { initialWorld, type World } from '../../src/model/world.ts';
-import { copyTable, emptyTable, lookup, remove, store } from '../../src/vmm/core/table.ts';
+import { findNamed, removeNamed } from '../../src/vmm/core/named.ts';
 import { frontendForPlatform, registeredFrontends } from '../../src/vmm/frontends.ts';
 import { copyVmm } from '../../src/vmm/index.ts';
 import { BOOT, fst, run } from './fixture.ts';
@@ -33,8 +33,8 @@ describe('World.vmm of the VMM core and its frontend', () => {
     expect(world.vmm?.frontend.kind).toBe('vtd');
     expect(Object.keys(world.vmm ?? {})).toEqual(['core', 'frontend']);
     expect(JSON.parse(JSON.stringify(world.vmm))).toMatchObject({
-      core: { fatal: null, iommufdUsers: 0, nextDevFd: 10, devices: {}, failures: {} },
-      frontend: { kind: 'vtd', variant: 'upstream', spaces: {}, rootScalable: false, dmarEnabled: false },
+      core: { fatal: null, iommufdUsers: 0, nextDevFd: 10, devices: [], failures: {} },
+      frontend: { kind: 'vtd', variant: 'upstream', spaces: [], rootScalable: false, dmarEnabled: false },
     });
     expect(initialWorld({ ...HEADER, platform: { viommu: 'none' } }).vmm).toBeNull();
   });
@@ -44,7 +44,7 @@ describe('World.vmm of the VMM core and its frontend', () => {
     expect(frontendForPlatform('none')).toBeUndefined();
   });
 
-  // `__proto__` is left out here: src/kernel's device table is a plain object (see the table test below).
+  // `__proto__` is left out here: src/kernel's device table is a plain object, where it is the prototype.
   it.each(['constructor', 'hasOwnProperty', 'toString'])(
     'a device named %s is an ordinary name: plug, first stage, flush and unplug hold every invariant',
     (dev) => {
@@ -52,31 +52,22 @@ describe('World.vmm of the VMM core and its frontend', () => {
       expect(summary.inputError).toBeUndefined();
       expect(steps.map((step) => step.outcome.ok)).toEqual(flow(dev).map(() => true));
       expect(violations).toEqual([]);
-      expect(Object.keys(world.vmm!.core.devices)).toEqual([]);
-      expect(Object.keys((world.vmm!.frontend as { spaces: object }).spaces)).toEqual([dev]);
+      expect(world.vmm!.core.devices).toEqual([]);
+      expect((world.vmm!.frontend as { spaces: { dev: string }[] }).spaces.map((space) => space.dev)).toEqual(
+        [dev],
+      );
     },
   );
 });
 
-describe('the core tables keyed by user strings', () => {
-  it('keep __proto__ and constructor as ordinary keys, also after structuredClone drops the null prototype', () => {
-    const table = emptyTable<number>();
-    store(table, '__proto__', 1);
-    store(table, 'constructor', 2);
-    expect(Object.getPrototypeOf(table)).toBeNull();
-    expect([lookup(table, '__proto__'), lookup(table, 'constructor'), lookup(table, 'toString')]).toEqual([
-      1,
-      2,
-      undefined,
-    ]);
-    const cloned = structuredClone(emptyTable<number>());
-    expect(Object.getPrototypeOf(cloned)).toBe(Object.prototype);
-    store(cloned, '__proto__', 3);
-    expect(Object.getPrototypeOf(cloned)).toBe(Object.prototype);
-    expect([lookup(cloned, '__proto__'), lookup(cloned, 'constructor')]).toEqual([3, undefined]);
-    expect(Object.keys(copyTable(cloned))).toEqual(['__proto__']);
-    remove(table, '__proto__');
-    expect(Object.keys(table)).toEqual(['constructor']);
+describe('records kept by user-supplied names', () => {
+  it('find __proto__ and constructor as ordinary names, and removal keeps the order of the rest', () => {
+    const list = [{ dev: '__proto__' }, { dev: 'constructor' }, { dev: 'nic0' }];
+    expect(findNamed(list, '__proto__')).toBe(list[0]);
+    expect(findNamed(list, 'toString')).toBeUndefined();
+    removeNamed(list, 'constructor');
+    removeNamed(list, 'hasOwnProperty');
+    expect(list.map((record) => record.dev)).toEqual(['__proto__', 'nic0']);
   });
 });
 

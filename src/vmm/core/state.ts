@@ -7,7 +7,7 @@
  * backends/iommufd.c (IOMMUFDBackend: users), include/qemu/error-report.h (error_fatal exits).
  */
 import type { Errno } from '../../log/fields.ts';
-import { copyTable, emptyTable, lookup, type Table } from './table.ts';
+import { findNamed } from './named.ts';
 
 export type HostOpKind =
   | 'hwpt_alloc'
@@ -41,8 +41,8 @@ export interface CoreVmm {
   /** QEMU's iommufd backend object: connected users (0: /dev/iommu closed). */
   iommufdUsers: number;
   nextDevFd: number;
-  /** Plugged devices by name (a null-prototype table: names are user input). */
-  readonly devices: Table<VfioDevice>;
+  /** Plugged devices in plug order (names are user input: never object keys). */
+  readonly devices: VfioDevice[];
   readonly failures: Partial<Record<HostOpKind, PendingFailure>>;
 }
 
@@ -65,7 +65,7 @@ export function initialCore(): CoreVmm {
     fatal: null,
     iommufdUsers: 0,
     nextDevFd: FIRST_DEVICE_FD,
-    devices: emptyTable(),
+    devices: [],
     failures: {},
   };
 }
@@ -76,17 +76,17 @@ export function copyCore(core: CoreVmm): CoreVmm {
     fatal: core.fatal,
     iommufdUsers: core.iommufdUsers,
     nextDevFd: core.nextDevFd,
-    devices: copyTable(core.devices),
+    devices: core.devices.slice(),
     failures: { ...core.failures },
   };
 }
 
 export function deviceNamed(core: CoreVmm, dev: string): VfioDevice | undefined {
-  return lookup(core.devices, dev);
+  return findNamed(core.devices, dev);
 }
 
 /** The bound host device behind a name (vtd_find_hiod_iommufd and the like), if any. */
 export function iommufdDevice(core: CoreVmm, dev: string): VfioDevice | undefined {
-  const device = lookup(core.devices, dev);
+  const device = findNamed(core.devices, dev);
   return device?.backend === 'iommufd' ? device : undefined;
 }

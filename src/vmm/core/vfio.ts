@@ -15,8 +15,8 @@ import type { EventOf } from '../../log/schema.ts';
 import { emit } from '../../trace/emit.ts';
 import { type Frontend, VIOMMU_FLAG_WANT_NESTING_PARENT } from './frontend.ts';
 import { allocHwpt, attachHwpt, detachHwpt, freeId, hostOp, type VmmStep } from './host.ts';
+import { removeNamed } from './named.ts';
 import { deviceNamed, IOMMUFD_FD, type VfioDevice } from './state.ts';
-import { remove, store } from './table.ts';
 
 function refuse(step: VmmStep, message: string): void {
   step.messages.push(message);
@@ -68,7 +68,7 @@ export function plug<S extends { kind: string }>(
       refuse(step, `vfio ${event.dev}: Failed to set vIOMMU: ${check}`);
       return;
     }
-    store(core.devices, event.dev, device);
+    core.devices.push(device);
     return;
   }
   connect(step);
@@ -111,7 +111,7 @@ export function plug<S extends { kind: string }>(
     refuse(step, `vfio ${event.dev}: Failed to set vIOMMU: ${check}`);
     return;
   }
-  store(core.devices, event.dev, device);
+  core.devices.push(device);
 }
 
 export function unplug<S extends { kind: string }>(
@@ -128,5 +128,5 @@ export function unplug<S extends { kind: string }>(
   }
   frontend.unsetIommuDevice(step, device);
   if (device.backend === 'iommufd') teardown(step, device, true);
-  remove(core.devices, event.dev);
+  removeNamed(core.devices, event.dev);
 }

@@ -15,6 +15,14 @@ type LogEntry = NonNullable<EventOf<'vtd.pasid_entry'>['entry']>;
 
 const FSPT_MASK = ~0xfffn & ((1n << 64n) - 1n);
 
+const CANONICAL_HEX = /^0x(?:0|[1-9a-f][0-9a-f]*)$/;
+
+/** A log u64 as lowercase hex without leading zeros (what `0x${BigInt(value).toString(16)}` gives). */
+function hexU64(value: number | string): string {
+  if (typeof value === 'number') return `0x${value.toString(16)}`; // a safe integer: exact
+  return CANONICAL_HEX.test(value) ? value : `0x${BigInt(value).toString(16)}`;
+}
+
 export function normaliseEntry(entry: LogEntry | null): PasidEntryValue | null {
   if (entry === null) return null;
   const pgtt = typeof entry.pgtt === 'number' ? entry.pgtt : PGTT[entry.pgtt];
@@ -22,7 +30,7 @@ export function normaliseEntry(entry: LogEntry | null): PasidEntryValue | null {
     present: entry.present,
     pgtt,
     did: entry.did,
-    fsptptr: `0x${BigInt(entry.fsptptr ?? 0).toString(16)}`,
+    fsptptr: hexU64(entry.fsptptr ?? 0),
     fspm: entry.fspm ?? 0,
     sre: entry.sre ?? false,
     wpe: entry.wpe ?? false,

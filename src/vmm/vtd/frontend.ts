@@ -10,7 +10,6 @@ import { vtdInvariants } from '../../invariants/vmm/vtd/index.ts';
 import { LogInputError } from '../../log/errors.ts';
 import type { LogEvent, Platform } from '../../log/schema.ts';
 import type { Frontend } from '../core/frontend.ts';
-import { emptyTable } from '../core/table.ts';
 import { contextEntry, machineReset, pasidEntry, rootTable, translation } from './guest.ts';
 import { invContextCache, invIotlb, invPasidCache, invPiotlb } from './invalidate.ts';
 import { getAddressSpace, getViommuFlags, setIommuDevice, unsetIommuDevice } from './iommu-ops.ts';
@@ -34,7 +33,7 @@ function create(platform: Platform, headerLine: number): VtdState {
     kind: 'vtd',
     variant: known,
     config: vtdConfig(platform, headerLine),
-    spaces: emptyTable(),
+    spaces: [],
     rootScalable: false,
     dmarEnabled: false,
   };
@@ -86,10 +85,9 @@ export const vtdFrontend: Frontend<VtdState> = {
   guestEvent,
   machineReset,
   forEachHeldId(state, visit) {
-    const { spaces } = state;
-    for (const dev in spaces) {
-      const fs = spaces[dev]!.host.context.fsHwpt;
-      if (fs !== 0) visit(fs, 'HWPT_NESTED', 'fs_hwpt_id', dev);
+    for (const space of state.spaces) {
+      const fs = space.host.context.fsHwpt;
+      if (fs !== 0) visit(fs, 'HWPT_NESTED', 'fs_hwpt_id', space.dev);
     }
   },
   invariants: vtdInvariants,

@@ -18,7 +18,8 @@ import { iommufdDevice } from '../core/state.ts';
 import { pasidCacheSync, type SyncInfo } from './pasid-cache.ts';
 import { spaceOf, type VtdStep } from './state.ts';
 
-const U64_MAX = (1n << 64n) - 1n;
+/** npages of an all-in-PASID flush: every page (2^64-1). */
+const ALL_PAGES = `0x${((1n << 64n) - 1n).toString(16)}`;
 /** sizeof(struct iommu_hwpt_vtd_s1_invalidate). */
 const VTD_S1_INV_LEN = 24;
 
@@ -79,13 +80,12 @@ export function invPiotlb(step: VtdStep, event: EventOf<'vtd.inv.piotlb'>): void
         npages: `0x${(1n << BigInt(am)).toString(16)}`,
         flags: event.ih ? 1 : 0,
       }
-    : { addr: '0x0', npages: `0x${U64_MAX.toString(16)}`, flags: 0 };
+    : { addr: '0x0', npages: ALL_PAGES, flags: 0 };
   const { spaces, variant } = step.frontend;
-  for (const dev in spaces) {
-    const space = spaces[dev]!;
+  for (const space of spaces) {
     if (!space.created) continue;
     const cached = space.pasid.context.cached;
-    if (space.pasid.value !== 'valid' || cached === null || iommufdDevice(step.core, dev) === undefined)
+    if (space.pasid.value !== 'valid' || cached === null || iommufdDevice(step.core, space.dev) === undefined)
       continue;
     if (cached.pgtt !== PGTT.FST || cached.did !== event.did) continue;
     // upstream trusts the cache even when the first-stage HWPT was never attached (fs_hwpt_id 0).

@@ -52,9 +52,8 @@ function syncSpace(step: VtdStep, dev: string, space: VtdSpace, info: SyncInfo):
 export function pasidCacheSync(step: VtdStep, info: SyncInfo, only?: string): void {
   const { spaces, rootScalable, dmarEnabled } = step.frontend;
   if (!rootScalable || !dmarEnabled) return;
-  for (const dev in spaces) {
-    const space = spaces[dev]!;
-    if (space.created && (only === undefined || dev === only)) syncSpace(step, dev, space, info);
+  for (const space of spaces) {
+    if (space.created && (only === undefined || space.dev === only)) syncSpace(step, space.dev, space, info);
   }
 }
 
@@ -69,9 +68,9 @@ export function pasidCacheReset(step: VtdStep): void {
   const vtd = step.frontend;
   const { spaces } = vtd;
   step.trace.push(emit.vtdPasidCacheReset());
-  for (const dev in spaces) {
-    const space = spaces[dev]!;
+  for (const space of spaces) {
     if (!space.created) continue;
+    const { dev } = space;
     const valid = space.pasid.value === 'valid';
     if (valid) stepPasid(space, { type: 'pasid.reset' });
     else if (
@@ -104,10 +103,9 @@ export function resetCaches(step: VtdStep): void {
 export function retryPending(step: VtdStep): void {
   if (step.frontend.variant !== 'fixed') return;
   const { spaces } = step.frontend;
-  for (const dev in spaces) {
-    const space = spaces[dev]!;
+  for (const space of spaces) {
     if (!space.created || !space.host.context.retry) continue;
-    const error = propagate(step, dev, space);
+    const error = propagate(step, space.dev, space);
     if (error !== undefined) step.messages.push(`Retrying HWPT attachment failed: ${error}`);
     markRetry(step, space, error !== undefined);
   }

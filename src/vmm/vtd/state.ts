@@ -15,8 +15,8 @@ import {
 } from '../../../machines/pasid-entry.machine.ts';
 import { type VtdDeviceContext, vtdDeviceFast } from '../../../machines/vtd-device.machine.ts';
 import type { VmmStep } from '../core/host.ts';
+import { findNamed } from '../core/named.ts';
 import type { FrontendStateBase, Vmm } from '../core/state.ts';
-import { copyTable, lookup, store, type Table } from '../core/table.ts';
 
 export const VARIANTS: readonly VtdVariant[] = ['upstream', 'fixed'];
 
@@ -29,6 +29,8 @@ export interface VtdConfig {
 
 /** VTDAddressSpace of one bus/devfn: kept after unplug, as QEMU keeps it. */
 export interface VtdSpace {
+  /** The device name standing for the bus/devfn. */
+  readonly dev: string;
   readonly bdf: string;
   /** vtd_find_add_as ran: a device was realized at this bus/devfn (guest writes alone do not create it). */
   created: boolean;
@@ -42,8 +44,8 @@ export interface VtdState extends FrontendStateBase {
   readonly kind: 'vtd';
   readonly variant: VtdVariant;
   readonly config: VtdConfig;
-  /** Address spaces by device name (a null-prototype table: names are user input), in creation order. */
-  readonly spaces: Table<VtdSpace>;
+  /** Address spaces in creation order (device names are user input: never object keys). */
+  readonly spaces: VtdSpace[];
   /** GSTS.RTPS with RTADDR.SMT (root_scalable) and GSTS.TES (dmar_enabled). */
   rootScalable: boolean;
   dmarEnabled: boolean;
@@ -58,6 +60,7 @@ export function vtdOf(vmm: Vmm | null): Vmm<VtdState> | null {
 }
 
 const copySpace = (space: VtdSpace): VtdSpace => ({
+  dev: space.dev,
   bdf: space.bdf,
   created: space.created,
   contextPresent: space.contextPresent,
@@ -71,7 +74,7 @@ export function copyVtd(state: VtdState): VtdState {
     kind: state.kind,
     variant: state.variant,
     config: state.config,
-    spaces: copyTable(state.spaces, copySpace),
+    spaces: state.spaces.map(copySpace),
     rootScalable: state.rootScalable,
     dmarEnabled: state.dmarEnabled,
   };
@@ -79,16 +82,17 @@ export function copyVtd(state: VtdState): VtdState {
 
 /** The guest-memory slot and address space of a device name (storage made on first reference). */
 export function spaceOf(vtd: VtdState, dev: string, bdf?: string): VtdSpace {
-  const existing = lookup(vtd.spaces, dev);
+  const existing = findNamed(vtd.spaces, dev);
   if (existing !== undefined) return existing;
-  const index = Object.keys(vtd.spaces).length;
+  const index = vtd.spaces.length;
   const space: VtdSpace = {
+    dev,
     bdf: bdf ?? `0000:00:${(3 + index).toString(16).padStart(2, '0')}.0`,
     created: false,
     contextPresent: false,
     pasid: pasidEntryFast.initial({ variant: vtd.variant }),
     host: vtdDeviceFast.initial({}),
   };
-  store(vtd.spaces, dev, space);
+  vtd.spaces.push(space);
   return space;
 }

@@ -15,9 +15,7 @@ import type { Invariant } from '../../types.ts';
 
 /** Every kernel ID QEMU keeps: VFIO's per device, then the frontend's. */
 export function forEachHandle(vmm: Vmm, visit: HeldIdVisitor): void {
-  const { devices } = vmm.core;
-  for (const name in devices) {
-    const device = devices[name]!;
+  for (const device of vmm.core.devices) {
     if (device.backend !== 'iommufd') continue;
     visit(device.devId, 'DEVICE', 'devid', device.dev);
     visit(device.ioasId, 'IOAS', 'ioas_id', device.dev);
@@ -100,8 +98,7 @@ export const vmmUnplugLeavesNothing: Invariant = {
   check(world, { input }) {
     const vmm = world.vmm;
     if (vmm === null || input.event.type !== 'vfio.unplug') return [];
-    const { devices } = vmm.core;
-    for (const name in devices) if (devices[name]!.backend === 'iommufd') return [];
+    for (const device of vmm.core.devices) if (device.backend === 'iommufd') return [];
     const out: string[] = [];
     for (const object of world.kernel.objects) {
       if (object !== null && object.type !== 'TOMBSTONE')

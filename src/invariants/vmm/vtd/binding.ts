@@ -9,7 +9,8 @@ import type { MachineState } from '../../../../machines/define.ts';
 import { type PasidEntryContext, samePasidEntry } from '../../../../machines/pasid-entry.machine.ts';
 import { liveObject, typedObject } from '../../../kernel/table.ts';
 import type { StepInput } from '../../../model/protocol.ts';
-import { lookup } from '../../../vmm/core/table.ts';
+import { findNamed } from '../../../vmm/core/named.ts';
+import type { VfioDevice, Vmm } from '../../../vmm/core/state.ts';
 import { describeEntry, firstStageData, isFirstStage, readableEntry } from '../../../vmm/vtd/entry.ts';
 import { type VtdState, vtdOf } from '../../../vmm/vtd/state.ts';
 import type { CheckedWorld, Invariant } from '../../types.ts';
@@ -17,24 +18,14 @@ import type { CheckedWorld, Invariant } from '../../types.ts';
 const isGuestOp = (input: StepInput) =>
   input.event.type.startsWith('vtd.') || input.event.type === 'machine.reset';
 
-interface Bound {
-  readonly dev: string;
-  readonly hwptId: number;
-  readonly devId: number;
-}
+const isIommufd = (device: VfioDevice) => device.backend === 'iommufd';
 
-/** Plugged iommufd devices with x-flts=on: the ones QEMU binds. */
-function bound(world: CheckedWorld): Bound[] {
-  const vmm = vtdOf(world.vmm);
-  if (vmm === null || !vmm.frontend.config.xFlts) return [];
-  const out: Bound[] = [];
+/** Plugged iommufd devices with x-flts=on: the ones QEMU binds (no copy when every device is one). */
+function bound(vmm: Vmm<VtdState>): readonly VfioDevice[] {
+  if (!vmm.frontend.config.xFlts) return [];
   const { devices } = vmm.core;
-  for (const name in devices) {
-    const device = devices[name]!;
-    if (device.backend === 'iommufd')
-      out.push({ dev: device.dev, hwptId: device.hwptId, devId: device.devId });
-  }
-  return out;
+  for (const device of devices) if (!isIommufd(device)) return devices.filter(isIommufd);
+  return devices;
 }
 
 function ridAttachment(world: CheckedWorld, devId: number): number | undefined {
@@ -56,8 +47,8 @@ export const vmmBindingMatchesCache: Invariant = {
     if (vmm === null) return [];
     const vtd = vmm.frontend;
     const out: string[] = [];
-    for (const { dev, hwptId, devId } of bound(world)) {
-      const space = lookup(vtd.spaces, dev);
+    for (const { dev, hwptId, devId } of bound(vmm)) {
+      const space = findNamed(vtd.spaces, dev);
       if (space === undefined) continue;
       const attached = ridAttachment(world, devId);
       const cached = space.pasid.value === 'valid' ? space.pasid.context.cached : null;
@@ -105,7 +96,7 @@ function covers(
   if (event.granularity === 'global') return true;
   if (event.granularity === 'pasid' && (event.pasid ?? 0) !== 0) return false;
   const vtd = vtdOf(world.vmm)!.frontend;
-  const space = lookup(vtd.spaces, dev)!;
+  const space = findNamed(vtd.spaces, dev)!;
   const readable = readableEntry(vtd.config, space.contextPresent, space.pasid.context.guest);
   const did = prevPasid?.value === 'valid' ? prevPasid.context.cached?.did : readable?.did;
   return (event.did ?? 0) === did;
@@ -129,10 +120,10 @@ export const vmmCacheFollowsGuest: Invariant = {
     const event = input.event;
     const filtered = event.type === 'vtd.inv.pasid_cache' && event.granularity !== 'global';
     const prevVtd = filtered || event.type === 'vtd.translation' ? vtdOf(prev.vmm)?.frontend : undefined;
-    for (const dev in spaces) {
-      const space = spaces[dev]!;
+    for (const space of spaces) {
       if (!space.created) continue;
-      const prevPasid = prevVtd === undefined ? undefined : lookup(prevVtd.spaces, dev)?.pasid;
+      const { dev } = space;
+      const prevPasid = prevVtd === undefined ? undefined : findNamed(prevVtd.spaces, dev)?.pasid;
       if (!covers(world, prevVtd, prevPasid, dev, input)) continue;
       const want = readableEntry(vtd.config, space.contextPresent, space.pasid.context.guest);
       const have = space.pasid.value === 'valid' ? space.pasid.context.cached : null;
@@ -157,8 +148,8 @@ export const vmmFirstStageData: Invariant = {
     if (vmm === null) return [];
     const out: string[] = [];
     const { spaces } = vmm.frontend;
-    for (const dev in spaces) {
-      const space = spaces[dev]!;
+    for (const space of spaces) {
+      const { dev } = space;
       const cached = space.pasid.context.cached;
       if (space.host.value !== 'firstStage' || space.pasid.value !== 'valid' || cached === null) continue;
       if (space.host.context.retry) continue; // fixed: a failed replace is redone at the next guest operation
@@ -184,11 +175,12 @@ export const vmmResetClean: Invariant = {
     'After a machine reset without host failure no first-stage HWPT remains and every device is on its default HWPT.',
   source: 'intel_iommu.c vtd_init → vtd_reset_caches → vtd_pasid_cache_reset_locked; reference §1.7, §3.B.4',
   check(world, { input, outcome }) {
-    if (input.event.type !== 'machine.reset' || !outcome.ok || vtdOf(world.vmm) === null) return [];
+    const vmm = vtdOf(world.vmm);
+    if (input.event.type !== 'machine.reset' || !outcome.ok || vmm === null) return [];
     const out: string[] = [];
     for (const object of world.kernel.objects)
       if (object?.type === 'HWPT_NESTED') out.push(`HWPT_NESTED ${object.id} is still live after reset`);
-    for (const { dev, hwptId, devId } of bound(world)) {
+    for (const { dev, hwptId, devId } of bound(vmm)) {
       const attached = ridAttachment(world, devId);
       if (attached !== hwptId)
         out.push(`${dev} is on ${describe(attached)} after reset, not its default HWPT ${hwptId}`);
