@@ -1,5 +1,5 @@
 /**
- * The event log contract (../shared/log-format.md, version 1) as one zod schema: the source of the
+ * The event log contract (docs/log-format.md, version 1) as one zod schema: the source of the
  * TypeScript types, of validation, and of the JSON Schema file the package ships
  * (schema/event-log.schema.json, written by `npm run schema`).
  */
