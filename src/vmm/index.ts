@@ -3,6 +3,8 @@
  * machine.reset, host.fail, and each frontend's own events) on World.vmm, through the frontend the
  * registry has for the World's platform; the exit check; and the cheap copy the checked path keeps
  * as the VMM before a platform event. The work itself is in core/ and in each frontend's directory.
+ * QEMU reference: hw/pci/pci.c (pci_device_iommu_address_space and friends reach the vIOMMU through
+ * the PCIIOMMUOps it installed).
  */
 import type { HostPort, StepInput, StepOutcome } from '../model/protocol.ts';
 import { applyVmmEvent, notModelled, rejectIfExited as rejectIfCoreExited } from './core/dispatch.ts';

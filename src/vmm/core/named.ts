@@ -4,6 +4,8 @@
  * `constructor` or `__proto__` is an ordinary name, and the World stays plain JSON-serialisable data.
  * An array, not a null-prototype object: such objects are in dictionary mode, and iterating or
  * copying one costs about 25 times a short array's walk, on every event (see docs/frontends.md).
+ * QEMU reference: hw/vfio/device.c (vfio_device_list), hw/i386/intel_iommu.c (vtd_find_add_as:
+ * address spaces looked up by bus/devfn).
  */
 
 export interface Named {

@@ -1,4 +1,7 @@
-/** The VMM invariants every frontend shares, in report order (registered in src/invariants/index.ts). */
+/**
+ * The VMM invariants every frontend shares, in report order (registered in src/invariants/index.ts).
+ * QEMU reference: hw/vfio/iommufd.c (the IDs VFIO holds per device).
+ */
 import type { Invariant } from '../../types.ts';
 import {
   vmmHandlesLive,

@@ -1,4 +1,7 @@
-/** The Intel VT-d frontend's VMM invariants, in report order (listed by src/vmm/vtd/frontend.ts). */
+/**
+ * The Intel VT-d frontend's VMM invariants, in report order (listed by src/vmm/vtd/frontend.ts).
+ * QEMU reference: hw/i386/intel_iommu.c, hw/i386/intel_iommu_accel.c.
+ */
 import type { Invariant } from '../../types.ts';
 import {
   vmmBindingMatchesCache,
