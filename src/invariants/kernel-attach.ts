@@ -2,7 +2,14 @@
 import { groupDevices } from '../kernel/groups.ts';
 import { liveObject } from '../kernel/table.ts';
 import type { DeviceObject, HwptObject, KernelState } from '../kernel/types.ts';
-import type { Invariant } from './types.ts';
+import type { Changes, Invariant } from './types.ts';
+
+function deviceTouched(device: DeviceObject, changes: Changes): boolean {
+  if (changes.written(device.id)) return true;
+  for (const pasid in device.m.context.attachments)
+    if (changes.written(device.m.context.attachments[pasid]!)) return true;
+  return false;
+}
 
 function devicesOf(kernel: KernelState): DeviceObject[] {
   return kernel.objects.filter((slot): slot is DeviceObject => slot?.type === 'DEVICE');
@@ -16,7 +23,7 @@ export const oneHwptPerGroupPasid: Invariant = {
     'All devices of an iommu group that are attached at the same PASID are attached to the same HWPT.',
   source: 'device.c iommufd_hw_pagetable_attach (igroup->pasid_attach holds one hwpt per PASID)',
   check(world) {
-    return groupViolations(world.kernel, () => true);
+    return groupViolations(world.kernel, undefined);
   },
   // A group's rule reads only its devices: recheck the groups of written DEVICE slots.
   checkChanged(world, { changes }) {
@@ -28,7 +35,7 @@ export const oneHwptPerGroupPasid: Invariant = {
       const now = kernel.objects[id];
       if (now?.type === 'DEVICE' && hasGroupMate(kernel, now)) (touched ??= new Set()).add(now.group);
     }
-    return touched === undefined ? [] : groupViolations(kernel, (group) => touched.has(group));
+    return touched === undefined ? [] : groupViolations(kernel, touched);
   },
 };
 
@@ -39,11 +46,12 @@ function hasGroupMate(kernel: KernelState, device: DeviceObject): boolean {
   return false;
 }
 
-function groupViolations(kernel: KernelState, affected: (group: string) => boolean): string[] {
+/** `only` given: just those groups. */
+function groupViolations(kernel: KernelState, only: ReadonlySet<string> | undefined): string[] {
   const out: string[] = [];
   const groups = new Set(devicesOf(kernel).map((device) => device.group));
   for (const group of groups) {
-    if (!affected(group)) continue;
+    if (only !== undefined && !only.has(group)) continue;
     const seen = new Map<string, number>();
     for (const device of groupDevices(kernel, group)) {
       for (const [pasid, hwpt] of Object.entries(device.m.context.attachments)) {
@@ -65,24 +73,20 @@ export const pasidAttachmentsCompatible: Invariant = {
     'A PASID is attached only to a PASID-compatible HWPT, and while a group has a PASID attached its RID is on a PASID-compatible HWPT or blocked.',
   source: 'device.c iommufd_hwpt_pasid_compat',
   check(world) {
-    return pasidViolations(world.kernel, () => true);
+    return pasidViolations(world.kernel, undefined);
   },
   // A device's rule reads it and the HWPTs it is attached to.
   checkChanged(world, { changes }) {
     if (changes.slots.length === 0) return [];
-    return pasidViolations(world.kernel, (device) => {
-      if (changes.written(device.id)) return true;
-      for (const pasid in device.m.context.attachments)
-        if (changes.written(device.m.context.attachments[pasid]!)) return true;
-      return false;
-    });
+    return pasidViolations(world.kernel, changes);
   },
 };
 
-function pasidViolations(kernel: KernelState, affected: (device: DeviceObject) => boolean): string[] {
+/** `changes` given: just devices written or attached to a written HWPT. */
+function pasidViolations(kernel: KernelState, changes: Changes | undefined): string[] {
   const out: string[] = [];
   for (const device of devicesOf(kernel)) {
-    if (!affected(device)) continue;
+    if (changes !== undefined && !deviceTouched(device, changes)) continue;
     const entries = Object.entries(device.m.context.attachments);
     const hasPasid = entries.some(([pasid]) => pasid !== '0');
     for (const [pasid, id] of entries) {
@@ -106,7 +110,7 @@ export const autoDomainsAttached: Invariant = {
     'Every live auto-domain HWPT has at least one attachment (it is freed with its last one) and counts them right.',
   source: 'iommufd_private.h iommufd_hw_pagetable_put (iommufd_object_put_and_try_destroy)',
   check(world) {
-    return autoDomainViolations(world.kernel, () => true);
+    return autoDomainViolations(world.kernel, undefined);
   },
   // A HWPT's count changes only when it or a device holding (or having held) it was written.
   checkChanged(world, { changes }) {
@@ -119,11 +123,12 @@ export const autoDomainsAttached: Invariant = {
         for (const pasid in slot.m.context.attachments) hwpts.add(slot.m.context.attachments[pasid]!);
       }
     }
-    return autoDomainViolations(kernel, (id) => hwpts.has(id));
+    return autoDomainViolations(kernel, hwpts);
   },
 };
 
-function autoDomainViolations(kernel: KernelState, affected: (id: number) => boolean): string[] {
+/** `only` given: just those HWPTs. */
+function autoDomainViolations(kernel: KernelState, only: ReadonlySet<number> | undefined): string[] {
   const counts = new Map<number, number>();
   for (const device of devicesOf(kernel)) {
     for (const hwpt of Object.values(device.m.context.attachments))
@@ -132,7 +137,7 @@ function autoDomainViolations(kernel: KernelState, affected: (id: number) => boo
   const out: string[] = [];
   for (const slot of kernel.objects) {
     if (slot?.type !== 'HWPT_PAGING' && slot?.type !== 'HWPT_NESTED') continue;
-    if (!affected(slot.id)) continue;
+    if (only !== undefined && !only.has(slot.id)) continue;
     const attached = counts.get(slot.id) ?? 0;
     if (slot.m.context.attachments !== attached) {
       out.push(

@@ -1,7 +1,7 @@
 /** Invariants on lifecycles: failed events, machine states, nesting, vDEVICEs, tombstones, release. */
 import { liveObject } from '../kernel/table.ts';
 import type { HwptNestedObject, KernelState, Slot } from '../kernel/types.ts';
-import type { CheckedWorld, Invariant, StepContext } from './types.ts';
+import type { Changes, CheckedWorld, Invariant, StepContext } from './types.ts';
 
 export const failedEventChangesNothing: Invariant = {
   name: 'failed-event-changes-nothing',
@@ -80,21 +80,20 @@ export const nestingWellFormed: Invariant = {
     "A nested HWPT sits on a nest-parent HWPT_PAGING that is not an auto domain, and on the vIOMMU path its parent is that vIOMMU's HWPT.",
   source: 'hw_pagetable.c iommufd_hwpt_nested_alloc, iommufd_viommu_alloc_hwpt_nested',
   check(world) {
-    return nestingViolations(world.kernel, () => true);
+    return nestingViolations(world.kernel, undefined);
   },
   // A nested HWPT's rule reads it, its parent and its vIOMMU: recheck those that touch a written slot.
   checkChanged(world, { changes }) {
-    return nestingViolations(
-      world.kernel,
-      (slot) => changes.written(slot.id) || changes.written(slot.parent) || changes.written(slot.viommu),
-    );
+    return nestingViolations(world.kernel, changes);
   },
 };
 
-function nestingViolations(kernel: KernelState, affected: (slot: HwptNestedObject) => boolean): string[] {
+/** `changes` given: only nested HWPTs whose own, parent's or vIOMMU's slot was written. */
+function nestingViolations(kernel: KernelState, changes: Changes | undefined): string[] {
   const out: string[] = [];
   for (const slot of kernel.objects) {
-    if (slot?.type !== 'HWPT_NESTED' || !affected(slot)) continue;
+    if (slot?.type !== 'HWPT_NESTED') continue;
+    if (changes !== undefined && !nestingTouched(slot, changes)) continue;
     const parent = liveObject(kernel, slot.parent);
     if (parent?.type !== 'HWPT_PAGING' || !parent.nestParent || parent.autoDomain) {
       out.push(`nested HWPT ${slot.id} has parent ${slot.parent}, which is not a nest-parent HWPT_PAGING`);
@@ -123,8 +122,6 @@ export const vdevicesConsistent: Invariant = {
   },
   // Only DEVICE, vDEVICE, vIOMMU and tombstone slots take part; skip events that wrote none of them.
   checkChanged(world, { changes }) {
-    const takesPart = (slot: Slot | undefined) =>
-      slot !== null && slot !== undefined && VDEVICE_PARTS.has(slot.type);
     for (const id of changes.slots)
       if (takesPart(world.kernel.objects[id]) || takesPart(changes.slotBefore(id)))
         return vdeviceViolations(world.kernel);
@@ -133,6 +130,14 @@ export const vdevicesConsistent: Invariant = {
 };
 
 const VDEVICE_PARTS = new Set(['DEVICE', 'VDEVICE', 'VIOMMU', 'TOMBSTONE']);
+
+function takesPart(slot: Slot | undefined): boolean {
+  return slot !== null && slot !== undefined && VDEVICE_PARTS.has(slot.type);
+}
+
+function nestingTouched(slot: HwptNestedObject, changes: Changes): boolean {
+  return changes.written(slot.id) || changes.written(slot.parent) || changes.written(slot.viommu);
+}
 
 function vdeviceViolations(kernel: KernelState): string[] {
   const out: string[] = [];

@@ -13,6 +13,7 @@ import {
 import type { Invariant } from './types.ts';
 
 const scratch = new ReferenceList();
+const byId = (a: number, b: number) => a - b;
 
 function usersMismatch(slot: KernelObject, want: number, out: string[]): void {
   if (slot.users !== want)
@@ -64,10 +65,10 @@ export const pinCountMatches: Invariant = {
   // A count can only go wrong at a written object or at one a written object points (or pointed) at.
   checkChanged(world, { changes }) {
     const { kernel } = world;
-    const ids = writtenAndTheirTargets(kernel, changes.slots, (id) => changes.slotBefore(id));
+    const ids = writtenAndTheirTargets(kernel, changes);
     const expected = expectedUsersOf(kernel, ids);
     const out: string[] = [];
-    for (const id of [...ids].sort((a, b) => a - b)) {
+    for (const id of ids.size === 1 ? ids : [...ids].sort(byId)) {
       const slot = kernel.objects[id];
       if (slot === null || slot === undefined || slot.type === 'TOMBSTONE') continue;
       usersMismatch(slot, expected.get(id) ?? 0, out);

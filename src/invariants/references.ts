@@ -3,6 +3,7 @@
  * "what points at what", used by the pin-count and dangling-reference invariants.
  */
 import type { KernelObject, KernelState, ObjectType, Slot } from '../kernel/types.ts';
+import type { Changes } from './types.ts';
 
 export interface Reference {
   readonly from: number;
@@ -162,16 +163,12 @@ function addTargets(slot: Slot | undefined, ids: Set<number>): void {
 }
 
 /** The written slots and everything their old or new versions pointed at. */
-export function writtenAndTheirTargets(
-  kernel: KernelState,
-  slots: readonly number[],
-  slotBefore: (id: number) => Slot | undefined,
-): Set<number> {
-  const ids = new Set<number>(slots);
-  for (const id of slots) {
+export function writtenAndTheirTargets(kernel: KernelState, changes: Changes): Set<number> {
+  const ids = new Set<number>(changes.slots);
+  for (const id of changes.slots) {
     const now = kernel.objects[id];
     addTargets(now, ids);
-    const old = slotBefore(id);
+    const old = changes.slotBefore(id);
     if (old !== now) addTargets(old, ids);
   }
   return ids;
