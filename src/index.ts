@@ -1,5 +1,5 @@
 /** The public API of viommu-model; every name is listed explicitly. */
-export type { Changes } from './invariants/types.ts';
+
 export {
   allInvariants,
   checkInvariants,
@@ -8,6 +8,7 @@ export {
   kernelInvariants,
   type Violation,
 } from './invariants/index.ts';
+export type { Changes } from './invariants/types.ts';
 export { liveObject, liveObjects } from './kernel/table.ts';
 export type { KernelObject, KernelState, ObjectType } from './kernel/types.ts';
 export { LogInputError } from './log/errors.ts';
@@ -16,13 +17,13 @@ export { fastParseValue, type ParsedLine, parseLine, parseLineByZod } from './lo
 export { DEFAULT_HEADER, type LogItem, parseLogText, readLogFile, readLogFileBatches } from './log/read.ts';
 export type { Header, LogEvent, Platform } from './log/schema.ts';
 export { formatLog } from './log/write.ts';
-export type { StepInput, StepOutcome } from './model/protocol.ts';
 export {
   type CheckedStep,
   type CheckedStepper,
   type CheckedStepperOptions,
   createCheckedStepper,
 } from './model/checked-step.ts';
+export type { StepInput, StepOutcome } from './model/protocol.ts';
 export { createFastStepper, type Reduced, reduce } from './model/reference.ts';
 export { initialWorld, type World } from './model/world.ts';
 export { exitCodeOf, type ReplayStep, type ReplaySummary, replayItems, replayStream } from './replay.ts';
