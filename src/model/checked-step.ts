@@ -11,6 +11,7 @@ import type { Allocation, Changes, Invariant, StepContext, Violation } from '../
 import { applyKernelOp } from '../kernel/apply.ts';
 import { attachJournal, newJournal } from '../kernel/journal.ts';
 import { emptyKernel } from '../kernel/table.ts';
+import type { KernelState } from '../kernel/types.ts';
 import { copyVmm } from '../vmm/frontends.ts';
 import { applyStep } from './apply.ts';
 import {
@@ -108,10 +109,16 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
     },
   };
 
+  // The kernel before the event is rebuilt only if an invariant reads it (most read only prev.vmm).
   function prevWorld(before: KernelBefore, names: ReturnType<typeof beginNames>, vmm: World['vmm']): World {
+    let kernel: KernelState | undefined;
     return {
-      ...world,
-      kernel: rebuildKernel(before),
+      platform: world.platform,
+      defaultDriver: world.defaultDriver,
+      get kernel() {
+        kernel ??= rebuildKernel(before);
+        return kernel;
+      },
       ...rebuildNames(names, world),
       vmm,
       step: world.step - 1,
