@@ -20,6 +20,7 @@ import {
   changesOf,
   freeIds,
   type KernelBefore,
+  type NamesBefore,
   observeAllocations,
   rebuildKernel,
   rebuildNames,
@@ -55,6 +56,35 @@ export interface CheckedStepper {
 }
 
 type MutableWorld = { -readonly [K in keyof World]: World[K] };
+
+/** The World before an event: its kernel is rebuilt only if an invariant reads it (most read only `vmm`). */
+class WorldBefore implements World {
+  readonly platform: World['platform'];
+  readonly defaultDriver: World['defaultDriver'];
+  readonly names: World['names'];
+  readonly nameLines: World['nameLines'];
+  readonly step: number;
+  private rebuilt: KernelState | undefined;
+
+  constructor(
+    now: World,
+    private readonly before: KernelBefore,
+    names: NamesBefore,
+    readonly vmm: World['vmm'],
+  ) {
+    this.platform = now.platform;
+    this.defaultDriver = now.defaultDriver;
+    const rebuiltNames = rebuildNames(names, now);
+    this.names = rebuiltNames.names;
+    this.nameLines = rebuiltNames.nameLines;
+    this.step = now.step - 1;
+  }
+
+  get kernel(): KernelState {
+    this.rebuilt ??= rebuildKernel(this.before);
+    return this.rebuilt;
+  }
+}
 
 /** What an invariant sees of one event; the World before it is rebuilt on first use only. */
 class EventContext implements StepContext {
@@ -109,20 +139,8 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
     },
   };
 
-  // The kernel before the event is rebuilt only if an invariant reads it (most read only prev.vmm).
   function prevWorld(before: KernelBefore, names: ReturnType<typeof beginNames>, vmm: World['vmm']): World {
-    let kernel: KernelState | undefined;
-    return {
-      platform: world.platform,
-      defaultDriver: world.defaultDriver,
-      get kernel() {
-        kernel ??= rebuildKernel(before);
-        return kernel;
-      },
-      ...rebuildNames(names, world),
-      vmm,
-      step: world.step - 1,
-    };
+    return new WorldBefore(world, before, names, vmm);
   }
 
   function rollback(
