@@ -54,9 +54,14 @@ export function createConcretizer(): Concretizer {
   const resolve = (ref: Ref, world: World): number => {
     if (ref.kind === 'raw') return ref.id;
     if (ref.kind === 'stale') return lastFreed;
-    const candidates = [...liveObjects(world.kernel)].filter((object) => ref.types.includes(object.type));
-    if (candidates.length === 0) return lastFreed;
-    return candidates[ref.index % candidates.length]!.id;
+    // Two passes over the table instead of building a list: this runs for every generated event.
+    let count = 0;
+    for (const object of liveObjects(world.kernel)) if (ref.types.includes(object.type)) count += 1;
+    if (count === 0) return lastFreed;
+    let wanted = ref.index % count;
+    for (const object of liveObjects(world.kernel))
+      if (ref.types.includes(object.type) && wanted-- === 0) return object.id;
+    return lastFreed;
   };
   return {
     event(command, world) {

@@ -5,6 +5,7 @@
  * property fails.
  */
 import {
+  type CheckedStepper,
   type CheckedStepperOptions,
   createCheckedStepper,
   type Header,
@@ -42,10 +43,22 @@ export function runCommands(
     events.push(event);
     const { violations, changes } = stepper.step({ line: events.length + 1, event });
     concretizer.noteFreed(changes, stepper.current);
-    if (violations.length > 0)
-      return { events, world: stepper.snapshot(), failure: { index: events.length - 1, violations } };
+    if (violations.length > 0) return result(events, stepper, { index: events.length - 1, violations });
   }
-  return { events, world: stepper.snapshot() };
+  return result(events, stepper, undefined);
+}
+
+/** The World is snapshotted only if a caller reads it (most properties look at `failure` alone). */
+function result(events: LogEvent[], stepper: CheckedStepper, failure: RunResult['failure']): RunResult {
+  let world: World | undefined;
+  return {
+    events,
+    get world() {
+      world ??= stepper.snapshot();
+      return world;
+    },
+    ...(failure === undefined ? {} : { failure }),
+  };
 }
 
 export function describeFailure(result: RunResult): string {
