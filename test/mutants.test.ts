@@ -50,6 +50,19 @@ const MUTANTS: readonly Mutant[] = [
     caughtBy: ['references-live-and-typed', 'pin-count-matches'],
   },
   {
+    name: 'attach-pin-not-counted',
+    module: '../src/kernel/table.ts',
+    patch: (original) => ({
+      ...original,
+      // An attachment forgets the DEVICE's users ref (iommufd_device_attach's refcount_inc).
+      pin: (state: { objects: ({ type: string } | null)[] }, id: number) => {
+        if (state.objects[id]?.type === 'DEVICE') return;
+        (original.pin as (state: unknown, id: number) => void)(state, id);
+      },
+    }),
+    caughtBy: ['pin-count-matches'],
+  },
+  {
     name: 'replace-not-atomic',
     module: '../src/kernel/attach.ts',
     patch: (original) => ({

@@ -8,11 +8,62 @@ import {
   listReferences,
   ReferenceList,
   referenceName,
+  selfPins,
   writtenAndTheirTargets,
 } from './references.ts';
-import type { Invariant } from './types.ts';
+import type { Changes, Invariant } from './types.ts';
 
 const scratch = new ReferenceList();
+
+/** Whether the event allocated, freed or replaced an object (else every written slot holds the same object). */
+function occupancyChanged(kernel: KernelState, changes: Changes): boolean {
+  for (const id of changes.slots) {
+    const before = changes.slotBefore(id);
+    const now = kernel.objects[id];
+    const liveBefore = before !== null && before !== undefined && before.type !== 'TOMBSTONE';
+    const liveNow = now !== null && now !== undefined && now.type !== 'TOMBSTONE';
+    if (liveBefore !== liveNow) return true;
+    if (liveBefore && liveNow && (before.seq !== now.seq || before.type !== now.type)) return true;
+    if (!liveBefore && !liveNow && (before ?? null) !== (now ?? null)) return true;
+    return true;
+  }
+  return false;
+}
+
+function addPins(delta: Map<number, number>, slot: KernelObject, sign: number): void {
+  const list = listReferences(slot, scratch);
+  for (let i = 0; i < list.length; i++)
+    if (list.pins[i]) delta.set(list.to[i]!, (delta.get(list.to[i]!) ?? 0) + sign);
+}
+
+/**
+ * Pin counts when no object came or went: a count that was right before the event is right after it
+ * exactly when its change equals the change in pinning references (written holders' old and new
+ * references) plus the change in its own pins.
+ */
+function pinDeltaViolations(kernel: KernelState, changes: Changes): string[] {
+  const delta = new Map<number, number>();
+  for (const id of changes.slots) {
+    const now = kernel.objects[id];
+    const before = changes.slotBefore(id);
+    if (now === null || now === undefined || now.type === 'TOMBSTONE') continue;
+    if (before === null || before === undefined || before.type === 'TOMBSTONE') continue;
+    addPins(delta, now, 1);
+    addPins(delta, before, -1);
+  }
+  const ids = new Set<number>(changes.slots);
+  for (const [id, change] of delta) if (change !== 0) ids.add(id);
+  const out: string[] = [];
+  for (const id of ids.size === 1 ? ids : [...ids].sort(byId)) {
+    const slot = kernel.objects[id];
+    if (slot === null || slot === undefined || slot.type === 'TOMBSTONE') continue;
+    const written = changes.written(id);
+    const before = written ? (changes.slotBefore(id) as KernelObject) : slot;
+    const want = before.users + (delta.get(id) ?? 0) + (written ? selfPins(slot) - selfPins(before) : 0);
+    usersMismatch(slot, want, out);
+  }
+  return out;
+}
 const byId = (a: number, b: number) => a - b;
 
 function usersMismatch(slot: KernelObject, want: number, out: string[]): void {
@@ -65,6 +116,7 @@ export const pinCountMatches: Invariant = {
   // A count can only go wrong at a written object or at one a written object points (or pointed) at.
   checkChanged(world, { changes }) {
     const { kernel } = world;
+    if (!occupancyChanged(kernel, changes)) return pinDeltaViolations(kernel, changes);
     const ids = writtenAndTheirTargets(kernel, changes);
     const expected = expectedUsersOf(kernel, ids);
     const out: string[] = [];
@@ -96,10 +148,29 @@ export const referencesLiveAndTyped: Invariant = {
     checkDevices(kernel, out);
     return out;
   },
-  // A reference breaks only where its holder or its target was written.
+  // A reference breaks only where its holder or its target was written; while no written object
+  // went away, only the written holders' own references can be new.
   checkChanged(world, { changes }) {
     const out: string[] = [];
     const { kernel } = world;
+    if (!occupancyChanged(kernel, changes)) {
+      for (const id of changes.slots) {
+        const slot = kernel.objects[id];
+        if (slot === null || slot === undefined || slot.type === 'TOMBSTONE') continue;
+        const list = listReferences(slot, scratch);
+        for (let i = 0; i < list.length; i++)
+          checkReference(
+            kernel,
+            slot,
+            list.to[i]!,
+            list.expected[i]!,
+            referenceName(list.what[i]!, list.pasid[i]),
+            out,
+          );
+      }
+      checkDevices(kernel, out);
+      return out;
+    }
     for (const slot of kernel.objects) {
       if (slot === null || slot.type === 'TOMBSTONE') continue;
       const holderWritten = changes.written(slot.id);
