@@ -1,6 +1,7 @@
 /**
  * iommu_group view of attachments: the kernel attaches a domain per group and PASID
  * (igroup->pasid_attach); the model keeps attachments per device and derives the group view.
+ * The lookups walk `state.devices` in its key order (as Object.values would) without building arrays.
  * Kernel reference: drivers/iommu/iommufd/device.c (iommufd_hw_pagetable_attach, iommufd_device_is_attached).
  */
 import { liveObject } from './table.ts';
@@ -10,19 +11,27 @@ export function attachedHwpt(device: DeviceObject, pasid: number): number | unde
   return device.m.context.attachments[String(pasid)];
 }
 
+/** The bound device registered under this name, if it is in `group`. */
+function memberAt(state: KernelState, dev: string, group: string): DeviceObject | undefined {
+  const device = liveObject(state, state.devices[dev]!);
+  return device?.type === 'DEVICE' && device.group === group ? device : undefined;
+}
+
 export function groupDevices(state: KernelState, group: string): DeviceObject[] {
   const members: DeviceObject[] = [];
-  for (const id of Object.values(state.devices)) {
-    const device = liveObject(state, id);
-    if (device?.type === 'DEVICE' && device.group === group) members.push(device);
+  for (const dev of Object.keys(state.devices)) {
+    const device = memberAt(state, dev, group);
+    if (device !== undefined) members.push(device);
   }
   return members;
 }
 
 /** The HWPT the group is attached to at this PASID (every member that is attached shares it). */
 export function groupHwpt(state: KernelState, group: string, pasid: number): number | undefined {
-  for (const member of groupDevices(state, group)) {
-    const hwpt = attachedHwpt(member, pasid);
+  const key = String(pasid);
+  for (const dev in state.devices) {
+    const member = memberAt(state, dev, group);
+    const hwpt = member?.m.context.attachments[key];
     if (hwpt !== undefined) return hwpt;
   }
   return undefined;
@@ -30,11 +39,20 @@ export function groupHwpt(state: KernelState, group: string, pasid: number): num
 
 /** Any PASID other than the RID attached by any member of the group (XA_PRESENT after IOMMU_NO_PASID). */
 export function groupHasPasidAttached(state: KernelState, group: string): boolean {
-  return groupDevices(state, group).some((member) =>
-    Object.keys(member.m.context.attachments).some((key) => key !== '0'),
-  );
+  for (const dev in state.devices) {
+    const member = memberAt(state, dev, group);
+    if (member === undefined) continue;
+    for (const key in member.m.context.attachments) if (key !== '0') return true;
+  }
+  return false;
 }
 
 export function groupMembersAt(state: KernelState, group: string, pasid: number): DeviceObject[] {
-  return groupDevices(state, group).filter((member) => attachedHwpt(member, pasid) !== undefined);
+  const key = String(pasid);
+  const members: DeviceObject[] = [];
+  for (const dev in state.devices) {
+    const member = memberAt(state, dev, group);
+    if (member?.m.context.attachments[key] !== undefined) members.push(member);
+  }
+  return members;
 }

@@ -5,7 +5,7 @@
  */
 import type { Draft } from 'immer';
 import { applyKernelOp } from '../kernel/apply.ts';
-import { kernelOpFromEvent } from '../kernel/ops.ts';
+import { type KernelOp, kernelOpFromEvent } from '../kernel/ops.ts';
 import { emptyKernel } from '../kernel/table.ts';
 import type { KernelOutcome, KernelState } from '../kernel/types.ts';
 import { LogInputError } from '../log/errors.ts';
@@ -21,26 +21,36 @@ import type { World } from './world.ts';
 
 type MutableWorld = Draft<World> | World;
 
-function resolver(world: MutableWorld, line: number) {
-  return (field: string, ref: number | string): number => {
-    if (typeof ref === 'number') return ref;
-    const name = ref.slice(1);
-    const id = Object.hasOwn(world.names, name) ? world.names[name] : undefined;
-    if (id === undefined)
-      throw new LogInputError(
-        line,
-        field,
-        `"${ref}" is not bound: no earlier successful event has "as":"${name}"`,
-      );
-    return id;
-  };
+// The world and line the resolver reads: set by applyStep right before it builds the operation
+// (kernelOpFromEvent calls it synchronously, never re-entrantly), so no closure is made per event.
+let resolving: MutableWorld | undefined;
+let resolvingLine = 0;
+
+function resolveRef(field: string, ref: number | string): number {
+  if (typeof ref === 'number') return ref;
+  const world = resolving!;
+  const name = ref.slice(1);
+  const id = Object.hasOwn(world.names, name) ? world.names[name] : undefined;
+  if (id === undefined)
+    throw new LogInputError(
+      resolvingLine,
+      field,
+      `"${ref}" is not bound: no earlier successful event has "as":"${name}"`,
+    );
+  return id;
 }
 
+/** Built as literals (no spreads): keys in the order ok, id | errno, hostOps, done, as before. */
 function toStepOutcome(outcome: KernelOutcome, record: HostOpRecord): StepOutcome {
-  const base = { hostOps: [record], ...(outcome.done === undefined ? {} : { done: outcome.done }) };
-  return outcome.ok
-    ? { ok: true, ...(outcome.id === undefined ? {} : { id: outcome.id }), ...base }
-    : { ok: false, errno: outcome.errno, ...base };
+  const hostOps = [record];
+  const { done } = outcome;
+  if (outcome.ok) {
+    const { id } = outcome;
+    if (id === undefined) return done === undefined ? { ok: true, hostOps } : { ok: true, hostOps, done };
+    return done === undefined ? { ok: true, id, hostOps } : { ok: true, id, hostOps, done };
+  }
+  const { errno } = outcome;
+  return done === undefined ? { ok: false, errno, hostOps } : { ok: false, errno, hostOps, done };
 }
 
 /** The kernel as the VMM sees it: one context, reopened by QEMU's next connect once released. */
@@ -74,7 +84,14 @@ export function applyStep(world: MutableWorld, input: StepInput, port?: HostPort
     mutable.step += 1;
     return outcome;
   }
-  const op = kernelOpFromEvent(event, resolver(world, line), world.defaultDriver);
+  resolving = world;
+  resolvingLine = line;
+  let op: KernelOp;
+  try {
+    op = kernelOpFromEvent(event, resolveRef, world.defaultDriver);
+  } finally {
+    resolving = undefined;
+  }
   const outcome = port === undefined ? applyKernelOp(mutable.kernel, op) : port.apply(op);
   if (outcome.ok && 'as' in event && event.as !== undefined && outcome.id !== undefined) {
     mutable.names[event.as] = outcome.id;
