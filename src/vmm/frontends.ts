@@ -27,7 +27,13 @@ export function frontendForPlatform(viommu: Platform['viommu']): Frontend | unde
 
 /** The frontend whose state this is. */
 export function frontendOf(vmm: Vmm): Frontend {
-  const frontend = byKind.get(vmm.frontend.kind);
+  const kind = vmm.frontend.kind;
+  // Asked on every platform event: the registry is a short array, walked before the map.
+  for (let i = 0; i < FRONTENDS.length; i++) {
+    const candidate = FRONTENDS[i] as unknown as Frontend;
+    if (candidate.kind === kind) return candidate;
+  }
+  const frontend = byKind.get(kind);
   if (frontend === undefined)
     throw new Error(`no vIOMMU frontend of kind "${vmm.frontend.kind}" is registered`);
   return frontend;

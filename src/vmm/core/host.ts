@@ -84,15 +84,26 @@ export function allocHwpt(
   data?: HwptData,
 ): { ok: true; id: number } | { ok: false; error: string } {
   const dataType = data === undefined ? HWPT_DATA.NONE : data.type;
-  const op: KernelOp = {
-    type: 'iommufd.hwpt_alloc',
-    dev_id: device.devId,
-    pt_id: ptId,
-    flags,
-    data_type: dataType,
-    ...(data === undefined ? {} : { data: data.fields }),
-    fault_id: 0,
-  };
+  // Two literals rather than a conditional spread (same keys, same order): this runs per binding.
+  const op: KernelOp =
+    data === undefined
+      ? {
+          type: 'iommufd.hwpt_alloc',
+          dev_id: device.devId,
+          pt_id: ptId,
+          flags,
+          data_type: dataType,
+          fault_id: 0,
+        }
+      : {
+          type: 'iommufd.hwpt_alloc',
+          dev_id: device.devId,
+          pt_id: ptId,
+          flags,
+          data_type: dataType,
+          data: data.fields,
+          fault_id: 0,
+        };
   const outcome = hostOp(step, op);
   const out = outcome.ok ? (outcome.id ?? 0) : 0;
   const len = data === undefined ? 0 : data.len;
@@ -112,12 +123,15 @@ export function allocHwpt(
     : { ok: false, error: `Failed to allocate hwpt: ${strerror(outcome.errno)}` };
 }
 
+/** The success result of attachHwpt and detachHwpt: shared, callers only read it. */
+const ATTACHED: { ok: boolean; error?: string } = Object.freeze({ ok: true });
+
 /** host_iommu_device_iommufd_attach_hwpt → iommufd_cdev_attach_ioas_hwpt (replace when attached). */
 export function attachHwpt(step: VmmStep, device: VfioDevice, id: number): { ok: boolean; error?: string } {
   const outcome = hostOp(step, { type: 'vfio.attach', dev: device.dev, pt_id: id });
   if (outcome.ok) {
     step.trace.push(emit.attachIoasHwpt(fd, device.dev, device.devFd, id));
-    return { ok: true };
+    return ATTACHED;
   }
   return {
     ok: false,
@@ -130,7 +144,7 @@ export function detachHwpt(step: VmmStep, device: VfioDevice): { ok: boolean; er
   const outcome = hostOp(step, { type: 'vfio.detach', dev: device.dev });
   if (outcome.ok) {
     step.trace.push(emit.detachIoasHwpt(fd, device.dev));
-    return { ok: true };
+    return ATTACHED;
   }
   return { ok: false, error: `detach ${device.dev} failed: ${strerror(outcome.errno)}` };
 }

@@ -20,6 +20,12 @@ import { spaceOf, type VtdStep } from './state.ts';
 
 /** npages of an all-in-PASID flush: every page (2^64-1). */
 const ALL_PAGES = `0x${((1n << 64n) - 1n).toString(16)}`;
+/** npages of a page-selective flush by address mask (`0x${(1n << BigInt(am)).toString(16)}`), precomputed for 0..63. */
+const NPAGES: readonly string[] = Array.from(
+  { length: 64 },
+  (_, am) => `0x${(1n << BigInt(am)).toString(16)}`,
+);
+const npagesOf = (am: number): string => NPAGES[am] ?? `0x${(1n << BigInt(am)).toString(16)}`;
 /** sizeof(struct iommu_hwpt_vtd_s1_invalidate). */
 const VTD_S1_INV_LEN = 24;
 
@@ -75,19 +81,16 @@ export function invPiotlb(step: VtdStep, event: EventOf<'vtd.inv.piotlb'>): void
   );
   if (pasid !== 0) return;
   const entry = page
-    ? {
-        addr: `0x${addr.toString(16)}`,
-        npages: `0x${(1n << BigInt(am)).toString(16)}`,
-        flags: event.ih ? 1 : 0,
-      }
+    ? { addr: `0x${addr.toString(16)}`, npages: npagesOf(am), flags: event.ih ? 1 : 0 }
     : { addr: '0x0', npages: ALL_PAGES, flags: 0 };
   const { spaces, variant } = step.frontend;
   for (const space of spaces) {
     if (!space.created) continue;
     const cached = space.pasid.context.cached;
-    if (space.pasid.value !== 'valid' || cached === null || iommufdDevice(step.core, space.dev) === undefined)
-      continue;
+    if (space.pasid.value !== 'valid' || cached === null) continue;
+    // The cheap filters before the device lookup (all are pure reads: same devices reached).
     if (cached.pgtt !== PGTT.FST || cached.did !== event.did) continue;
+    if (iommufdDevice(step.core, space.dev) === undefined) continue;
     // upstream trusts the cache even when the first-stage HWPT was never attached (fs_hwpt_id 0).
     if (variant === 'fixed' && space.host.value !== 'firstStage') continue;
     const result = invalidateCache(

@@ -6,7 +6,7 @@
  * QEMU reference: hw/vfio/iommufd.c (iommufd_cdev_attach, iommufd_cdev_detach).
  */
 import { liveObject } from '../../../kernel/table.ts';
-import type { ObjectType } from '../../../kernel/types.ts';
+import type { KernelState, ObjectType } from '../../../kernel/types.ts';
 import { isKernelEvent } from '../../../model/protocol.ts';
 import type { HeldIdVisitor } from '../../../vmm/core/frontend.ts';
 import type { Vmm } from '../../../vmm/core/state.ts';
@@ -24,6 +24,24 @@ export function forEachHandle(vmm: Vmm, visit: HeldIdVisitor): void {
   frontendOf(vmm).forEachHeldId(vmm.frontend, visit);
 }
 
+// The visitors below are module functions, not closures made per check: the checks run after every
+// platform event. Each check sets the state its visitor reads, and clears it when done.
+let liveKernel: KernelState | undefined;
+let liveOut: string[] = [];
+
+function visitLive(id: number, type: ObjectType, field: string, owner: string): void {
+  const object = liveObject(liveKernel!, id);
+  if (object === undefined) liveOut.push(`QEMU holds ${field} of ${owner} = ${id}, which is not live`);
+  else if (object.type !== type)
+    liveOut.push(`QEMU holds ${field} of ${owner} = ${id}, which is ${object.type}, not ${type}`);
+}
+
+const heldIds: number[] = [];
+
+function visitHeld(id: number): void {
+  heldIds.push(id);
+}
+
 export const vmmHandlesLive: Invariant = {
   name: 'vmm-handles-live',
   kind: 'state',
@@ -34,13 +52,14 @@ export const vmmHandlesLive: Invariant = {
     const vmm = world.vmm;
     if (vmm === null) return [];
     const out: string[] = [];
-    const { kernel } = world;
-    forEachHandle(vmm, (id: number, type: ObjectType, field: string, owner: string) => {
-      const object = liveObject(kernel, id);
-      if (object === undefined) out.push(`QEMU holds ${field} of ${owner} = ${id}, which is not live`);
-      else if (object.type !== type)
-        out.push(`QEMU holds ${field} of ${owner} = ${id}, which is ${object.type}, not ${type}`);
-    });
+    liveKernel = world.kernel;
+    liveOut = out;
+    try {
+      forEachHandle(vmm, visitLive);
+    } finally {
+      liveKernel = undefined;
+      liveOut = [];
+    }
     return out;
   },
 };
@@ -54,16 +73,15 @@ export const vmmNoUnreachableHwpt: Invariant = {
   check(world) {
     const vmm = world.vmm;
     if (vmm === null) return [];
-    const held: number[] = [];
-    forEachHandle(vmm, (id) => {
-      held.push(id);
-    });
+    heldIds.length = 0;
+    forEachHandle(vmm, visitHeld);
     const out: string[] = [];
     for (const object of world.kernel.objects) {
       if (object === null || (object.type !== 'HWPT_PAGING' && object.type !== 'HWPT_NESTED')) continue;
-      if (!held.includes(object.id))
+      if (!heldIds.includes(object.id))
         out.push(`${object.type} ${object.id} is live but no QEMU handle reaches it`);
     }
+    heldIds.length = 0;
     return out;
   },
 };
@@ -77,15 +95,18 @@ export const vmmNeverPassesZero: Invariant = {
   sentence: 'QEMU never passes 0 as an object ID in a host operation (0 is its "none" sentinel).',
   source: 'reference §6.5 (fs_hwpt_id == 0 sentinel), main.c XA_FLAGS_ALLOC1',
   check(_world, { input, outcome }) {
-    if (isKernelEvent(input.event)) return [];
-    const out: string[] = [];
-    for (const { op } of outcome.hostOps) {
-      for (const field of ID_FIELDS) {
-        if (field in op && (op as Record<string, unknown>)[field] === 0)
-          out.push(`${op.type} was issued with ${field}=0`);
+    const { hostOps } = outcome;
+    if (hostOps.length === 0 || isKernelEvent(input.event)) return [];
+    let out: string[] | undefined;
+    for (let i = 0; i < hostOps.length; i++) {
+      const op = hostOps[i]!.op as unknown as Record<string, unknown>;
+      // A field that reads 0 is present (`in` adds nothing): ops are plain data.
+      for (let f = 0; f < ID_FIELDS.length; f++) {
+        const field = ID_FIELDS[f]!;
+        if (op[field] === 0) (out ??= []).push(`${op.type} was issued with ${field}=0`);
       }
     }
-    return out;
+    return out ?? [];
   },
 };
 
