@@ -195,6 +195,8 @@ function tryHwpt(
   return { ok: true, hwpt: hwpt.id };
 }
 
+const bySeq = (a: HwptPagingObject, b: HwptPagingObject): number => a.seq - b.seq;
+
 /** iommufd_device_auto_get_domain: reuse the oldest compatible auto domain, else make one. */
 function tryIoas(
   state: KernelState,
@@ -207,7 +209,7 @@ function tryIoas(
   for (const slot of state.objects) {
     if (slot?.type === 'HWPT_PAGING' && slot.ioas === ioasId && slot.autoDomain) candidates.push(slot);
   }
-  candidates.sort((a, b) => a.seq - b.seq);
+  if (candidates.length > 1) candidates.sort(bySeq);
   for (const candidate of candidates) {
     const result = tryHwpt(state, device, candidate, pasid, mode);
     if (result.ok || result.errno !== 'EINVAL') return result;

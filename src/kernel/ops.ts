@@ -104,6 +104,20 @@ function pairHex(
   return pair === undefined ? undefined : [hex(pair[0])!, hex(pair[1])!];
 }
 
+type InvalidateEntryEvent = Extract<KernelEvent, { type: 'iommufd.invalidate' }>['entries'][number];
+
+function invalidateEntry(entry: InvalidateEntryEvent): InvalidateEntryFields {
+  return {
+    addr: hex(entry.addr),
+    npages: hex(entry.npages),
+    flags: entry.flags,
+    cmd: pairHex(entry.cmd),
+    iotlb_id: entry.iotlb_id,
+    vdev_id: entry.vdev_id,
+    cache_id: entry.cache_id,
+  };
+}
+
 /** `resolve` turns an ID field (raw number or `$name`) into a raw ID; it throws on an unbound name. */
 export function kernelOpFromEvent(
   event: KernelEvent,
@@ -193,15 +207,7 @@ export function kernelOpFromEvent(
         type: event.type,
         id: resolve('id', event.id),
         data_type: enumNumber(INVALIDATE_DATA, event.data_type, -1),
-        entries: event.entries.map((entry) => ({
-          addr: hex(entry.addr),
-          npages: hex(entry.npages),
-          flags: entry.flags,
-          cmd: pairHex(entry.cmd),
-          iotlb_id: entry.iotlb_id,
-          vdev_id: entry.vdev_id,
-          cache_id: entry.cache_id,
-        })),
+        entries: event.entries.map(invalidateEntry),
       };
     default:
       return event satisfies never;

@@ -90,14 +90,14 @@ function tombstoneVdevice(state: KernelState, device: DeviceObject): void {
   state.objects[vdev.id] = { type: 'TOMBSTONE', id: vdev.id, seq: vdev.seq, was: 'VDEVICE' };
 }
 
+const isPasid = (pasid: number): boolean => pasid !== 0;
+const ascending = (a: number, b: number): number => a - b;
+
 export function vfioClose(state: KernelState, op: Op<'vfio.close'>): KernelOutcome {
   const device = boundDevice(state, op.dev);
   if (device === undefined) return fail('EBADF');
   edit(state, device).m = mustStep(deviceFast, device.m, { type: 'device.close' });
-  const pasids = Object.keys(device.m.context.attachments)
-    .map(Number)
-    .filter((pasid) => pasid !== 0)
-    .sort((a, b) => a - b);
+  const pasids = Object.keys(device.m.context.attachments).map(Number).filter(isPasid).sort(ascending);
   for (const pasid of pasids) detachPasid(state, device, pasid);
   if (attachedHwpt(device, 0) !== undefined) detachPasid(state, device, 0);
   if (device.vdevice !== 0) tombstoneVdevice(state, device);

@@ -26,10 +26,24 @@ type MutableWorld = Draft<World> | World;
 let resolving: MutableWorld | undefined;
 let resolvingLine = 0;
 
+// `$name` to `name`, kept so the lookup below gets the same (internalized) string every time
+// instead of a fresh slice; bounded, since a log may use any number of names.
+const nameOfRef = new Map<string, string>();
+
+function nameOf(ref: string): string {
+  let name = nameOfRef.get(ref);
+  if (name === undefined) {
+    if (nameOfRef.size >= 4096) nameOfRef.clear();
+    name = ref.slice(1);
+    nameOfRef.set(ref, name);
+  }
+  return name;
+}
+
 function resolveRef(field: string, ref: number | string): number {
   if (typeof ref === 'number') return ref;
   const world = resolving!;
-  const name = ref.slice(1);
+  const name = nameOf(ref);
   const id = Object.hasOwn(world.names, name) ? world.names[name] : undefined;
   if (id === undefined)
     throw new LogInputError(

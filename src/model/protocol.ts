@@ -46,25 +46,27 @@ export interface HostPort {
   reopenIfReleased(): void;
 }
 
-const KERNEL_TYPES = new Set<string>([
-  'vfio.bind',
-  'vfio.attach',
-  'vfio.detach',
-  'vfio.close',
-  'iommufd.ioas_alloc',
-  'iommufd.hwpt_alloc',
-  'iommufd.viommu_alloc',
-  'iommufd.vdevice_alloc',
-  'iommufd.hw_queue_alloc',
-  'iommufd.fault_alloc',
-  'iommufd.veventq_alloc',
-  'iommufd.destroy',
-  'iommufd.invalidate',
-  'fd.close',
-  'iommufd.close',
-]);
-
 /** Kernel-level events go straight to the kernel; every other event is the VMM's. */
+// A switch rather than a Set: it is asked twice per event, and string cases compare cheaper than a hash.
 export function isKernelEvent(event: LogEvent): event is KernelEvent {
-  return KERNEL_TYPES.has(event.type);
+  switch (event.type) {
+    case 'vfio.bind':
+    case 'vfio.attach':
+    case 'vfio.detach':
+    case 'vfio.close':
+    case 'iommufd.ioas_alloc':
+    case 'iommufd.hwpt_alloc':
+    case 'iommufd.viommu_alloc':
+    case 'iommufd.vdevice_alloc':
+    case 'iommufd.hw_queue_alloc':
+    case 'iommufd.fault_alloc':
+    case 'iommufd.veventq_alloc':
+    case 'iommufd.destroy':
+    case 'iommufd.invalidate':
+    case 'fd.close':
+    case 'iommufd.close':
+      return true;
+    default:
+      return false;
+  }
 }
