@@ -17,7 +17,7 @@ import { domainOpsOf } from './drivers/index.ts';
 import { attachedHwpt, groupDevices, groupHasPasidAttached, groupHwpt, groupMembersAt } from './groups.ts';
 import { edit } from './journal.ts';
 import { mustStep, stepOr } from './machine-step.ts';
-import { eraseId, insertObject, liveObject, pin, unpin } from './table.ts';
+import { eraseId, insertObject, liveObject, lowestFreeId, pin, unpin } from './table.ts';
 import type { DeviceObject, Errno, HwptObject, HwptPagingObject, HwptShape, KernelState } from './types.ts';
 import { PASID_MAX } from './uapi.ts';
 
@@ -25,8 +25,6 @@ export type AttachResult =
   | { readonly ok: true; readonly hwpt: number }
   | { readonly ok: false; readonly errno: Errno };
 type Mode = 'attach' | 'replace';
-/** The HWPT ID the checks see for an auto domain that is not allocated yet (no real ID matches it). */
-const NEW_DOMAIN = -1;
 
 /** iommufd_hwpt_pasid_compat plus the core's PASID capability check. */
 function pasidRefusal(
@@ -223,10 +221,13 @@ function tryIoas(
     dirty: false,
     nestParent: false,
   };
+  // The checks see the ID the domain will get: a free ID, so no attached HWPT has it, and the
+  // device's guards do not read it; the state they answer with is then the one committed.
+  const newId = lowestFreeId(state);
   const checked =
     mode === 'attach'
-      ? attachChecks(state, device, shape, NEW_DOMAIN, pasid)
-      : replaceChecks(state, device, shape, NEW_DOMAIN, pasid);
+      ? attachChecks(state, device, shape, newId, pasid)
+      : replaceChecks(state, device, shape, newId, pasid);
   if (checked === 'same') throw new Error('a new auto domain cannot be the HWPT the group is on');
   if (typeof checked === 'string') return { ok: false, errno: checked }; // aborted: its ID is released
   const hwpt = insertObject(
@@ -247,12 +248,10 @@ function tryIoas(
       m: hwptFast.initial({ kind: 'paging', autoDomain: true }),
     }),
   );
+  if (hwpt.id !== newId) throw new Error(`auto domain got ID ${hwpt.id}, the checks saw ${newId}`);
   pin(state, ioasId);
-  // The machine accepted this step above for the same state and PASID; its guards do not read the
-  // HWPT ID, which exists only now.
-  const next = mustStep(deviceFast, device.m, { type: `device.${mode}`, pasid, hwpt: hwpt.id });
-  if (mode === 'attach') applyAttach(state, device, next, hwpt);
-  else applyReplace(state, device, next, hwpt, pasid);
+  if (mode === 'attach') applyAttach(state, device, checked, hwpt);
+  else applyReplace(state, device, checked, hwpt, pasid);
   return { ok: true, hwpt: hwpt.id };
 }
 

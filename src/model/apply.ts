@@ -107,9 +107,11 @@ export function applyStep(world: MutableWorld, input: StepInput, port?: HostPort
     resolving = undefined;
   }
   const outcome = port === undefined ? applyKernelOp(mutable.kernel, op) : port.apply(op);
-  if (outcome.ok && 'as' in event && event.as !== undefined && outcome.id !== undefined) {
-    mutable.names[event.as] = outcome.id;
-    mutable.nameLines[event.as] = line;
+  // Events are plain data: a missing `as` reads as undefined (no `in` test needed).
+  const as = (event as { readonly as?: string }).as;
+  if (outcome.ok && as !== undefined && outcome.id !== undefined) {
+    mutable.names[as] = outcome.id;
+    mutable.nameLines[as] = line;
   }
   mutable.step += 1;
   return toStepOutcome(outcome, { op, outcome });
