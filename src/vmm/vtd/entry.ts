@@ -73,9 +73,47 @@ const firstStageCache = new WeakMap<PasidEntryValue, FirstStageData>();
 export function firstStageData(entry: PasidEntryValue): FirstStageData {
   let data = firstStageCache.get(entry);
   if (data === undefined) {
-    data = Object.freeze(computeFirstStageData(entry));
+    data = recentFirstStageData(entry);
     firstStageCache.set(entry, data);
   }
+  return data;
+}
+
+/**
+ * A guest rewrites the same entries over and over, each write a new value: the data of the last few
+ * entries is kept by the fields it is computed from (fsptptr, fspm, sre, wpe, eafe), so an equal
+ * entry gets the same frozen data without the BigInt arithmetic.
+ */
+const RECENT = 4;
+/** The fields only, never the entry: an entry may be a draft proxy that is revoked later. */
+interface RecentKey {
+  readonly fsptptr: string;
+  readonly fspm: number;
+  readonly sre: boolean;
+  readonly wpe: boolean;
+  readonly eafe: boolean;
+}
+const recentKeys: RecentKey[] = [];
+const recentData: FirstStageData[] = [];
+let recentNext = 0;
+
+function recentFirstStageData(entry: PasidEntryValue): FirstStageData {
+  const { fsptptr, fspm, sre, wpe, eafe } = entry;
+  for (let i = 0; i < recentKeys.length; i++) {
+    const seen = recentKeys[i]!;
+    if (
+      seen.fsptptr === fsptptr &&
+      seen.fspm === fspm &&
+      seen.sre === sre &&
+      seen.wpe === wpe &&
+      seen.eafe === eafe
+    )
+      return recentData[i]!;
+  }
+  const data = Object.freeze(computeFirstStageData(entry));
+  recentKeys[recentNext] = { fsptptr, fspm, sre, wpe, eafe };
+  recentData[recentNext] = data;
+  recentNext = (recentNext + 1) % RECENT;
   return data;
 }
 

@@ -27,19 +27,26 @@ export function forEachHandle(vmm: Vmm, visit: HeldIdVisitor): void {
 // The visitors below are module functions, not closures made per check: the checks run after every
 // platform event. Each check sets the state its visitor reads, and clears it when done.
 let liveKernel: KernelState | undefined;
-let liveOut: string[] = [];
+let liveOut: string[] | undefined;
 
 function visitLive(id: number, type: ObjectType, field: string, owner: string): void {
   const object = liveObject(liveKernel!, id);
-  if (object === undefined) liveOut.push(`QEMU holds ${field} of ${owner} = ${id}, which is not live`);
+  if (object === undefined) liveOut!.push(`QEMU holds ${field} of ${owner} = ${id}, which is not live`);
   else if (object.type !== type)
-    liveOut.push(`QEMU holds ${field} of ${owner} = ${id}, which is ${object.type}, not ${type}`);
+    liveOut!.push(`QEMU holds ${field} of ${owner} = ${id}, which is ${object.type}, not ${type}`);
 }
 
+// Reused between checks; `heldCount` of its entries are this check's (no `length = 0`: a runtime call).
 const heldIds: number[] = [];
+let heldCount = 0;
 
 function visitHeld(id: number): void {
-  heldIds.push(id);
+  heldIds[heldCount++] = id;
+}
+
+function isHeld(id: number): boolean {
+  for (let i = 0; i < heldCount; i++) if (heldIds[i] === id) return true;
+  return false;
 }
 
 export const vmmHandlesLive: Invariant = {
@@ -58,7 +65,7 @@ export const vmmHandlesLive: Invariant = {
       forEachHandle(vmm, visitLive);
     } finally {
       liveKernel = undefined;
-      liveOut = [];
+      liveOut = undefined;
     }
     return out;
   },
@@ -73,20 +80,26 @@ export const vmmNoUnreachableHwpt: Invariant = {
   check(world) {
     const vmm = world.vmm;
     if (vmm === null) return [];
-    heldIds.length = 0;
+    heldCount = 0;
     forEachHandle(vmm, visitHeld);
     const out: string[] = [];
-    for (const object of world.kernel.objects) {
-      if (object === null || (object.type !== 'HWPT_PAGING' && object.type !== 'HWPT_NESTED')) continue;
-      if (!heldIds.includes(object.id))
-        out.push(`${object.type} ${object.id} is live but no QEMU handle reaches it`);
+    const objects = world.kernel.objects;
+    for (let i = 0; i < objects.length; i++) {
+      const object = objects[i]!;
+      if (object === null) continue;
+      const type = object.type;
+      if (type !== 'HWPT_PAGING' && type !== 'HWPT_NESTED') continue;
+      if (!isHeld(object.id)) out.push(`${type} ${object.id} is live but no QEMU handle reaches it`);
     }
-    heldIds.length = 0;
+    heldCount = 0;
     return out;
   },
 };
 
-const ID_FIELDS = ['dev_id', 'pt_id', 'id', 'hwpt_id', 'viommu_id'] as const;
+/** The object-ID fields a host operation may carry, in the order they are reported. */
+type IdFields = { readonly type: string } & {
+  readonly [K in 'dev_id' | 'pt_id' | 'id' | 'hwpt_id' | 'viommu_id']?: unknown;
+};
 
 export const vmmNeverPassesZero: Invariant = {
   name: 'vmm-never-passes-zero',
@@ -99,12 +112,13 @@ export const vmmNeverPassesZero: Invariant = {
     if (hostOps.length === 0 || isKernelEvent(input.event)) return [];
     let out: string[] | undefined;
     for (let i = 0; i < hostOps.length; i++) {
-      const op = hostOps[i]!.op as unknown as Record<string, unknown>;
-      // A field that reads 0 is present (`in` adds nothing): ops are plain data.
-      for (let f = 0; f < ID_FIELDS.length; f++) {
-        const field = ID_FIELDS[f]!;
-        if (op[field] === 0) (out ??= []).push(`${op.type} was issued with ${field}=0`);
-      }
+      const op = hostOps[i]!.op as unknown as IdFields;
+      // dev_id, pt_id, id, hwpt_id, viommu_id in order, as named reads: a field that reads 0 is present (ops are plain data).
+      if (op.dev_id === 0) (out ??= []).push(`${op.type} was issued with dev_id=0`);
+      if (op.pt_id === 0) (out ??= []).push(`${op.type} was issued with pt_id=0`);
+      if (op.id === 0) (out ??= []).push(`${op.type} was issued with id=0`);
+      if (op.hwpt_id === 0) (out ??= []).push(`${op.type} was issued with hwpt_id=0`);
+      if (op.viommu_id === 0) (out ??= []).push(`${op.type} was issued with viommu_id=0`);
     }
     return out ?? [];
   },

@@ -117,20 +117,28 @@ export const vmmCacheFollowsGuest: Invariant = {
     const out: string[] = [];
     const { spaces } = vtd;
     // The World before the event is rebuilt on first use: read it once, and only for the DID filter.
+    // Only an entry that differs from the guest's asks whether the event covered it (and so, maybe, for `prev`).
     const event = input.event;
-    const filtered = event.type === 'vtd.inv.pasid_cache' && event.granularity !== 'global';
-    const prevVtd = filtered || event.type === 'vtd.translation' ? vtdOf(prev.vmm)?.frontend : undefined;
+    const needsPrev =
+      (event.type === 'vtd.inv.pasid_cache' && event.granularity !== 'global') ||
+      event.type === 'vtd.translation';
+    let prevRead = false;
+    let prevVtd: VtdState | undefined;
     for (const space of spaces) {
       if (!space.created) continue;
-      const { dev } = space;
-      const prevPasid = prevVtd === undefined ? undefined : findNamed(prevVtd.spaces, dev)?.pasid;
-      if (!covers(world, prevVtd, prevPasid, dev, input)) continue;
       const want = readableEntry(vtd.config, space.contextPresent, space.pasid.context.guest);
       const have = space.pasid.value === 'valid' ? space.pasid.context.cached : null;
-      if (!samePasidEntry(want, have))
-        out.push(
-          `the PASID cache of ${dev} holds ${describeEntry(have)} but the guest's entry is ${describeEntry(want)}`,
-        );
+      if (samePasidEntry(want, have)) continue;
+      const { dev } = space;
+      if (needsPrev && !prevRead) {
+        prevVtd = vtdOf(prev.vmm)?.frontend;
+        prevRead = true;
+      }
+      const prevPasid = prevVtd === undefined ? undefined : findNamed(prevVtd.spaces, dev)?.pasid;
+      if (!covers(world, prevVtd, prevPasid, dev, input)) continue;
+      out.push(
+        `the PASID cache of ${dev} holds ${describeEntry(have)} but the guest's entry is ${describeEntry(want)}`,
+      );
     }
     return out;
   },
