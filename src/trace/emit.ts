@@ -9,7 +9,22 @@
 export const HWPT_DATA_PTR = '7ffd0000a000';
 export const INV_DATA_PTR = '7ffd0000b000';
 
-const hex = (value: number | bigint): string => value.toString(16);
+/** value.toString(16), from a table for small integers and the last bigint (the same few IDs and addresses recur). */
+const HEX_SMALL: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16));
+let lastBig: bigint | undefined;
+let lastBigHex = '';
+
+function hex(value: number | bigint): string {
+  if (typeof value === 'number') {
+    // (value & 255) === value: an integer in 0..255 (also -0, which prints as "0" either way).
+    return (value & 255) === value ? HEX_SMALL[value]! : value.toString(16);
+  }
+  if (value !== lastBig) {
+    lastBigHex = value.toString(16);
+    lastBig = value;
+  }
+  return lastBigHex;
+}
 
 export const emit = {
   // backends/trace-events

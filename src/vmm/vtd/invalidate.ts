@@ -70,10 +70,22 @@ export function invContextCache(step: VtdStep, event: EventOf<'vtd.inv.context_c
   pasidCacheSync(step, { type: 'global' }, event.dev);
 }
 
+// The last descriptor address as parsed, and its entry text: a guest flushes the same few ranges.
+let lastAddrInput: number | string | undefined;
+let lastAddr = 0n;
+let lastAddrText = '0x0';
+
 /** vtd_flush_host_piotlb_all_locked: every bound device whose cached FST entry has this DID, PASID 0 only. */
 export function invPiotlb(step: VtdStep, event: EventOf<'vtd.inv.piotlb'>): void {
   const pasid = event.pasid ?? 0;
-  const addr = toBigU64(event.addr ?? 0);
+  const addrInput = event.addr ?? 0;
+  if (addrInput !== lastAddrInput) {
+    const parsed = toBigU64(addrInput);
+    lastAddrText = `0x${parsed.toString(16)}`;
+    lastAddr = parsed;
+    lastAddrInput = addrInput;
+  }
+  const addr = lastAddr;
   const am = event.am ?? 0;
   const page = event.granularity === 'page';
   step.trace.push(
@@ -81,7 +93,7 @@ export function invPiotlb(step: VtdStep, event: EventOf<'vtd.inv.piotlb'>): void
   );
   if (pasid !== 0) return;
   const entry = page
-    ? { addr: `0x${addr.toString(16)}`, npages: npagesOf(am), flags: event.ih ? 1 : 0 }
+    ? { addr: lastAddrText, npages: npagesOf(am), flags: event.ih ? 1 : 0 }
     : { addr: '0x0', npages: ALL_PAGES, flags: 0 };
   const { spaces, variant } = step.frontend;
   for (const space of spaces) {
