@@ -6,7 +6,7 @@
  * QEMU reference: hw/vfio/iommufd.c (iommufd_cdev_attach, iommufd_cdev_detach).
  */
 import { liveObject } from '../../../kernel/table.ts';
-import type { KernelState, ObjectType } from '../../../kernel/types.ts';
+import type { ObjectType } from '../../../kernel/types.ts';
 import { isKernelEvent } from '../../../model/protocol.ts';
 import type { HeldIdVisitor } from '../../../vmm/core/frontend.ts';
 import type { Vmm } from '../../../vmm/core/state.ts';
@@ -24,31 +24,6 @@ export function forEachHandle(vmm: Vmm, visit: HeldIdVisitor): void {
   frontendOf(vmm).forEachHeldId(vmm.frontend, visit);
 }
 
-// The visitors below are module functions, not closures made per check: the checks run after every
-// platform event. Each check sets the state its visitor reads, and clears it when done.
-let liveKernel: KernelState | undefined;
-let liveOut: string[] | undefined;
-
-function visitLive(id: number, type: ObjectType, field: string, owner: string): void {
-  const object = liveObject(liveKernel!, id);
-  if (object === undefined) liveOut!.push(`QEMU holds ${field} of ${owner} = ${id}, which is not live`);
-  else if (object.type !== type)
-    liveOut!.push(`QEMU holds ${field} of ${owner} = ${id}, which is ${object.type}, not ${type}`);
-}
-
-// Reused between checks; `heldCount` of its entries are this check's (no `length = 0`: a runtime call).
-const heldIds: number[] = [];
-let heldCount = 0;
-
-function visitHeld(id: number): void {
-  heldIds[heldCount++] = id;
-}
-
-function isHeld(id: number): boolean {
-  for (let i = 0; i < heldCount; i++) if (heldIds[i] === id) return true;
-  return false;
-}
-
 export const vmmHandlesLive: Invariant = {
   name: 'vmm-handles-live',
   kind: 'state',
@@ -59,14 +34,13 @@ export const vmmHandlesLive: Invariant = {
     const vmm = world.vmm;
     if (vmm === null) return [];
     const out: string[] = [];
-    liveKernel = world.kernel;
-    liveOut = out;
-    try {
-      forEachHandle(vmm, visitLive);
-    } finally {
-      liveKernel = undefined;
-      liveOut = undefined;
-    }
+    const { kernel } = world;
+    forEachHandle(vmm, (id: number, type: ObjectType, field: string, owner: string) => {
+      const object = liveObject(kernel, id);
+      if (object === undefined) out.push(`QEMU holds ${field} of ${owner} = ${id}, which is not live`);
+      else if (object.type !== type)
+        out.push(`QEMU holds ${field} of ${owner} = ${id}, which is ${object.type}, not ${type}`);
+    });
     return out;
   },
 };
@@ -80,18 +54,16 @@ export const vmmNoUnreachableHwpt: Invariant = {
   check(world) {
     const vmm = world.vmm;
     if (vmm === null) return [];
-    heldCount = 0;
-    forEachHandle(vmm, visitHeld);
+    const held: number[] = [];
+    forEachHandle(vmm, (id) => {
+      held.push(id);
+    });
     const out: string[] = [];
-    const objects = world.kernel.objects;
-    for (let i = 0; i < objects.length; i++) {
-      const object = objects[i]!;
-      if (object === null) continue;
-      const type = object.type;
-      if (type !== 'HWPT_PAGING' && type !== 'HWPT_NESTED') continue;
-      if (!isHeld(object.id)) out.push(`${type} ${object.id} is live but no QEMU handle reaches it`);
+    for (const object of world.kernel.objects) {
+      if (object === null || (object.type !== 'HWPT_PAGING' && object.type !== 'HWPT_NESTED')) continue;
+      if (!held.includes(object.id))
+        out.push(`${object.type} ${object.id} is live but no QEMU handle reaches it`);
     }
-    heldCount = 0;
     return out;
   },
 };
