@@ -10,17 +10,21 @@ import type { StepInput, StepOutcome } from '../model/protocol.ts';
 import type { Vmm } from '../vmm/core/state.ts';
 
 /**
- * The World as an invariant sees it: src/model/world.ts's World, with `vmm` of any frontend (a
- * frontend's invariants narrow it by `frontend.kind`). Written out here rather than imported: each
- * vIOMMU frontend lists its invariants, and world.ts builds World.vmm from the frontend registry, so
- * importing world.ts would close an import circle. src/invariants/index.ts checks that a World is one.
+ * The World as an invariant sees it, with `vmm` of any frontend (a frontend's invariants narrow it by
+ * `frontend.kind`). src/model/world.ts's World extends it with `vmm` narrowed to the registered
+ * frontends; it is declared here, not there, because each frontend lists its invariants and
+ * world.ts builds World.vmm from the frontend registry: importing world.ts would close a circle.
  */
 export interface CheckedWorld {
   readonly platform: Platform;
+  /** The IOMMU driver a bound device gets when its `vfio.bind` names none. */
   readonly defaultDriver: DriverName;
   readonly kernel: KernelState;
+  /** `"as"` bindings: name to object ID. */
   readonly names: Readonly<Record<string, number>>;
+  /** Line of the event that bound each name, for error messages. */
   readonly nameLines: Readonly<Record<string, number>>;
+  /** Events applied so far. */
   readonly step: number;
   readonly vmm: Vmm | null;
 }

@@ -1,23 +1,16 @@
 /**
- * The World: everything the model knows after some prefix of a log, as one plain object. Snapshots
- * handed out by `reduce` are frozen by immer; the replay fast path steps a private mutable copy.
+ * The World: everything the model knows after some prefix of a log, as one plain object. The
+ * checked path steps a private working copy in place; snapshots and `reduce` results are frozen.
  */
+
+import type { CheckedWorld } from '../invariants/types.ts';
 import { emptyKernel } from '../kernel/table.ts';
-import type { DriverName, KernelState } from '../kernel/types.ts';
+import type { DriverName } from '../kernel/types.ts';
 import type { Header, Platform } from '../log/schema.ts';
 import { initialVmm, type VmmState } from '../vmm/frontends.ts';
 
-export interface World {
-  readonly platform: Platform;
-  /** The IOMMU driver a bound device gets when its `vfio.bind` names none. */
-  readonly defaultDriver: DriverName;
-  readonly kernel: KernelState;
-  /** `"as"` bindings: name to object ID. */
-  readonly names: Readonly<Record<string, number>>;
-  /** Line of the event that bound each name, for error messages. */
-  readonly nameLines: Readonly<Record<string, number>>;
-  /** Events applied so far. */
-  readonly step: number;
+/** The fields are declared once, in CheckedWorld; here `vmm` narrows to the registered frontends' states. */
+export interface World extends CheckedWorld {
   /** QEMU's side (vIOMMU frontends, VFIO handles); null when the platform has no VMM in front. */
   readonly vmm: VmmState | null;
 }
