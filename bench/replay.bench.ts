@@ -1,7 +1,7 @@
 /**
  * Replay throughput on a generated kernel log (default 1M events; `npm run bench -- 200000` for
- * fewer): the in-place fast path, the frozen immer reducer with and without every invariant, the
- * same machine steps through XState's pure transition(), and log parsing. Prints events/s and
+ * fewer): the dispatcher in place on a plain copy, the checked path without invariants, the frozen
+ * immer reducer with and without every invariant, the same machine steps through XState's pure transition(), and log parsing. Prints events/s and
  * ratios measured in the same run; it never passes or fails on time.
  */
 import { deviceFast } from '../machines/device.machine.ts';
@@ -15,7 +15,7 @@ import {
   allInvariants,
   allMachines,
   checkInvariants,
-  createFastStepper,
+  createCheckedStepper,
   initialWorld,
   type MachineState,
   reduce,
@@ -23,6 +23,7 @@ import {
   xstateStep,
 } from '../src/index.ts';
 import { parseLine } from '../src/log/parse-line.ts';
+import { applyStep } from '../src/model/apply.ts';
 import { BENCH_HEADER, kernelLog } from './kernel-log.ts';
 
 const total = Number(process.argv[2] ?? 1_000_000);
@@ -40,11 +41,18 @@ function time(label: string, count: number, run: () => void): number {
 }
 
 // Warm-up so the first measurement is not the JIT's.
-const warm = createFastStepper(initialWorld(BENCH_HEADER));
+const uncheckedStepper = (world: World) => createCheckedStepper(world, { invariants: [] });
+const warm = uncheckedStepper(initialWorld(BENCH_HEADER));
 for (let i = 0; i < 50_000; i++) warm.step({ line: i + 2, event: events[i % events.length]! });
 
-const fastRate = time('fast path (in place, no invariants)', total, () => {
-  const stepper = createFastStepper(initialWorld(BENCH_HEADER));
+// The dispatcher alone on a plain copy (no journal): the machine-stepping floor compared with XState.
+const fastRate = time('dispatcher in place (no journal, no invariants)', total, () => {
+  const world = structuredClone(initialWorld(BENCH_HEADER)) as World;
+  for (let i = 0; i < total; i++) applyStep(world, { line: i + 2, event: events[i]! });
+});
+
+const uncheckedRate = time('checked path, in place, no invariants', total, () => {
+  const stepper = uncheckedStepper(initialWorld(BENCH_HEADER));
   for (let i = 0; i < total; i++) stepper.step({ line: i + 2, event: events[i]! });
 });
 
@@ -85,7 +93,7 @@ fastMachines.forEach((machine, i) => {
     return originals[i]!(state, event);
   };
 });
-const recorder = createFastStepper(initialWorld(BENCH_HEADER));
+const recorder = uncheckedStepper(initialWorld(BENCH_HEADER));
 for (let i = 0; i < xstateCount; i++) recorder.step({ line: i + 2, event: events[i]! });
 fastMachines.forEach((machine, i) => {
   (machine as { step: unknown }).step = originals[i];
@@ -105,5 +113,6 @@ console.log('');
 console.log(`fast path / XState transition():   ${(fastRate / xstateRate).toFixed(1)}x  (target >= 20x)`);
 console.log(`fast path / immer reduce:          ${(fastRate / immerRate).toFixed(1)}x`);
 console.log(`immer reduce / with invariants:    ${(immerRate / checkedRate).toFixed(1)}x`);
+console.log(`checked path (no invariants) / dispatcher: ${(uncheckedRate / fastRate).toFixed(2)}x`);
 console.log(`fast path events/s:                ${fastRate}  (target >= 1,000,000)`);
 console.log(`parse events/s:                    ${parseRate}`);

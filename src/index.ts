@@ -24,7 +24,7 @@ export {
   createCheckedStepper,
 } from './model/checked-step.ts';
 export type { StepInput, StepOutcome } from './model/protocol.ts';
-export { createFastStepper, type Reduced, reduce } from './model/reference.ts';
+export { type Reduced, reduce } from './model/reference.ts';
 export { initialWorld, type World } from './model/world.ts';
 export { exitCodeOf, type ReplayStep, type ReplaySummary, replayItems, replayStream } from './replay.ts';
 export {

@@ -1,7 +1,8 @@
 /**
  * `reduce(world, event)`: the next frozen World and the event's outcome, through immer so that
- * unchanged parts are shared with the previous snapshot (which makes "a failed event changed
- * nothing" a cheap reference check).
+ * unchanged parts are shared with the previous snapshot. The reference reducer: the checked path
+ * (checked-step.ts) must reach the same World and outcome after every event, which
+ * properties/checked-path.prop.test.ts proves.
  */
 import { produce } from 'immer';
 import { applyStep } from './apply.ts';
@@ -19,10 +20,4 @@ export function reduce(world: World, input: StepInput): Reduced {
     outcome = applyStep(draft, input);
   });
   return { world: next, outcome: outcome! };
-}
-
-/** The replay fast path: steps a private mutable copy in place (no freezing, no snapshots). */
-export function createFastStepper(world: World): { step(input: StepInput): StepOutcome; world(): World } {
-  const working = structuredClone(world) as World;
-  return { step: (input) => applyStep(working, input), world: () => working };
 }
