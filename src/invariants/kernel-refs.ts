@@ -25,7 +25,6 @@ function occupancyChanged(kernel: KernelState, changes: Changes): boolean {
     if (liveBefore !== liveNow) return true;
     if (liveBefore && liveNow && (before.seq !== now.seq || before.type !== now.type)) return true;
     if (!liveBefore && !liveNow && (before ?? null) !== (now ?? null)) return true;
-    return true;
   }
   return false;
 }
