@@ -22,7 +22,11 @@ export function checkAll(world: World, step: StepContext, invariants: readonly I
 const PART_BIT = { kernel: 1, names: 2, vmm: 4 } as const;
 
 function changedBits(changes: Changes): number {
-  return (changes.kernel ? 1 : 0) | (changes.names ? 2 : 0) | (changes.vmm ? 4 : 0);
+  return (
+    (changes.kernel ? PART_BIT.kernel : 0) |
+    (changes.names ? PART_BIT.names : 0) |
+    (changes.vmm ? PART_BIT.vmm : 0)
+  );
 }
 
 /** One invariant as the checker runs it: its reads as bits, its cheapest check picked once. */

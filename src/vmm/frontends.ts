@@ -18,7 +18,6 @@ export type FrontendState = Registered extends Frontend<infer S> ? S : never;
 export type VmmState = Vmm<FrontendState>;
 
 const byPlatform = new Map<string, Frontend>(FRONTENDS.map((f) => [f.platform, f as unknown as Frontend]));
-const byKind = new Map<string, Frontend>(FRONTENDS.map((f) => [f.kind, f as unknown as Frontend]));
 
 /** The frontend of a `platform.viommu` name, if one is modelled. */
 export function frontendForPlatform(viommu: Platform['viommu']): Frontend | undefined {
@@ -33,10 +32,7 @@ export function frontendOf(vmm: Vmm): Frontend {
     const candidate = FRONTENDS[i] as unknown as Frontend;
     if (candidate.kind === kind) return candidate;
   }
-  const frontend = byKind.get(kind);
-  if (frontend === undefined)
-    throw new Error(`no vIOMMU frontend of kind "${vmm.frontend.kind}" is registered`);
-  return frontend;
+  throw new Error(`no vIOMMU frontend of kind "${kind}" is registered`);
 }
 
 /** null for platforms with no frontend; throws LogInputError on a header QEMU refuses. */

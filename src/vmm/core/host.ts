@@ -124,7 +124,7 @@ export function allocHwpt(
 }
 
 /** The success result of attachHwpt and detachHwpt: shared, callers only read it. */
-const ATTACHED: { ok: boolean; error?: string } = Object.freeze({ ok: true });
+const ATTACHED: Readonly<{ ok: true }> = Object.freeze({ ok: true });
 
 /** host_iommu_device_iommufd_attach_hwpt → iommufd_cdev_attach_ioas_hwpt (replace when attached). */
 export function attachHwpt(step: VmmStep, device: VfioDevice, id: number): { ok: boolean; error?: string } {
