@@ -1,40 +1,54 @@
-/** The `viommu-model` command line: dispatches to one command module per verb. */
+/**
+ * The `viommu-model` command line: finds the command named by the first words of argv (commands.ts)
+ * and runs it through the one parser of command.ts. `--help`/`-h` works at every level (stdout, exit
+ * 0), `--version` prints the version, and an unknown word is a usage error (exit 2) with a guess.
+ */
 import { pathToFileURL } from 'node:url';
-import { traceCheckCommand } from '../trace/check-command.ts';
-import { traceToLogCommand } from '../trace/to-log-command.ts';
-import { vizMachinesCommand } from '../viz/viz-machines-command.ts';
-import { VIZ_REPLAY_USAGE, vizReplayCommand } from '../viz/viz-replay-command.ts';
-import { type CommandIo, processIo, UsageError } from './io.ts';
-import { REPLAY_USAGE, replayCommand } from './replay-command.ts';
+import { type CommandSpec, runCommand } from './command.ts';
+import { COMMANDS } from './commands.ts';
+import { type CommandIo, processIo } from './io.ts';
+import { paint } from './style.ts';
+import { didYouMean } from './suggest.ts';
+import { VERSION } from './version.ts';
 
-const USAGE = [
-  'viommu-model: an executable model of QEMU vIOMMUs driving Linux iommufd',
-  '',
-  `  ${REPLAY_USAGE.replace('usage: viommu-model ', 'viommu-model ')}`,
-  '  viommu-model trace check FILE [--json]',
-  '  viommu-model trace to-log FILE [--out LOG] [--check] [--allow-partial]',
-  '  viommu-model viz machines [--format mermaid|dot|svg|json] [--out DIR] [--machine ID]',
-  `  ${VIZ_REPLAY_USAGE.replace('usage: viommu-model ', 'viommu-model ')}`,
-  '',
-  'Exit codes: 0 all holds, 1 an invariant or expectation failed, 2 bad input or usage.',
-].join('\n');
+const HELP = new Set(['--help', '-h', 'help']);
+const EXIT_CODES = 'Exit codes: 0 all holds, 1 an invariant or expectation failed, 2 bad input or usage.';
 
-async function vizCommand(args: readonly string[], io: CommandIo): Promise<number> {
-  const [what, ...rest] = args;
-  if (what === 'machines') return vizMachinesCommand(rest, io);
-  if (what === 'replay') return vizReplayCommand(rest, io);
-  io.stderr(`unknown viz target "${what ?? ''}"; expected: viz machines, viz replay`);
-  return 2;
+/** The commands under `prefix` (all of them for `[]`). */
+function commandsUnder(prefix: readonly string[]): CommandSpec[] {
+  return COMMANDS.filter((spec) => prefix.every((word, i) => spec.path[i] === word));
 }
 
-async function traceCommand(args: readonly string[], io: CommandIo): Promise<number> {
-  const [what, ...rest] = args;
-  if (what === 'check') return traceCheckCommand(rest, io);
-  if (what === 'to-log') return traceToLogCommand(rest, io);
-  io.stderr(
-    `unknown trace command "${what ?? ''}"; expected: trace check FILE [--json] or trace to-log FILE`,
-  );
-  return 2;
+function listing(prefix: readonly string[]): string {
+  const specs = commandsUnder(prefix);
+  const width = Math.max(...specs.map((spec) => spec.path.join(' ').length));
+  const title = prefix.length === 0 ? 'viommu-model' : `viommu-model ${prefix.join(' ')}`;
+  return [
+    prefix.length === 0
+      ? 'viommu-model: an executable model of QEMU vIOMMUs driving Linux iommufd'
+      : `usage: ${title} COMMAND [options]`,
+    '',
+    'commands:',
+    ...specs.map((spec) => `  ${spec.path.join(' ').padEnd(width)}  ${spec.summary}`),
+    '',
+    `${title} COMMAND --help shows a command's operands and options.`,
+    ...(prefix.length === 0 ? ['viommu-model --version prints the version.', EXIT_CODES] : []),
+  ].join('\n');
+}
+
+/** Matches argv's leading words against the command tree: a command, or the group reached. */
+function resolve(argv: readonly string[]): { spec?: CommandSpec; prefix: string[]; rest: string[] } {
+  const prefix: string[] = [];
+  for (let i = 0; ; i++) {
+    const exact = COMMANDS.find(
+      (spec) => spec.path.length === prefix.length && prefix.every((w, j) => spec.path[j] === w),
+    );
+    if (exact !== undefined && prefix.length > 0) return { spec: exact, prefix, rest: argv.slice(i) };
+    const word = argv[i];
+    if (word === undefined || commandsUnder([...prefix, word]).length === 0)
+      return { prefix, rest: argv.slice(i) };
+    prefix.push(word);
+  }
 }
 
 export async function main(argv: readonly string[], io: CommandIo = processIo): Promise<number> {
@@ -46,32 +60,28 @@ export async function main(argv: readonly string[], io: CommandIo = processIo): 
 }
 
 async function dispatch(argv: readonly string[], io: CommandIo): Promise<number> {
-  const [verb, ...rest] = argv;
-  try {
-    switch (verb) {
-      case 'replay':
-        return await replayCommand(rest, io);
-      case 'viz':
-        return await vizCommand(rest, io);
-      case 'trace':
-        return await traceCommand(rest, io);
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        io.stdout(USAGE);
-        return verb === undefined ? 2 : 0;
-      default:
-        io.stderr(`unknown command "${verb}"\n${USAGE}`);
-        return 2;
-    }
-  } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr(`${error.message}\n${USAGE}`);
-      return 2;
-    }
-    throw error;
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    io.stdout(`viommu-model ${VERSION}`);
+    return 0;
   }
+  const { spec, prefix, rest } = resolve(argv);
+  if (spec !== undefined) return runCommand(spec, rest, io);
+  const [word] = rest;
+  if (word !== undefined && HELP.has(word)) {
+    // `help replay`, `help trace check`: the help of what the words name.
+    const named = resolve(rest.slice(1));
+    if (named.spec !== undefined) return runCommand(named.spec, ['--help'], io);
+    io.stdout(listing(prefix.length > 0 ? prefix : named.prefix));
+    return 0;
+  }
+  const where = ['viommu-model', ...prefix].join(' ');
+  const nextWords = [...new Set(commandsUnder(prefix).map((s) => s.path[prefix.length]!))];
+  const problem =
+    word === undefined
+      ? `${where}: a command is needed: ${nextWords.join(', ')}`
+      : `${where}: unknown ${word.startsWith('-') ? 'option' : 'command'} "${word}"${didYouMean(word, nextWords)}; expected: ${nextWords.map((w) => [...prefix, w].join(' ')).join(', ')}`;
+  io.stderr(`${paint(problem, 'red', io.colour?.stderr)}\n\n${listing(prefix)}`);
+  return 2;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

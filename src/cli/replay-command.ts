@@ -1,66 +1,115 @@
 /**
- * `viommu-model replay LOG [--check] [--json] [--trace]`: a step listing (with `--trace`, the QEMU trace
- * lines of each step; `--json` always carries them in `outcome.trace`) or JSON lines, and a summary.
- * Exit 0 when every expectation and invariant holds, 1 when one fails (naming the line), 2 on bad
- * input (naming line and field; nothing after it is applied).
+ * `viommu-model replay LOG [--check] [--json] [--quiet] [--trace]`: a step listing (with `--trace`, the
+ * QEMU trace lines of each step; `--json` always carries them in `outcome.trace`) or JSON lines, and a
+ * summary. Exit 0 when every expectation and invariant holds, 1 when one fails (naming the line), 2 on
+ * bad input (naming line and field; nothing after it is applied) or a log with no events (nothing was
+ * checked). `-` reads the log from stdin.
  */
-import { existsSync, statSync } from 'node:fs';
-import { readLogFileBatches } from '../log/read.ts';
+import { inputName, inputProblem, STDIN } from '../log/input.ts';
+import { type LogItem, readLogFileBatches } from '../log/read.ts';
+import type { Platform } from '../log/schema.ts';
 import { exitCodeOf, type ReplayStep, replayBatches } from '../replay.ts';
 import type { PredictedLine } from '../trace/differential.ts';
 import { expectTraceReport } from '../trace/differential-file.ts';
-import { defaultCounterexampleDir, renderCounterexample } from '../viz/counterexample.ts';
+import { type CommandSpec, type ParsedCommand, usageLine } from './command.ts';
 import { formatStepText, formatSummaryText, stepJson } from './format-step.ts';
-import { type CommandIo, parseArgs } from './io.ts';
+import type { CommandIo } from './io.ts';
+import { jsonEnvelope } from './json-envelope.ts';
+import { startProgress } from './progress.ts';
+import { RENDER_OPTIONS, renderFailure } from './render-options.ts';
+import { paint } from './style.ts';
 
-export const REPLAY_USAGE =
-  'usage: viommu-model replay LOG [--check] [--json] [--quiet] [--trace] [--expect-trace QEMU_TRACE]';
+export const replayCommandSpec: CommandSpec = {
+  path: ['replay'],
+  summary: 'replay an event log through the model, checking every invariant and expectation',
+  operands: ['LOG'],
+  options: {
+    check: { type: 'boolean', help: 'stop at the first failure and render it (HTML viewer + Mermaid)' },
+    json: { type: 'boolean', help: 'one JSON object per step, then a summary object' },
+    quiet: { type: 'boolean', short: 'q', help: 'print only failures and the summary; no progress line' },
+    trace: { type: 'boolean', help: 'print the QEMU trace lines each step produced' },
+    'expect-trace': {
+      type: 'string',
+      value: 'QEMU_TRACE',
+      help: 'compare the host operations the model predicts with a real QEMU trace',
+    },
+    ...RENDER_OPTIONS,
+  },
+  details: `LOG is a JSONL event log (docs/log-format.md); - reads it from stdin.
+Exit status: 0 all holds, 1 an invariant or expectation failed, 2 bad input or usage, or a log
+with no events (nothing was checked).`,
+  run: runReplay,
+};
 
-export async function replayCommand(args: readonly string[], io: CommandIo): Promise<number> {
-  const { positionals, flags } = parseArgs(
-    args,
-    ['--check', '--json', '--quiet', '--trace'],
-    ['--expect-trace'],
-  );
-  if (positionals.length !== 1) {
-    io.stderr(REPLAY_USAGE);
+export const REPLAY_USAGE = usageLine(replayCommandSpec);
+
+async function runReplay(input: ParsedCommand, io: CommandIo): Promise<number> {
+  const file = input.operands[0]!;
+  const problem = inputProblem(file);
+  if (problem !== undefined) {
+    io.stderr(`${file}: ${problem}`);
     return 2;
   }
-  const file = positionals[0]!;
-  if (!existsSync(file) || !statSync(file).isFile()) {
-    io.stderr(`${file}: no such log file`);
-    return 2;
-  }
-  const json = flags.has('--json');
-  const quiet = flags.has('--quiet');
-  const trace = flags.has('--trace');
+  const json = input.flag('json');
+  const quiet = input.flag('quiet');
+  const trace = input.flag('trace');
+  const check = input.flag('check');
   // --expect-trace: the host operations predicted by each step, compared with a real trace at the end.
-  const expectTrace = flags.get('--expect-trace');
+  const expectTrace = input.string('expect-trace');
   const predicted: PredictedLine[] = [];
+  const progress = startProgress(io, 'replay', { quiet });
+  let events = 0;
+  const failure = (text: string) => paint(text, 'red', io.colour?.stdout);
   const onStep = (step: ReplayStep) => {
-    if (typeof expectTrace === 'string')
+    progress.update(++events, step.line);
+    if (expectTrace !== undefined)
       for (const text of step.outcome.trace ?? []) predicted.push({ logLine: step.line, text });
     if (json) io.stdout(JSON.stringify(stepJson(step)));
-    else if (!quiet || step.expectationFailure !== undefined || step.violations.length > 0) {
-      for (const line of formatStepText(step, { trace })) io.stdout(line);
-    }
+    else if (step.expectationFailure !== undefined || step.violations.length > 0) {
+      for (const line of formatStepText(step, { trace })) io.stdout(failure(line));
+    } else if (!quiet) for (const line of formatStepText(step, { trace })) io.stdout(line);
   };
-  const { summary } = await replayBatches(readLogFileBatches(file), {
-    stopAtFirstFailure: flags.has('--check'),
-    onStep,
-  });
-  if (json) io.stdout(JSON.stringify({ summary: { file, exit: exitCodeOf(summary), ...summary } }));
-  else
-    for (const line of formatSummaryText(file, summary)) (summary.inputError ? io.stderr : io.stdout)(line);
-  if (flags.has('--check') && exitCodeOf(summary) === 1) {
-    // A failed check comes with its counterexample drawn (on stderr, so --json output stays JSON).
-    const rendered = await renderCounterexample(file, defaultCounterexampleDir());
-    io.stderr(`rendered: ${rendered.html} ${rendered.mermaid}`);
+  // stdin can be read once: its items are kept for the rendering of a failure.
+  const kept: LogItem[] | undefined = file === STDIN ? [] : undefined;
+  const seen: Seen = { platform: undefined };
+  const batches = watchItems(readLogFileBatches(file), seen, kept);
+  const { summary } = await replayBatches(batches, { stopAtFirstFailure: check, onStep });
+  progress.done();
+  const name = inputName(file);
+  const nothingChecked = summary.inputError === undefined && summary.events === 0;
+  const exit = nothingChecked ? 2 : exitCodeOf(summary);
+  if (json)
+    io.stdout(JSON.stringify({ ...jsonEnvelope(seen.platform), summary: { file, exit, ...summary } }));
+  if (nothingChecked) {
+    io.stderr(`${name}: no events: nothing was checked (a log needs at least one event line)`);
+    return 2;
   }
-  if (typeof expectTrace === 'string' && summary.inputError === undefined) {
+  if (!json)
+    for (const line of formatSummaryText(name, summary)) (summary.inputError ? io.stderr : io.stdout)(line);
+  if (check && exitCodeOf(summary) === 1) await renderFailure(input, kept ?? file, io);
+  if (expectTrace !== undefined && summary.inputError === undefined) {
     const differential = await expectTraceReport(predicted, expectTrace);
     for (const line of differential.lines) (differential.status === 0 && !json ? io.stdout : io.stderr)(line);
     return Math.max(exitCodeOf(summary), differential.status);
   }
   return exitCodeOf(summary);
+}
+
+interface Seen {
+  platform: Platform | undefined;
+}
+
+/** Notes the header's platform (for the JSON baselines) and keeps stdin's items. */
+async function* watchItems(
+  batches: AsyncIterable<LogItem[]>,
+  seen: Seen,
+  kept: LogItem[] | undefined,
+): AsyncGenerator<LogItem[]> {
+  for await (const batch of batches) {
+    // A header without a platform is VT-d, as initialWorld reads it.
+    for (const item of batch)
+      if (item.kind === 'header') seen.platform = item.header.platform ?? { viommu: 'intel-iommu' };
+    kept?.push(...batch);
+    yield batch;
+  }
 }

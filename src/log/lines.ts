@@ -3,7 +3,7 @@
  * trailing "\r" is dropped (CRLF logs), and a lone "\r" stays part of its line, so line numbers are
  * exactly the file's "\n"-separated lines. Files are read in large chunks, never whole.
  */
-import { createReadStream } from 'node:fs';
+import { openInput } from './input.ts';
 
 /** 64 KiB: per-chunk costs vanish, and a batch (~1k lines) stays small enough for cheap scavenges. */
 export const CHUNK_BYTES = 1 << 16;
@@ -28,8 +28,8 @@ export function splitLogText(text: string): string[] {
  * is joined; a final line without a newline is still a line; an empty file yields nothing.
  */
 export async function* readLineBatches(path: string, chunkBytes = CHUNK_BYTES): AsyncGenerator<string[]> {
-  // The stream's UTF-8 decoder keeps a character split across chunks whole.
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: chunkBytes });
+  // The stream's UTF-8 decoder keeps a character split across chunks whole; `-` is stdin.
+  const stream = openInput(path, chunkBytes);
   let carry = '';
   try {
     for await (const chunk of stream as AsyncIterable<string>) {

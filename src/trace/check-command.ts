@@ -1,54 +1,69 @@
 /**
- * `viommu-model trace check FILE [--json]`: reads a QEMU trace log (any size, streamed), reports
- * counts and lifecycle findings. Exit 0: no error or warning findings; 1: some; 2: bad usage or
- * unreadable input (missing file, directory, binary content).
+ * `viommu-model trace check FILE [--json]`: reads a QEMU trace log (any size, streamed; `-` is stdin),
+ * reports counts and lifecycle findings. Exit 0: no error or warning findings; 1: some; 2: bad usage,
+ * unreadable input (missing file, directory, binary content) or no trace line this project knows
+ * (nothing was checked: a wrong file or a trace run without the iommufd/vtd/smmuv3 events).
  */
-import { stat } from 'node:fs/promises';
+import { type CommandSpec, type ParsedCommand, runCommand, usageLine } from '../cli/command.ts';
+import type { CommandIo } from '../cli/io.ts';
+import { jsonEnvelope } from '../cli/json-envelope.ts';
+import { startProgress } from '../cli/progress.ts';
+import { inputName, inputProblem } from '../log/input.ts';
 import { checkTraceFile } from './check.ts';
 import { TraceInputError } from './read.ts';
 import { exitStatus, formatReport, reportJson } from './report.ts';
 
-export interface CommandIo {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
+export const traceCheckCommandSpec: CommandSpec = {
+  path: ['trace', 'check'],
+  summary: 'check the iommufd object lifecycle a QEMU trace log shows',
+  operands: ['FILE'],
+  options: {
+    json: { type: 'boolean', help: 'print one JSON object instead of text' },
+    quiet: { type: 'boolean', short: 'q', help: 'no progress line' },
+  },
+  details: `Reads a QEMU trace log (-trace 'iommufd*' -trace 'vtd_*' -trace 'smmuv3*' -D FILE; - is stdin)
+and checks the iommufd object lifecycle it shows.
+Exit status: 0 no error/warning findings, 1 some, 2 bad usage, unreadable input, or no trace
+line this project models (nothing was checked).`,
+  run: runTraceCheck,
+};
+
+export const TRACE_CHECK_USAGE = usageLine(traceCheckCommandSpec);
+
+/** `trace check` with the words after it (kept for callers that run it alone). */
+export function traceCheckCommand(args: readonly string[], io: CommandIo): Promise<number> {
+  return runCommand(traceCheckCommandSpec, args, io);
 }
 
-export const TRACE_CHECK_USAGE = `usage: viommu-model trace check FILE [--json]
-  Reads a QEMU trace log (-trace 'iommufd*' -trace 'vtd_*' -trace 'smmuv3*' -D FILE) and checks the
-  iommufd object lifecycle it shows. --json prints one JSON object instead of text.
-  Exit status: 0 no error/warning findings, 1 some, 2 bad usage or unreadable input.
-`;
-
-export async function traceCheckCommand(args: string[], io: CommandIo): Promise<number> {
-  let json = false;
-  const files: string[] = [];
-  for (const arg of args) {
-    if (arg === '--json') json = true;
-    else if (arg === '-h' || arg === '--help') {
-      io.stdout(TRACE_CHECK_USAGE);
-      return 0;
-    } else if (arg.startsWith('-') && arg !== '-') {
-      io.stderr(`trace check: unknown option ${arg}\n${TRACE_CHECK_USAGE}`);
-      return 2;
-    } else files.push(arg);
-  }
-  const file = files[0];
-  if (file === undefined || files.length > 1) {
-    io.stderr(`trace check: expected exactly one FILE, got ${files.length}\n${TRACE_CHECK_USAGE}`);
+async function runTraceCheck(input: ParsedCommand, io: CommandIo): Promise<number> {
+  const file = input.operands[0]!;
+  const problem = inputProblem(file);
+  if (problem !== undefined) {
+    io.stderr(`trace check: cannot read ${file}: ${problem}`);
     return 2;
   }
+  const progress = startProgress(io, 'trace check', {
+    quiet: input.flag('quiet'),
+    unit: 'lines',
+    clockEvery: 1,
+  });
   try {
-    const info = await stat(file);
-    if (!info.isFile()) {
-      io.stderr(`trace check: cannot read ${file}: not a regular file\n`);
+    const report = await checkTraceFile(file, undefined, (lines) => progress.update(lines, lines));
+    progress.done();
+    const json = input.flag('json');
+    io.stdout(
+      json ? reportJson(report, file, jsonEnvelope()) : formatReport(report, inputName(file)).trimEnd(),
+    );
+    if (report.counts.events === 0) {
+      io.stderr(
+        `trace check: ${inputName(file)}: no trace line this project models among its ${report.counts.lines} lines: nothing was checked (was QEMU run with -trace 'iommufd*'?)`,
+      );
       return 2;
     }
-    const report = await checkTraceFile(file);
-    io.stdout(json ? `${reportJson(report, file)}\n` : formatReport(report, file));
     return exitStatus(report);
   } catch (error) {
     const why = error instanceof TraceInputError ? error.message : (error as Error).message;
-    io.stderr(`trace check: cannot read ${file}: ${why}\n`);
+    io.stderr(`trace check: cannot read ${file}: ${why}`);
     return 2;
   }
 }

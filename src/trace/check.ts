@@ -119,8 +119,12 @@ export function checkTraceText(text: string, options?: CheckOptions): TraceRepor
 }
 
 /** Streams the file; throws only on I/O errors (the caller names the file). */
-export async function checkTraceFile(path: string, options?: CheckOptions): Promise<TraceReport> {
+export async function checkTraceFile(
+  path: string,
+  options?: CheckOptions,
+  onChunk?: (linesRead: number) => void,
+): Promise<TraceReport> {
   const checker = new TraceChecker(options);
-  for await (const batch of readTraceBatches(path)) for (const item of batch) checker.feed(item);
+  for await (const batch of readTraceBatches(path, onChunk)) for (const item of batch) checker.feed(item);
   return checker.finish();
 }

@@ -5,7 +5,7 @@
  * right after an error line (or its continuation), is part of that message (mail clients and
  * multi-line `error_append_hint` output wrap them). A blank line ends the message.
  */
-import { createReadStream } from 'node:fs';
+import { openInput } from '../log/input.ts';
 import { parseTraceLine } from './parse-line.ts';
 import type { ErrorLine, TraceItem } from './records.ts';
 
@@ -74,11 +74,14 @@ export function parseTraceText(text: string): TraceItem[] {
 }
 
 /**
- * The file's items one chunk (about 1 MiB of text) at a time: one await per chunk instead of one per
+ * The file's (or stdin's, for `-`) items one chunk (about 1 MiB of text) at a time: one await per chunk instead of one per
  * line, which is what makes multi-GB logs fast. Lines are split here rather than by readline.
  */
-export async function* readTraceBatches(path: string): AsyncGenerator<TraceItem[]> {
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
+export async function* readTraceBatches(
+  path: string,
+  onChunk?: (linesRead: number) => void,
+): AsyncGenerator<TraceItem[]> {
+  const stream = openInput(path, 1 << 20);
   const assembler = new TraceAssembler();
   let rest = '';
   try {
@@ -88,6 +91,7 @@ export async function* readTraceBatches(path: string): AsyncGenerator<TraceItem[
       rest = lines.pop()!;
       const items: TraceItem[] = [];
       for (const line of lines) assembler.push(line.endsWith('\r') ? line.slice(0, -1) : line, items);
+      onChunk?.(assembler.lines);
       yield items;
     }
     const items: TraceItem[] = [];

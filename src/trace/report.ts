@@ -54,8 +54,9 @@ export function formatReport(report: TraceReport, file: string): string {
   return `${out.join('\n')}\n`;
 }
 
-export function reportJson(report: TraceReport, file: string): string {
-  return JSON.stringify({ file, ...report });
+/** The JSON report; `envelope` (tool, version, schema, baselines) comes first when given. */
+export function reportJson(report: TraceReport, file: string, envelope?: object): string {
+  return JSON.stringify({ ...envelope, file, ...report });
 }
 
 /** Exit status of `trace check`: 1 when any finding is an error or a warning. */

@@ -5,47 +5,38 @@
  * Exit: 0 converted (and, with --check, agreeing); 1 a disagreement; 2 bad usage, unreadable input,
  * or a trace that cannot be converted faithfully (several iommufd contexts, a partial log).
  */
-import { stat, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { type CommandSpec, type ParsedCommand, usageLine } from '../cli/command.ts';
 import type { CommandIo } from '../cli/io.ts';
+import { startProgress } from '../cli/progress.ts';
+import { inputName, inputProblem } from '../log/input.ts';
 import { TraceInputError } from './read.ts';
 import { type Conversion, ConversionRefused, traceFileToLog } from './to-log.ts';
 import { checkConversion, formatAgreement } from './to-log-check.ts';
 
-export const TRACE_TO_LOG_USAGE = `usage: viommu-model trace to-log FILE [--out LOG] [--check] [--allow-partial]
-  Converts a QEMU trace (-trace 'iommufd*' ...) of one iommufd context into an event log of
-  kernel-level events, each after a "# line N:" comment with its trace line.
-  --out LOG        write the log there (default: stdout, unless --check)
-  --check          replay the log through the kernel model in memory and report every disagreement
-                   with the trace, naming the trace line and the log line
-  --allow-partial  convert a trace that starts mid-run, skipping events on objects it never allocates
-  Exit status: 0 converted (and agreeing), 1 a disagreement, 2 bad usage or unconvertible input.`;
+export const traceToLogCommandSpec: CommandSpec = {
+  path: ['trace', 'to-log'],
+  summary: 'convert a QEMU trace of one iommufd context into an event log',
+  operands: ['FILE'],
+  options: {
+    out: { type: 'string', value: 'LOG', help: 'write the log there (default: stdout, unless --check)' },
+    check: {
+      type: 'boolean',
+      help: 'replay the log through the kernel model and report every disagreement with the trace',
+    },
+    'allow-partial': {
+      type: 'boolean',
+      help: 'convert a trace that starts mid-run, skipping events on objects it never allocates',
+    },
+    quiet: { type: 'boolean', short: 'q', help: 'no progress line' },
+  },
+  details: `Converts a QEMU trace (-trace 'iommufd*' ...; - is stdin) of one iommufd context into an event log of
+kernel-level events, each after a "# line N:" comment with its trace line.
+Exit status: 0 converted (and agreeing), 1 a disagreement, 2 bad usage or unconvertible input.`,
+  run: runTraceToLog,
+};
 
-interface Options {
-  file: string;
-  out: string | undefined;
-  check: boolean;
-  allowPartial: boolean;
-}
-
-function parse(args: readonly string[]): Options | string {
-  const files: string[] = [];
-  let out: string | undefined;
-  let check = false;
-  let allowPartial = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--check') check = true;
-    else if (arg === '--allow-partial') allowPartial = true;
-    else if (arg === '--out' || arg.startsWith('--out=')) {
-      out = arg === '--out' ? args[++i] : arg.slice('--out='.length);
-      if (out === undefined || out === '') return '--out needs a file name';
-    } else if (arg.startsWith('-') && arg !== '-') return `unknown option ${arg}`;
-    else files.push(arg);
-  }
-  const file = files[0];
-  if (file === undefined || files.length > 1) return `expected exactly one FILE, got ${files.length}`;
-  return { file, out, check, allowPartial };
-}
+export const TRACE_TO_LOG_USAGE = usageLine(traceToLogCommandSpec);
 
 function summaryLine(file: string, conversion: Conversion, out: string | undefined): string {
   const partial =
@@ -53,33 +44,46 @@ function summaryLine(file: string, conversion: Conversion, out: string | undefin
   return `${file}: ${conversion.events.length} events from ${conversion.traceLines} trace lines (driver ${conversion.driver}, ${conversion.mappings} map/unmap left out${partial})${out === undefined ? '' : ` written to ${out}`}`;
 }
 
-export async function traceToLogCommand(args: readonly string[], io: CommandIo): Promise<number> {
-  if (args.includes('-h') || args.includes('--help')) {
-    io.stdout(TRACE_TO_LOG_USAGE);
-    return 0;
-  }
-  const options = parse(args);
-  if (typeof options === 'string') {
-    io.stderr(`trace to-log: ${options}\n${TRACE_TO_LOG_USAGE}`);
+async function runTraceToLog(input: ParsedCommand, io: CommandIo): Promise<number> {
+  const file = input.operands[0]!;
+  const out = input.string('out');
+  const problem = inputProblem(file);
+  if (problem !== undefined) {
+    io.stderr(`trace to-log: cannot read ${file}: ${problem}`);
     return 2;
   }
-  const { file, out } = options;
+  const progress = startProgress(io, 'trace to-log', {
+    quiet: input.flag('quiet'),
+    unit: 'lines',
+    clockEvery: 1,
+  });
   let conversion: Conversion;
   try {
-    if (!(await stat(file)).isFile()) throw new Error('not a regular file');
-    conversion = await traceFileToLog(file, { allowPartial: options.allowPartial });
+    conversion = await traceFileToLog(file, { allowPartial: input.flag('allow-partial') }, (lines) =>
+      progress.update(lines, lines),
+    );
+    progress.done();
   } catch (error) {
+    progress.done();
     if (error instanceof ConversionRefused)
-      io.stderr(`trace to-log: ${file}: cannot convert: ${error.message}`);
+      io.stderr(`trace to-log: ${inputName(file)}: cannot convert: ${error.message}`);
     else {
       const why = error instanceof TraceInputError ? error.message : (error as Error).message;
       io.stderr(`trace to-log: cannot read ${file}: ${why}`);
     }
     return 2;
   }
-  if (out !== undefined) await writeFile(out, conversion.text);
-  const summary = summaryLine(file, conversion, out);
-  if (!options.check) {
+  if (out !== undefined) {
+    try {
+      await writeFile(out, conversion.text);
+    } catch (error) {
+      if (!(error instanceof Error && 'code' in error)) throw error;
+      io.stderr(`trace to-log: cannot write ${out}: ${error.message}`);
+      return 2;
+    }
+  }
+  const summary = summaryLine(inputName(file), conversion, out);
+  if (!input.flag('check')) {
     // The log itself is the output: the summary must not mix into it.
     if (out === undefined) io.stdout(conversion.text.trimEnd());
     (out === undefined ? io.stderr : io.stdout)(summary);

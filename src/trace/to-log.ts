@@ -163,8 +163,12 @@ export function traceTextToLog(text: string, options: ToLogOptions = {}): Conver
 }
 
 /** Streams the file (only the iommufd object records are kept); I/O and binary input throw. */
-export async function traceFileToLog(path: string, options: ToLogOptions = {}): Promise<Conversion> {
+export async function traceFileToLog(
+  path: string,
+  options: ToLogOptions = {},
+  onChunk?: (linesRead: number) => void,
+): Promise<Conversion> {
   const collector = new ToLogCollector();
-  for await (const batch of readTraceBatches(path)) for (const item of batch) collector.feed(item);
+  for await (const batch of readTraceBatches(path, onChunk)) for (const item of batch) collector.feed(item);
   return convertCollected(collector.finish(), { source: path, ...options });
 }

@@ -6,8 +6,8 @@
  * Logs are read whole here: a viewer of a log is for logs a person reads, and the HTML viewer caps
  * the steps it snapshots (replay-frames.ts) so a long log still gives a file of reasonable size.
  */
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { readInputText } from '../log/input.ts';
 import type { LogItem } from '../log/read.ts';
 import { parseLines } from '../log/read.ts';
 import type { Platform } from '../log/schema.ts';
@@ -27,12 +27,12 @@ export interface ReplayRecord {
  * which reports them by line, and the HTML viewer can replay the same items twice.
  */
 export function readLogItems(path: string): Iterable<LogItem> {
-  const lines = readFileSync(path, 'utf8').split(/\r?\n/);
+  const lines = readInputText(path).split(/\r?\n/);
   return { [Symbol.iterator]: () => parseLines(lines) };
 }
 
 export function logName(path: string): string {
-  return basename(path).replace(/\.jsonl$/, '');
+  return path === '-' ? 'stdin' : basename(path).replace(/\.jsonl$/, '');
 }
 
 export function replayForView(

@@ -12,6 +12,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { allMachines } from '../../machines/index.ts';
+import { type CommandSpec, type ParsedCommand, runCommand } from '../cli/command.ts';
+import { type CommandIo, UsageError } from '../cli/io.ts';
+import { didYouMean } from '../cli/suggest.ts';
 import {
   formatExtension,
   isMachineFormat,
@@ -22,76 +25,50 @@ import {
 } from './machines-formats.ts';
 import { type AnyDefinedMachine, describeMachine } from './machines-model.ts';
 
-export interface CommandIo {
-  readonly stdout: (s: string) => void;
-  readonly stderr: (s: string) => void;
-}
-
-const USAGE = `usage: viommu-model viz machines [--format ${MACHINE_FORMATS.join('|')}] [--out DIR] [--machine ID]...
-  --format F    one format (default: mermaid on stdout, all formats with --out)
-  --out DIR     write DIR/<id>.<ext> per machine, creating DIR (required for svg)
-  --machine ID  only this machine; repeat for several (default: every registered machine)
-`;
+export const vizMachinesCommandSpec: CommandSpec = {
+  path: ['viz', 'machines'],
+  summary: 'export the registered statecharts as Mermaid, DOT, SVG or JSON',
+  operands: [],
+  options: {
+    format: {
+      type: 'string',
+      value: MACHINE_FORMATS.join('|'),
+      help: 'one format (default: mermaid on stdout, all formats with --out)',
+    },
+    out: {
+      type: 'string',
+      value: 'DIR',
+      help: 'write DIR/<id>.<ext> per machine, creating DIR (required for svg)',
+    },
+    machine: {
+      type: 'string',
+      value: 'ID',
+      multiple: true,
+      help: 'only this machine; repeat for several (default: every registered machine)',
+    },
+  },
+  run: runVizMachines,
+};
 
 interface Options {
   readonly format: MachineFormat | undefined;
   readonly out: string | undefined;
   readonly machines: readonly AnyDefinedMachine[];
-  readonly help: boolean;
 }
 
-class UsageError extends Error {}
-
-function parseArgs(args: readonly string[]): Options {
-  let format: MachineFormat | undefined;
-  let out: string | undefined;
-  let help = false;
-  const ids: string[] = [];
+function optionsOf(input: ParsedCommand): Options {
+  const name = input.string('format');
+  if (name !== undefined && !isMachineFormat(name))
+    throw new UsageError(`unknown format "${name}"; valid formats: ${MACHINE_FORMATS.join(', ')}`);
   const known = allMachines.map((defined) => defined.spec.id);
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const eq = arg.indexOf('=');
-    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const inline = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : undefined;
-    const value = (): string => {
-      const next = inline ?? args[++i];
-      if (next === undefined || next === '') throw new UsageError(`${flag} needs a value`);
-      return next;
-    };
-    switch (flag) {
-      case '--format': {
-        const name = value();
-        if (!isMachineFormat(name)) {
-          throw new UsageError(`unknown format "${name}"; valid formats: ${MACHINE_FORMATS.join(', ')}`);
-        }
-        format = name;
-        break;
-      }
-      case '--out':
-        out = value();
-        break;
-      case '--machine': {
-        const id = value();
-        if (!known.includes(id)) {
-          throw new UsageError(`unknown machine "${id}"; registered machines: ${known.join(', ')}`);
-        }
-        if (!ids.includes(id)) ids.push(id);
-        break;
-      }
-      case '--help':
-      case '-h':
-        help = true;
-        break;
-      default:
-        throw new UsageError(
-          arg.startsWith('-')
-            ? `unknown option "${arg}"; valid options: --format, --out, --machine, --help`
-            : `unexpected argument "${arg}"; viz machines takes only options`,
-        );
-    }
-  }
+  const ids = input.strings('machine');
+  for (const id of ids)
+    if (!known.includes(id))
+      throw new UsageError(
+        `unknown machine "${id}"${didYouMean(id, known)}; registered machines: ${known.join(', ')}`,
+      );
   const machines = ids.length === 0 ? allMachines : allMachines.filter((m) => ids.includes(m.spec.id));
-  return { format, out, machines, help };
+  return { format: name as MachineFormat | undefined, out: input.string('out'), machines };
 }
 
 async function printAll(options: Options, format: MachineFormat, io: CommandIo): Promise<void> {
@@ -119,24 +96,16 @@ async function writeAll(options: Options, out: string, io: CommandIo): Promise<v
 }
 
 /** Runs `viz machines`; `args` are the words after `viz machines`. Returns the exit code. */
-export async function vizMachinesCommand(args: string[], io: CommandIo): Promise<number> {
-  let options: Options;
-  try {
-    options = parseArgs(args);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.stderr(`viz machines: ${error.message}\n${USAGE}`);
-    return 2;
-  }
-  if (options.help) {
-    io.stdout(USAGE);
-    return 0;
-  }
+export function vizMachinesCommand(args: readonly string[], io: CommandIo): Promise<number> {
+  return runCommand(vizMachinesCommandSpec, args, io);
+}
+
+async function runVizMachines(input: ParsedCommand, io: CommandIo): Promise<number> {
+  const options = optionsOf(input);
   if (options.out === undefined) {
     const format = options.format ?? 'mermaid';
     if (format === 'svg') {
-      io.stderr(`viz machines: --format svg needs --out DIR (one .svg file per machine)\n${USAGE}`);
-      return 2;
+      throw new UsageError('--format svg needs --out DIR (one .svg file per machine)');
     }
     await printAll(options, format, io);
     return 0;

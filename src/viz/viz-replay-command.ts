@@ -7,9 +7,10 @@
  * Exit codes follow `replay`: 0 all holds, 1 an expectation or invariant failed (the rendering is
  * still written: that is when it is wanted most), 2 bad usage, a missing file or bad input.
  */
-import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { type CommandIo, parseArgs, UsageError } from '../cli/io.ts';
+import { type CommandSpec, type ParsedCommand, usageLine } from '../cli/command.ts';
+import { type CommandIo, UsageError } from '../cli/io.ts';
+import { inputProblem } from '../log/input.ts';
 import { exitCodeOf } from '../replay.ts';
 import { collectReplay, logName, readLogItems } from './replay-collect.ts';
 import { replayToHtml } from './replay-html.ts';
@@ -19,40 +20,36 @@ import { replayToText } from './replay-text.ts';
 export const VIZ_REPLAY_FORMATS = ['text', 'mermaid', 'html'] as const;
 export type VizReplayFormat = (typeof VIZ_REPLAY_FORMATS)[number];
 
-export const VIZ_REPLAY_USAGE = `usage: viommu-model viz replay LOG [--format ${VIZ_REPLAY_FORMATS.join('|')}] [--out FILE]`;
-
 function isFormat(name: string): name is VizReplayFormat {
   return (VIZ_REPLAY_FORMATS as readonly string[]).includes(name);
 }
 
-/** Runs `viz replay`; `args` are the words after `viz replay`. Returns the exit code. */
-export async function vizReplayCommand(args: readonly string[], io: CommandIo): Promise<number> {
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs(args, [], ['--format', '--out']);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.stderr(`viz replay: ${error.message}\n${VIZ_REPLAY_USAGE}`);
-    return 2;
-  }
-  const { positionals, flags } = parsed;
-  const format = flags.get('--format') ?? 'text';
-  const out = flags.get('--out');
-  if (positionals.length !== 1 || typeof format !== 'string' || out === true) {
-    io.stderr(VIZ_REPLAY_USAGE);
-    return 2;
-  }
-  if (!isFormat(format)) {
-    io.stderr(`viz replay: unknown format "${format}"; valid formats: ${VIZ_REPLAY_FORMATS.join(', ')}`);
-    return 2;
-  }
-  if (format === 'html' && out === undefined) {
-    io.stderr(`viz replay: --format html needs --out FILE (one self-contained page)\n${VIZ_REPLAY_USAGE}`);
-    return 2;
-  }
-  const file = positionals[0]!;
-  if (!existsSync(file) || !statSync(file).isFile()) {
-    io.stderr(`${file}: no such log file`);
+export const vizReplayCommandSpec: CommandSpec = {
+  path: ['viz', 'replay'],
+  summary: 'render a replay: a text timeline, a Mermaid sequence diagram or the HTML step viewer',
+  operands: ['LOG'],
+  options: {
+    format: { type: 'string', value: VIZ_REPLAY_FORMATS.join('|'), help: 'what to render (default: text)' },
+    out: { type: 'string', value: 'FILE', help: 'write it there (required for html; default: stdout)' },
+  },
+  details: `LOG is an event log; - reads it from stdin. The log is replayed to its end, past failures.
+Exit status follows replay: 0 all holds, 1 a failure (the rendering is still written), 2 bad usage or input.`,
+  run: runVizReplay,
+};
+
+export const VIZ_REPLAY_USAGE = usageLine(vizReplayCommandSpec);
+
+async function runVizReplay(input: ParsedCommand, io: CommandIo): Promise<number> {
+  const format = input.string('format') ?? 'text';
+  const out = input.string('out');
+  if (!isFormat(format))
+    throw new UsageError(`unknown format "${format}"; valid formats: ${VIZ_REPLAY_FORMATS.join(', ')}`);
+  if (format === 'html' && out === undefined)
+    throw new UsageError('--format html needs --out FILE (one self-contained page)');
+  const file = input.operands[0]!;
+  const problem = inputProblem(file);
+  if (problem !== undefined) {
+    io.stderr(`${file}: ${problem}`);
     return 2;
   }
   const items = readLogItems(file);

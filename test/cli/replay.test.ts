@@ -100,7 +100,7 @@ describe('replay command', () => {
   it('a missing file exits 2 and says so', async () => {
     const { code, err } = await run('replay', join(dir, 'no-such.jsonl'));
     expect(code).toBe(2);
-    expect(err.join('\n')).toContain('no such log file');
+    expect(err.join('\n')).toContain('no-such.jsonl: no such file');
   });
 
   it('bad usage exits 2: no file, or an unknown option', async () => {

@@ -59,7 +59,7 @@ describe('viommu-model trace check', () => {
     const missing = await run(path.join(dir, 'nope.log'));
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain(`cannot read ${path.join(dir, 'nope.log')}`);
-    expect((await run(dir)).stderr).toContain('not a regular file');
+    expect((await run(dir)).stderr).toContain('is a directory, not a file');
     const binary = path.join(dir, 'core.bin');
     writeFileSync(binary, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 1, 0x0a]));
     const bin = await run(binary);

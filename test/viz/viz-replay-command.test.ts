@@ -59,7 +59,7 @@ describe('viz replay command', () => {
     ],
     [['viz', 'replay', example, '--format', 'html'], '--format html needs --out FILE'],
     [['viz', 'replay', example, '--bogus'], 'unknown option --bogus'],
-    [['viz', 'replay', 'no/such.jsonl'], 'no/such.jsonl: no such log file'],
+    [['viz', 'replay', 'no/such.jsonl'], 'no/such.jsonl: no such file'],
     [['viz', 'nothing'], 'expected: viz machines, viz replay'],
   ])('%j exits 2 and says why', async (args, message) => {
     const { code, err } = await run(...args);
