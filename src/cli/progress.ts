@@ -1,6 +1,7 @@
 /**
  * The progress line of a long run, on stderr when it is a terminal and --quiet is not given:
- * events, events/s, the line reached and the time so far, redrawn at most four times a second.
+ * events, events/s, the line reached and the time so far, drawn at once and then at most four times a
+ * second.
  */
 import type { CommandIo } from './io.ts';
 
@@ -41,7 +42,8 @@ export function startProgress(
   const now = options.now ?? (() => performance.now());
   const unit = options.unit ?? 'events';
   const start = now();
-  let lastDraw = start;
+  // The first draw comes at the first clock read, so a long run shows itself at once.
+  let lastDraw = Number.NEGATIVE_INFINITY;
   const clockEvery = options.clockEvery ?? CLOCK_EVERY;
   let calls = 0;
   return {

@@ -1,6 +1,7 @@
 /**
  * Colour for failures, only on a terminal and never when NO_COLOR is set (https://no-color.org);
- * FORCE_COLOR turns it on for a pipe. Node 20's util.styleText does not check the stream itself.
+ * FORCE_COLOR turns it on for a pipe. The decision is made here per stream (stdout and stderr may
+ * differ), so util.styleText is told not to check process.stdout itself.
  */
 import { styleText } from 'node:util';
 
@@ -14,5 +15,5 @@ export function colourWanted(stream: { readonly isTTY?: boolean }, env = process
 }
 
 export function paint(text: string, colour: Colour, enabled: boolean | undefined): string {
-  return enabled === true ? styleText(colour, text) : text;
+  return enabled === true ? styleText(colour, text, { validateStream: false }) : text;
 }
