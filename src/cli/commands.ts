@@ -1,14 +1,15 @@
 /**
  * Every command of `viommu-model`, in the order `--help` lists them. Adding a command is one line
  * here: its CommandSpec (words, operands, options, run) gets help, usage errors and dispatch from
- * command.ts and main.ts.
+ * command.ts and main.ts. Specs are light files whose `run` imports the command's module when it
+ * runs, so `--version` and `--help` load no model.
  */
-import { traceCheckCommandSpec } from '../trace/check-command.ts';
-import { traceToLogCommandSpec } from '../trace/to-log-command.ts';
-import { vizMachinesCommandSpec } from '../viz/viz-machines-command.ts';
-import { vizReplayCommandSpec } from '../viz/viz-replay-command.ts';
+import { traceCheckCommandSpec } from '../trace/check-spec.ts';
+import { traceToLogCommandSpec } from '../trace/to-log-spec.ts';
+import { vizMachinesCommandSpec } from '../viz/viz-machines-spec.ts';
+import { vizReplayCommandSpec } from '../viz/viz-replay-spec.ts';
 import type { CommandSpec } from './command.ts';
-import { replayCommandSpec } from './replay-command.ts';
+import { replayCommandSpec } from './replay-spec.ts';
 
 export const COMMANDS: readonly CommandSpec[] = [
   replayCommandSpec,

@@ -8,17 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogItem } from '../log/read.ts';
 import { renderCounterexample } from '../viz/counterexample.ts';
-import type { OptionSpec, ParsedCommand } from './command.ts';
+import type { ParsedCommand } from './command.ts';
 import type { CommandIo } from './io.ts';
-
-export const RENDER_OPTIONS: Readonly<Record<string, OptionSpec>> = {
-  'no-render': { type: 'boolean', help: 'with --check: do not render a failure' },
-  'render-dir': {
-    type: 'string',
-    value: 'DIR',
-    help: 'with --check: render a failure into DIR (default: a fresh temporary directory)',
-  },
-};
 
 /** Renders the failing log (a path, or the items read from stdin); names the files on stderr. */
 export async function renderFailure(

@@ -11,39 +11,15 @@ import type { Platform } from '../log/schema.ts';
 import { exitCodeOf, type ReplayStep, replayBatches } from '../replay.ts';
 import type { PredictedLine } from '../trace/differential.ts';
 import { expectTraceReport } from '../trace/differential-file.ts';
-import { type CommandSpec, type ParsedCommand, usageLine } from './command.ts';
+import type { ParsedCommand } from './command.ts';
 import { formatStepText, formatSummaryText, stepJson } from './format-step.ts';
 import type { CommandIo } from './io.ts';
 import { jsonEnvelope } from './json-envelope.ts';
 import { startProgress } from './progress.ts';
-import { RENDER_OPTIONS, renderFailure } from './render-options.ts';
+import { renderFailure } from './render-options.ts';
 import { paint } from './style.ts';
 
-export const replayCommandSpec: CommandSpec = {
-  path: ['replay'],
-  summary: 'replay an event log through the model, checking every invariant and expectation',
-  operands: ['LOG'],
-  options: {
-    check: { type: 'boolean', help: 'stop at the first failure and render it (HTML viewer + Mermaid)' },
-    json: { type: 'boolean', help: 'one JSON object per step, then a summary object' },
-    quiet: { type: 'boolean', short: 'q', help: 'print only failures and the summary; no progress line' },
-    trace: { type: 'boolean', help: 'print the QEMU trace lines each step produced' },
-    'expect-trace': {
-      type: 'string',
-      value: 'QEMU_TRACE',
-      help: 'compare the host operations the model predicts with a real QEMU trace',
-    },
-    ...RENDER_OPTIONS,
-  },
-  details: `LOG is a JSONL event log (docs/log-format.md); - reads it from stdin.
-Exit status: 0 all holds, 1 an invariant or expectation failed, 2 bad input or usage, or a log
-with no events (nothing was checked).`,
-  run: runReplay,
-};
-
-export const REPLAY_USAGE = usageLine(replayCommandSpec);
-
-async function runReplay(input: ParsedCommand, io: CommandIo): Promise<number> {
+export async function runReplay(input: ParsedCommand, io: CommandIo): Promise<number> {
   const file = input.operands[0]!;
   const problem = inputProblem(file);
   if (problem !== undefined) {

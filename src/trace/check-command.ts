@@ -4,7 +4,7 @@
  * unreadable input (missing file, directory, binary content) or no trace line this project knows
  * (nothing was checked: a wrong file or a trace run without the iommufd/vtd/smmuv3 events).
  */
-import { type CommandSpec, type ParsedCommand, runCommand, usageLine } from '../cli/command.ts';
+import type { ParsedCommand } from '../cli/command.ts';
 import type { CommandIo } from '../cli/io.ts';
 import { jsonEnvelope } from '../cli/json-envelope.ts';
 import { startProgress } from '../cli/progress.ts';
@@ -13,29 +13,7 @@ import { checkTraceFile } from './check.ts';
 import { TraceInputError } from './read.ts';
 import { exitStatus, formatReport, reportJson } from './report.ts';
 
-export const traceCheckCommandSpec: CommandSpec = {
-  path: ['trace', 'check'],
-  summary: 'check the iommufd object lifecycle a QEMU trace log shows',
-  operands: ['FILE'],
-  options: {
-    json: { type: 'boolean', help: 'print one JSON object instead of text' },
-    quiet: { type: 'boolean', short: 'q', help: 'no progress line' },
-  },
-  details: `Reads a QEMU trace log (-trace 'iommufd*' -trace 'vtd_*' -trace 'smmuv3*' -D FILE; - is stdin)
-and checks the iommufd object lifecycle it shows.
-Exit status: 0 no error/warning findings, 1 some, 2 bad usage, unreadable input, or no trace
-line this project models (nothing was checked).`,
-  run: runTraceCheck,
-};
-
-export const TRACE_CHECK_USAGE = usageLine(traceCheckCommandSpec);
-
-/** `trace check` with the words after it (kept for callers that run it alone). */
-export function traceCheckCommand(args: readonly string[], io: CommandIo): Promise<number> {
-  return runCommand(traceCheckCommandSpec, args, io);
-}
-
-async function runTraceCheck(input: ParsedCommand, io: CommandIo): Promise<number> {
+export async function runTraceCheck(input: ParsedCommand, io: CommandIo): Promise<number> {
   const file = input.operands[0]!;
   const problem = inputProblem(file);
   if (problem !== undefined) {

@@ -6,7 +6,7 @@
  * or a trace that cannot be converted faithfully (several iommufd contexts, a partial log).
  */
 import { writeFile } from 'node:fs/promises';
-import { type CommandSpec, type ParsedCommand, usageLine } from '../cli/command.ts';
+import type { ParsedCommand } from '../cli/command.ts';
 import type { CommandIo } from '../cli/io.ts';
 import { startProgress } from '../cli/progress.ts';
 import { inputName, inputProblem } from '../log/input.ts';
@@ -14,37 +14,13 @@ import { TraceInputError } from './read.ts';
 import { type Conversion, ConversionRefused, traceFileToLog } from './to-log.ts';
 import { checkConversion, formatAgreement } from './to-log-check.ts';
 
-export const traceToLogCommandSpec: CommandSpec = {
-  path: ['trace', 'to-log'],
-  summary: 'convert a QEMU trace of one iommufd context into an event log',
-  operands: ['FILE'],
-  options: {
-    out: { type: 'string', value: 'LOG', help: 'write the log there (default: stdout, unless --check)' },
-    check: {
-      type: 'boolean',
-      help: 'replay the log through the kernel model and report every disagreement with the trace',
-    },
-    'allow-partial': {
-      type: 'boolean',
-      help: 'convert a trace that starts mid-run, skipping events on objects it never allocates',
-    },
-    quiet: { type: 'boolean', short: 'q', help: 'no progress line' },
-  },
-  details: `Converts a QEMU trace (-trace 'iommufd*' ...; - is stdin) of one iommufd context into an event log of
-kernel-level events, each after a "# line N:" comment with its trace line.
-Exit status: 0 converted (and agreeing), 1 a disagreement, 2 bad usage or unconvertible input.`,
-  run: runTraceToLog,
-};
-
-export const TRACE_TO_LOG_USAGE = usageLine(traceToLogCommandSpec);
-
 function summaryLine(file: string, conversion: Conversion, out: string | undefined): string {
   const partial =
     conversion.partial.length === 0 ? '' : `, ${conversion.partial.length} partial uses skipped`;
   return `${file}: ${conversion.events.length} events from ${conversion.traceLines} trace lines (driver ${conversion.driver}, ${conversion.mappings} map/unmap left out${partial})${out === undefined ? '' : ` written to ${out}`}`;
 }
 
-async function runTraceToLog(input: ParsedCommand, io: CommandIo): Promise<number> {
+export async function runTraceToLog(input: ParsedCommand, io: CommandIo): Promise<number> {
   const file = input.operands[0]!;
   const out = input.string('out');
   const problem = inputProblem(file);

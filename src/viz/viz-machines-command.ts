@@ -12,7 +12,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { allMachines } from '../../machines/index.ts';
-import { type CommandSpec, type ParsedCommand, runCommand } from '../cli/command.ts';
+import type { ParsedCommand } from '../cli/command.ts';
 import { type CommandIo, UsageError } from '../cli/io.ts';
 import { didYouMean } from '../cli/suggest.ts';
 import {
@@ -24,31 +24,6 @@ import {
   renderMachine,
 } from './machines-formats.ts';
 import { type AnyDefinedMachine, describeMachine } from './machines-model.ts';
-
-export const vizMachinesCommandSpec: CommandSpec = {
-  path: ['viz', 'machines'],
-  summary: 'export the registered statecharts as Mermaid, DOT, SVG or JSON',
-  operands: [],
-  options: {
-    format: {
-      type: 'string',
-      value: MACHINE_FORMATS.join('|'),
-      help: 'one format (default: mermaid on stdout, all formats with --out)',
-    },
-    out: {
-      type: 'string',
-      value: 'DIR',
-      help: 'write DIR/<id>.<ext> per machine, creating DIR (required for svg)',
-    },
-    machine: {
-      type: 'string',
-      value: 'ID',
-      multiple: true,
-      help: 'only this machine; repeat for several (default: every registered machine)',
-    },
-  },
-  run: runVizMachines,
-};
 
 interface Options {
   readonly format: MachineFormat | undefined;
@@ -95,12 +70,7 @@ async function writeAll(options: Options, out: string, io: CommandIo): Promise<v
   }
 }
 
-/** Runs `viz machines`; `args` are the words after `viz machines`. Returns the exit code. */
-export function vizMachinesCommand(args: readonly string[], io: CommandIo): Promise<number> {
-  return runCommand(vizMachinesCommandSpec, args, io);
-}
-
-async function runVizMachines(input: ParsedCommand, io: CommandIo): Promise<number> {
+export async function runVizMachines(input: ParsedCommand, io: CommandIo): Promise<number> {
   const options = optionsOf(input);
   if (options.out === undefined) {
     const format = options.format ?? 'mermaid';

@@ -8,38 +8,21 @@
  * still written: that is when it is wanted most), 2 bad usage, a missing file or bad input.
  */
 import { writeFile } from 'node:fs/promises';
-import { type CommandSpec, type ParsedCommand, usageLine } from '../cli/command.ts';
+import type { ParsedCommand } from '../cli/command.ts';
 import { type CommandIo, UsageError } from '../cli/io.ts';
 import { inputProblem } from '../log/input.ts';
 import { exitCodeOf } from '../replay.ts';
 import { collectReplay, logName, readLogItems } from './replay-collect.ts';
+import { VIZ_REPLAY_FORMATS, type VizReplayFormat } from './replay-formats.ts';
 import { replayToHtml } from './replay-html.ts';
 import { replayToMermaid } from './replay-mermaid.ts';
 import { replayToText } from './replay-text.ts';
-
-export const VIZ_REPLAY_FORMATS = ['text', 'mermaid', 'html'] as const;
-export type VizReplayFormat = (typeof VIZ_REPLAY_FORMATS)[number];
 
 function isFormat(name: string): name is VizReplayFormat {
   return (VIZ_REPLAY_FORMATS as readonly string[]).includes(name);
 }
 
-export const vizReplayCommandSpec: CommandSpec = {
-  path: ['viz', 'replay'],
-  summary: 'render a replay: a text timeline, a Mermaid sequence diagram or the HTML step viewer',
-  operands: ['LOG'],
-  options: {
-    format: { type: 'string', value: VIZ_REPLAY_FORMATS.join('|'), help: 'what to render (default: text)' },
-    out: { type: 'string', value: 'FILE', help: 'write it there (required for html; default: stdout)' },
-  },
-  details: `LOG is an event log; - reads it from stdin. The log is replayed to its end, past failures.
-Exit status follows replay: 0 all holds, 1 a failure (the rendering is still written), 2 bad usage or input.`,
-  run: runVizReplay,
-};
-
-export const VIZ_REPLAY_USAGE = usageLine(vizReplayCommandSpec);
-
-async function runVizReplay(input: ParsedCommand, io: CommandIo): Promise<number> {
+export async function runVizReplay(input: ParsedCommand, io: CommandIo): Promise<number> {
   const format = input.string('format') ?? 'text';
   const out = input.string('out');
   if (!isFormat(format))

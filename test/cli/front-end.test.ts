@@ -82,6 +82,11 @@ describe('--help and --version', () => {
     }
   });
 
+  it("viz machines' help names the formats the renderer knows", async () => {
+    const { MACHINE_FORMATS } = await import('../../src/viz/machines-formats.ts');
+    expect((await run(['viz', 'machines', '--help'])).out).toContain(`--format ${MACHINE_FORMATS.join('|')}`);
+  });
+
   it('help COMMAND is COMMAND --help', async () => {
     expect((await run(['help', 'trace', 'check'])).out).toBe((await run(['trace', 'check', '--help'])).out);
   });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { traceCheckCommand } from '../../src/trace/check-command.ts';
+import { traceCheckCommand } from '../../src/trace/check-spec.ts';
 import { fixturesDir, tracesDir } from './helpers.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'viommu-trace-cmd-'));

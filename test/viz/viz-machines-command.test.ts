@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { allMachines } from '../../machines/index.ts';
 import { MACHINE_FORMATS } from '../../src/viz/machines-formats.ts';
-import { vizMachinesCommand } from '../../src/viz/viz-machines-command.ts';
+import { vizMachinesCommand } from '../../src/viz/viz-machines-spec.ts';
 
 const ids = allMachines.map((defined) => defined.spec.id);
 
