@@ -2,10 +2,13 @@
  * A Mermaid `sequenceDiagram` of a replay, made for counterexamples: who sent each event (the guest
  * to the vIOMMU, the operator to QEMU, or the operator straight to iommufd for kernel-level
  * events), the host operations QEMU issued and iommufd's answers, the outcome as a reply, and each
- * failure as a note inside a red box. Messages are cut at a fixed width to keep the diagram short.
+ * failure as a note inside a red box. Messages are cut at a fixed width to keep the diagram short,
+ * except failure notes, which wrap instead: the values an invariant names are the point of them.
+ * At most MAX_FRAMES steps are drawn (the viewer's window around the first failure), with a note
+ * saying how many were left out.
  */
 import type { ReplayStep } from '../replay.ts';
-import { platformText, type ReplayRecord } from './replay-collect.ts';
+import { firstFailureIndex, platformText, type ReplayRecord } from './replay-collect.ts';
 import {
   describeEvent,
   describeHostOp,
@@ -18,6 +21,7 @@ import {
   stepFailed,
   traceLines,
 } from './replay-describe.ts';
+import { frameWindow, MAX_FRAMES } from './replay-frames.ts';
 
 const WIDTH = 90;
 const MAX_TRACE = 3;
@@ -29,6 +33,21 @@ export function sequenceText(text: string): string {
   const flat = text.replace(/\s+/g, ' ').replace(/"/g, "'");
   const cut = flat.length > WIDTH ? `${flat.slice(0, WIDTH - 1)}…` : flat;
   return cut.replace(/[#;<>]/g, (ch) => ENTITIES[ch] ?? ch);
+}
+
+/** The whole text, escaped, in lines of at most WIDTH characters (split at spaces where it can). */
+export function wrappedSequenceText(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').replace(/"/g, "'");
+  const lines: string[] = [];
+  let rest = flat;
+  while (rest.length > WIDTH) {
+    const space = rest.lastIndexOf(' ', WIDTH);
+    const cut = space > WIDTH / 2 ? space : WIDTH;
+    lines.push(rest.slice(0, cut));
+    rest = rest.slice(cut).trimStart();
+  }
+  lines.push(rest);
+  return lines.map((line) => line.replace(/[#;<>]/g, (ch) => ENTITIES[ch] ?? ch)).join('<br/>');
 }
 
 const FROM: Readonly<Record<Sender, string>> = { 'user-kernel': 'U', guest: 'G', 'user-qemu': 'U' };
@@ -53,12 +72,13 @@ function stepLines(step: ReplayStep): string[] {
   }
   lines.push(`  ${to}-->>${from}: ${sequenceText(describeStepOutcome(step))}`);
   for (const failure of failureLines(step))
-    lines.push(`  Note over ${from},K: ${sequenceText(`FAIL ${failure}`)}`);
+    lines.push(`  Note over ${from},K: ${wrappedSequenceText(`FAIL ${failure}`)}`);
   if (!stepFailed(step)) return lines;
   return ['  rect rgb(255, 228, 228)', ...lines.map((line) => `  ${line}`), '  end'];
 }
 
-export function replayToMermaid(record: ReplayRecord): string {
+export function replayToMermaid(record: ReplayRecord, cap: number = MAX_FRAMES): string {
+  const [start, end] = frameWindow(record.steps.length, firstFailureIndex(record), cap);
   const lines = [
     'sequenceDiagram',
     `  %% ${sequenceText(`${record.name}: ${platformText(record.platform)}, ${record.steps.length} events`)}`,
@@ -67,10 +87,18 @@ export function replayToMermaid(record: ReplayRecord): string {
     '  participant Q as QEMU/vIOMMU',
     '  participant K as iommufd',
   ];
-  for (const step of record.steps) lines.push(...stepLines(step));
+  if (start > 0)
+    lines.push(`  Note over U,K: ${sequenceText(`events 1 to ${start} left out (a cap of ${cap} steps)`)}`);
+  for (const step of record.steps.slice(start, end)) lines.push(...stepLines(step));
+  if (end < record.steps.length)
+    lines.push(
+      `  Note over U,K: ${sequenceText(`events ${end + 1} to ${record.steps.length} left out (a cap of ${cap} steps)`)}`,
+    );
   const input = record.summary.inputError;
   if (input !== undefined) {
-    lines.push(`  Note over U,K: ${sequenceText(`bad input at line ${input.line}: ${input.message}`)}`);
+    lines.push(
+      `  Note over U,K: ${wrappedSequenceText(`bad input at line ${input.line}: ${input.message}`)}`,
+    );
   } else if (record.summary.firstFailure === undefined) {
     lines.push(`  Note over U,K: ${sequenceText('all expectations and invariants hold')}`);
   }

@@ -61,3 +61,21 @@ describe('viz replay Mermaid sequence diagram', () => {
     expect(sequenceText('x'.repeat(200))).toHaveLength(90);
   });
 });
+
+describe('Mermaid keeps what a failure names and caps its length', () => {
+  it.each(replayLogs)('%s: every failure message appears whole (wrapped, never cut)', (_name, path) => {
+    const { record, mermaid } = render(path);
+    const unwrapped = mermaid.replace(/<br\/>/g, ' ').replace(/#59;/g, ';').replace(/#35;/g, '#');
+    const unescaped = unwrapped.replace(/#lt;/g, '<').replace(/#gt;/g, '>');
+    for (const step of record.steps)
+      for (const violation of step.violations)
+        expect(unescaped).toContain(violation.message.replace(/\s+/g, ' ').replace(/"/g, "'"));
+  });
+
+  it('draws at most the cap of steps, saying how many were left out', () => {
+    const { record } = render(wrongExpect);
+    const capped = replayToMermaid(record, 3);
+    expect(capped.match(/^ +[UG]->>[QK]: L\d+/gm)).toHaveLength(3);
+    expect(capped).toMatch(/left out \(a cap of 3 steps\)/);
+  });
+});
