@@ -92,6 +92,80 @@ export const VIEWER_SCRIPT = String.raw`
     byId('vmm-section').hidden = rows.length === 0;
     byId('vmm').innerHTML = rows.join('');
   }
+  // The transitions the step took: each object or QEMU instance whose state changed (a new one: from
+  // the initial arrow), as the Graphviz edge title "from->to" of its machine.
+  function transitions(prev, st) {
+    var taken = {};
+    function mark(machine, from, to) {
+      if (!machine || from === to) return;
+      (taken[machine] = taken[machine] || {})[from + '->' + to] = true;
+    }
+    st.objects.forEach(function (r, id) {
+      if (r.state === null) return;
+      var p = prev.objects.get(id);
+      mark(r.machine, p && p.state !== null && p.machine === r.machine ? p.state : '__initial', r.state);
+    });
+    var before = new Map();
+    prev.instances.forEach(function (v) { before.set(v.machine + '\n' + v.path, v.state); });
+    st.instances.forEach(function (v) {
+      var p = before.get(v.machine + '\n' + v.path);
+      mark(v.machine, p === undefined ? '__initial' : p, v.state);
+    });
+    return taken;
+  }
+  function renderTaken(taken) {
+    Array.prototype.forEach.call(document.querySelectorAll('.machine'), function (el) {
+      var edges = taken[el.dataset.machine] || {};
+      var shown = [];
+      Array.prototype.forEach.call(el.querySelectorAll('g.edge'), function (edge) {
+        var title = edge.querySelector('title');
+        var hit = !!title && Object.prototype.hasOwnProperty.call(edges, title.textContent);
+        edge.classList.toggle('taken', hit);
+        if (hit && shown.indexOf(title.textContent) < 0) shown.push(title.textContent);
+      });
+      el.querySelector('.taken-list').textContent = shown.length === 0 ? '' :
+        'just taken: ' + shown.map(function (t) {
+          return t.indexOf('__initial->') === 0 ? 'new \u2192 ' + t.slice(11) : t.replace('->', ' \u2192 ');
+        }).join(', ');
+    });
+  }
+  // A failure that names two values (the cached and the guest's entry: "holds {A} but ... is {B}";
+  // an expectation: "expected A, got B") is shown as two columns, the fields that differ marked.
+  function fieldsOf(text) {
+    var out = [];
+    text.trim().split(/\s+/).forEach(function (pair) {
+      var eq = pair.indexOf('=');
+      if (eq > 0) out.push([pair.slice(0, eq), pair.slice(eq + 1)]);
+    });
+    return out;
+  }
+  function sides(line) {
+    var m = /^(.*?)\{([^{}]*)\}(.*?)\{([^{}]*)\}/.exec(line);
+    if (m) {
+      var a = fieldsOf(m[2]);
+      var b = fieldsOf(m[4]);
+      if (a.length > 0 && b.length > 0) return { left: m[1].replace(/^invariant [\w-]+: /, ''), right: m[3], a: a, b: b };
+    }
+    var e = /expected (.*), got (.*)$/.exec(line);
+    if (e) return { left: 'expected', right: 'got', a: [['', e[1]]], b: [['', e[2]]] };
+    return null;
+  }
+  function sidesTable(sd) {
+    var names = [];
+    sd.a.concat(sd.b).forEach(function (p) { if (names.indexOf(p[0]) < 0) names.push(p[0]); });
+    function get(list, name) {
+      var hit = list.filter(function (p) { return p[0] === name; })[0];
+      return hit ? hit[1] : '';
+    }
+    var rows = names.map(function (name) {
+      var x = get(sd.a, name);
+      var y = get(sd.b, name);
+      return '<tr' + (x !== y ? ' class="differs"' : '') + '><th>' + esc(name) + '</th><td>' + esc(x) +
+        '</td><td>' + esc(y) + '</td></tr>';
+    }).join('');
+    return '<table class="sides"><thead><tr><th></th><th>' + esc(sd.left.trim()) + '</th><th>' +
+      esc(sd.right.trim()) + '</th></tr></thead><tbody>' + rows + '</tbody></table>';
+  }
   function renderMachines(st) {
     var seen = {};
     var known = {};
@@ -106,6 +180,8 @@ export const VIEWER_SCRIPT = String.raw`
     Array.prototype.forEach.call(document.querySelectorAll('.machine'), function (el) {
       var states = seen[el.dataset.machine] || {};
       el.classList.toggle('idle', Object.keys(states).length === 0);
+      // Charts with instances first, so the ones that matter sit next to the event list.
+      el.style.order = Object.keys(states).length === 0 ? '1' : '0';
       Array.prototype.forEach.call(el.querySelectorAll('g.node'), function (node) {
         var title = node.querySelector('title');
         node.classList.toggle('active', !!title && Object.prototype.hasOwnProperty.call(states, title.textContent));
@@ -137,11 +213,13 @@ export const VIEWER_SCRIPT = String.raw`
     byId('step-ops').innerHTML = lines(fr.h, 'op') + lines(fr.t, 'trace');
     var fails = byId('step-failures');
     fails.hidden = !fr.f;
-    fails.innerHTML = (i === data.failure ? '<div>first failure</div>' : '') + lines(fr.f, 'failure');
+    fails.innerHTML = (i === data.failure ? '<div>first failure</div>' : '') + lines(fr.f, 'failure') +
+      (fr.f || []).map(sides).filter(Boolean).map(sidesTable).join('');
     byId('kernel').textContent = st.kernel;
     renderObjects(st, fr);
     renderVmm(st, fr);
     renderMachines(st);
+    renderTaken(transitions(i === 0 ? apply(empty(), data.base) : stateAt(i - 1), st));
   }
   slider.addEventListener('input', function () { show(Number(slider.value)); });
   byId('first').addEventListener('click', function () { show(0); });

@@ -1,7 +1,8 @@
 /**
  * The stylesheet of the replay viewer page (replay-html.ts), inlined so the page needs nothing but
  * itself. The active states of a statechart are marked by the class `active` on the SVG node
- * (`g.node`) whose `<title>` is the state name; the CSS here colours them.
+ * (`g.node`) whose `<title>` is the state name, the transition just taken by the class `taken` on
+ * the edge (`g.edge`) whose `<title>` is `from->to`; the CSS here colours them.
  */
 export const VIEWER_CSS = `
 :root { --fail: #c62828; --fail-bg: #fdecea; --ok: #2e7d32; --line: #d0d7de; --muted: #57606a; --hi: #fff3c4; }
@@ -19,7 +20,9 @@ header .note { margin-top: 4px; padding: 4px 8px; background: var(--hi); border-
 #controls button#jump:disabled { background: #ccc; border-color: #ccc; cursor: default; }
 #slider { flex: 1; }
 #position { min-width: 170px; text-align: right; color: var(--muted); font-variant-numeric: tabular-nums; }
-main { display: grid; grid-template-columns: minmax(280px, 28%) 1fr; height: calc(100vh - 110px); }
+main { display: grid; grid-template-columns: minmax(240px, 22%) minmax(0, 43%) minmax(0, 1fr); height: calc(100vh - 110px); }
+#charts { overflow: auto; padding: 6px 10px; border-right: 1px solid var(--line); }
+#charts h2 { margin-top: 2px; }
 #events { overflow: auto; border-right: 1px solid var(--line); margin: 0; padding: 0; list-style: none; }
 #events li { padding: 2px 8px; cursor: pointer; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
   font-family: ui-monospace, monospace; font-size: 12px; border-left: 4px solid transparent; }
@@ -37,18 +40,27 @@ pre { margin: 2px 0; white-space: pre-wrap; }
 #step-failures { border: 2px solid var(--fail); background: var(--fail-bg); color: var(--fail); padding: 4px 8px;
   border-radius: 4px; font-weight: 600; }
 #first-failure { color: var(--fail); }
+table.sides { margin-top: 6px; color: #1f2328; font-weight: normal; font-family: ui-monospace, monospace; font-size: 12px; }
+table.sides tr.differs td, table.sides tr.differs th { background: #ffd7d5; font-weight: 700; }
 table { border-collapse: collapse; margin: 2px 0 6px; }
 th, td { border: 1px solid var(--line); padding: 1px 6px; text-align: left; vertical-align: top; }
 th { background: #f6f8fa; }
 tr.changed td { background: var(--hi); }
 .state { font-weight: 600; }
-.machines { display: flex; flex-wrap: wrap; gap: 12px; }
-.machine { border: 1px solid var(--line); border-radius: 6px; padding: 6px; max-width: 100%; }
+.machines { display: flex; flex-direction: column; gap: 10px; }
+.machine { border: 1px solid var(--line); border-radius: 6px; padding: 6px; overflow-x: auto; }
 .machine h3 { margin: 0 0 4px; font-size: 13px; }
 .machine.idle { opacity: 0.55; }
-.machine svg { max-width: 100%; height: auto; }
+/* Drawn at Graphviz's own size (never shrunk: a chart scaled to fit had 6 px labels), in the embedded
+   Arimo, whose widths are the Helvetica widths Graphviz laid the labels out with. */
+.machine svg { display: block; }
+.machine svg text { font-family: "Arimo", sans-serif; }
 .machine ul { margin: 4px 0 0; padding-left: 18px; }
 g.node.active path, g.node.active polygon, g.node.active ellipse { fill: #ffd54f; stroke: var(--fail); stroke-width: 2.5px; }
 g.node.active text { font-weight: bold; }
+g.edge.taken path { stroke: #0969da; stroke-width: 3px; }
+g.edge.taken polygon { fill: #0969da; stroke: #0969da; }
+g.edge.taken text { fill: #0969da; }
+.machine .taken-list { color: #0969da; }
 .muted { color: var(--muted); }
 `;

@@ -1,12 +1,14 @@
 /**
  * The replay viewer: one self-contained HTML file (inline CSS, inline script, inline SVG, the step
  * data as a JSON block) that works from disk through file:// and fetches nothing. It shows the event
- * list, a slider with step buttons and arrow keys, the World after the chosen step, every statechart
- * (drawn offline by Graphviz from the machine DOT) with the states its instances are in
- * highlighted, and the first failure with a button that jumps to it.
+ * list, a slider with step buttons and arrow keys, every statechart next to the list (drawn offline
+ * by Graphviz from the machine DOT, labelled in the embedded Arimo font of html-font.ts) with the
+ * states its instances are in and the transitions just taken highlighted, the World after the
+ * chosen step, and the first failure with a button that jumps to it.
  */
 import { allMachines } from '../../machines/index.ts';
 import type { LogItem } from '../log/read.ts';
+import { chartFontCss } from './html-font.ts';
 import { VIEWER_SCRIPT } from './html-script.ts';
 import { VIEWER_CSS } from './html-style.ts';
 import { collectReplay, type ReplayRecord } from './replay-collect.ts';
@@ -44,7 +46,9 @@ async function machinePanels(): Promise<string> {
   for (const defined of allMachines) {
     const id = escapeHtml(defined.spec.id);
     const svg = inlineSvg(await machineToSvg(defined));
-    panels.push(`<div class="machine" data-machine="${id}"><h3>${id}</h3>${svg}<ul></ul></div>`);
+    panels.push(
+      `<div class="machine" data-machine="${id}"><h3>${id}</h3><div class="taken-list"></div>${svg}<ul></ul></div>`,
+    );
   }
   return panels.join('\n');
 }
@@ -62,7 +66,8 @@ function page(data: ViewerData, machines: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(`${data.name}: replay`)}</title>
-<style>${VIEWER_CSS}</style>
+<style>${chartFontCss()}
+${VIEWER_CSS}</style>
 </head>
 <body>
 <header>
@@ -83,6 +88,13 @@ ${data.note === null ? '' : `<div class="note">${escapeHtml(data.note)}</div>`}
 </div>
 <main>
 <ol id="events"></ol>
+<section id="charts">
+<h2>Statecharts</h2>
+<ul id="other-instances"></ul>
+<div class="machines">
+${machines}
+</div>
+</section>
 <section id="detail">
 <h2>Event</h2>
 <pre id="step-event"></pre>
@@ -99,11 +111,6 @@ ${data.note === null ? '' : `<div class="note">${escapeHtml(data.note)}</div>`}
 <summary><h2>QEMU (world.vmm)</h2></summary>
 <table><tbody id="vmm"></tbody></table>
 </details>
-<h2>Statecharts</h2>
-<ul id="other-instances"></ul>
-<div class="machines">
-${machines}
-</div>
 </section>
 </main>
 <script type="application/json" id="viewer-data">${scriptJson(data)}</script>

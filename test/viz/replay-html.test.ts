@@ -45,7 +45,9 @@ describe('viz replay HTML viewer', () => {
     const { record, html } = await render(path);
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
     expect(html).not.toMatch(/https?:\/\//);
-    expect(html).not.toMatch(/<script[^>]*\ssrc=|<link\s|@import|url\(/);
+    // Nothing fetched: the one url() is the embedded font, a data: URL.
+    expect(html).not.toMatch(/<script[^>]*\ssrc=|<link\s|@import|url\((?!data:)/);
+    expect(html).toContain('src: url(data:font/woff2;base64,');
     const data = viewerData(html);
     expect(data.frames).toHaveLength(record.steps.length);
     expect(data.frames.map((frame) => frame.l)).toEqual(record.steps.map((step) => step.line));
