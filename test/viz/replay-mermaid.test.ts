@@ -65,7 +65,10 @@ describe('viz replay Mermaid sequence diagram', () => {
 describe('Mermaid keeps what a failure names and caps its length', () => {
   it.each(replayLogs)('%s: every failure message appears whole (wrapped, never cut)', (_name, path) => {
     const { record, mermaid } = render(path);
-    const unwrapped = mermaid.replace(/<br\/>/g, ' ').replace(/#59;/g, ';').replace(/#35;/g, '#');
+    const unwrapped = mermaid
+      .replace(/<br\/>/g, ' ')
+      .replace(/#59;/g, ';')
+      .replace(/#35;/g, '#');
     const unescaped = unwrapped.replace(/#lt;/g, '<').replace(/#gt;/g, '>');
     for (const step of record.steps)
       for (const violation of step.violations)
