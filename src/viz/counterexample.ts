@@ -16,7 +16,10 @@ export interface RenderedCounterexample {
   readonly mermaid: string;
 }
 
-/** Where `replay --check` puts its renderings: a fixed folder under the OS temp dir. */
+/**
+ * A fixed folder under the OS temp dir, kept for API callers. `replay --check` no longer uses it: each
+ * run renders into a fresh mkdtemp directory or `--render-dir` (src/cli/render-options.ts).
+ */
 export function defaultCounterexampleDir(): string {
   return join(tmpdir(), 'viommu-model-counterexamples');
 }
