@@ -196,6 +196,19 @@ describe('pipes, colour, progress', () => {
     expect(result.stdout.trim().split('\n')).toHaveLength(1);
   });
 
+  it.each([
+    [`trace check '${TRACE}'`],
+    [`trace to-log '${TRACE}'`],
+    ['viz machines --format json'],
+    [`viz replay ${EXAMPLE}`],
+    [`replay ${EXAMPLE} --json`],
+  ])('%s | head -1 exits 0 with nothing on stderr', (command) => {
+    const result = shell(`$CLI ${command} 2>err.txt | head -1`);
+    expect(result.status).toBe(0);
+    expect(readFileSync(join(dir, 'err.txt'), 'utf8')).not.toMatch(/Error|EPIPE|at /);
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
+  });
+
   it('failures are red on a terminal, plain with NO_COLOR or in a pipe', async () => {
     const failing = join(ROOT, 'test/viz/fixtures/wrong-expect.jsonl');
     const coloured = await run(['replay', failing, '--no-render'], {
