@@ -91,6 +91,8 @@ export const hostOpKind = z.enum([
   'viommu_alloc',
   'vdevice_alloc',
   'invalidate',
+  'ioas_alloc',
+  'bind',
 ]);
 export const platformEvents = [
   event('vfio.plug', {
@@ -134,7 +136,7 @@ export const vtdPasidEntry = z.strictObject({
 
 // Intel VT-d guest: writes to registers and guest memory, and queued invalidation descriptors.
 export const vtdEvents = [
-  event('vtd.root_table', { ...common, scalable: z.boolean() }),
+  event('vtd.root_table', { ...common, scalable: z.boolean(), addr: u64.optional() }),
   event('vtd.translation', { ...common, enable: z.boolean() }),
   event('vtd.context_entry', { ...common, dev: devName, present: z.boolean() }),
   event('vtd.pasid_entry', {

@@ -26,6 +26,8 @@ const NPAGES: readonly string[] = Array.from(
   (_, am) => `0x${(1n << BigInt(am)).toString(16)}`,
 );
 const npagesOf = (am: number): string => NPAGES[am] ?? `0x${(1n << BigInt(am)).toString(16)}`;
+/** ~0xfff as a u64. */
+const PAGE_MASK = ~0xfffn & ((1n << 64n) - 1n);
 /** sizeof(struct iommu_hwpt_vtd_s1_invalidate). */
 const VTD_S1_INV_LEN = 24;
 
@@ -56,7 +58,10 @@ function bdfParts(bdf: string): { bus: number; dev: number; fn: number } {
 
 export function invContextCache(step: VtdStep, event: EventOf<'vtd.inv.context_cache'>, line: number): void {
   if (event.granularity !== 'device') {
-    step.trace.push(event.granularity === 'global' ? emit.ccGlobal() : emit.ccDomain(event.did ?? 0));
+    // vtd_process_context_cache_desc: DOMAIN traces its DID and falls through to GLOBAL, whose
+    // vtd_context_global_invalidate traces cc_global itself.
+    if (event.granularity === 'domain') step.trace.push(emit.ccDomain(event.did ?? 0));
+    step.trace.push(emit.ccGlobal());
     pasidCacheSync(step, { type: 'global' }); // vtd_replay_pasid_bindings_all
     return;
   }
@@ -72,7 +77,6 @@ export function invContextCache(step: VtdStep, event: EventOf<'vtd.inv.context_c
 
 // The last descriptor address as parsed, and its entry text: a guest flushes the same few ranges.
 let lastAddrInput: number | string | undefined;
-let lastAddr = 0n;
 let lastAddrText = '0x0';
 
 /** vtd_flush_host_piotlb_all_locked: every bound device whose cached FST entry has this DID, PASID 0 only. */
@@ -80,17 +84,14 @@ export function invPiotlb(step: VtdStep, event: EventOf<'vtd.inv.piotlb'>): void
   const pasid = event.pasid ?? 0;
   const addrInput = event.addr ?? 0;
   if (addrInput !== lastAddrInput) {
-    const parsed = toBigU64(addrInput);
+    // VTD_INV_DESC_PIOTLB_ADDR: the descriptor's address bits only (the low 12 hold IH and AM).
+    const parsed = toBigU64(addrInput) & PAGE_MASK;
     lastAddrText = `0x${parsed.toString(16)}`;
-    lastAddr = parsed;
     lastAddrInput = addrInput;
   }
-  const addr = lastAddr;
   const am = event.am ?? 0;
   const page = event.granularity === 'page';
-  step.trace.push(
-    page ? emit.iotlbPasidPages(event.did, addr, am, pasid) : emit.iotlbPasid(event.did, pasid),
-  );
+  // vtd_process_piotlb_desc prints nothing: vtd_inv_desc_iotlb_pasid* are declared in trace-events but never called.
   if (pasid !== 0) return;
   const entry = page
     ? { addr: lastAddrText, npages: npagesOf(am), flags: event.ih ? 1 : 0 }
@@ -112,8 +113,8 @@ export function invPiotlb(step: VtdStep, event: EventOf<'vtd.inv.piotlb'>): void
       VTD_S1_INV_LEN,
       entry,
     );
-    // vtd_flush_host_piotlb_locked: "Something wrong in kernel, but trying to continue".
-    if (!result.ok) step.messages.push(result.error, 'Something wrong in kernel, but trying to continue');
+    // vtd_flush_host_piotlb_locked: error_report_err ("Something wrong in kernel, but trying to continue" is a comment).
+    if (!result.ok) step.messages.push(result.error);
   }
 }
 

@@ -79,14 +79,15 @@ export function pasidCacheReset(step: VtdStep): void {
       !needsFixedReset(step, space)
     )
       continue;
-    const error = propagate(step, dev, space);
+    const error = propagate(step, dev, space, vtd.variant === 'upstream');
     if (error === undefined) {
       markRetry(step, space, false);
       continue;
     }
     if (vtd.variant === 'upstream') {
+      // error_handle(&error_fatal): error_report then exit(1), inside the failing call.
       step.fatal = `qemu-system-x86_64: ${error}`;
-      return; // error_fatal: exit(1)
+      return;
     }
     step.messages.push(`Resetting HWPT attachment failed: ${error}`);
     markRetry(step, space, true);

@@ -56,16 +56,19 @@ function attach(step: VtdStep, space: VtdSpace, device: VfioDevice): string | un
   return result.error;
 }
 
-function unbind(step: VtdStep, space: VtdSpace, device: VfioDevice): string | undefined {
+function unbind(step: VtdStep, space: VtdSpace, device: VfioDevice, errorFatal: boolean): string | undefined {
   const te = step.frontend.dmarEnabled;
   const scalable = step.frontend.rootScalable;
   let result: { ok: boolean; error?: string };
   if (te && scalable) {
     result = detachHwpt(step, device);
+    // errp == &error_fatal: error_setg exits inside the failing call, before the vtd_device_* trace.
+    if (!result.ok && errorFatal) return result.error;
     step.trace.push(emit.vtdDetachHwpt(device.devId, result.ok));
   } else {
     // "fallback to the default HWPT which contains shadow page table. So guest DMA could still work."
     result = attachHwpt(step, device, device.hwptId);
+    if (!result.ok && errorFatal) return result.error;
     step.trace.push(emit.vtdReattachDefHwpt(device.devId, device.hwptId, result.ok));
   }
   if (!result.ok) return result.error;
@@ -74,11 +77,21 @@ function unbind(step: VtdStep, space: VtdSpace, device: VfioDevice): string | un
   return undefined;
 }
 
-/** Emulated devices, legacy-container devices and x-flts=off have nothing to propagate. */
-export function propagate(step: VtdStep, dev: string, space: VtdSpace): string | undefined {
+/**
+ * Emulated devices, legacy-container devices and x-flts=off have nothing to propagate. `errorFatal`:
+ * the caller passed &error_fatal (upstream's reset path), so QEMU exits inside the failing host call.
+ */
+export function propagate(
+  step: VtdStep,
+  dev: string,
+  space: VtdSpace,
+  errorFatal = false,
+): string | undefined {
   const device = iommufdDevice(step.core, dev);
   if (!step.frontend.config.xFlts || device === undefined) return undefined;
-  return space.pasid.value === 'valid' ? attach(step, space, device) : unbind(step, space, device);
+  return space.pasid.value === 'valid'
+    ? attach(step, space, device)
+    : unbind(step, space, device, errorFatal);
 }
 
 /** fixed only: remember that this binding must be redone, or that it no longer must. */

@@ -24,6 +24,11 @@ export function vtdConfig(platform: Extract<Platform, { viommu: 'intel-iommu' }>
     new LogInputError(line, `platform.${field}`, `QEMU refuses to start: intel-iommu: ${message}`);
   if (config.xFlts && !config.scalableMode)
     throw refuse('x-flts', 'x-flts is only available in scalable mode');
+  // Baseline vtd_decide_config: 39 and 48 only without x-flts (52 and 57 come later upstream), 48 with it.
+  if (!config.xFlts && config.awBits !== 39 && config.awBits !== 48) {
+    const mode = config.scalableMode ? 'Scalable mode(x-flts=off)' : 'Legacy mode';
+    throw refuse('aw-bits', `${mode}: supported values for aw-bits are: 39, 48`);
+  }
   if (config.xFlts && config.awBits !== 48)
     throw refuse('aw-bits', 'Scalable mode(x-flts=on): supported value for aw-bits is: 48');
   return config;
@@ -33,6 +38,7 @@ export function vtdConfig(platform: Extract<Platform, { viommu: 'intel-iommu' }>
 export function deviceCheckFailure(config: VtdConfig, backend: 'iommufd' | 'legacy'): string | undefined {
   if (!config.cachingMode)
     return 'Device assignment is not allowed without enabling caching-mode=on for Intel IOMMU.';
+  // Unreachable on the modelled 48-bit host since vtd_decide_config refuses more than 48; kept as QEMU has it.
   if (config.awBits > HOST_AW_BITS) return `aw-bits ${config.awBits} > host aw-bits ${HOST_AW_BITS}`;
   if (config.xFlts && backend !== 'iommufd') return 'Need IOMMUFD backend when x-flts=on';
   return undefined;
