@@ -25,6 +25,15 @@ export interface PasidEntryValue {
   readonly sre: boolean;
   readonly wpe: boolean;
   readonly eafe: boolean;
+  /**
+   * Fields QEMU does not use for the binding but compares (the memcmp covers all 64 bytes): fault
+   * processing disable, second-stage AW and SSPTPTR, page snoop. Absent when the log leaves them out
+   * (they then compare as 0), so entries written without them keep their shape.
+   */
+  readonly fpd?: boolean;
+  readonly aw?: number;
+  readonly ssptptr?: string;
+  readonly pgsnp?: boolean;
 }
 
 export type VtdVariant = 'upstream' | 'fixed';
@@ -45,7 +54,7 @@ export type PasidEntryEvent =
   | { readonly type: 'pasid.sync'; readonly entry: PasidEntryValue | null; readonly inScope: boolean }
   | { readonly type: 'pasid.reset' };
 
-/** vtd_pasid_entry_compare (a memcmp): field by field, as comparing the normalised entries' JSON would. */
+/** vtd_pasid_entry_compare (a memcmp of the 64-byte entry): every modelled field, an absent optional one as 0. */
 export function samePasidEntry(a: PasidEntryValue | null, b: PasidEntryValue | null): boolean {
   if (a === b) return true;
   if (a === null || b === null) return false;
@@ -57,7 +66,11 @@ export function samePasidEntry(a: PasidEntryValue | null, b: PasidEntryValue | n
     a.fspm === b.fspm &&
     a.sre === b.sre &&
     a.wpe === b.wpe &&
-    a.eafe === b.eafe
+    a.eafe === b.eafe &&
+    (a.fpd ?? false) === (b.fpd ?? false) &&
+    (a.aw ?? 0) === (b.aw ?? 0) &&
+    (a.ssptptr ?? '0x0') === (b.ssptptr ?? '0x0') &&
+    (a.pgsnp ?? false) === (b.pgsnp ?? false)
   );
 }
 

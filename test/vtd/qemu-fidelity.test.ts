@@ -217,6 +217,27 @@ describe('issue 13, wrong today: each fixed against the QEMU function', () => {
 });
 
 describe('issue 13, not modelled before', () => {
+  it('10. vtd_pasid_entry_compare is a memcmp of the whole entry: an FPD-only change takes the Replacing path', () => {
+    const events = [...BOOT, write(fst('0x1000')), psi(), write({ ...fst('0x1000'), fpd: true }), psi()];
+    const replaced = [
+      'vtd_inv_desc_pasid_cache_psi PASID selective PC invalidation domain 0x1 pasid 0x0',
+      'iommufd_backend_alloc_hwpt  iommufd=3 dev_id=1 pt_id=3 flags=0x0 hwpt_type=1 len=24 data_ptr=0x7ffd0000a000 out_hwpt=5 (0)',
+      'iommufd_cdev_attach_ioas_hwpt  [iommufd=3] Successfully attached device nic0 (10) to id=5',
+      'vtd_device_attach_hwpt dev_id 1 pasid -1 hwpt_id 5, ret: 1',
+      'iommufd_backend_free_id  iommufd=3 id=4 (0)',
+    ];
+    const fixed = run(events, { variant: 'fixed' });
+    expect(fixed.trace).toEqual(replaced);
+    expect(fixed.world.vmm?.frontend.spaces[0]?.pasid.context.cached).toMatchObject({ fpd: true });
+    // upstream replaces too, and keeps the stale entry cached (the stale-replace weakness).
+    const upstream = run(events);
+    expect(upstream.trace).toEqual(replaced);
+    expect(upstream.violations).toContain('vmm-cache-follows-guest');
+    // An identical rewrite (absent fields compare as 0) is no change: nothing reaches the host.
+    const same = run([...BOOT, write(fst('0x1000')), psi(), write({ ...fst('0x1000'), aw: 0 }), psi()]);
+    expect(same.last.outcome.hostOps).toEqual([]);
+  });
+
   it('11. iommufd_backend_alloc_ioas failure at realize ("Failed to allocate ioas"): no IOAS 0, unbind_and_disconnect, close', () => {
     const { last, live } = run([
       { type: 'host.fail', op: 'ioas_alloc', errno: 'ENOMEM' },
@@ -241,6 +262,56 @@ describe('issue 13, not modelled before', () => {
       { type: 'vtd.inv.piotlb', granularity: 'page', did: 1, addr: '0x40fff', am: 0 },
     ]);
     expect(last.outcome.hostOps[0]!.op).toMatchObject({ entries: [{ addr: '0x40000', npages: '0x1' }] });
+  });
+
+  it('14. vtd_piotlb_page_invalidate passes `1 << am` as a C int: am 31 sign-extends, am 32 wraps to 1 (x86)', () => {
+    const npages = (am: number) =>
+      run([
+        ...BOOT,
+        write(fst('0x1000')),
+        psi(),
+        { type: 'vtd.inv.piotlb', granularity: 'page', did: 1, addr: 0, am },
+      ]).last.outcome.hostOps[0]!.op;
+    expect(npages(30)).toMatchObject({ entries: [{ npages: '0x40000000' }] });
+    expect(npages(31)).toMatchObject({ entries: [{ npages: '0xffffffff80000000' }] });
+    expect(npages(32)).toMatchObject({ entries: [{ npages: '0x1' }] });
+  });
+
+  it('14. vtd_context_device_invalidate: cc_devices only, when no address space exists at that bus/devfn', () => {
+    const { trace, last } = run([
+      ...BOOT,
+      { type: 'vtd.inv.context_cache', granularity: 'device', dev: 'ghost' },
+    ]);
+    expect(trace).toEqual(['vtd_inv_desc_cc_devices context invalidate devices sid 0x20 fmask 0x0']);
+    expect(last.outcome.hostOps).toEqual([]);
+    const plugged = run([...BOOT, { type: 'vtd.inv.context_cache', granularity: 'device', dev: 'nic0' }]);
+    expect(plugged.trace).toEqual([
+      'vtd_inv_desc_cc_devices context invalidate devices sid 0x18 fmask 0x0',
+      'vtd_inv_desc_cc_device context invalidate device 00:03.00',
+      'vtd_pasid_cache_devsi Dev selective PC invalidation dev: 00:03.00',
+    ]);
+  });
+
+  it('14. vtd_process_iotlb_desc: am above VTD_MAMV (18) is refused before vtd_inv_desc_iotlb_pages; the address is masked', () => {
+    const iotlb = (am: number) =>
+      run([...BOOT, { type: 'vtd.inv.iotlb', granularity: 'page', did: 1, addr: '0x40fff', am }]).trace;
+    expect(iotlb(18)).toEqual([
+      'vtd_inv_desc_iotlb_pages iotlb invalidate domain 0x1 addr 0x40000 mask 0x12',
+    ]);
+    expect(iotlb(19)).toEqual([]);
+  });
+
+  it('12. vtd_pe_type_check: PGTT=PT needs VTD_ECAP_PT (the `pt` property); without it the entry is unusable', () => {
+    const bind = (pt: boolean) => run([...BOOT, write(PT), psi()], { pt }).trace;
+    expect(bind(true)).toEqual([
+      'vtd_inv_desc_pasid_cache_psi PASID selective PC invalidation domain 0x1 pasid 0x0',
+      'iommufd_cdev_attach_ioas_hwpt  [iommufd=3] Successfully attached device nic0 (10) to id=3',
+      'vtd_device_attach_hwpt dev_id 1 pasid -1 hwpt_id 3, ret: 1',
+    ]);
+    // pt=off: no usable entry, so the sync finds nothing to bind (the cache stays invalid).
+    expect(bind(false)).toEqual([
+      'vtd_inv_desc_pasid_cache_psi PASID selective PC invalidation domain 0x1 pasid 0x0',
+    ]);
   });
 
   it('PT entries are unaffected by the PIOTLB change (only FST devices are flushed)', () => {

@@ -20,12 +20,18 @@ import { spaceOf, type VtdStep } from './state.ts';
 
 /** npages of an all-in-PASID flush: every page (2^64-1). */
 const ALL_PAGES = `0x${((1n << 64n) - 1n).toString(16)}`;
-/** npages of a page-selective flush by address mask (`0x${(1n << BigInt(am)).toString(16)}`), precomputed for 0..63. */
+/**
+ * npages of a page-selective flush: vtd_piotlb_page_invalidate passes `1 << am`, a C int shift, to a
+ * uint64_t. am >= 31 is undefined behaviour in C; the table holds what x86 code does (SHL masks the
+ * count to 5 bits, bit 31 is the sign, sign-extended into the u64). Precomputed for am 0..63.
+ */
 const NPAGES: readonly string[] = Array.from(
   { length: 64 },
-  (_, am) => `0x${(1n << BigInt(am)).toString(16)}`,
+  (_, am) => `0x${BigInt.asUintN(64, BigInt.asIntN(32, 1n << BigInt(am & 31))).toString(16)}`,
 );
-const npagesOf = (am: number): string => NPAGES[am] ?? `0x${(1n << BigInt(am)).toString(16)}`;
+const npagesOf = (am: number): string => NPAGES[am]!;
+/** VTD_MAMV: the largest address mask an IOTLB page descriptor may carry. */
+const VTD_MAMV = 18;
 /** ~0xfff as a u64. */
 const PAGE_MASK = ~0xfffn & ((1n << 64n) - 1n);
 /** sizeof(struct iommu_hwpt_vtd_s1_invalidate). */
@@ -68,7 +74,10 @@ export function invContextCache(step: VtdStep, event: EventOf<'vtd.inv.context_c
   if (event.dev === undefined) throw new LogInputError(line, 'dev', 'required when granularity is "device"');
   const space = spaceOf(step.frontend, event.dev);
   const { bus, dev, fn } = bdfParts(space.bdf);
-  step.trace.push(emit.ccDevices((bus << 8) | (dev << 3) | fn), emit.ccDevice(bus, dev, fn));
+  step.trace.push(emit.ccDevices((bus << 8) | (dev << 3) | fn));
+  // vtd_context_device_invalidate walks the address spaces QEMU made: none where no device was realized.
+  if (!space.created) return;
+  step.trace.push(emit.ccDevice(bus, dev, fn));
   const vtd = step.frontend;
   if (!vtd.config.xFlts || !vtd.rootScalable || !vtd.dmarEnabled) return;
   step.trace.push(emit.pasidCacheDevsi(bus, dev, fn));
@@ -122,5 +131,11 @@ export function invIotlb(step: VtdStep, event: EventOf<'vtd.inv.iotlb'>): void {
   const did = event.did ?? 0;
   if (event.granularity === 'global') step.trace.push(emit.iotlbGlobal());
   else if (event.granularity === 'domain') step.trace.push(emit.iotlbDomain(did));
-  else step.trace.push(emit.iotlbPages(did, toBigU64(event.addr ?? 0), event.am ?? 0));
+  else {
+    const am = event.am ?? 0;
+    // vtd_process_iotlb_desc refuses am > VTD_MAMV (error_report_once, queue error) before any trace.
+    if (am > VTD_MAMV) return;
+    // VTD_INV_DESC_IOTLB_ADDR: the address bits only.
+    step.trace.push(emit.iotlbPages(did, toBigU64(event.addr ?? 0) & PAGE_MASK, am));
+  }
 }

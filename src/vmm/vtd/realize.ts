@@ -19,6 +19,7 @@ export function vtdConfig(platform: Extract<Platform, { viommu: 'intel-iommu' }>
     scalableMode: platform['x-scalable-mode'] ?? true,
     cachingMode: platform['caching-mode'] ?? true,
     awBits: platform['aw-bits'] ?? 48,
+    pt: platform.pt ?? true,
   };
   const refuse = (field: string, message: string) =>
     new LogInputError(line, `platform.${field}`, `QEMU refuses to start: intel-iommu: ${message}`);

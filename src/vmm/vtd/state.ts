@@ -25,6 +25,8 @@ export interface VtdConfig {
   readonly scalableMode: boolean;
   readonly cachingMode: boolean;
   readonly awBits: number;
+  /** The x86-iommu `pt` property (pt_supported): VTD_ECAP_PT, so PGTT=PT entries are accepted. */
+  readonly pt: boolean;
 }
 
 /** VTDAddressSpace of one bus/devfn: kept after unplug, as QEMU keeps it. */
