@@ -5,7 +5,10 @@
  * Guest writes change only `guest`; the cache follows on a PASID-cache sync (an invalidation, a
  * GCMD write or a context-cache flush that QEMU turns into one) or is dropped by the reset path.
  * The `upstream` variant takes the "Replacing" branch without storing the new entry (reference
- * §6.3, §7.1); `fixed` stores it. Never dies: QEMU keeps the address space for the bus/devfn.
+ * §6.3, §7.1); `fixed` stores it, and so does `pasid-series` (vtd_accel_fill_pc stores the entry
+ * before the attach), whose removal is also filtered by the DID/PASID scope (the filter comes before
+ * the "entry gone" check in vtd_accel_pasid_cache_invalidate_one). Never dies: QEMU keeps the
+ * address space for the bus/devfn.
  * Not modelled: PASIDs other than 0 (QEMU binds only the RID), the PASID directory level.
  *
  * QEMU reference: hw/i386/intel_iommu.c (vtd_pasid_cache_sync_locked, vtd_pasid_cache_reset_locked,
@@ -36,7 +39,7 @@ export interface PasidEntryValue {
   readonly pgsnp?: boolean;
 }
 
-export type VtdVariant = 'upstream' | 'fixed';
+export type VtdVariant = 'upstream' | 'fixed' | 'pasid-series';
 
 export interface PasidEntryContext {
   readonly variant: VtdVariant;
@@ -107,7 +110,7 @@ export const pasidEntry = defineMachine<PasidEntryContext, PasidEntryEvent, Pasi
             guard: 'isChangedFixed',
             target: 'valid',
             actions: ['cacheEntry'],
-            description: 'Replacing (fixed: the new entry is cached)',
+            description: 'Replacing (fixed, pasid-series: the new entry is cached)',
           },
           {
             guard: 'isChangedUpstream',
@@ -121,9 +124,12 @@ export const pasidEntry = defineMachine<PasidEntryContext, PasidEntryEvent, Pasi
   },
   guards: {
     isReadableInScope: (_context, event) => syncEntry(event) !== null && inScope(event),
-    isGone: (_context, event) => event.type === 'pasid.sync' && event.entry === null,
+    isGone: (context, event) =>
+      event.type === 'pasid.sync' &&
+      event.entry === null &&
+      (context.variant !== 'pasid-series' || event.inScope),
     isChangedFixed: (context, event) =>
-      context.variant === 'fixed' && inScope(event) && !samePasidEntry(syncEntry(event), context.cached),
+      context.variant !== 'upstream' && inScope(event) && !samePasidEntry(syncEntry(event), context.cached),
     isChangedUpstream: (context, event) =>
       context.variant === 'upstream' && inScope(event) && !samePasidEntry(syncEntry(event), context.cached),
   },

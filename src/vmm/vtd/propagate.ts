@@ -22,6 +22,9 @@ import type { VtdSpace, VtdStep } from './state.ts';
 /** sizeof(struct iommu_hwpt_vtd_s1). */
 const VTD_S1_LEN = 24;
 
+/** The PASID the vtd_device_* lines print for the RID: PCI_NO_PASID (-1 with %d); the series' IOMMU_NO_PASID (0). */
+const ridPasid = (step: VtdStep): number => (step.frontend.variant === 'pasid-series' ? 0 : -1);
+
 /** Steps the PASID entry statechart; false when it refuses (QEMU's early `return`). */
 export function stepPasid(space: VtdSpace, event: PasidEntryEvent): boolean {
   const next = pasidEntryFast.step(space.pasid, event);
@@ -46,7 +49,7 @@ function attach(step: VtdStep, space: VtdSpace, device: VfioDevice): string | un
     hwpt = alloc.id;
   }
   const result = attachHwpt(step, device, hwpt);
-  step.trace.push(emit.vtdAttachHwpt(device.devId, hwpt, result.ok));
+  step.trace.push(emit.vtdAttachHwpt(device.devId, hwpt, result.ok, ridPasid(step)));
   if (result.ok) {
     destroyOldFsHwpt(step, space);
     space.host = mustStep(vtdDeviceFast, space.host, { type: 'as.attach', pgtt: pe.pgtt, hwpt });
@@ -64,12 +67,12 @@ function unbind(step: VtdStep, space: VtdSpace, device: VfioDevice, errorFatal: 
     result = detachHwpt(step, device);
     // errp == &error_fatal: error_setg exits inside the failing call, before the vtd_device_* trace.
     if (!result.ok && errorFatal) return result.error;
-    step.trace.push(emit.vtdDetachHwpt(device.devId, result.ok));
+    step.trace.push(emit.vtdDetachHwpt(device.devId, result.ok, ridPasid(step)));
   } else {
     // "fallback to the default HWPT which contains shadow page table. So guest DMA could still work."
     result = attachHwpt(step, device, device.hwptId);
     if (!result.ok && errorFatal) return result.error;
-    step.trace.push(emit.vtdReattachDefHwpt(device.devId, device.hwptId, result.ok));
+    step.trace.push(emit.vtdReattachDefHwpt(device.devId, device.hwptId, result.ok, ridPasid(step)));
   }
   if (!result.ok) return result.error;
   destroyOldFsHwpt(step, space);

@@ -18,7 +18,7 @@ import type { VmmStep } from '../core/host.ts';
 import { findNamed } from '../core/named.ts';
 import type { FrontendStateBase, Vmm } from '../core/state.ts';
 
-export const VARIANTS: readonly VtdVariant[] = ['upstream', 'fixed'];
+export const VARIANTS: readonly VtdVariant[] = ['upstream', 'fixed', 'pasid-series'];
 
 export interface VtdConfig {
   readonly xFlts: boolean;
