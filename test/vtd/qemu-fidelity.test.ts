@@ -189,7 +189,7 @@ describe('issue 13, wrong today: each fixed against the QEMU function', () => {
     const scalable = run([], { 'x-flts': false, 'aw-bits': 52 });
     expect(scalable.summary.inputError).toMatchObject({ line: 1, field: 'platform.aw-bits' });
     expect(scalable.summary.inputError?.message).toContain(
-      'Scalable mode(x-flts=off): supported values for aw-bits are: 39, 48',
+      'Scalable mode(flts=off): supported values for aw-bits are: 39, 48',
     );
     const legacy = run([], { 'x-flts': false, 'x-scalable-mode': false, 'aw-bits': 57 });
     expect(legacy.summary.inputError?.message).toContain(

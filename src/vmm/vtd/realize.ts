@@ -3,8 +3,11 @@
  * host-device checks of set_iommu_device (vtd_check_hiod, vtd_check_hiod_accel). An option left out
  * of the header takes the default platform's value (all on, aw-bits 48), not QEMU's command-line default.
  * QEMU reference: hw/i386/intel_iommu.c (vtd_decide_config, vtd_check_hiod),
- * hw/i386/intel_iommu_accel.c (vtd_check_hiod_accel); reference §1.10.
+ * hw/i386/intel_iommu_accel.c (vtd_check_hiod_accel); reference §1.10, which quotes the aw-bits
+ * message as "x-flts=on": the series' rename patch shows the baseline printing "flts=on" (followed here).
  */
+
+import type { VtdVariant } from '../../../machines/pasid-entry.machine.ts';
 import { LogInputError } from '../../log/errors.ts';
 import type { Platform } from '../../log/schema.ts';
 import type { VtdConfig } from './state.ts';
@@ -12,8 +15,16 @@ import type { VtdConfig } from './state.ts';
 /** The host's IOMMU address width (the modelled host has 48 bits). */
 const HOST_AW_BITS = 48;
 
-/** vtd_decide_config: throws LogInputError naming the header line and the option. */
-export function vtdConfig(platform: Extract<Platform, { viommu: 'intel-iommu' }>, line: number): VtdConfig {
+/**
+ * vtd_decide_config: throws LogInputError naming the header line and the option. The baseline says
+ * "flts=on"/"flts=off" in its aw-bits messages; the PASID series' rename (flts → fsts) prints
+ * "x-flts=on" and leaves "flts=off" as it was.
+ */
+export function vtdConfig(
+  platform: Extract<Platform, { viommu: 'intel-iommu' }>,
+  line: number,
+  variant: VtdVariant = 'upstream',
+): VtdConfig {
   const config: VtdConfig = {
     xFlts: platform['x-flts'] ?? true,
     scalableMode: platform['x-scalable-mode'] ?? true,
@@ -27,11 +38,13 @@ export function vtdConfig(platform: Extract<Platform, { viommu: 'intel-iommu' }>
     throw refuse('x-flts', 'x-flts is only available in scalable mode');
   // Baseline vtd_decide_config: 39 and 48 only without x-flts (52 and 57 come later upstream), 48 with it.
   if (!config.xFlts && config.awBits !== 39 && config.awBits !== 48) {
-    const mode = config.scalableMode ? 'Scalable mode(x-flts=off)' : 'Legacy mode';
+    const mode = config.scalableMode ? 'Scalable mode(flts=off)' : 'Legacy mode';
     throw refuse('aw-bits', `${mode}: supported values for aw-bits are: 39, 48`);
   }
-  if (config.xFlts && config.awBits !== 48)
-    throw refuse('aw-bits', 'Scalable mode(x-flts=on): supported value for aw-bits is: 48');
+  if (config.xFlts && config.awBits !== 48) {
+    const mode = variant === 'pasid-series' ? 'Scalable mode(x-flts=on)' : 'Scalable mode(flts=on)';
+    throw refuse('aw-bits', `${mode}: supported value for aw-bits is: 48`);
+  }
   return config;
 }
 
