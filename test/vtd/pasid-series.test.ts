@@ -23,6 +23,13 @@ describe('pasid-series: the flows the PASID series changes', () => {
     expect(trace.at(-1)).toBe('vtd_device_attach_hwpt dev_id 1 pasid 0 hwpt_id 4, ret: 1');
   });
 
+  it('vtd_check_hiod_accel names the renamed property: "Need IOMMUFD backend when fsts=on"', () => {
+    const { last } = run([{ type: 'vfio.plug', dev: 'nic0', backend: 'legacy' }], SERIES);
+    expect(last.outcome.messages).toEqual([
+      'vfio nic0: Failed to set vIOMMU: Need IOMMUFD backend when fsts=on',
+    ]);
+  });
+
   it('vtd_accel_fill_pc stores a changed entry before the attach: the cache follows the guest', () => {
     const { world, violations, trace } = run(
       [...BOOT, write(fst('0x1000')), psi(), write(fst('0x2000')), psi()],

@@ -49,11 +49,17 @@ export function vtdConfig(
 }
 
 /** vtd_check_hiod / vtd_check_hiod_accel: undefined when the device may be assigned. */
-export function deviceCheckFailure(config: VtdConfig, backend: 'iommufd' | 'legacy'): string | undefined {
+export function deviceCheckFailure(
+  config: VtdConfig,
+  backend: 'iommufd' | 'legacy',
+  variant: VtdVariant = 'upstream',
+): string | undefined {
   if (!config.cachingMode)
     return 'Device assignment is not allowed without enabling caching-mode=on for Intel IOMMU.';
   // Unreachable on the modelled 48-bit host since vtd_decide_config refuses more than 48; kept as QEMU has it.
   if (config.awBits > HOST_AW_BITS) return `aw-bits ${config.awBits} > host aw-bits ${HOST_AW_BITS}`;
-  if (config.xFlts && backend !== 'iommufd') return 'Need IOMMUFD backend when x-flts=on';
+  // The series' vtd_check_hiod_accel says fsts=on.
+  if (config.xFlts && backend !== 'iommufd')
+    return `Need IOMMUFD backend when ${variant === 'pasid-series' ? 'fsts' : 'x-flts'}=on`;
   return undefined;
 }
