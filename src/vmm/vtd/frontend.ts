@@ -32,7 +32,7 @@ function create(platform: Platform, headerLine: number): VtdState {
   return {
     kind: 'vtd',
     variant: known,
-    config: vtdConfig(platform, headerLine, known),
+    config: vtdConfig(platform, headerLine),
     spaces: [],
     rootScalable: false,
     dmarEnabled: false,

@@ -3,8 +3,8 @@
  * host-device checks of set_iommu_device (vtd_check_hiod, vtd_check_hiod_accel). An option left out
  * of the header takes the default platform's value (all on, aw-bits 48), not QEMU's command-line default.
  * QEMU reference: hw/i386/intel_iommu.c (vtd_decide_config, vtd_check_hiod),
- * hw/i386/intel_iommu_accel.c (vtd_check_hiod_accel); reference §1.10, which quotes the aw-bits
- * message as "x-flts=on": the series' rename patch shows the baseline printing "flts=on" (followed here).
+ * hw/i386/intel_iommu_accel.c (vtd_check_hiod_accel); reference §1.10. The aw-bits messages are those
+ * of the terminology rename 4fda086f76 (in the baseline): "x-flts=on", but "flts=off" left as it was.
  */
 
 import type { VtdVariant } from '../../../machines/pasid-entry.machine.ts';
@@ -15,16 +15,8 @@ import type { VtdConfig } from './state.ts';
 /** The host's IOMMU address width (the modelled host has 48 bits). */
 const HOST_AW_BITS = 48;
 
-/**
- * vtd_decide_config: throws LogInputError naming the header line and the option. The baseline says
- * "flts=on"/"flts=off" in its aw-bits messages; the PASID series' rename (flts → fsts) prints
- * "x-flts=on" and leaves "flts=off" as it was.
- */
-export function vtdConfig(
-  platform: Extract<Platform, { viommu: 'intel-iommu' }>,
-  line: number,
-  variant: VtdVariant = 'upstream',
-): VtdConfig {
+/** vtd_decide_config: throws LogInputError naming the header line and the option. */
+export function vtdConfig(platform: Extract<Platform, { viommu: 'intel-iommu' }>, line: number): VtdConfig {
   const config: VtdConfig = {
     xFlts: platform['x-flts'] ?? true,
     scalableMode: platform['x-scalable-mode'] ?? true,
@@ -41,10 +33,8 @@ export function vtdConfig(
     const mode = config.scalableMode ? 'Scalable mode(flts=off)' : 'Legacy mode';
     throw refuse('aw-bits', `${mode}: supported values for aw-bits are: 39, 48`);
   }
-  if (config.xFlts && config.awBits !== 48) {
-    const mode = variant === 'pasid-series' ? 'Scalable mode(x-flts=on)' : 'Scalable mode(flts=on)';
-    throw refuse('aw-bits', `${mode}: supported value for aw-bits is: 48`);
-  }
+  if (config.xFlts && config.awBits !== 48)
+    throw refuse('aw-bits', 'Scalable mode(x-flts=on): supported value for aw-bits is: 48');
   return config;
 }
 
