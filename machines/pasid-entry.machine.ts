@@ -5,7 +5,10 @@
  * Guest writes change only `guest`; the cache follows on a PASID-cache sync (an invalidation, a
  * GCMD write or a context-cache flush that QEMU turns into one) or is dropped by the reset path.
  * The `upstream` variant takes the "Replacing" branch without storing the new entry (reference
- * §6.3, §7.1); `fixed` stores it. Never dies: QEMU keeps the address space for the bus/devfn.
+ * §6.3, §7.1); `fixed` stores it, and so does `pasid-series` (vtd_accel_fill_pc stores the entry
+ * before the attach), whose removal is also filtered by the DID/PASID scope (the filter comes before
+ * the "entry gone" check in vtd_accel_pasid_cache_invalidate_one). Never dies: QEMU keeps the
+ * address space for the bus/devfn.
  * Not modelled: PASIDs other than 0 (QEMU binds only the RID), the PASID directory level.
  *
  * QEMU reference: hw/i386/intel_iommu.c (vtd_pasid_cache_sync_locked, vtd_pasid_cache_reset_locked,
@@ -25,9 +28,18 @@ export interface PasidEntryValue {
   readonly sre: boolean;
   readonly wpe: boolean;
   readonly eafe: boolean;
+  /**
+   * Fields QEMU does not use for the binding but compares (the memcmp covers all 64 bytes): fault
+   * processing disable, second-stage AW and SSPTPTR, page snoop. Absent when the log leaves them out
+   * (they then compare as 0), so entries written without them keep their shape.
+   */
+  readonly fpd?: boolean;
+  readonly aw?: number;
+  readonly ssptptr?: string;
+  readonly pgsnp?: boolean;
 }
 
-export type VtdVariant = 'upstream' | 'fixed';
+export type VtdVariant = 'upstream' | 'fixed' | 'pasid-series';
 
 export interface PasidEntryContext {
   readonly variant: VtdVariant;
@@ -45,7 +57,7 @@ export type PasidEntryEvent =
   | { readonly type: 'pasid.sync'; readonly entry: PasidEntryValue | null; readonly inScope: boolean }
   | { readonly type: 'pasid.reset' };
 
-/** vtd_pasid_entry_compare (a memcmp): field by field, as comparing the normalised entries' JSON would. */
+/** vtd_pasid_entry_compare (a memcmp of the 64-byte entry): every modelled field, an absent optional one as 0. */
 export function samePasidEntry(a: PasidEntryValue | null, b: PasidEntryValue | null): boolean {
   if (a === b) return true;
   if (a === null || b === null) return false;
@@ -57,7 +69,11 @@ export function samePasidEntry(a: PasidEntryValue | null, b: PasidEntryValue | n
     a.fspm === b.fspm &&
     a.sre === b.sre &&
     a.wpe === b.wpe &&
-    a.eafe === b.eafe
+    a.eafe === b.eafe &&
+    (a.fpd ?? false) === (b.fpd ?? false) &&
+    (a.aw ?? 0) === (b.aw ?? 0) &&
+    (a.ssptptr ?? '0x0') === (b.ssptptr ?? '0x0') &&
+    (a.pgsnp ?? false) === (b.pgsnp ?? false)
   );
 }
 
@@ -94,7 +110,7 @@ export const pasidEntry = defineMachine<PasidEntryContext, PasidEntryEvent, Pasi
             guard: 'isChangedFixed',
             target: 'valid',
             actions: ['cacheEntry'],
-            description: 'Replacing (fixed: the new entry is cached)',
+            description: 'Replacing (fixed, pasid-series: the new entry is cached)',
           },
           {
             guard: 'isChangedUpstream',
@@ -108,9 +124,12 @@ export const pasidEntry = defineMachine<PasidEntryContext, PasidEntryEvent, Pasi
   },
   guards: {
     isReadableInScope: (_context, event) => syncEntry(event) !== null && inScope(event),
-    isGone: (_context, event) => event.type === 'pasid.sync' && event.entry === null,
+    isGone: (context, event) =>
+      event.type === 'pasid.sync' &&
+      event.entry === null &&
+      (context.variant !== 'pasid-series' || event.inScope),
     isChangedFixed: (context, event) =>
-      context.variant === 'fixed' && inScope(event) && !samePasidEntry(syncEntry(event), context.cached),
+      context.variant !== 'upstream' && inScope(event) && !samePasidEntry(syncEntry(event), context.cached),
     isChangedUpstream: (context, event) =>
       context.variant === 'upstream' && inScope(event) && !samePasidEntry(syncEntry(event), context.cached),
   },

@@ -84,9 +84,9 @@ describe('the checked path', () => {
     );
   });
 
-  it('incremental and full checking report the same violations at the same events (VT-d upstream and fixed)', () => {
+  it('incremental and full checking report the same violations at the same events (VT-d upstream, fixed and pasid-series)', () => {
     let violating = 0;
-    for (const variant of ['upstream', 'fixed'] as const) {
+    for (const variant of ['upstream', 'fixed', 'pasid-series'] as const) {
       assertWith(
         fc.property(vtdLogs, (events) => {
           const incremental = violationsPerEvent(events, vtdHeader(variant), 'incremental');

@@ -16,7 +16,9 @@ import {
 } from '../src/index.ts';
 
 /** The log format's default platform (VT-d, x-flts, scalable mode, caching mode, 48 bits) with a variant. */
-export const vtdHeader = (variant: 'upstream' | 'fixed'): Header => ({
+export type VtdVariantName = 'upstream' | 'fixed' | 'pasid-series';
+
+export const vtdHeader = (variant: VtdVariantName): Header => ({
   ...DEFAULT_HEADER,
   platform: { ...DEFAULT_HEADER.platform!, variant },
 });
@@ -34,7 +36,7 @@ export interface VtdRun {
 
 export function runVtd(
   events: readonly LogEvent[],
-  variant: 'upstream' | 'fixed',
+  variant: VtdVariantName,
   invariants: readonly Invariant[] = allInvariants,
   mode: CheckedStepperOptions['mode'] = 'incremental',
 ): VtdRun {

@@ -91,6 +91,8 @@ export const hostOpKind = z.enum([
   'viommu_alloc',
   'vdevice_alloc',
   'invalidate',
+  'ioas_alloc',
+  'bind',
 ]);
 export const platformEvents = [
   event('vfio.plug', {
@@ -130,11 +132,16 @@ export const vtdPasidEntry = z.strictObject({
   sre: z.boolean().optional(),
   wpe: z.boolean().optional(),
   eafe: z.boolean().optional(),
+  // More of the 64-byte entry vtd_pasid_entry_compare memcmp()s: a change in any of them is a Replace.
+  fpd: z.boolean().optional(),
+  aw: z.number().int().min(0).max(7).optional(),
+  ssptptr: u64.optional(),
+  pgsnp: z.boolean().optional(),
 });
 
 // Intel VT-d guest: writes to registers and guest memory, and queued invalidation descriptors.
 export const vtdEvents = [
-  event('vtd.root_table', { ...common, scalable: z.boolean() }),
+  event('vtd.root_table', { ...common, scalable: z.boolean(), addr: u64.optional() }),
   event('vtd.translation', { ...common, enable: z.boolean() }),
   event('vtd.context_entry', { ...common, dev: devName, present: z.boolean() }),
   event('vtd.pasid_entry', {
@@ -241,6 +248,7 @@ export const platform = z.discriminatedUnion('viommu', [
     'caching-mode': z.boolean().optional(),
     'aw-bits': z.union([z.literal(39), z.literal(48), z.literal(52), z.literal(57)]).optional(),
     fs1gp: z.boolean().optional(),
+    pt: z.boolean().optional(),
     variant,
   }),
   z.strictObject({

@@ -5,7 +5,8 @@
  * out. Only iommufd host operations are compared (backend calls and VFIO attach/bind), because the
  * vIOMMU-side lines depend on how the guest was traced, and map/unmap are left out (the model has no
  * IOVA space). What is run-specific is ignored: the iommufd and device fds, pointers (`data_ptr=`),
- * device names, timestamps and line prefixes. IDs, flags, types and results are compared.
+ * device names, timestamps and line prefixes. IDs, flags, types and results are compared. The order
+ * between devices within one event is not compared where QEMU's is undefined (hash-table walks).
  */
 import type { TraceEventName } from './events.ts';
 import { parseTraceLine } from './parse-line.ts';
@@ -101,6 +102,50 @@ export function differingFields(a: TraceRecord, b: TraceRecord): string[] {
     .map((key) => `${label(key)}: predicted ${String(left[key])}, traced ${String(right[key])}`);
 }
 
+/** How many devices some records concern: the larger of the distinct dev_id/devid values and device names. */
+function deviceCount(records: readonly TraceRecord[]): number {
+  const ids = new Set<unknown>();
+  const names = new Set<unknown>();
+  for (const record of records) {
+    const fields = record as unknown as Record<string, unknown>;
+    if (fields.devId !== undefined) ids.add(fields.devId);
+    if (fields.devid !== undefined) ids.add(fields.devid);
+    if (fields.name !== undefined) names.add(fields.name);
+  }
+  return Math.max(ids.size, names.size);
+}
+
+/** Whether `traced` holds the same records as `model` in some order (each matched once). */
+function samePermutation(model: readonly TraceRecord[], traced: readonly TraceRecord[]): boolean {
+  if (model.length !== traced.length) return false;
+  const unused = traced.slice();
+  for (const record of model) {
+    const at = unused.findIndex((t) => t.event === record.event && differingFields(record, t).length === 0);
+    if (at < 0) return false;
+    unused.splice(at, 1);
+  }
+  return true;
+}
+
+/**
+ * The end of the block of records one log line predicts, when that block concerns several devices
+ * and the trace holds the same records in another order: QEMU walks its devices in hash-table order
+ * (vtd_address_spaces, vtd_host_iommu_dev), which is not defined, so that order is not compared.
+ */
+function reorderedDeviceBlockEnd(
+  model: readonly { line: PredictedLine; record: TraceRecord }[],
+  traced: readonly TraceRecord[],
+  start: number,
+): number | undefined {
+  const logLine = model[start]?.line.logLine;
+  if (logLine === undefined || (start > 0 && model[start - 1]!.line.logLine === logLine)) return undefined;
+  let end = start;
+  while (end < model.length && model[end]!.line.logLine === logLine) end++;
+  const block = model.slice(start, end).map((m) => m.record);
+  if (block.length < 2 || deviceCount(block) < 2) return undefined;
+  return samePermutation(block, traced.slice(start, end)) ? end : undefined;
+}
+
 export function firstDifference(
   predicted: readonly PredictedLine[],
   traced: readonly TraceRecord[],
@@ -108,6 +153,11 @@ export function firstDifference(
   const model = predictedRecords(predicted);
   const length = Math.max(model.length, traced.length);
   for (let i = 0; i < length; i++) {
+    const reordered = reorderedDeviceBlockEnd(model, traced, i);
+    if (reordered !== undefined) {
+      i = reordered - 1;
+      continue;
+    }
     const p = model[i];
     const t = traced[i];
     const predictedAt = p === undefined ? {} : { predicted: { logLine: p.line.logLine, text: p.line.text } };

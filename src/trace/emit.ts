@@ -61,13 +61,14 @@ export const emit = {
     `iommufd_cdev_attach_ioas_hwpt  [iommufd=${fd}] Successfully attached device ${name} (${devFd}) to id=${id}`,
   detachIoasHwpt: (fd: number, name: string) =>
     `iommufd_cdev_detach_ioas_hwpt  [iommufd=${fd}] Successfully detached ${name}`,
-  // hw/i386/trace-events (pasid is vtd_as->pasid = PCI_NO_PASID, printed with %d)
-  vtdAttachHwpt: (devId: number, hwpt: number, ok: boolean) =>
-    `vtd_device_attach_hwpt dev_id ${devId} pasid -1 hwpt_id ${hwpt}, ret: ${ok ? 1 : 0}`,
-  vtdDetachHwpt: (devId: number, ok: boolean) =>
-    `vtd_device_detach_hwpt dev_id ${devId} pasid -1 ret: ${ok ? 1 : 0}`,
-  vtdReattachDefHwpt: (devId: number, hwpt: number, ok: boolean) =>
-    `vtd_device_reattach_def_hwpt dev_id ${devId} pasid -1 hwpt_id ${hwpt}, ret: ${ok ? 1 : 0}`,
+  // hw/i386/trace-events (pasid is vtd_as->pasid = PCI_NO_PASID, printed with %d; the PASID series
+  // prints the cache entry's PASID, IOMMU_NO_PASID = 0 for the RID)
+  vtdAttachHwpt: (devId: number, hwpt: number, ok: boolean, pasid = -1) =>
+    `vtd_device_attach_hwpt dev_id ${devId} pasid ${pasid} hwpt_id ${hwpt}, ret: ${ok ? 1 : 0}`,
+  vtdDetachHwpt: (devId: number, ok: boolean, pasid = -1) =>
+    `vtd_device_detach_hwpt dev_id ${devId} pasid ${pasid} ret: ${ok ? 1 : 0}`,
+  vtdReattachDefHwpt: (devId: number, hwpt: number, ok: boolean, pasid = -1) =>
+    `vtd_device_reattach_def_hwpt dev_id ${devId} pasid ${pasid} hwpt_id ${hwpt}, ret: ${ok ? 1 : 0}`,
   vtdResetExit: () => 'vtd_reset_exit ',
   vtdContextCacheReset: () => 'vtd_context_cache_reset ',
   vtdPasidCacheReset: () => 'vtd_pasid_cache_reset ',

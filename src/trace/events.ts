@@ -323,6 +323,17 @@ export const EVENT_SPECS = {
     fmt('baseline', 'PASID selective PC invalidation domain 0x%"PRIx16" pasid 0x%"PRIx32', 'domain', 'pasid'),
   ),
   vtd_reset_exit: spec({}, fmt('baseline', '')),
+  // GCMD.SRTP / GCMD.TE handlers and the context-cache descriptor: printed by the model too (issue 13).
+  vtd_reg_dmar_root: spec(
+    { addr: 'str', scalable: 'num' },
+    fmt('baseline', 'addr 0x%"PRIx64" scalable %d', 'addr', 'scalable'),
+  ),
+  vtd_dmar_enable: spec({ en: 'num' }, fmt('baseline', 'enable %d', 'en')),
+  vtd_inv_desc_cc_global: spec({}, fmt('baseline', 'context invalidate globally')),
+  vtd_inv_desc_cc_domain: spec(
+    { domain: 'num' },
+    fmt('baseline', 'context invalidate domain 0x%"PRIx16', 'domain'),
+  ),
   vtd_switch_address_space: spec(
     { bus: 'num', slot: 'num', fn: 'num', on: 'num' },
     fmt(

@@ -152,7 +152,7 @@ describe('trace check: lifecycle', () => {
       'vtd_device_attach_hwpt dev_id 1 pasid -1 hwpt_id 4, ret: 0',
       'qemu-system-x86_64: Attaching to HWPT failed: [iommufd=12] error attach 0000:01:00.0 (30) to id=4: Invalid argument',
       `iommufd_backend_invalidate_cache  ${be} id=4 data_type=0 entry_len=24 entry_num=1 done_num=0 data_ptr=0x10 (22)`,
-      'qemu-system-x86_64: IOMMU_HWPT_INVALIDATE failed: total 1 entries, processed 0 entries',
+      'qemu-system-x86_64: IOMMU_HWPT_INVALIDATE failed: total 1 entries, processed 0 entries: Invalid argument',
     ]);
     const failed = withCode(report, 'op-failed');
     expect(failed.map((f) => [f.line, f.errors!.map((e) => e.line)])).toEqual([

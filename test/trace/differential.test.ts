@@ -141,3 +141,41 @@ describe('viommu-model replay LOG --expect-trace FILE', () => {
     );
   });
 });
+
+describe('firstDifference: order between devices within one event (QEMU walks a hash table)', () => {
+  const attach = (logLine: number, name: string, devFd: number, id: number): PredictedLine => ({
+    logLine,
+    text: `iommufd_cdev_attach_ioas_hwpt  [iommufd=3] Successfully attached device ${name} (${devFd}) to id=${id}`,
+  });
+  const alloc = (logLine: number, devId: number, pt: number, out: number): PredictedLine => ({
+    logLine,
+    text: `iommufd_backend_alloc_hwpt  iommufd=3 dev_id=${devId} pt_id=${pt} flags=0x0 hwpt_type=1 len=24 data_ptr=0x7ffd0000a000 out_hwpt=${out} (0)`,
+  });
+  // One global PASID-cache flush binding two devices: the model walks them in creation order.
+  const model = [alloc(9, 1, 3, 7), attach(9, 'nic0', 10, 7), alloc(9, 2, 6, 8), attach(9, 'nic1', 11, 8)];
+  const lines = (items: PredictedLine[]) => items.map((item) => item.text).join('\n');
+
+  it('accepts the devices of one event in the other order', () => {
+    const swapped = [
+      alloc(9, 2, 6, 8),
+      attach(9, 'nic1', 11, 8),
+      alloc(9, 1, 3, 7),
+      attach(9, 'nic0', 10, 7),
+    ];
+    expect(firstDifference(model, traced(lines(swapped)))).toEqual({ matched: 4 });
+  });
+
+  it('still reports a difference in content', () => {
+    const wrong = [alloc(9, 2, 6, 8), attach(9, 'nic1', 11, 8), alloc(9, 1, 3, 9), attach(9, 'nic0', 10, 9)];
+    expect(firstDifference(model, traced(lines(wrong))).difference?.message).toContain('differ in');
+  });
+
+  it('keeps the order between events and within one device', () => {
+    const oneDevice = [alloc(9, 1, 3, 7), attach(9, 'nic0', 10, 7)];
+    const reversed = [attach(9, 'nic0', 10, 7), alloc(9, 1, 3, 7)];
+    expect(firstDifference(oneDevice, traced(lines(reversed))).difference).toBeDefined();
+    const twoEvents = [alloc(9, 1, 3, 7), alloc(10, 2, 6, 8)];
+    const crossed = [alloc(10, 2, 6, 8), alloc(9, 1, 3, 7)];
+    expect(firstDifference(twoEvents, traced(lines(crossed))).difference).toBeDefined();
+  });
+});

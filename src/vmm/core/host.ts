@@ -44,6 +44,8 @@ const KIND_OF: Partial<Record<KernelOp['type'], HostOpKind>> = {
   'iommufd.viommu_alloc': 'viommu_alloc',
   'iommufd.vdevice_alloc': 'vdevice_alloc',
   'iommufd.invalidate': 'invalidate',
+  'iommufd.ioas_alloc': 'ioas_alloc',
+  'vfio.bind': 'bind',
 };
 
 /** One host operation: an injected failure, or the kernel's answer. */
@@ -159,7 +161,8 @@ export function freeId(step: VmmStep, id: number): boolean {
 
 /**
  * iommufd_backend_invalidate_cache with one entry of `entryLen` bytes and IOMMU_HWPT_INVALIDATE_DATA_*
- * type `dataType`; on failure the error text (entry_num written back: the entries processed).
+ * type `dataType`; on failure the one error text it sets (entry_num written back: the entries
+ * processed): error_setg_errno on a failed ioctl, error_setg when the ioctl succeeded but left entries.
  */
 export function invalidateCache(
   step: VmmStep,
@@ -172,7 +175,13 @@ export function invalidateCache(
   const done = outcome.done ?? (outcome.ok ? 1 : 0);
   const ret = outcome.ok ? 0 : (ERRNO_NUMBER[outcome.errno] ?? -1);
   step.trace.push(emit.invalidateCache(fd, { id, dataType, entryLen, entryNum: 1, done, ret }));
-  return outcome.ok
-    ? { ok: true }
-    : { ok: false, error: `IOMMU_HWPT_INVALIDATE failed: total 1 entries, processed ${done} entries` };
+  const counts = `total 1 entries, processed ${done} entries`;
+  if (!outcome.ok)
+    return { ok: false, error: `IOMMU_HWPT_INVALIDATE failed: ${counts}: ${strerror(outcome.errno)}` };
+  if (done !== 1)
+    return {
+      ok: false,
+      error: `IOMMU_HWPT_INVALIDATE succeed but with unprocessed entries: ${counts}. Kernel BUG?!`,
+    };
+  return { ok: true };
 }

@@ -16,7 +16,9 @@ export type HostOpKind =
   | 'destroy'
   | 'viommu_alloc'
   | 'vdevice_alloc'
-  | 'invalidate';
+  | 'invalidate'
+  | 'ioas_alloc'
+  | 'bind';
 
 /** One plugged VFIO device and the IDs QEMU holds for it (VFIODevice, VFIOIOMMUFDContainer). */
 export interface VfioDevice {

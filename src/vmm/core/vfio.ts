@@ -6,7 +6,8 @@
  * backend uses a VFIO container, which the model does not have: no host operations. A device whose
  * realize fails is not plugged (a cold-plugged one would stop QEMU from starting).
  * QEMU reference: hw/vfio/iommufd.c (iommufd_cdev_attach, iommufd_cdev_autodomains_get,
- * iommufd_cdev_detach, iommufd_cdev_unbind_and_disconnect), backends/iommufd.c (connect, disconnect),
+ * iommufd_cdev_detach, iommufd_cdev_detach_container, iommufd_cdev_connect_and_bind,
+ * iommufd_cdev_unbind_and_disconnect), backends/iommufd.c (connect, disconnect, alloc_ioas),
  * hw/vfio/pci.c (vfio_pci_realize, vfio_pci_exit), hw/pci/pci.c (pci_device_set_iommu_device,
  * pci_device_unset_iommu_device); reference §1.10, §3.A, §3.B.6.
  */
@@ -14,7 +15,7 @@ import { HWPT_ALLOC } from '../../kernel/uapi.ts';
 import type { EventOf } from '../../log/schema.ts';
 import { emit } from '../../trace/emit.ts';
 import { type Frontend, VIOMMU_FLAG_WANT_NESTING_PARENT } from './frontend.ts';
-import { allocHwpt, attachHwpt, detachHwpt, freeId, hostOp, type VmmStep } from './host.ts';
+import { allocHwpt, attachHwpt, detachHwpt, freeId, hostOp, strerror, type VmmStep } from './host.ts';
 import { removeNamed } from './named.ts';
 import { deviceNamed, IOMMUFD_FD, type VfioDevice } from './state.ts';
 
@@ -39,13 +40,20 @@ function disconnect(step: VmmStep): void {
   );
 }
 
-/** iommufd_cdev_detach: detach, put the default HWPT and the IOAS, close the device fd, disconnect. */
+/**
+ * iommufd_cdev_detach and the realize error paths: detach (iommufd_cdev_detach_container reports a
+ * failure with error_report_err), put the default HWPT and the IOAS, then
+ * iommufd_cdev_unbind_and_disconnect and only then close(vbasedev->fd), which unbinds.
+ */
 function teardown(step: VmmStep, device: VfioDevice, attached: boolean): void {
-  if (attached) detachHwpt(step, device);
+  if (attached) {
+    const detached = detachHwpt(step, device);
+    if (!detached.ok && detached.error !== undefined) step.messages.push(detached.error);
+  }
   if (device.hwptId !== 0) freeId(step, device.hwptId);
   if (device.ioasId !== 0) freeId(step, device.ioasId);
-  hostOp(step, { type: 'vfio.close', dev: device.dev });
   disconnect(step);
+  hostOp(step, { type: 'vfio.close', dev: device.dev });
 }
 
 export function plug<S extends { kind: string }>(
@@ -82,13 +90,24 @@ export function plug<S extends { kind: string }>(
     driver: frontend.driver,
   });
   if (!bound.ok || bound.id === undefined) {
+    // iommufd_cdev_connect_and_bind: error_setg_errno, then disconnect; iommufd_cdev_attach then
+    // closes the device fd, which was never bound, so that close reaches no iommufd object.
     disconnect(step);
-    refuse(step, `vfio ${event.dev}: error bind ${event.dev}`);
+    const why = bound.ok ? 'no devid returned' : strerror(bound.errno);
+    refuse(step, `vfio ${event.dev}: error bind device fd=${devFd} to iommufd=${IOMMUFD_FD}: ${why}`);
     return;
   }
   step.trace.push(emit.connectAndBind(IOMMUFD_FD, event.dev, devFd, bound.id));
   const ioas = hostOp(step, { type: 'iommufd.ioas_alloc' });
-  const ioasId = ioas.ok ? (ioas.id ?? 0) : 0;
+  if (!ioas.ok || ioas.id === undefined) {
+    // iommufd_backend_alloc_ioas traces only on success; err_alloc_ioas: unbind_and_disconnect, close.
+    const bare: VfioDevice = { dev: event.dev, backend, devFd, devId: bound.id, ioasId: 0, hwptId: 0 };
+    teardown(step, bare, false);
+    const why = ioas.ok ? 'no ioas returned' : strerror(ioas.errno);
+    refuse(step, `vfio ${event.dev}: Failed to allocate ioas: ${why}`);
+    return;
+  }
+  const ioasId = ioas.id;
   step.trace.push(emit.allocIoas(IOMMUFD_FD, ioasId), emit.cdevAllocIoas(IOMMUFD_FD, ioasId));
   let device: VfioDevice = { dev: event.dev, backend, devFd, devId: bound.id, ioasId, hwptId: 0 };
   const nesting = (frontend.getViommuFlags(step.frontend) & VIOMMU_FLAG_WANT_NESTING_PARENT) !== 0;

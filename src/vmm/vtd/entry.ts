@@ -26,7 +26,7 @@ function hexU64(value: number | string): string {
 export function normaliseEntry(entry: LogEntry | null): PasidEntryValue | null {
   if (entry === null) return null;
   const pgtt = typeof entry.pgtt === 'number' ? entry.pgtt : PGTT[entry.pgtt];
-  return {
+  const value: PasidEntryValue = {
     present: entry.present,
     pgtt,
     did: entry.did,
@@ -36,14 +36,24 @@ export function normaliseEntry(entry: LogEntry | null): PasidEntryValue | null {
     wpe: entry.wpe ?? false,
     eafe: entry.eafe ?? false,
   };
+  const { fpd, aw, ssptptr, pgsnp } = entry;
+  // The compared-only fields are kept only when the log gives them (see PasidEntryValue).
+  if (fpd === undefined && aw === undefined && ssptptr === undefined && pgsnp === undefined) return value;
+  return {
+    ...value,
+    ...(fpd === undefined ? {} : { fpd }),
+    ...(aw === undefined ? {} : { aw }),
+    ...(ssptptr === undefined ? {} : { ssptptr: hexU64(ssptptr) }),
+    ...(pgsnp === undefined ? {} : { pgsnp }),
+  };
 }
 
 export const isFirstStage = (entry: PasidEntryValue): boolean => entry.pgtt === PGTT.FST;
 export const isPassThrough = (entry: PasidEntryValue): boolean => entry.pgtt === PGTT.PT;
 
-/** vtd_pe_type_check with the ECAP QEMU advertises: x-flts gives FSTS but not SSTS; NESTED never. */
+/** vtd_pe_type_check with the ECAP QEMU advertises: x-flts gives FSTS but not SSTS, `pt` gives PT; NESTED never. */
 export function pgttSupported(config: VtdConfig, pgtt: number): boolean {
-  if (pgtt === PGTT.PT) return true;
+  if (pgtt === PGTT.PT) return config.pt;
   if (pgtt === PGTT.FST) return config.xFlts;
   if (pgtt === PGTT.SST) return !config.xFlts;
   return false;
@@ -134,8 +144,13 @@ export function describeEntry(entry: PasidEntryValue | null): string {
   if (entry === null) return 'no usable entry';
   const pgtt = Object.entries(PGTT).find(([, value]) => value === entry.pgtt)?.[0] ?? String(entry.pgtt);
   const bit = (value: boolean) => (value ? 1 : 0);
+  const more =
+    (entry.fpd === undefined ? '' : ` FPD=${bit(entry.fpd)}`) +
+    (entry.aw === undefined ? '' : ` AW=${entry.aw}`) +
+    (entry.ssptptr === undefined ? '' : ` SSPTPTR=${entry.ssptptr}`) +
+    (entry.pgsnp === undefined ? '' : ` PGSNP=${bit(entry.pgsnp)}`);
   return (
     `{P=${bit(entry.present)} PGTT=${pgtt} DID=0x${entry.did.toString(16)} FSPTPTR=${entry.fsptptr} ` +
-    `FSPM=${entry.fspm} SRE=${bit(entry.sre)} WPE=${bit(entry.wpe)} EAFE=${bit(entry.eafe)}}`
+    `FSPM=${entry.fspm} SRE=${bit(entry.sre)} WPE=${bit(entry.wpe)} EAFE=${bit(entry.eafe)}${more}}`
   );
 }

@@ -3,10 +3,11 @@
  * (`vtd.translation`), context and PASID entries in guest memory, and system reset (vtd_init).
  * Table writes reach nothing until an invalidation; SRTP, a TE change and reset run
  * vtd_reset_caches and then replay every PASID binding (a global PASID-cache sync).
- * QEMU reference: hw/i386/intel_iommu.c (vtd_handle_gcmd_srtp, vtd_root_table_setup,
+ * QEMU reference: hw/i386/intel_iommu.c (vtd_handle_gcmd_srtp, vtd_root_table_setup, vtd_update_scalable_state,
  * vtd_handle_gcmd_te, vtd_reset_exit, vtd_init, vtd_replay_pasid_bindings_all); reference §1.2, §1.6.
  */
 import type { EventOf } from '../../log/schema.ts';
+import { toBigU64 } from '../../log/values.ts';
 import { emit } from '../../trace/emit.ts';
 import { normaliseEntry } from './entry.ts';
 import { pasidCacheSync, resetCaches } from './pasid-cache.ts';
@@ -17,9 +18,17 @@ function replayAll(step: VtdStep): void {
   if (step.fatal === undefined) pasidCacheSync(step, { type: 'global' });
 }
 
+/** VTD_RTADDR_ADDR_MASK(aw_bits): the root-table address vtd_root_table_setup keeps (4 KiB aligned, within aw-bits). */
+function rootAddress(addr: number | string, awBits: number): bigint {
+  return toBigU64(addr) & ((1n << BigInt(awBits)) - 1n) & ~0xfffn;
+}
+
+/** vtd_handle_gcmd_srtp: vtd_root_table_setup (trace vtd_reg_dmar_root), vtd_reset_caches, replay. */
 export function rootTable(step: VtdStep, event: EventOf<'vtd.root_table'>): void {
-  // RTADDR.SMT counts only with x-scalable-mode (root_scalable).
-  step.frontend.rootScalable = event.scalable && step.frontend.config.scalableMode;
+  const vtd = step.frontend;
+  // vtd_update_scalable_state: RTADDR.SMT counts only with x-scalable-mode (root_scalable).
+  if (vtd.config.scalableMode) vtd.rootScalable = event.scalable;
+  step.trace.push(emit.vtdRegDmarRoot(rootAddress(event.addr ?? 0, vtd.config.awBits), vtd.rootScalable));
   resetCaches(step);
   replayAll(step);
 }

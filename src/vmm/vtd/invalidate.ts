@@ -20,12 +20,20 @@ import { spaceOf, type VtdStep } from './state.ts';
 
 /** npages of an all-in-PASID flush: every page (2^64-1). */
 const ALL_PAGES = `0x${((1n << 64n) - 1n).toString(16)}`;
-/** npages of a page-selective flush by address mask (`0x${(1n << BigInt(am)).toString(16)}`), precomputed for 0..63. */
+/**
+ * npages of a page-selective flush: vtd_piotlb_page_invalidate passes `1 << am`, a C int shift, to a
+ * uint64_t. am >= 31 is undefined behaviour in C; the table holds what x86 code does (SHL masks the
+ * count to 5 bits, bit 31 is the sign, sign-extended into the u64). Precomputed for am 0..63.
+ */
 const NPAGES: readonly string[] = Array.from(
   { length: 64 },
-  (_, am) => `0x${(1n << BigInt(am)).toString(16)}`,
+  (_, am) => `0x${BigInt.asUintN(64, BigInt.asIntN(32, 1n << BigInt(am & 31))).toString(16)}`,
 );
-const npagesOf = (am: number): string => NPAGES[am] ?? `0x${(1n << BigInt(am)).toString(16)}`;
+const npagesOf = (am: number): string => NPAGES[am]!;
+/** VTD_MAMV: the largest address mask an IOTLB page descriptor may carry. */
+const VTD_MAMV = 18;
+/** ~0xfff as a u64. */
+const PAGE_MASK = ~0xfffn & ((1n << 64n) - 1n);
 /** sizeof(struct iommu_hwpt_vtd_s1_invalidate). */
 const VTD_S1_INV_LEN = 24;
 
@@ -56,14 +64,20 @@ function bdfParts(bdf: string): { bus: number; dev: number; fn: number } {
 
 export function invContextCache(step: VtdStep, event: EventOf<'vtd.inv.context_cache'>, line: number): void {
   if (event.granularity !== 'device') {
-    step.trace.push(event.granularity === 'global' ? emit.ccGlobal() : emit.ccDomain(event.did ?? 0));
+    // vtd_process_context_cache_desc: DOMAIN traces its DID and falls through to GLOBAL, whose
+    // vtd_context_global_invalidate traces cc_global itself.
+    if (event.granularity === 'domain') step.trace.push(emit.ccDomain(event.did ?? 0));
+    step.trace.push(emit.ccGlobal());
     pasidCacheSync(step, { type: 'global' }); // vtd_replay_pasid_bindings_all
     return;
   }
   if (event.dev === undefined) throw new LogInputError(line, 'dev', 'required when granularity is "device"');
   const space = spaceOf(step.frontend, event.dev);
   const { bus, dev, fn } = bdfParts(space.bdf);
-  step.trace.push(emit.ccDevices((bus << 8) | (dev << 3) | fn), emit.ccDevice(bus, dev, fn));
+  step.trace.push(emit.ccDevices((bus << 8) | (dev << 3) | fn));
+  // vtd_context_device_invalidate walks the address spaces QEMU made: none where no device was realized.
+  if (!space.created) return;
+  step.trace.push(emit.ccDevice(bus, dev, fn));
   const vtd = step.frontend;
   if (!vtd.config.xFlts || !vtd.rootScalable || !vtd.dmarEnabled) return;
   step.trace.push(emit.pasidCacheDevsi(bus, dev, fn));
@@ -72,7 +86,6 @@ export function invContextCache(step: VtdStep, event: EventOf<'vtd.inv.context_c
 
 // The last descriptor address as parsed, and its entry text: a guest flushes the same few ranges.
 let lastAddrInput: number | string | undefined;
-let lastAddr = 0n;
 let lastAddrText = '0x0';
 
 /** vtd_flush_host_piotlb_all_locked: every bound device whose cached FST entry has this DID, PASID 0 only. */
@@ -80,17 +93,14 @@ export function invPiotlb(step: VtdStep, event: EventOf<'vtd.inv.piotlb'>): void
   const pasid = event.pasid ?? 0;
   const addrInput = event.addr ?? 0;
   if (addrInput !== lastAddrInput) {
-    const parsed = toBigU64(addrInput);
+    // VTD_INV_DESC_PIOTLB_ADDR: the descriptor's address bits only (the low 12 hold IH and AM).
+    const parsed = toBigU64(addrInput) & PAGE_MASK;
     lastAddrText = `0x${parsed.toString(16)}`;
-    lastAddr = parsed;
     lastAddrInput = addrInput;
   }
-  const addr = lastAddr;
   const am = event.am ?? 0;
   const page = event.granularity === 'page';
-  step.trace.push(
-    page ? emit.iotlbPasidPages(event.did, addr, am, pasid) : emit.iotlbPasid(event.did, pasid),
-  );
+  // vtd_process_piotlb_desc prints nothing: vtd_inv_desc_iotlb_pasid* are declared in trace-events but never called.
   if (pasid !== 0) return;
   const entry = page
     ? { addr: lastAddrText, npages: npagesOf(am), flags: event.ih ? 1 : 0 }
@@ -112,8 +122,8 @@ export function invPiotlb(step: VtdStep, event: EventOf<'vtd.inv.piotlb'>): void
       VTD_S1_INV_LEN,
       entry,
     );
-    // vtd_flush_host_piotlb_locked: "Something wrong in kernel, but trying to continue".
-    if (!result.ok) step.messages.push(result.error, 'Something wrong in kernel, but trying to continue');
+    // vtd_flush_host_piotlb_locked: error_report_err ("Something wrong in kernel, but trying to continue" is a comment).
+    if (!result.ok) step.messages.push(result.error);
   }
 }
 
@@ -121,5 +131,11 @@ export function invIotlb(step: VtdStep, event: EventOf<'vtd.inv.iotlb'>): void {
   const did = event.did ?? 0;
   if (event.granularity === 'global') step.trace.push(emit.iotlbGlobal());
   else if (event.granularity === 'domain') step.trace.push(emit.iotlbDomain(did));
-  else step.trace.push(emit.iotlbPages(did, toBigU64(event.addr ?? 0), event.am ?? 0));
+  else {
+    const am = event.am ?? 0;
+    // vtd_process_iotlb_desc refuses am > VTD_MAMV (error_report_once, queue error) before any trace.
+    if (am > VTD_MAMV) return;
+    // VTD_INV_DESC_IOTLB_ADDR: the address bits only.
+    step.trace.push(emit.iotlbPages(did, toBigU64(event.addr ?? 0) & PAGE_MASK, am));
+  }
 }

@@ -4,38 +4,59 @@
  * vtd_reset_caches), and the `fixed` variant's retry of bindings whose host call failed.
  * Upstream, a host failure on the reset path is error_fatal: QEMU exits (reference §6.2).
  * QEMU reference: hw/i386/intel_iommu.c (vtd_pasid_cache_sync, vtd_pasid_cache_sync_locked,
- * vtd_pasid_cache_reset_locked, vtd_replay_pasid_bindings_all); reference §1.6.
+ * vtd_pasid_cache_reset_locked, vtd_replay_pasid_bindings_all); reference §1.6. pasid-series: the
+ * series' hw/i386/intel_iommu_accel.c (vtd_accel_pasid_cache_sync, vtd_accel_pasid_cache_invalidate_one,
+ * vtd_accel_fill_pc, vtd_accel_delete_pc, vtd_accel_pasid_cache_reset), RID (PASID 0) only.
  */
 import type { MachineState } from '../../../machines/define.ts';
 import type { PasidEntryContext, PasidEntryValue } from '../../../machines/pasid-entry.machine.ts';
+import { vtdDeviceFast } from '../../../machines/vtd-device.machine.ts';
+import { mustStep } from '../../kernel/machine-step.ts';
 import { emit } from '../../trace/emit.ts';
 import { iommufdDevice } from '../core/state.ts';
 import { readableEntry } from './entry.ts';
 import { markRetry, propagate, stepPasid } from './propagate.ts';
-import type { VtdSpace, VtdStep } from './state.ts';
+import type { VtdSpace, VtdState, VtdStep } from './state.ts';
 
 export type SyncInfo =
   | { readonly type: 'global' }
   | { readonly type: 'domain'; readonly did: number }
   | { readonly type: 'pasid'; readonly did: number; readonly pasid: number };
 
-/** The PASID_SI and DSI filters; the DID is the cached one while the cache is valid. */
+/**
+ * The PASID_SI and DSI filters; the DID is the cached one while the cache is valid. pasid-series:
+ * vtd_accel_pasid_cache_invalidate_one filters a removal by the cached DID, and
+ * vtd_sm_pasid_table_walk_one an addition or a replacement by the guest entry's DID.
+ */
 function inScope(
   info: SyncInfo,
   pasid: MachineState<PasidEntryContext>,
   pe: PasidEntryValue | null,
+  variant: VtdState['variant'],
 ): boolean {
   if (info.type === 'global') return true;
-  // Descriptor PASID 0 is PCI_NO_PASID, the only address space QEMU binds.
+  // Descriptor PASID 0 is PCI_NO_PASID (the series: IOMMU_NO_PASID), the only address space bound here.
   if (info.type === 'pasid' && info.pasid !== 0) return false;
-  const did = pasid.value === 'valid' ? pasid.context.cached?.did : pe?.did;
+  const did =
+    variant === 'pasid-series'
+      ? (pe?.did ?? pasid.context.cached?.did)
+      : pasid.value === 'valid'
+        ? pasid.context.cached?.did
+        : pe?.did;
   return info.did === did;
 }
 
+/** What vtd_dev_get_pe_from_pasid reads: nothing without a scalable root ("-VTD_FR_RTADDR_INV_TTM"). */
+function readableNow(vtd: VtdState, space: VtdSpace): PasidEntryValue | null {
+  if (!vtd.rootScalable) return null;
+  return readableEntry(vtd.config, space.contextPresent, space.pasid.context.guest);
+}
+
 function syncSpace(step: VtdStep, dev: string, space: VtdSpace, info: SyncInfo): void {
-  const pe = readableEntry(step.frontend.config, space.contextPresent, space.pasid.context.guest);
+  const pe = readableNow(step.frontend, space);
   const before = space.pasid.value;
-  if (!stepPasid(space, { type: 'pasid.sync', entry: pe, inScope: inScope(info, space.pasid, pe) })) return;
+  const scoped = inScope(info, space.pasid, pe, step.frontend.variant);
+  if (!stepPasid(space, { type: 'pasid.sync', entry: pe, inScope: scoped })) return;
   const prefix =
     before === 'invalid'
       ? 'Attaching to HWPT failed: '
@@ -45,7 +66,30 @@ function syncSpace(step: VtdStep, dev: string, space: VtdSpace, info: SyncInfo):
   // TODO in QEMU: fault injection into the guest; the error is only reported.
   const error = propagate(step, dev, space);
   if (error !== undefined) step.messages.push(`${prefix}${error}`);
+  if (error !== undefined && step.frontend.variant === 'pasid-series' && space.pasid.value === 'invalid')
+    forgetBinding(step, space);
   markRetry(step, space, error !== undefined);
+}
+
+/**
+ * pasid-series, vtd_accel_delete_pc: the cache entry (and the fs_hwpt_id in it) is freed even when
+ * the detach failed, so QEMU no longer knows the first-stage HWPT the device is still attached to.
+ */
+function forgetBinding(step: VtdStep, space: VtdSpace): void {
+  if (space.host.value === 'unplugged') return;
+  const { dmarEnabled: te, rootScalable: scalable } = step.frontend;
+  space.host = mustStep(vtdDeviceFast, space.host, { type: 'as.detach', te, scalable });
+}
+
+/**
+ * pasid-series, vtd_accel_pasid_cache_reset: "Fake a global pasid cache invalidation", which drops
+ * (and unbinds) only the entries whose guest entry can no longer be read; no error_fatal.
+ */
+function pasidSeriesReset(step: VtdStep): void {
+  for (const space of step.frontend.spaces) {
+    if (space.created && space.pasid.value === 'valid' && readableNow(step.frontend, space) === null)
+      syncSpace(step, space.dev, space, { type: 'global' });
+  }
 }
 
 /** vtd_pasid_cache_sync; `only` restricts it to one address space (vtd_pasid_cache_devsi). */
@@ -68,6 +112,10 @@ export function pasidCacheReset(step: VtdStep): void {
   const vtd = step.frontend;
   const { spaces } = vtd;
   step.trace.push(emit.vtdPasidCacheReset());
+  if (vtd.variant === 'pasid-series') {
+    pasidSeriesReset(step);
+    return;
+  }
   for (const space of spaces) {
     if (!space.created) continue;
     const { dev } = space;
@@ -79,14 +127,15 @@ export function pasidCacheReset(step: VtdStep): void {
       !needsFixedReset(step, space)
     )
       continue;
-    const error = propagate(step, dev, space);
+    const error = propagate(step, dev, space, vtd.variant === 'upstream');
     if (error === undefined) {
       markRetry(step, space, false);
       continue;
     }
     if (vtd.variant === 'upstream') {
+      // error_handle(&error_fatal): error_report then exit(1), inside the failing call.
       step.fatal = `qemu-system-x86_64: ${error}`;
-      return; // error_fatal: exit(1)
+      return;
     }
     step.messages.push(`Resetting HWPT attachment failed: ${error}`);
     markRetry(step, space, true);

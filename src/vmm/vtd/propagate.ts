@@ -22,6 +22,9 @@ import type { VtdSpace, VtdStep } from './state.ts';
 /** sizeof(struct iommu_hwpt_vtd_s1). */
 const VTD_S1_LEN = 24;
 
+/** The PASID the vtd_device_* lines print for the RID: PCI_NO_PASID (-1 with %d); the series' IOMMU_NO_PASID (0). */
+const ridPasid = (step: VtdStep): number => (step.frontend.variant === 'pasid-series' ? 0 : -1);
+
 /** Steps the PASID entry statechart; false when it refuses (QEMU's early `return`). */
 export function stepPasid(space: VtdSpace, event: PasidEntryEvent): boolean {
   const next = pasidEntryFast.step(space.pasid, event);
@@ -46,7 +49,7 @@ function attach(step: VtdStep, space: VtdSpace, device: VfioDevice): string | un
     hwpt = alloc.id;
   }
   const result = attachHwpt(step, device, hwpt);
-  step.trace.push(emit.vtdAttachHwpt(device.devId, hwpt, result.ok));
+  step.trace.push(emit.vtdAttachHwpt(device.devId, hwpt, result.ok, ridPasid(step)));
   if (result.ok) {
     destroyOldFsHwpt(step, space);
     space.host = mustStep(vtdDeviceFast, space.host, { type: 'as.attach', pgtt: pe.pgtt, hwpt });
@@ -56,17 +59,20 @@ function attach(step: VtdStep, space: VtdSpace, device: VfioDevice): string | un
   return result.error;
 }
 
-function unbind(step: VtdStep, space: VtdSpace, device: VfioDevice): string | undefined {
+function unbind(step: VtdStep, space: VtdSpace, device: VfioDevice, errorFatal: boolean): string | undefined {
   const te = step.frontend.dmarEnabled;
   const scalable = step.frontend.rootScalable;
   let result: { ok: boolean; error?: string };
   if (te && scalable) {
     result = detachHwpt(step, device);
-    step.trace.push(emit.vtdDetachHwpt(device.devId, result.ok));
+    // errp == &error_fatal: error_setg exits inside the failing call, before the vtd_device_* trace.
+    if (!result.ok && errorFatal) return result.error;
+    step.trace.push(emit.vtdDetachHwpt(device.devId, result.ok, ridPasid(step)));
   } else {
     // "fallback to the default HWPT which contains shadow page table. So guest DMA could still work."
     result = attachHwpt(step, device, device.hwptId);
-    step.trace.push(emit.vtdReattachDefHwpt(device.devId, device.hwptId, result.ok));
+    if (!result.ok && errorFatal) return result.error;
+    step.trace.push(emit.vtdReattachDefHwpt(device.devId, device.hwptId, result.ok, ridPasid(step)));
   }
   if (!result.ok) return result.error;
   destroyOldFsHwpt(step, space);
@@ -74,11 +80,21 @@ function unbind(step: VtdStep, space: VtdSpace, device: VfioDevice): string | un
   return undefined;
 }
 
-/** Emulated devices, legacy-container devices and x-flts=off have nothing to propagate. */
-export function propagate(step: VtdStep, dev: string, space: VtdSpace): string | undefined {
+/**
+ * Emulated devices, legacy-container devices and x-flts=off have nothing to propagate. `errorFatal`:
+ * the caller passed &error_fatal (upstream's reset path), so QEMU exits inside the failing host call.
+ */
+export function propagate(
+  step: VtdStep,
+  dev: string,
+  space: VtdSpace,
+  errorFatal = false,
+): string | undefined {
   const device = iommufdDevice(step.core, dev);
   if (!step.frontend.config.xFlts || device === undefined) return undefined;
-  return space.pasid.value === 'valid' ? attach(step, space, device) : unbind(step, space, device);
+  return space.pasid.value === 'valid'
+    ? attach(step, space, device)
+    : unbind(step, space, device, errorFatal);
 }
 
 /** fixed only: remember that this binding must be redone, or that it no longer must. */

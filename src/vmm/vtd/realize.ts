@@ -3,8 +3,11 @@
  * host-device checks of set_iommu_device (vtd_check_hiod, vtd_check_hiod_accel). An option left out
  * of the header takes the default platform's value (all on, aw-bits 48), not QEMU's command-line default.
  * QEMU reference: hw/i386/intel_iommu.c (vtd_decide_config, vtd_check_hiod),
- * hw/i386/intel_iommu_accel.c (vtd_check_hiod_accel); reference §1.10.
+ * hw/i386/intel_iommu_accel.c (vtd_check_hiod_accel); reference §1.10. The aw-bits messages are those
+ * of the terminology rename 4fda086f76 (in the baseline): "x-flts=on", but "flts=off" left as it was.
  */
+
+import type { VtdVariant } from '../../../machines/pasid-entry.machine.ts';
 import { LogInputError } from '../../log/errors.ts';
 import type { Platform } from '../../log/schema.ts';
 import type { VtdConfig } from './state.ts';
@@ -19,21 +22,34 @@ export function vtdConfig(platform: Extract<Platform, { viommu: 'intel-iommu' }>
     scalableMode: platform['x-scalable-mode'] ?? true,
     cachingMode: platform['caching-mode'] ?? true,
     awBits: platform['aw-bits'] ?? 48,
+    pt: platform.pt ?? true,
   };
   const refuse = (field: string, message: string) =>
     new LogInputError(line, `platform.${field}`, `QEMU refuses to start: intel-iommu: ${message}`);
   if (config.xFlts && !config.scalableMode)
     throw refuse('x-flts', 'x-flts is only available in scalable mode');
+  // Baseline vtd_decide_config: 39 and 48 only without x-flts (52 and 57 come later upstream), 48 with it.
+  if (!config.xFlts && config.awBits !== 39 && config.awBits !== 48) {
+    const mode = config.scalableMode ? 'Scalable mode(flts=off)' : 'Legacy mode';
+    throw refuse('aw-bits', `${mode}: supported values for aw-bits are: 39, 48`);
+  }
   if (config.xFlts && config.awBits !== 48)
     throw refuse('aw-bits', 'Scalable mode(x-flts=on): supported value for aw-bits is: 48');
   return config;
 }
 
 /** vtd_check_hiod / vtd_check_hiod_accel: undefined when the device may be assigned. */
-export function deviceCheckFailure(config: VtdConfig, backend: 'iommufd' | 'legacy'): string | undefined {
+export function deviceCheckFailure(
+  config: VtdConfig,
+  backend: 'iommufd' | 'legacy',
+  variant: VtdVariant = 'upstream',
+): string | undefined {
   if (!config.cachingMode)
     return 'Device assignment is not allowed without enabling caching-mode=on for Intel IOMMU.';
+  // Unreachable on the modelled 48-bit host since vtd_decide_config refuses more than 48; kept as QEMU has it.
   if (config.awBits > HOST_AW_BITS) return `aw-bits ${config.awBits} > host aw-bits ${HOST_AW_BITS}`;
-  if (config.xFlts && backend !== 'iommufd') return 'Need IOMMUFD backend when x-flts=on';
+  // The series' vtd_check_hiod_accel says fsts=on.
+  if (config.xFlts && backend !== 'iommufd')
+    return `Need IOMMUFD backend when ${variant === 'pasid-series' ? 'fsts' : 'x-flts'}=on`;
   return undefined;
 }

@@ -18,13 +18,15 @@ import type { VmmStep } from '../core/host.ts';
 import { findNamed } from '../core/named.ts';
 import type { FrontendStateBase, Vmm } from '../core/state.ts';
 
-export const VARIANTS: readonly VtdVariant[] = ['upstream', 'fixed'];
+export const VARIANTS: readonly VtdVariant[] = ['upstream', 'fixed', 'pasid-series'];
 
 export interface VtdConfig {
   readonly xFlts: boolean;
   readonly scalableMode: boolean;
   readonly cachingMode: boolean;
   readonly awBits: number;
+  /** The x86-iommu `pt` property (pt_supported): VTD_ECAP_PT, so PGTT=PT entries are accepted. */
+  readonly pt: boolean;
 }
 
 /** VTDAddressSpace of one bus/devfn: kept after unplug, as QEMU keeps it. */
