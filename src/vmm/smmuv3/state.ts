@@ -1,0 +1,140 @@
+/**
+ * The ARM SMMUv3 frontend's own state for `arm-smmuv3`: the options and variant, the registers QEMU
+ * acts on (CR0.SMMUEN, CR0.EVENTQEN, GBPA.ABORT), the STEs the guest wrote (guest memory), one
+ * address space per bus/devfn (kept after unplug, as QEMU keeps its SMMUDevice), the vIOMMU with its
+ * abort and bypass proxy HWPTs, the accel devices in QEMU's list order, and the command-queue errors
+ * reported to the guest. Plain data only.
+ * QEMU reference: hw/arm/smmuv3-accel.h (SMMUv3AccelState: viommu, abort_hwpt_id, bypass_hwpt_id,
+ * device_list; SMMUv3AccelDevice: hiodi, vdev, s1_hwpt), hw/arm/smmuv3.c (SMMUv3State: cr[0], gbpa),
+ * hw/arm/smmuv3-accel.c (smmuv3_accel_get_dev, smmuv3_accel_find_add_as) at qemu/qemu 13b941aaff48.
+ */
+import type { EventOf } from '../../log/schema.ts';
+import type { VmmStep } from '../core/host.ts';
+import { findNamed } from '../core/named.ts';
+import type { FrontendStateBase, Vmm } from '../core/state.ts';
+
+export type SmmuVariant = 'upstream' | 'fixed';
+export const SMMU_VARIANTS: readonly SmmuVariant[] = ['upstream', 'fixed'];
+
+export interface SmmuConfig {
+  readonly accel: boolean;
+  readonly ats: boolean;
+  readonly ril: boolean;
+  readonly ssidsize: number;
+  readonly oas: 44 | 48;
+  readonly stage: '1' | '2' | 'nested';
+}
+
+/** A guest STE (normalised): V, Config (0..7) and the fields QEMU passes to the host. */
+export type GuestSte = NonNullable<EventOf<'smmu.ste'>['ste']>;
+
+/**
+ * What get_address_space returned for a bus/devfn: `shared_as_sysmem` (a vfio-pci device behind an
+ * accel SMMU: VFIO maps guest RAM into the S2) or the SMMU's own IOMMU address space (`&sdev->as`).
+ */
+export type AddressSpaceKind = 'shared_as_sysmem' | 'smmu_iommu_as';
+
+/** One SMMUDevice (bus/devfn): made at the first get_address_space, kept after unplug. */
+export interface SmmuSpace {
+  readonly dev: string;
+  readonly bdf: string;
+  /** smmu_get_sid: PCI_BUILD_BDF(bus, devfn), also the guest's vSID. */
+  readonly sid: number;
+  readonly devfn: number;
+  readonly as: AddressSpaceKind;
+}
+
+/** s_accel->viommu with the two pre-allocated proxy HWPTs (smmuv3_accel_alloc_viommu). */
+export interface SmmuViommu {
+  readonly id: number;
+  /** The nest parent it was allocated on (the first device's default S2 HWPT). */
+  readonly s2: number;
+  readonly abort: number;
+  readonly bypass: number;
+  /** The device whose set_iommu_device allocated it. */
+  readonly firstDev: string;
+}
+
+/** What QEMU last installed for a stream (model bookkeeping for the vSTE statechart and snapshot). */
+export type StreamInstall = 's2-default' | 'gbpa-abort' | 'gbpa-bypass' | 'abort' | 'bypass' | 'translate';
+
+/** SMMUv3AccelDevice on s_accel->device_list: an iommufd VFIO device behind the accel SMMU. */
+export interface SmmuAccelDevice {
+  readonly dev: string;
+  readonly sid: number;
+  readonly devfn: number;
+  readonly devId: number;
+  /** hiodi->hwpt_id: VFIO's default (nest-parent S2) HWPT. */
+  readonly s2Hwpt: number;
+  /** accel_dev->vdev, made at the first STE install (virt_id = the guest SID). */
+  vdev: { readonly id: number; readonly virtId: number } | null;
+  /** accel_dev->s1_hwpt: the translate (nested S1) HWPT, 0 when none. */
+  s1Hwpt: number;
+  install: StreamInstall;
+  /** The last STE install failed and was reported to the guest as CERROR_ILL (cleared by a good one). */
+  installFailed: boolean;
+}
+
+/** A command the guest saw fail: GERROR.CMDQ_ERR with CMDQ_CONS.ERR = CERROR_ILL. */
+export interface CmdqError {
+  readonly line: number;
+  readonly op: string;
+  readonly cerror: 'ILL';
+}
+
+export interface SmmuState extends FrontendStateBase {
+  readonly kind: 'smmuv3';
+  readonly variant: SmmuVariant;
+  readonly config: SmmuConfig;
+  smmuen: boolean;
+  eventqen: boolean;
+  gbpaAbort: boolean;
+  /** The guest's stream table, by SID, in write order (SIDs never written: no STE found). */
+  readonly stes: { readonly sid: number; ste: GuestSte }[];
+  readonly spaces: SmmuSpace[];
+  viommu: SmmuViommu | null;
+  /** s_accel->device_list in QEMU's order: QLIST_INSERT_HEAD puts the newest first. */
+  readonly devices: SmmuAccelDevice[];
+  /** Commands that failed and were reported to the guest (the guest driver skips them and goes on). */
+  cmdqErrors: number;
+  lastCmdqError: CmdqError | null;
+}
+
+export type SmmuStep = VmmStep<SmmuState>;
+
+/** The SMMUv3 state of a World's VMM, or null when its frontend is another one (or there is none). */
+export function smmuOf(vmm: Vmm | null): Vmm<SmmuState> | null {
+  return vmm !== null && vmm.frontend.kind === 'smmuv3' ? (vmm as Vmm<SmmuState>) : null;
+}
+
+/** The mutable parts copied (registers, records); config and immutable records shared. */
+export function copySmmu(state: SmmuState): SmmuState {
+  return {
+    kind: state.kind,
+    variant: state.variant,
+    config: state.config,
+    smmuen: state.smmuen,
+    eventqen: state.eventqen,
+    gbpaAbort: state.gbpaAbort,
+    stes: state.stes.map((entry) => ({ sid: entry.sid, ste: entry.ste })),
+    spaces: state.spaces.slice(),
+    viommu: state.viommu,
+    devices: state.devices.map((device) => ({ ...device })),
+    cmdqErrors: state.cmdqErrors,
+    lastCmdqError: state.lastCmdqError,
+  };
+}
+
+export function accelDevice(state: SmmuState, dev: string): SmmuAccelDevice | undefined {
+  return findNamed(state.devices, dev);
+}
+
+export function steOf(state: SmmuState, sid: number): GuestSte | undefined {
+  for (const entry of state.stes) if (entry.sid === sid) return entry.ste;
+  return undefined;
+}
+
+export function spaceBySid(state: SmmuState, sid: number): SmmuSpace | undefined {
+  for (const space of state.spaces) if (space.sid === sid) return space;
+  return undefined;
+}
