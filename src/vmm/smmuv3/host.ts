@@ -35,7 +35,7 @@ export function allocVdev(step: SmmuStep, devId: number, viommu: number, virtId:
     type: 'iommufd.vdevice_alloc',
     viommu_id: viommu,
     dev_id: devId,
-    virt_id: `0x${virtId.toString(16)}`,
+    virt_id: String(virtId), // KernelOp carries u64s as decimal strings
   });
   const id = outcome.ok ? (outcome.id ?? 0) : 0;
   step.trace.push(smmuEmit.allocVdev(IOMMUFD_FD, devId, viommu, virtId, id, outcome.ok ? 0 : -1));

@@ -145,12 +145,13 @@ export function setIommuDevice(step: SmmuStep, device: VfioDevice): string | und
     installFailed: false,
   };
   smmu.devices.unshift(accel); // QLIST_INSERT_HEAD
-  step.trace.push(smmuEmit.setIommuDevice(space.devfn, device.devId));
   // fixed: a later device is attached as the guest state calls for, not left on its S2 default.
   if (smmu.variant === 'fixed' && install === 's2-default') {
     const error = installOrGbpa(step, accel);
+    accel.installFailed = error !== undefined;
     if (error !== undefined) step.messages.push(error);
   }
+  step.trace.push(smmuEmit.setIommuDevice(space.devfn, device.devId));
   return undefined;
 }
 
