@@ -35,11 +35,12 @@ function vfioOf(step: SmmuStep, accel: SmmuAccelDevice): VfioDevice {
 }
 
 /** smmuv3_accel_install_ste: returns QEMU's error text, or undefined on success. */
-export function installSte(step: SmmuStep, accel: SmmuAccelDevice): string | undefined {
+export function installSte(step: SmmuStep, accel: SmmuAccelDevice, vfio?: VfioDevice): string | undefined {
   const smmu = step.frontend;
   const viommu = smmu.viommu;
   if (viommu === null) return undefined;
-  const device = vfioOf(step, accel);
+  // `vfio` while set_iommu_device runs: the core lists the device only after it returns.
+  const device = vfio ?? vfioOf(step, accel);
   if (accel.vdev === null) {
     const vdev = allocVdev(step, accel.devId, viommu.id, accel.sid);
     if (!vdev.ok) return vdev.error;
@@ -85,8 +86,12 @@ export function installSte(step: SmmuStep, accel: SmmuAccelDevice): string | und
 }
 
 /** One install with QEMU's bookkeeping of the outcome (installFailed: reported to the guest). */
-export function installAndRecord(step: SmmuStep, accel: SmmuAccelDevice): string | undefined {
-  const error = installSte(step, accel);
+export function installAndRecord(
+  step: SmmuStep,
+  accel: SmmuAccelDevice,
+  vfio?: VfioDevice,
+): string | undefined {
+  const error = installSte(step, accel, vfio);
   accel.installFailed = error !== undefined;
   return error;
 }

@@ -147,7 +147,7 @@ export function setIommuDevice(step: SmmuStep, device: VfioDevice): string | und
   smmu.devices.unshift(accel); // QLIST_INSERT_HEAD
   // fixed: a later device is attached as the guest state calls for, not left on its S2 default.
   if (smmu.variant === 'fixed' && install === 's2-default') {
-    const error = installOrGbpa(step, accel);
+    const error = installOrGbpa(step, accel, device);
     accel.installFailed = error !== undefined;
     if (error !== undefined) step.messages.push(error);
   }
@@ -156,9 +156,9 @@ export function setIommuDevice(step: SmmuStep, device: VfioDevice): string | und
 }
 
 /** fixed: the attachment f(SMMUEN, GBPA, STE) for one device, by install_ste or the GBPA proxy. */
-export function installOrGbpa(step: SmmuStep, accel: SmmuAccelDevice): string | undefined {
-  if (step.frontend.smmuen) return installAndRecord(step, accel);
-  const device = findNamed(step.core.devices, accel.dev);
+export function installOrGbpa(step: SmmuStep, accel: SmmuAccelDevice, vfio?: VfioDevice): string | undefined {
+  if (step.frontend.smmuen) return installAndRecord(step, accel, vfio);
+  const device = vfio ?? findNamed(step.core.devices, accel.dev);
   if (device === undefined) return undefined;
   const { id, install } = gbpaHwpt(step);
   const attached = attachHwpt(step, device, id);
