@@ -35,6 +35,7 @@ function create(platform: Platform, headerLine: number): SmmuState {
     eventqen: false,
     gbpaAbort: false,
     stes: [],
+    published: [],
     spaces: [],
     viommu: null,
     devices: [],

@@ -16,7 +16,7 @@ import type { EventOf } from '../../log/schema.ts';
 import { invalidateCache } from '../core/host.ts';
 import { attachGbpaHwpt, freeStaleTranslate, installAndRecord, installSteRange } from './install.ts';
 import { installOrGbpa } from './iommu-ops.ts';
-import { type SmmuStep, spaceBySid } from './state.ts';
+import { publishStes, type SmmuStep, spaceBySid } from './state.ts';
 import { hexWord } from './ste.ts';
 import { smmuEmit } from './trace.ts';
 
@@ -84,6 +84,7 @@ function execute(step: SmmuStep, event: Cmd): string | undefined {
   switch (event.op) {
     case 'CFGI_STE': {
       const sid = event.sid ?? 0;
+      publishStes(smmu, sid, sid);
       if (spaceBySid(smmu, sid) === undefined) return undefined; // no SMMUDevice for this SID
       step.trace.push(smmuEmit.cfgiSte(sid));
       const accel = smmu.devices.find((device) => device.sid === sid);
@@ -94,6 +95,7 @@ function execute(step: SmmuStep, event: Cmd): string | undefined {
       const all = event.op === 'CFGI_ALL';
       const start = all ? 0 : (event.start ?? event.sid ?? 0);
       const end = all ? 0xffff_ffff : (event.end ?? event.sid ?? start);
+      publishStes(smmu, start, end);
       step.trace.push(smmuEmit.cfgiSteRange(start, end));
       return installSteRange(step, start, end);
     }
@@ -142,8 +144,8 @@ export function steWrite(step: SmmuStep, event: EventOf<'smmu.ste'>): void {
 /** fixed: every accel device attached as f(SMMUEN, GBPA, STE) calls for; failures only reported. */
 function reinstallAll(step: SmmuStep): void {
   for (const accel of step.frontend.devices) {
-    const error = installOrGbpa(step, accel);
-    accel.installFailed = error !== undefined;
+    const error = installOrGbpa(step, accel, undefined, 'published');
+    if (error !== undefined) accel.installFailed = true;
     if (error !== undefined) step.messages.push(error);
   }
   freeStaleTranslate(step);
@@ -180,6 +182,7 @@ export function machineReset(step: SmmuStep): void {
   smmu.lastCmdqError = null;
   // The stream table base is reset: the rebooted guest builds a new table, no old STE is found.
   smmu.stes.length = 0;
+  smmu.published.length = 0;
   const error = attachGbpaHwpt(step);
   if (error !== undefined) step.messages.push(error);
   if (smmu.variant === 'fixed') freeStaleTranslate(step);

@@ -13,7 +13,7 @@ import { HWPT_DATA } from '../../kernel/uapi.ts';
 import { allocHwpt, attachHwpt, freeId } from '../core/host.ts';
 import { deviceNamed, type VfioDevice } from '../core/state.ts';
 import { allocVdev } from './host.ts';
-import { type SmmuAccelDevice, type SmmuStep, type StreamInstall, steOf } from './state.ts';
+import { publishedSteOf, type SmmuAccelDevice, type SmmuStep, type StreamInstall, steOf } from './state.ts';
 import { hexWord, steAction, steWords } from './ste.ts';
 import { smmuEmit } from './trace.ts';
 
@@ -35,7 +35,15 @@ function vfioOf(step: SmmuStep, accel: SmmuAccelDevice): VfioDevice {
 }
 
 /** smmuv3_accel_install_ste: returns QEMU's error text, or undefined on success. */
-export function installSte(step: SmmuStep, accel: SmmuAccelDevice, vfio?: VfioDevice): string | undefined {
+/** Where an install reads the STE: guest memory (QEMU on a CFGI) or the last published one (`fixed`'s replays). */
+export type SteSource = 'memory' | 'published';
+
+export function installSte(
+  step: SmmuStep,
+  accel: SmmuAccelDevice,
+  vfio?: VfioDevice,
+  source: SteSource = 'memory',
+): string | undefined {
   const smmu = step.frontend;
   const viommu = smmu.viommu;
   if (viommu === null) return undefined;
@@ -46,7 +54,7 @@ export function installSte(step: SmmuStep, accel: SmmuAccelDevice, vfio?: VfioDe
     if (!vdev.ok) return vdev.error;
     accel.vdev = { id: vdev.id, virtId: accel.sid };
   }
-  const ste = steOf(smmu, accel.sid);
+  const ste = source === 'memory' ? steOf(smmu, accel.sid) : publishedSteOf(smmu, accel.sid);
   if (ste === undefined) return undefined; // smmu_find_ste failed: nothing to install
   let hwpt = 0;
   let s1 = 0;
@@ -80,6 +88,7 @@ export function installSte(step: SmmuStep, accel: SmmuAccelDevice, vfio?: VfioDe
   if (accel.s1Hwpt !== 0) freeId(step, accel.s1Hwpt);
   accel.s1Hwpt = s1;
   accel.install = install;
+  accel.installFailed = false;
   const type = hwpt === viommu.abort ? 'abort' : hwpt === viommu.bypass ? 'bypass' : 'translate';
   step.trace.push(smmuEmit.installSte(accel.sid, type, hwpt));
   return undefined;
@@ -90,9 +99,11 @@ export function installAndRecord(
   step: SmmuStep,
   accel: SmmuAccelDevice,
   vfio?: VfioDevice,
+  source: SteSource = 'memory',
 ): string | undefined {
-  const error = installSte(step, accel, vfio);
-  accel.installFailed = error !== undefined;
+  const error = installSte(step, accel, vfio, source);
+  // Only an install clears it (in installSte): "no STE found" leaves the last outcome standing.
+  if (error !== undefined) accel.installFailed = true;
   return error;
 }
 
@@ -130,6 +141,7 @@ export function attachGbpaHwpt(step: SmmuStep): string | undefined {
       attached.error ?? 'attach failed',
       `Failed to attach GBPA hwpt ${id} for hiodi devid ${accel.devId}`,
     );
+    accel.installFailed = true;
     allOk = false;
   }
   return allOk ? undefined : 'Failed to attach all GBPA based HWPTs properly';

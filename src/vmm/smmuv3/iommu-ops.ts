@@ -16,11 +16,11 @@
  */
 import { HWPT_DATA } from '../../kernel/uapi.ts';
 import { VIOMMU_FLAG_WANT_NESTING_PARENT } from '../core/frontend.ts';
-import { allocHwpt, attachHwpt, freeId } from '../core/host.ts';
+import { allocHwpt, attachHwpt, detachHwpt, freeId } from '../core/host.ts';
 import { findNamed, removeNamed } from '../core/named.ts';
 import type { VfioDevice } from '../core/state.ts';
 import { allocViommu } from './host.ts';
-import { gbpaHwpt, installAndRecord } from './install.ts';
+import { gbpaHwpt, installAndRecord, type SteSource } from './install.ts';
 import type { SmmuAccelDevice, SmmuSpace, SmmuState, SmmuStep, StreamInstall } from './state.ts';
 import { ABORT_PROXY_STE, BYPASS_PROXY_STE } from './ste.ts';
 import { smmuEmit } from './trace.ts';
@@ -148,7 +148,7 @@ export function setIommuDevice(step: SmmuStep, device: VfioDevice): string | und
   // fixed: a later device is attached as the guest state calls for, not left on its S2 default.
   if (smmu.variant === 'fixed' && install === 's2-default') {
     const error = installOrGbpa(step, accel, device);
-    accel.installFailed = error !== undefined;
+    if (error !== undefined) accel.installFailed = true;
     if (error !== undefined) step.messages.push(error);
   }
   step.trace.push(smmuEmit.setIommuDevice(space.devfn, device.devId));
@@ -156,14 +156,20 @@ export function setIommuDevice(step: SmmuStep, device: VfioDevice): string | und
 }
 
 /** fixed: the attachment f(SMMUEN, GBPA, STE) for one device, by install_ste or the GBPA proxy. */
-export function installOrGbpa(step: SmmuStep, accel: SmmuAccelDevice, vfio?: VfioDevice): string | undefined {
-  if (step.frontend.smmuen) return installAndRecord(step, accel, vfio);
+export function installOrGbpa(
+  step: SmmuStep,
+  accel: SmmuAccelDevice,
+  vfio?: VfioDevice,
+  source: SteSource = 'published',
+): string | undefined {
+  if (step.frontend.smmuen) return installAndRecord(step, accel, vfio, source);
   const device = vfio ?? findNamed(step.core.devices, accel.dev);
   if (device === undefined) return undefined;
   const { id, install } = gbpaHwpt(step);
   const attached = attachHwpt(step, device, id);
   if (!attached.ok) return attached.error;
   accel.install = install;
+  accel.installFailed = false;
   return undefined;
 }
 
@@ -172,10 +178,14 @@ export function unsetIommuDevice(step: SmmuStep, device: VfioDevice): void {
   const smmu = step.frontend;
   const accel = findNamed(smmu.devices, device.dev);
   if (accel === undefined) return;
-  if (!attachHwpt(step, device, device.hwptId).ok)
+  if (!attachHwpt(step, device, device.hwptId).ok) {
     step.messages.push(
       `Unable to attach the default HW pagetable: hiodi devid 0x${device.devId.toString(16)}`,
     );
+    // fixed: block the device (abort proxy, else detached) so its translate HWPT can still be freed.
+    if (smmu.variant === 'fixed' && smmu.viommu !== null && !attachHwpt(step, device, smmu.viommu.abort).ok)
+      detachHwpt(step, device);
+  }
   if (accel.s1Hwpt !== 0) freeId(step, accel.s1Hwpt);
   if (accel.vdev !== null) freeId(step, accel.vdev.id);
   removeNamed(smmu.devices, device.dev);

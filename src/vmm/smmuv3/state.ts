@@ -91,6 +91,8 @@ export interface SmmuState extends FrontendStateBase {
   gbpaAbort: boolean;
   /** The guest's stream table, by SID, in write order (SIDs never written: no STE found). */
   readonly stes: { readonly sid: number; ste: GuestSte }[];
+  /** Each SID's STE as of the last CFGI_STE / CFGI_STE_RANGE / CFGI_ALL covering it: what the guest published. */
+  readonly published: { readonly sid: number; ste: GuestSte }[];
   readonly spaces: SmmuSpace[];
   viommu: SmmuViommu | null;
   /** s_accel->device_list in QEMU's order: QLIST_INSERT_HEAD puts the newest first. */
@@ -117,6 +119,7 @@ export function copySmmu(state: SmmuState): SmmuState {
     eventqen: state.eventqen,
     gbpaAbort: state.gbpaAbort,
     stes: state.stes.map((entry) => ({ sid: entry.sid, ste: entry.ste })),
+    published: state.published.map((entry) => ({ sid: entry.sid, ste: entry.ste })),
     spaces: state.spaces.slice(),
     viommu: state.viommu,
     devices: state.devices.map((device) => ({ ...device })),
@@ -129,9 +132,31 @@ export function accelDevice(state: SmmuState, dev: string): SmmuAccelDevice | un
   return findNamed(state.devices, dev);
 }
 
-export function steOf(state: SmmuState, sid: number): GuestSte | undefined {
-  for (const entry of state.stes) if (entry.sid === sid) return entry.ste;
+type SteTable = SmmuState['stes'];
+
+function lookup(table: SteTable, sid: number): GuestSte | undefined {
+  for (const entry of table) if (entry.sid === sid) return entry.ste;
   return undefined;
+}
+
+/** The STE in guest memory (what smmu_find_ste reads). */
+export function steOf(state: SmmuState, sid: number): GuestSte | undefined {
+  return lookup(state.stes, sid);
+}
+
+/** The STE the guest last published for this SID with a CFGI (undefined: never invalidated). */
+export function publishedSteOf(state: SmmuState, sid: number): GuestSte | undefined {
+  return lookup(state.published, sid);
+}
+
+/** A CFGI over [start, end]: the STEs in guest memory there become the published ones. */
+export function publishStes(state: SmmuState, start: number, end: number): void {
+  for (const { sid, ste } of state.stes) {
+    if (sid < start || sid > end) continue;
+    const existing = state.published.find((entry) => entry.sid === sid);
+    if (existing === undefined) state.published.push({ sid, ste });
+    else existing.ste = ste;
+  }
 }
 
 export function spaceBySid(state: SmmuState, sid: number): SmmuSpace | undefined {

@@ -7,7 +7,7 @@
  * hw/arm/smmuv3-accel.c (smmuv3_accel_install_ste, smmuv3_accel_reset, smmuv3_accel_set_iommu_device).
  */
 import { liveObject, typedObject } from '../../../kernel/table.ts';
-import { type SmmuAccelDevice, type SmmuState, smmuOf, steOf } from '../../../vmm/smmuv3/state.ts';
+import { publishedSteOf, type SmmuAccelDevice, type SmmuState, smmuOf } from '../../../vmm/smmuv3/state.ts';
 import { hexWord, steAction, steWords } from '../../../vmm/smmuv3/ste.ts';
 import type { CheckedWorld, Invariant } from '../../types.ts';
 
@@ -25,7 +25,7 @@ function expected(
   const viommu = smmu.viommu;
   if (viommu === null) return undefined;
   if (!smmu.smmuen) return { id: smmu.gbpaAbort ? viommu.abort : viommu.bypass };
-  const ste = steOf(smmu, accel.sid);
+  const ste = publishedSteOf(smmu, accel.sid);
   if (ste === undefined) return undefined;
   const action = steAction(ste);
   if (action === 'abort') return { id: viommu.abort };
@@ -42,7 +42,7 @@ export const smmuAttachmentFollowsGuest: Invariant = {
   kind: 'step',
   reads: ['kernel', 'vmm'],
   sentence:
-    'After a CMD_SYNC or a reset, each accel device whose last install was not reported failed is attached as SMMUEN, GBPA and its STE call for.',
+    'After a CMD_SYNC or a reset, each accel device whose last install was not reported failed is attached as SMMUEN, GBPA and its last invalidated STE call for.',
   source:
     'smmuv3-accel.c smmuv3_accel_install_ste, smmuv3_accel_set_iommu_device, smmu_writel A_GBPA; reference §2.3, §6.11, §7.3',
   check(world, { input }) {
