@@ -54,7 +54,7 @@ describe('first set_iommu_device', () => {
       'smmuv3_accel_set_iommu_device devfn=0x0 (idev devid=0x1)',
     ]);
     expect(r.smmu.viommu).toEqual({ id: 4, s2: 3, abort: 5, bypass: 6, firstDev: 'nic0' });
-    expect(r.smmu.spaces[0]).toMatchObject({ sid: 0x100, as: 'shared_as_sysmem' });
+    expect(r.smmu.spaces[0]).toMatchObject({ sid: 0x100, as: 'shared_as_sysmem', msi: 'direct-gpa' });
   });
 
   it('a failed vIOMMU alloc refuses the device and VFIO unwinds', () => {

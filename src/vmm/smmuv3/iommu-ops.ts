@@ -12,7 +12,8 @@
  * smmuv3_accel_get_viommu_flags, smmuv3_accel_set_iommu_device, smmuv3_accel_alloc_viommu,
  * smmuv3_accel_unset_iommu_device, smmuv3_accel_free_viommu) at qemu/qemu 13b941aaff48;
  * hw/arm/smmuv3.c (smmuv3_notify_flag_changed) at qemu/qemu c6445544d4ce; hw/arm/smmu-common.c
- * (smmu_get_sid, smmu_find_add_as: the IOMMU MR name); reference §2.1, §2.2, §2.5, §2.6.
+ * (smmu_get_sid, smmu_find_add_as: the IOMMU MR name); hw/pci/pci.c pci_device_iommu_msi_direct_gpa
+ * and smmuv3_accel_get_msi_gpa (the MSI doorbell rule); reference §2.1, §2.2, §2.5, §2.6.
  */
 import { HWPT_DATA } from '../../kernel/uapi.ts';
 import { VIOMMU_FLAG_WANT_NESTING_PARENT } from '../core/frontend.ts';
@@ -53,6 +54,7 @@ export function spaceOf(smmu: SmmuState, dev: string, bdf: string | undefined): 
     devfn,
     // accel=on: every vfio.plug is a vfio-pci endpoint, which gets shared_as_sysmem.
     as: smmu.config.accel ? 'shared_as_sysmem' : 'smmu_iommu_as',
+    msi: smmu.config.accel ? 'direct-gpa' : 'iommu-translated',
   };
   smmu.spaces.push(space);
   return space;

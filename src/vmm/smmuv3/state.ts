@@ -42,6 +42,12 @@ export interface SmmuSpace {
   readonly sid: number;
   readonly devfn: number;
   readonly as: AddressSpaceKind;
+  /**
+   * How KVM routes the device's MSIs: accel=on implements get_msi_direct_gpa, so the doorbell is
+   * the `msi-gpa` the virt machine sets (the ITS GITS_TRANSLATER) and no guest IOVA is walked;
+   * accel=off translates the MSI address through the SMMU's IOMMU address space.
+   */
+  readonly msi: 'direct-gpa' | 'iommu-translated';
 }
 
 /** s_accel->viommu with the two pre-allocated proxy HWPTs (smmuv3_accel_alloc_viommu). */
