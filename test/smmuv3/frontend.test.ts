@@ -92,8 +92,7 @@ describe('STE install (CFGI_STE)', () => {
     ]);
     expect(r.smmu.devices[0]).toMatchObject({
       vdev: { id: 7, virtId: 0x100 },
-      s1Hwpt: 8,
-      install: 'translate',
+      stream: { value: 'translate', context: { s1Hwpt: 8, pending: false } },
     });
     expect(r.violations).toEqual([]);
   });
@@ -140,7 +139,7 @@ describe('STE install (CFGI_STE)', () => {
     expect(r.trace.at(-1)).toBe('smmuv3_cmdq_consume_error Error on SMMU_CMD_CFGI_STE command execution: 1');
     expect(r.smmu.cmdqErrors).toBe(1);
     expect(r.smmu.lastCmdqError).toEqual({ line: 8, op: 'CFGI_STE', cerror: 'ILL' });
-    expect(r.smmu.devices[0]!.installFailed).toBe(true);
+    expect(r.smmu.devices[0]!.stream.context.pending).toBe(true);
   });
 
   it('a failed translate attach frees the new HWPT and reports CERROR_ILL (recorded in the snapshot)', () => {

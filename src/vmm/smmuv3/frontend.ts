@@ -85,7 +85,8 @@ export const smmuv3Frontend: Frontend<SmmuState> = {
     }
     for (const device of state.devices) {
       if (device.vdev !== null) visit(device.vdev.id, 'VDEVICE', 'vdevice_id', device.dev);
-      if (device.s1Hwpt !== 0) visit(device.s1Hwpt, 'HWPT_NESTED', 's1_hwpt', device.dev);
+      const s1 = device.stream.context.s1Hwpt;
+      if (s1 !== 0) visit(s1, 'HWPT_NESTED', 's1_hwpt', device.dev);
     }
   },
   invariants: smmuv3Invariants,

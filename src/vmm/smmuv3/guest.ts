@@ -16,7 +16,7 @@ import type { EventOf } from '../../log/schema.ts';
 import { invalidateCache } from '../core/host.ts';
 import { attachGbpaHwpt, freeStaleTranslate, installAndRecord, installSteRange } from './install.ts';
 import { installOrGbpa } from './iommu-ops.ts';
-import { publishStes, type SmmuStep, spaceBySid } from './state.ts';
+import { publishStes, type SmmuStep, spaceBySid, stepStream } from './state.ts';
 import { hexWord } from './ste.ts';
 import { smmuEmit } from './trace.ts';
 
@@ -145,7 +145,7 @@ export function steWrite(step: SmmuStep, event: EventOf<'smmu.ste'>): void {
 function reinstallAll(step: SmmuStep): void {
   for (const accel of step.frontend.devices) {
     const error = installOrGbpa(step, accel, undefined, 'published');
-    if (error !== undefined) accel.installFailed = true;
+    if (error !== undefined) stepStream(accel, { type: 'stream.fail' });
     if (error !== undefined) step.messages.push(error);
   }
   freeStaleTranslate(step);

@@ -13,7 +13,16 @@ import { HWPT_DATA } from '../../kernel/uapi.ts';
 import { allocHwpt, attachHwpt, freeId } from '../core/host.ts';
 import { deviceNamed, type VfioDevice } from '../core/state.ts';
 import { allocVdev } from './host.ts';
-import { publishedSteOf, type SmmuAccelDevice, type SmmuStep, type StreamInstall, steOf } from './state.ts';
+import {
+  publishedSteOf,
+  type SmmuAccelDevice,
+  type SmmuStep,
+  type StreamInstall,
+  s1HwptOf,
+  steOf,
+  stepStream,
+  streamAttached,
+} from './state.ts';
 import { hexWord, steAction, steWords } from './ste.ts';
 import { smmuEmit } from './trace.ts';
 
@@ -85,16 +94,18 @@ export function installSte(
     if (s1 !== 0) freeId(step, s1);
     return attached.error;
   }
-  if (accel.s1Hwpt !== 0) freeId(step, accel.s1Hwpt);
-  accel.s1Hwpt = s1;
-  accel.install = install;
-  accel.installFailed = false;
+  const old = s1HwptOf(accel);
+  if (old !== 0) {
+    freeId(step, old);
+    stepStream(accel, { type: 'stream.free-s1' });
+  }
+  streamAttached(accel, install, s1);
   const type = hwpt === viommu.abort ? 'abort' : hwpt === viommu.bypass ? 'bypass' : 'translate';
   step.trace.push(smmuEmit.installSte(accel.sid, type, hwpt));
   return undefined;
 }
 
-/** One install with QEMU's bookkeeping of the outcome (installFailed: reported to the guest). */
+/** One install with QEMU's bookkeeping of the outcome (a failure is pending: reported to the guest). */
 export function installAndRecord(
   step: SmmuStep,
   accel: SmmuAccelDevice,
@@ -103,7 +114,7 @@ export function installAndRecord(
 ): string | undefined {
   const error = installSte(step, accel, vfio, source);
   // Only an install clears it (in installSte): "no STE found" leaves the last outcome standing.
-  if (error !== undefined) accel.installFailed = true;
+  if (error !== undefined) stepStream(accel, { type: 'stream.fail' });
   return error;
 }
 
@@ -133,15 +144,14 @@ export function attachGbpaHwpt(step: SmmuStep): string | undefined {
   for (const accel of step.frontend.devices) {
     const attached = attachHwpt(step, vfioOf(step, accel), id);
     if (attached.ok) {
-      accel.install = install;
-      accel.installFailed = false;
+      streamAttached(accel, install);
       continue;
     }
     step.messages.push(
       attached.error ?? 'attach failed',
       `Failed to attach GBPA hwpt ${id} for hiodi devid ${accel.devId}`,
     );
-    accel.installFailed = true;
+    stepStream(accel, { type: 'stream.fail' });
     allOk = false;
   }
   return allOk ? undefined : 'Failed to attach all GBPA based HWPTs properly';
@@ -150,8 +160,9 @@ export function attachGbpaHwpt(step: SmmuStep): string | undefined {
 /** fixed: a translate HWPT that is no longer attached (after a proxy attach) is freed. */
 export function freeStaleTranslate(step: SmmuStep): void {
   for (const accel of step.frontend.devices) {
-    if (accel.s1Hwpt === 0 || accel.install === 'translate') continue;
-    freeId(step, accel.s1Hwpt);
-    accel.s1Hwpt = 0;
+    const s1 = s1HwptOf(accel);
+    if (s1 === 0 || accel.stream.value === 'translate') continue;
+    freeId(step, s1);
+    stepStream(accel, { type: 'stream.free-s1' });
   }
 }

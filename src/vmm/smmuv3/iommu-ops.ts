@@ -15,6 +15,9 @@
  * (smmu_get_sid, smmu_find_add_as: the IOMMU MR name); hw/pci/pci.c pci_device_iommu_msi_direct_gpa
  * and smmuv3_accel_get_msi_gpa (the MSI doorbell rule); reference §2.1, §2.2, §2.5, §2.6.
  */
+
+import { smmuStreamFast } from '../../../machines/smmuv3-stream.machine.ts';
+import { mustStep } from '../../kernel/machine-step.ts';
 import { HWPT_DATA } from '../../kernel/uapi.ts';
 import { VIOMMU_FLAG_WANT_NESTING_PARENT } from '../core/frontend.ts';
 import { allocHwpt, attachHwpt, detachHwpt, freeId } from '../core/host.ts';
@@ -22,7 +25,16 @@ import { findNamed, removeNamed } from '../core/named.ts';
 import type { VfioDevice } from '../core/state.ts';
 import { allocViommu } from './host.ts';
 import { gbpaHwpt, installAndRecord, type SteSource } from './install.ts';
-import type { SmmuAccelDevice, SmmuSpace, SmmuState, SmmuStep, StreamInstall } from './state.ts';
+import {
+  type SmmuAccelDevice,
+  type SmmuSpace,
+  type SmmuState,
+  type SmmuStep,
+  type StreamInstall,
+  s1HwptOf,
+  stepStream,
+  streamAttached,
+} from './state.ts';
 import { ABORT_PROXY_STE, BYPASS_PROXY_STE } from './ste.ts';
 import { smmuEmit } from './trace.ts';
 
@@ -128,7 +140,7 @@ export function setIommuDevice(step: SmmuStep, device: VfioDevice): string | und
   if (!smmu.config.accel) return mapNotifierRefusal(space);
   if (device.backend !== 'iommufd')
     return 'vfio-pci endpoint devices without an iommufd backend not allowed when using arm-smmuv3,accel=on';
-  let install: StreamInstall = 's2-default';
+  let install: StreamInstall | undefined;
   if (smmu.viommu === null) {
     // The hint "Unable to alloc vIOMMU: hiodi devid 0x%x: " QEMU appends is not part of the message.
     const result = allocViommuAndProxies(step, device, space);
@@ -142,16 +154,18 @@ export function setIommuDevice(step: SmmuStep, device: VfioDevice): string | und
     devId: device.devId,
     s2Hwpt: device.hwptId,
     vdev: null,
-    s1Hwpt: 0,
-    install,
-    installFailed: false,
+    stream: mustStep(smmuStreamFast, smmuStreamFast.initial({}), { type: 'stream.plug' }),
   };
+  // The first device was attached to the GBPA proxy while the vIOMMU was made.
+  if (install !== undefined) streamAttached(accel, install);
   smmu.devices.unshift(accel); // QLIST_INSERT_HEAD
   // fixed: a later device is attached as the guest state calls for, not left on its S2 default.
-  if (smmu.variant === 'fixed' && install === 's2-default') {
+  if (smmu.variant === 'fixed' && install === undefined) {
     const error = installOrGbpa(step, accel, device);
-    if (error !== undefined) accel.installFailed = true;
-    if (error !== undefined) step.messages.push(error);
+    if (error !== undefined) {
+      stepStream(accel, { type: 'stream.fail' });
+      step.messages.push(error);
+    }
   }
   step.trace.push(smmuEmit.setIommuDevice(space.devfn, device.devId));
   return undefined;
@@ -170,8 +184,7 @@ export function installOrGbpa(
   const { id, install } = gbpaHwpt(step);
   const attached = attachHwpt(step, device, id);
   if (!attached.ok) return attached.error;
-  accel.install = install;
-  accel.installFailed = false;
+  streamAttached(accel, install);
   return undefined;
 }
 
@@ -188,7 +201,7 @@ export function unsetIommuDevice(step: SmmuStep, device: VfioDevice): void {
     if (smmu.variant === 'fixed' && smmu.viommu !== null && !attachHwpt(step, device, smmu.viommu.abort).ok)
       detachHwpt(step, device);
   }
-  if (accel.s1Hwpt !== 0) freeId(step, accel.s1Hwpt);
+  if (s1HwptOf(accel) !== 0) freeId(step, s1HwptOf(accel));
   if (accel.vdev !== null) freeId(step, accel.vdev.id);
   removeNamed(smmu.devices, device.dev);
   step.trace.push(smmuEmit.unsetIommuDevice(accel.devfn, device.devId));

@@ -8,6 +8,12 @@
  * device_list; SMMUv3AccelDevice: hiodi, vdev, s1_hwpt), hw/arm/smmuv3.c (SMMUv3State: cr[0], gbpa),
  * hw/arm/smmuv3-accel.c (smmuv3_accel_get_dev, smmuv3_accel_find_add_as) at qemu/qemu 13b941aaff48.
  */
+import {
+  type SmmuStreamEvent,
+  type SmmuStreamState,
+  smmuStreamFast,
+} from '../../../machines/smmuv3-stream.machine.ts';
+import { mustStep } from '../../kernel/machine-step.ts';
 import type { EventOf } from '../../log/schema.ts';
 import type { VmmStep } from '../core/host.ts';
 import { findNamed } from '../core/named.ts';
@@ -61,8 +67,8 @@ export interface SmmuViommu {
   readonly firstDev: string;
 }
 
-/** What QEMU last installed for a stream (model bookkeeping for the vSTE statechart and snapshot). */
-export type StreamInstall = 's2-default' | 'gbpa-abort' | 'gbpa-bypass' | 'abort' | 'bypass' | 'translate';
+/** What an install or proxy attach put a stream on (a `smmuStream` attach event). */
+export type StreamInstall = 'gbpa-abort' | 'gbpa-bypass' | 'abort' | 'bypass' | 'translate';
 
 /** SMMUv3AccelDevice on s_accel->device_list: an iommufd VFIO device behind the accel SMMU. */
 export interface SmmuAccelDevice {
@@ -74,11 +80,8 @@ export interface SmmuAccelDevice {
   readonly s2Hwpt: number;
   /** accel_dev->vdev, made at the first STE install (virt_id = the guest SID). */
   vdev: { readonly id: number; readonly virtId: number } | null;
-  /** accel_dev->s1_hwpt: the translate (nested S1) HWPT, 0 when none. */
-  s1Hwpt: number;
-  install: StreamInstall;
-  /** The last STE install failed and was reported to the guest as CERROR_ILL (cleared by a good one). */
-  installFailed: boolean;
+  /** The vSTE statechart: the attachment QEMU made, accel_dev->s1_hwpt, a failed install pending. */
+  stream: SmmuStreamState;
 }
 
 /** A command the guest saw fail: GERROR.CMDQ_ERR with CMDQ_CONS.ERR = CERROR_ILL. */
@@ -133,6 +136,26 @@ export function copySmmu(state: SmmuState): SmmuState {
     lastCmdqError: state.lastCmdqError,
   };
 }
+
+export function stepStream(accel: SmmuAccelDevice, event: SmmuStreamEvent): void {
+  accel.stream = mustStep(smmuStreamFast, accel.stream, event);
+}
+
+const ATTACH_EVENT: Record<StreamInstall, SmmuStreamEvent['type']> = {
+  'gbpa-abort': 'stream.attach-gbpa-abort',
+  'gbpa-bypass': 'stream.attach-gbpa-bypass',
+  abort: 'stream.attach-abort',
+  bypass: 'stream.attach-bypass',
+  translate: 'stream.attach-translate',
+};
+
+/** A successful attach: to a proxy, or to the translate HWPT `s1`. */
+export function streamAttached(accel: SmmuAccelDevice, install: StreamInstall, s1 = 0): void {
+  if (install === 'translate') stepStream(accel, { type: 'stream.attach-translate', hwpt: s1 });
+  else stepStream(accel, { type: ATTACH_EVENT[install] } as SmmuStreamEvent);
+}
+
+export const s1HwptOf = (accel: SmmuAccelDevice): number => accel.stream.context.s1Hwpt;
 
 export function accelDevice(state: SmmuState, dev: string): SmmuAccelDevice | undefined {
   return findNamed(state.devices, dev);

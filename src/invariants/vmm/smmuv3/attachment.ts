@@ -53,7 +53,7 @@ export const smmuAttachmentFollowsGuest: Invariant = {
     const smmu = vmm.frontend;
     const out: string[] = [];
     for (const accel of smmu.devices) {
-      if (accel.installFailed) continue;
+      if (accel.stream.context.pending) continue;
       const want = expected(smmu, accel);
       if (want === undefined) continue;
       const attached = ridAttachment(world, accel.devId);
@@ -92,12 +92,11 @@ export const smmuTranslateHwptAttached: Invariant = {
     if (vmm === null) return [];
     const out: string[] = [];
     for (const accel of vmm.frontend.devices) {
-      if (accel.s1Hwpt === 0) continue;
+      const s1 = accel.stream.context.s1Hwpt;
+      if (s1 === 0) continue;
       const attached = ridAttachment(world, accel.devId);
-      if (attached !== accel.s1Hwpt)
-        out.push(
-          `${accel.dev} holds translate HWPT ${accel.s1Hwpt} but is attached to ${describe(attached)}`,
-        );
+      if (attached !== s1)
+        out.push(`${accel.dev} holds translate HWPT ${s1} but is attached to ${describe(attached)}`);
     }
     return out;
   },
