@@ -6,6 +6,7 @@ import { hwpt } from './hwpt.machine.ts';
 import { pasidEntry } from './pasid-entry.machine.ts';
 import { hwQueue, ioas } from './pinned-object.machine.ts';
 import { smmuStream } from './smmuv3-stream.machine.ts';
+import { smmuVsmmu } from './smmuv3-vsmmu.machine.ts';
 import { vdevice } from './vdevice.machine.ts';
 import { viommu } from './viommu.machine.ts';
 import { vtdDevice } from './vtd-device.machine.ts';
@@ -22,4 +23,5 @@ export const allMachines: readonly DefinedMachine<any, any, any>[] = [
   pasidEntry,
   vtdDevice,
   smmuStream,
+  smmuVsmmu,
 ];

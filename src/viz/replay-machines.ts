@@ -26,6 +26,7 @@ export const VMM_MACHINE_KEYS: Readonly<Record<string, string>> = {
   pasid: 'pasidEntry',
   host: 'vtdDevice',
   stream: 'smmuStream',
+  vsmmu: 'smmuVsmmu',
 };
 
 export function machineOfObject(type: string): string | null {

@@ -202,6 +202,22 @@ describe('invalidations to the vIOMMU', () => {
 });
 
 describe('GBPA, reset and unplug', () => {
+  it('the vSMMU statechart counts devices and vDEVICEs and goes back to none with the last device', () => {
+    const two = [
+      { type: 'vfio.plug', dev: 'nic0', bdf: '0000:01:00.0' },
+      { type: 'vfio.plug', dev: 'nic1', bdf: '0000:02:00.0' },
+      { type: 'smmu.ste', sid: 0x100, ste: ABORT },
+      { type: 'smmu.ste', sid: 0x200, ste: ABORT },
+      { type: 'smmu.cmd', op: 'CFGI_ALL' },
+    ];
+    expect(run(two).smmu.vsmmu).toEqual({ value: 'live', context: { devices: 2, vdevices: 2 } });
+    const one = run([...two, { type: 'vfio.unplug', dev: 'nic1' }]);
+    expect(one.smmu.vsmmu).toEqual({ value: 'live', context: { devices: 1, vdevices: 1 } });
+    expect(one.smmu.devices.map((d) => [d.dev, d.stream.value])).toEqual([['nic0', 'gbpaBypass']]);
+    const none = run([...two, { type: 'vfio.unplug', dev: 'nic1' }, { type: 'vfio.unplug', dev: 'nic0' }]);
+    expect(none.smmu.vsmmu).toEqual({ value: 'none', context: { devices: 0, vdevices: 0 } });
+  });
+
   it('GBPA.ABORT with SMMUEN=0 moves every accel device to the abort proxy', () => {
     const r = run([
       { type: 'vfio.plug', dev: 'nic0', bdf: '0000:01:00.0' },

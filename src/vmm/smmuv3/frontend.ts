@@ -6,6 +6,7 @@
  * QEMU reference: hw/arm/smmuv3.c (smmu_realize, smmu_validate_property, smmuv3_cmdq_consume,
  * smmu_reset_exit), hw/arm/smmuv3-accel.c (smmuv3_accel_ops) at qemu/qemu 13b941aaff48; reference §2.
  */
+import { smmuVsmmuFast } from '../../../machines/smmuv3-vsmmu.machine.ts';
 import { smmuv3Invariants } from '../../invariants/vmm/smmuv3/index.ts';
 import { LogInputError } from '../../log/errors.ts';
 import type { LogEvent, Platform } from '../../log/schema.ts';
@@ -38,6 +39,7 @@ function create(platform: Platform, headerLine: number): SmmuState {
     published: [],
     spaces: [],
     viommu: null,
+    vsmmu: smmuVsmmuFast.initial({}),
     devices: [],
     cmdqErrors: 0,
     lastCmdqError: null,

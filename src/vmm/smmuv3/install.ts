@@ -21,6 +21,7 @@ import {
   s1HwptOf,
   steOf,
   stepStream,
+  stepVsmmu,
   streamAttached,
 } from './state.ts';
 import { hexWord, steAction, steWords } from './ste.ts';
@@ -62,6 +63,7 @@ export function installSte(
     const vdev = allocVdev(step, accel.devId, viommu.id, accel.sid);
     if (!vdev.ok) return vdev.error;
     accel.vdev = { id: vdev.id, virtId: accel.sid };
+    stepVsmmu(smmu, { type: 'vsmmu.vdevice-add' });
   }
   const ste = source === 'memory' ? steOf(smmu, accel.sid) : publishedSteOf(smmu, accel.sid);
   if (ste === undefined) return undefined; // smmu_find_ste failed: nothing to install

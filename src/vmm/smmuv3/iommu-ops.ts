@@ -33,6 +33,7 @@ import {
   type StreamInstall,
   s1HwptOf,
   stepStream,
+  stepVsmmu,
   streamAttached,
 } from './state.ts';
 import { ABORT_PROXY_STE, BYPASS_PROXY_STE } from './ste.ts';
@@ -130,6 +131,7 @@ function allocViommuAndProxies(
     step.frontend.viommu = null;
     return { ok: false, error: attached.error ?? 'attach failed' };
   }
+  stepVsmmu(step.frontend, { type: 'vsmmu.alloc' });
   return { ok: true, install };
 }
 
@@ -159,6 +161,7 @@ export function setIommuDevice(step: SmmuStep, device: VfioDevice): string | und
   // The first device was attached to the GBPA proxy while the vIOMMU was made.
   if (install !== undefined) streamAttached(accel, install);
   smmu.devices.unshift(accel); // QLIST_INSERT_HEAD
+  stepVsmmu(smmu, { type: 'vsmmu.device-add' });
   // fixed: a later device is attached as the guest state calls for, not left on its S2 default.
   if (smmu.variant === 'fixed' && install === undefined) {
     const error = installOrGbpa(step, accel, device);
@@ -202,8 +205,12 @@ export function unsetIommuDevice(step: SmmuStep, device: VfioDevice): void {
       detachHwpt(step, device);
   }
   if (s1HwptOf(accel) !== 0) freeId(step, s1HwptOf(accel));
-  if (accel.vdev !== null) freeId(step, accel.vdev.id);
+  if (accel.vdev !== null) {
+    freeId(step, accel.vdev.id);
+    stepVsmmu(smmu, { type: 'vsmmu.vdevice-remove' });
+  }
   removeNamed(smmu.devices, device.dev);
+  stepVsmmu(smmu, { type: 'vsmmu.device-remove' });
   step.trace.push(smmuEmit.unsetIommuDevice(accel.devfn, device.devId));
   const viommu = smmu.viommu;
   if (smmu.devices.length === 0 && viommu !== null) {
@@ -211,5 +218,6 @@ export function unsetIommuDevice(step: SmmuStep, device: VfioDevice): void {
     freeId(step, viommu.abort);
     freeId(step, viommu.id);
     smmu.viommu = null;
+    stepVsmmu(smmu, { type: 'vsmmu.free' });
   }
 }

@@ -13,6 +13,11 @@ import {
   type SmmuStreamState,
   smmuStreamFast,
 } from '../../../machines/smmuv3-stream.machine.ts';
+import {
+  type SmmuVsmmuEvent,
+  type SmmuVsmmuState,
+  smmuVsmmuFast,
+} from '../../../machines/smmuv3-vsmmu.machine.ts';
 import { mustStep } from '../../kernel/machine-step.ts';
 import type { EventOf } from '../../log/schema.ts';
 import type { VmmStep } from '../core/host.ts';
@@ -104,6 +109,8 @@ export interface SmmuState extends FrontendStateBase {
   readonly published: { readonly sid: number; ste: GuestSte }[];
   readonly spaces: SmmuSpace[];
   viommu: SmmuViommu | null;
+  /** The vIOMMU's statechart: none / live, with its devices and vDEVICEs counted. */
+  vsmmu: SmmuVsmmuState;
   /** s_accel->device_list in QEMU's order: QLIST_INSERT_HEAD puts the newest first. */
   readonly devices: SmmuAccelDevice[];
   /** Commands that failed and were reported to the guest (the guest driver skips them and goes on). */
@@ -131,10 +138,15 @@ export function copySmmu(state: SmmuState): SmmuState {
     published: state.published.map((entry) => ({ sid: entry.sid, ste: entry.ste })),
     spaces: state.spaces.slice(),
     viommu: state.viommu,
+    vsmmu: state.vsmmu,
     devices: state.devices.map((device) => ({ ...device })),
     cmdqErrors: state.cmdqErrors,
     lastCmdqError: state.lastCmdqError,
   };
+}
+
+export function stepVsmmu(state: SmmuState, event: SmmuVsmmuEvent): void {
+  state.vsmmu = mustStep(smmuVsmmuFast, state.vsmmu, event);
 }
 
 export function stepStream(accel: SmmuAccelDevice, event: SmmuStreamEvent): void {
