@@ -3,8 +3,15 @@
  * them) still fail on a World that breaks them: each is checked on a replayed World edited by hand.
  */
 import { describe, expect, it } from 'vitest';
+import { allInvariants, invariantsFor, kernelInvariants } from '../../src/invariants/index.ts';
 import type { CheckedWorld, StepContext } from '../../src/invariants/types.ts';
-import { smmuVdeviceBeforeTranslate, smmuViommuOnDeviceSmmu } from '../../src/invariants/vmm/smmuv3/index.ts';
+import { coreVmmInvariants } from '../../src/invariants/vmm/core/index.ts';
+import {
+  smmuVdeviceBeforeTranslate,
+  smmuViommuOnDeviceSmmu,
+  smmuv3Invariants,
+} from '../../src/invariants/vmm/smmuv3/index.ts';
+import { initialWorld } from '../../src/model/world.ts';
 import { BOOT, run, S1 } from './fixture.ts';
 
 const noStep = {} as StepContext;
@@ -38,5 +45,17 @@ describe('SMMUv3 invariants on hand-edited Worlds', () => {
     expect(smmuVdeviceBeforeTranslate.check(world, noStep)).toEqual([
       "nic0 is on translate HWPT 8 without a live vDEVICE of virt_id 0x100 in QEMU's record",
     ]);
+  });
+});
+
+describe('invariantsFor on arm-smmuv3', () => {
+  it('gives the kernel, core and SMMUv3 invariants, in allInvariants order, and no VT-d one', () => {
+    const list = invariantsFor(
+      initialWorld({ log: 'viommu-model', version: 1, platform: { viommu: 'arm-smmuv3' } }),
+    );
+    const want = new Set([...kernelInvariants, ...coreVmmInvariants, ...smmuv3Invariants]);
+    expect(list).toEqual(allInvariants.filter((invariant) => want.has(invariant)));
+    expect(list.length).toBe(want.size);
+    expect(list.some((invariant) => invariant.name.startsWith('vmm-binding'))).toBe(false);
   });
 });
