@@ -7,6 +7,7 @@ import { allInvariants, invariantsFor, kernelInvariants } from '../../src/invari
 import type { CheckedWorld, StepContext } from '../../src/invariants/types.ts';
 import { coreVmmInvariants } from '../../src/invariants/vmm/core/index.ts';
 import {
+  smmuAccelAddressSpace,
   smmuVdeviceBeforeTranslate,
   smmuViommuOnDeviceSmmu,
   smmuv3Invariants,
@@ -44,6 +45,18 @@ describe('SMMUv3 invariants on hand-edited Worlds', () => {
     smmu.devices[0]!.vdev = null;
     expect(smmuVdeviceBeforeTranslate.check(world, noStep)).toEqual([
       "nic0 is on translate HWPT 8 without a live vDEVICE of virt_id 0x100 in QEMU's record",
+    ]);
+  });
+});
+
+describe('smmuv3-accel-address-space', () => {
+  it('holds on a replayed World and fails when the default HWPT is not a nest parent', () => {
+    const world = translatingWorld();
+    expect(smmuAccelAddressSpace.check(world, noStep)).toEqual([]);
+    const s2 = world.kernel.objects[3] as { nestParent: boolean };
+    s2.nestParent = false;
+    expect(smmuAccelAddressSpace.check(world, noStep)).toEqual([
+      "nic0's default HWPT 3 is not a live nest-parent HWPT_PAGING",
     ]);
   });
 });

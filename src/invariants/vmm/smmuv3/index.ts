@@ -3,6 +3,7 @@
  * QEMU reference: hw/arm/smmuv3-accel.c, hw/arm/smmuv3.c.
  */
 import type { Invariant } from '../../types.ts';
+import { smmuAccelAddressSpace } from './address-space.ts';
 import {
   smmuAttachmentFollowsGuest,
   smmuTranslateHwptAttached,
@@ -12,6 +13,7 @@ import {
 import { smmuChildrenBeforeParents } from './lifetimes.ts';
 
 export {
+  smmuAccelAddressSpace,
   smmuAttachmentFollowsGuest,
   smmuChildrenBeforeParents,
   smmuTranslateHwptAttached,
@@ -25,4 +27,5 @@ export const smmuv3Invariants: readonly Invariant[] = [
   smmuVdeviceBeforeTranslate,
   smmuViommuOnDeviceSmmu,
   smmuChildrenBeforeParents,
+  smmuAccelAddressSpace,
 ];
