@@ -5,6 +5,8 @@ import { eventq } from './eventq.machine.ts';
 import { hwpt } from './hwpt.machine.ts';
 import { pasidEntry } from './pasid-entry.machine.ts';
 import { hwQueue, ioas } from './pinned-object.machine.ts';
+import { smmuStream } from './smmuv3-stream.machine.ts';
+import { smmuVsmmu } from './smmuv3-vsmmu.machine.ts';
 import { vdevice } from './vdevice.machine.ts';
 import { viommu } from './viommu.machine.ts';
 import { vtdDevice } from './vtd-device.machine.ts';
@@ -20,4 +22,6 @@ export const allMachines: readonly DefinedMachine<any, any, any>[] = [
   hwQueue,
   pasidEntry,
   vtdDevice,
+  smmuStream,
+  smmuVsmmu,
 ];

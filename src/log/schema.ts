@@ -258,6 +258,7 @@ export const platform = z.discriminatedUnion('viommu', [
     ril: z.boolean().optional(),
     ssidsize: z.number().int().min(0).max(20).optional(),
     oas: z.union([z.literal(44), z.literal(48)]).optional(),
+    stage: z.enum(['1', '2', 'nested']).optional(),
     variant,
   }),
   z.strictObject({ viommu: z.literal('none'), variant }),

@@ -367,6 +367,17 @@ export const EVENT_SPECS = {
     fmt('baseline', 'streamid= 0x%x', 'streamid'),
     fmt('qemu-2.12', 'streamid =%d', 'streamid'),
   ),
+  smmuv3_cmdq_cfgi_ste_range: spec(
+    { start: 'num', end: 'num' },
+    fmt('baseline', 'start=0x%x - end=0x%x', 'start', 'end'),
+  ),
+  smmuv3_cmdq_cfgi_cd: spec({ sid: 'num' }, fmt('baseline', 'sid=0x%x', 'sid')),
+  smmuv3_cmdq_tlbi_nh_asid: spec({ asid: 'num' }, fmt('baseline', 'asid=%d', 'asid')),
+  smmuv3_cmdq_tlbi_nsnh: spec({}, fmt('baseline', '')),
+  smmuv3_cmdq_consume_error: spec(
+    { cmdName: 'str', cmdError: 'num' },
+    fmt('baseline', 'Error on %s command execution: %d', 'cmdName', 'cmdError'),
+  ),
   smmu_reset_exit: spec({}, fmt('baseline', '')),
 } as const satisfies Record<string, AnyEventSpec>;
 

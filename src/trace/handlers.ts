@@ -196,6 +196,11 @@ export const HANDLERS: { readonly [N in TraceEventName]: Handler<N> } = {
   smmuv3_accel_translate_ste: smmuHwpt,
   smmuv3_accel_install_ste: smmuHwpt,
   smmuv3_cmdq_cfgi_ste: noop,
+  smmuv3_cmdq_cfgi_ste_range: noop,
+  smmuv3_cmdq_cfgi_cd: noop,
+  smmuv3_cmdq_tlbi_nh_asid: noop,
+  smmuv3_cmdq_tlbi_nsnh: noop,
+  smmuv3_cmdq_consume_error: noop,
   smmu_reset_exit: noop,
 };
 

@@ -25,6 +25,8 @@ export const OBJECT_MACHINES: Readonly<Partial<Record<KernelObject['type'], stri
 export const VMM_MACHINE_KEYS: Readonly<Record<string, string>> = {
   pasid: 'pasidEntry',
   host: 'vtdDevice',
+  stream: 'smmuStream',
+  vsmmu: 'smmuVsmmu',
 };
 
 export function machineOfObject(type: string): string | null {

@@ -1,15 +1,16 @@
 /**
  * The registry of vIOMMU frontends, by `platform.viommu` name: the only file that imports every
  * frontend. A new frontend is one line in FRONTENDS; World.vmm's type follows from it. Platforms
- * without an entry (`none`, and `arm-smmuv3` until its frontend lands) have no VMM: World.vmm is null.
+ * without an entry (`none`) have no VMM: World.vmm is null.
  * QEMU reference: hw/pci/pci.c (pci_setup_iommu: a vIOMMU device installs its PCIIOMMUOps).
  */
 import type { Platform } from '../log/schema.ts';
 import type { Frontend } from './core/frontend.ts';
 import { copyCore, initialCore, type Vmm } from './core/state.ts';
+import { smmuv3Frontend } from './smmuv3/frontend.ts';
 import { vtdFrontend } from './vtd/frontend.ts';
 
-const FRONTENDS = [vtdFrontend] as const;
+const FRONTENDS = [vtdFrontend, smmuv3Frontend] as const;
 
 type Registered = (typeof FRONTENDS)[number];
 /** Every registered frontend's state, tagged by `kind`. */

@@ -211,14 +211,16 @@ describe('arm-smmuv3', () => {
     t.alloc(nested('0xc'), 9); // V=0: accepted whatever the config
   });
 
-  it('SMMUv3: every nested attach needs a vDEVICE (ENOENT), abort and bypass vSTEs included', () => {
+  it('SMMUv3: a translate vSTE needs a vDEVICE (ENOENT); abort, bypass and V=0 vSTEs attach without one', () => {
     const t = smmu();
-    for (const word0 of ['0xb', '0x9', '0x1', '0x0']) {
+    const translate = t.alloc(nested('0xb'));
+    t.fails('ENOENT', { type: 'vfio.attach', dev: 'dev0', pt_id: translate });
+    for (const word0 of ['0x9', '0x1', '0x0']) {
       const id = t.alloc(nested(word0));
-      t.fails('ENOENT', { type: 'vfio.attach', dev: 'dev0', pt_id: id });
+      t.ok({ type: 'vfio.attach', dev: 'dev0', pt_id: id });
     }
     t.ok({ type: 'iommufd.vdevice_alloc', viommu_id: '$v', dev_id: '$dev0', virt_id: '0x10' });
-    t.ok({ type: 'vfio.attach', dev: 'dev0', pt_id: 6 });
+    t.ok({ type: 'vfio.attach', dev: 'dev0', pt_id: translate });
   });
 
   it('SMMUv3: entry_num=0 probe EINVAL; invalidation goes through the vIOMMU, not the nested HWPT', () => {

@@ -83,7 +83,8 @@ describe('real QEMU traces from mailing lists', () => {
     const report = await checkTraceFile(find('hnusdr'));
     expect(report.unknownEvents.smmuv3_invalidate_all_caches).toBe(1);
     expect(report.unknownEvents.smmuv3_cmdq_consume).toBe(2);
-    expect(report.events).toEqual({ smmu_reset_exit: 1 });
+    // smmuv3_cmdq_cfgi_ste_range is read since the SMMUv3 frontend (same format in this RFC tree).
+    expect(report.events).toEqual({ smmu_reset_exit: 1, smmuv3_cmdq_cfgi_ste_range: 2 });
     expect(report.findings).toEqual([]);
   });
 

@@ -98,7 +98,8 @@ describe('invariantsFor', () => {
     const list = invariantsFor(initialWorld({ ...HEADER, platform: { viommu: 'intel-iommu' } }));
     const want = new Set([...kernelInvariants, ...coreVmmInvariants, ...vtdInvariants]);
     expect(list).toEqual(allInvariants.filter((invariant) => want.has(invariant)));
-    expect(list.length).toBe(allInvariants.length);
+    // every one of them (allInvariants also lists the other frontends' invariants)
+    expect(list.length).toBe(want.size);
   });
 
   it('gives only the kernel invariants on a platform without a VMM', () => {

@@ -8,7 +8,8 @@
  * arm-smmu-v3-iommufd.c (arm_smmu_get_viommu_size, arm_vsmmu_init, arm_vsmmu_alloc_domain_nested,
  * arm_smmu_validate_vste, arm_smmu_attach_dev_nested, arm_smmu_attach_prepare_vmaster,
  * arm_vsmmu_cache_invalidate, arm_vsmmu_convert_user_cmd); Linux 6.17-rc as read in the
- * Kingxukai/linux mirror at 9b44fff655e2.
+ * Kingxukai/linux mirror at 9b44fff655e2, with one later mainline change: an abort or bypass vSTE
+ * attaches without a vDEVICE (arm_smmu_attach_prepare_vmaster, the GBPA case).
  * Not modelled: the TEGRA241 CMDQV implementation (its vIOMMU type and HW queues), the SMMU feature
  * bits (all present), the vSTE bits outside Config (STRTAB_STE_0/1_NESTING_ALLOWED, EATS), ATS.
  */
@@ -117,17 +118,27 @@ function s1SetDevPasid(_state: KernelState, device: DeviceObject, hwpt: HwptShap
   return hwpt.nestParent === true ? 'EINVAL' : undefined;
 }
 
+/** STE.Config of a nested HWPT's vSTE (word 0 bits 3:1); a V=0 vSTE was zeroed by arm_smmu_validate_vste. */
+function vsteConfig(hwpt: HwptShape): number {
+  return Number((BigInt(hwpt.data?.ste?.[0] ?? 0) >> 1n) & 0b111n);
+}
+
 /**
  * arm_smmu_attach_dev_nested: another SMMU is EINVAL, PASIDs in use EBUSY (the core's PASID check
  * refuses that first, as a nested SMMUv3 HWPT is never PASID-capable), then
- * arm_smmu_attach_prepare_vmaster needs the device's vDEVICE on the vIOMMU (ENOENT).
+ * arm_smmu_attach_prepare_vmaster needs the device's vDEVICE on the vIOMMU (ENOENT) unless the vSTE
+ * is abort or bypass: later mainline ("Skip vmaster allocation in arm_smmu_attach_prepare_vmaster()
+ * for an abort or bypass vSTE", Nicolin Chen), which QEMU's accel=on GBPA proxies rely on.
  */
 function attachDevNested(state: KernelState, device: DeviceObject, hwpt: HwptShape): Errno | undefined {
   const instance = otherInstance(device, hwpt);
   if (instance !== undefined) return instance;
   if (ssidsInUse(device)) return 'EBUSY';
-  if (hwpt.viommu !== undefined && hwpt.viommu !== 0) return viommuGetVdevId(state, hwpt.viommu, device);
-  return undefined;
+  if (hwpt.viommu === undefined || hwpt.viommu === 0) return undefined;
+  const missing = viommuGetVdevId(state, hwpt.viommu, device);
+  if (missing === undefined) return undefined;
+  const config = vsteConfig(hwpt);
+  return config === STE_CFG_ABORT || config === STE_CFG_BYPASS ? undefined : missing;
 }
 
 export const armSmmuv3 = {

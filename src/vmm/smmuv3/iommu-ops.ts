@@ -1,0 +1,223 @@
+/**
+ * The SMMUv3 PCIIOMMUOps. accel=on (smmuv3_accel_ops): a vfio-pci device's address space is the
+ * shared system-memory alias (VFIO maps guest RAM into the S2), the flags ask for a nesting parent,
+ * the first set_iommu_device allocates the vIOMMU, then the abort and bypass proxy HWPTs, then
+ * attaches the device to the GBPA proxy; a later device is only added to the list (upstream: it
+ * stays on its S2 default until a reset, a GBPA write or a CFGI_STE; `fixed` attaches it as the guest
+ * state calls for). unset_iommu_device re-attaches the S2 default, frees the translate HWPT and the
+ * vDEVICE, and with the last device the bypass and abort proxies and the vIOMMU.
+ * accel=off (smmu_ops): the SMMU's IOMMU address space; VFIO's listener then registers a MAP
+ * notifier, which smmuv3_notify_flag_changed refuses, so no VFIO device can be realized.
+ * QEMU reference: hw/arm/smmuv3-accel.c (smmuv3_accel_find_add_as, smmuv3_accel_supports_as,
+ * smmuv3_accel_get_viommu_flags, smmuv3_accel_set_iommu_device, smmuv3_accel_alloc_viommu,
+ * smmuv3_accel_unset_iommu_device, smmuv3_accel_free_viommu) at qemu/qemu 13b941aaff48;
+ * hw/arm/smmuv3.c (smmuv3_notify_flag_changed) at qemu/qemu c6445544d4ce; hw/arm/smmu-common.c
+ * (smmu_get_sid, smmu_find_add_as: the IOMMU MR name); hw/pci/pci.c pci_device_iommu_msi_direct_gpa
+ * and smmuv3_accel_get_msi_gpa (the MSI doorbell rule); reference §2.1, §2.2, §2.5, §2.6.
+ */
+
+import { smmuStreamFast } from '../../../machines/smmuv3-stream.machine.ts';
+import { mustStep } from '../../kernel/machine-step.ts';
+import { HWPT_DATA } from '../../kernel/uapi.ts';
+import { VIOMMU_FLAG_WANT_NESTING_PARENT } from '../core/frontend.ts';
+import { allocHwpt, attachHwpt, detachHwpt, freeId } from '../core/host.ts';
+import { findNamed, removeNamed } from '../core/named.ts';
+import type { VfioDevice } from '../core/state.ts';
+import { allocViommu } from './host.ts';
+import { gbpaHwpt, installAndRecord, type SteSource } from './install.ts';
+import {
+  type SmmuAccelDevice,
+  type SmmuSpace,
+  type SmmuState,
+  type SmmuStep,
+  type StreamInstall,
+  s1HwptOf,
+  stepStream,
+  stepVsmmu,
+  streamAttached,
+} from './state.ts';
+import { ABORT_PROXY_STE, BYPASS_PROXY_STE } from './ste.ts';
+import { smmuEmit } from './trace.ts';
+
+/** include/hw/iommu.h: VIOMMU_FLAG_PASID_SUPPORTED. */
+export const VIOMMU_FLAG_PASID_SUPPORTED = 1 << 1;
+const STE_DATA_LEN = 16;
+
+function parseBdf(bdf: string): { bus: number; slot: number; fn: number } {
+  const [, busHex, rest] = bdf.split(':') as [string, string, string];
+  const [slotHex, fnHex] = rest.split('.') as [string, string];
+  return {
+    bus: Number.parseInt(busHex, 16),
+    slot: Number.parseInt(slotHex, 16),
+    fn: Number.parseInt(fnHex, 16),
+  };
+}
+
+/** The SMMUDevice of a bus/devfn (smmuv3_accel_get_dev / smmu_find_add_as), made on first use. */
+export function spaceOf(smmu: SmmuState, dev: string, bdf: string | undefined): SmmuSpace {
+  const existing = findNamed(smmu.spaces, dev);
+  if (existing !== undefined) return existing;
+  const address = bdf ?? `0000:00:${(3 + smmu.spaces.length).toString(16).padStart(2, '0')}.0`;
+  const { bus, slot, fn } = parseBdf(address);
+  const devfn = (slot << 3) | fn;
+  const space: SmmuSpace = {
+    dev,
+    bdf: address,
+    sid: (bus << 8) | devfn,
+    devfn,
+    // accel=on: every vfio.plug is a vfio-pci endpoint, which gets shared_as_sysmem.
+    as: smmu.config.accel ? 'shared_as_sysmem' : 'smmu_iommu_as',
+    msi: smmu.config.accel ? 'direct-gpa' : 'iommu-translated',
+  };
+  smmu.spaces.push(space);
+  return space;
+}
+
+export function getAddressSpace(step: SmmuStep, dev: string, bdf: string | undefined): void {
+  spaceOf(step.frontend, dev, bdf);
+}
+
+/** smmuv3_accel_get_viommu_flags (accel=off has no get_viommu_flags: 0). */
+export function getViommuFlags(smmu: SmmuState): number {
+  if (!smmu.config.accel) return 0;
+  return VIOMMU_FLAG_WANT_NESTING_PARENT | (smmu.config.ssidsize > 0 ? VIOMMU_FLAG_PASID_SUPPORTED : 0);
+}
+
+const two = (value: number) => value.toString(16).padStart(2, '0');
+
+/** smmuv3_notify_flag_changed's refusal of VFIO's MAP notifier, as vfio_listener_register reports it. */
+function mapNotifierRefusal(space: SmmuSpace): string {
+  const bus = space.sid >> 8;
+  return (
+    `memory listener initialization failed: Region smmuv3-iommu-memory-region-${bus}-${space.devfn}: ` +
+    `device ${two(bus)}.${two(space.devfn >> 3)}.${space.devfn & 7} requires iommu MAP notifier which is not currently supported`
+  );
+}
+
+/** smmuv3_accel_alloc_viommu: vIOMMU, abort proxy, bypass proxy, GBPA attach; unwinds in reverse. */
+function allocViommuAndProxies(
+  step: SmmuStep,
+  device: VfioDevice,
+  space: SmmuSpace,
+): { ok: true; install: StreamInstall } | { ok: false; error: string } {
+  const viommu = allocViommu(step, device.devId, device.hwptId);
+  if (!viommu.ok) return viommu;
+  const proxy = (ste: readonly [string, string]) =>
+    allocHwpt(step, device, viommu.id, 0, { type: HWPT_DATA.ARM_SMMUV3, len: STE_DATA_LEN, fields: { ste } });
+  const abort = proxy(ABORT_PROXY_STE);
+  if (!abort.ok) {
+    freeId(step, viommu.id);
+    return abort;
+  }
+  const bypass = proxy(BYPASS_PROXY_STE);
+  if (!bypass.ok) {
+    freeId(step, abort.id);
+    freeId(step, viommu.id);
+    return bypass;
+  }
+  step.frontend.viommu = {
+    id: viommu.id,
+    s2: device.hwptId,
+    abort: abort.id,
+    bypass: bypass.id,
+    firstDev: space.dev,
+  };
+  const { id, install } = gbpaHwpt(step);
+  const attached = attachHwpt(step, device, id);
+  if (!attached.ok) {
+    freeId(step, bypass.id);
+    freeId(step, abort.id);
+    freeId(step, viommu.id);
+    step.frontend.viommu = null;
+    return { ok: false, error: attached.error ?? 'attach failed' };
+  }
+  stepVsmmu(step.frontend, { type: 'vsmmu.alloc' });
+  return { ok: true, install };
+}
+
+/** smmuv3_accel_set_iommu_device (accel=on) or the MAP-notifier refusal (accel=off). */
+export function setIommuDevice(step: SmmuStep, device: VfioDevice): string | undefined {
+  const smmu = step.frontend;
+  const space = spaceOf(smmu, device.dev, undefined);
+  if (!smmu.config.accel) return mapNotifierRefusal(space);
+  if (device.backend !== 'iommufd')
+    return 'vfio-pci endpoint devices without an iommufd backend not allowed when using arm-smmuv3,accel=on';
+  let install: StreamInstall | undefined;
+  if (smmu.viommu === null) {
+    // The hint "Unable to alloc vIOMMU: hiodi devid 0x%x: " QEMU appends is not part of the message.
+    const result = allocViommuAndProxies(step, device, space);
+    if (!result.ok) return result.error;
+    install = result.install;
+  }
+  const accel: SmmuAccelDevice = {
+    dev: device.dev,
+    sid: space.sid,
+    devfn: space.devfn,
+    devId: device.devId,
+    s2Hwpt: device.hwptId,
+    vdev: null,
+    stream: mustStep(smmuStreamFast, smmuStreamFast.initial({}), { type: 'stream.plug' }),
+  };
+  // The first device was attached to the GBPA proxy while the vIOMMU was made.
+  if (install !== undefined) streamAttached(accel, install);
+  smmu.devices.unshift(accel); // QLIST_INSERT_HEAD
+  stepVsmmu(smmu, { type: 'vsmmu.device-add' });
+  // fixed: a later device is attached as the guest state calls for, not left on its S2 default.
+  if (smmu.variant === 'fixed' && install === undefined) {
+    const error = installOrGbpa(step, accel, device);
+    if (error !== undefined) {
+      stepStream(accel, { type: 'stream.fail' });
+      step.messages.push(error);
+    }
+  }
+  step.trace.push(smmuEmit.setIommuDevice(space.devfn, device.devId));
+  return undefined;
+}
+
+/** fixed: the attachment f(SMMUEN, GBPA, STE) for one device, by install_ste or the GBPA proxy. */
+export function installOrGbpa(
+  step: SmmuStep,
+  accel: SmmuAccelDevice,
+  vfio?: VfioDevice,
+  source: SteSource = 'published',
+): string | undefined {
+  if (step.frontend.smmuen) return installAndRecord(step, accel, vfio, source);
+  const device = vfio ?? findNamed(step.core.devices, accel.dev);
+  if (device === undefined) return undefined;
+  const { id, install } = gbpaHwpt(step);
+  const attached = attachHwpt(step, device, id);
+  if (!attached.ok) return attached.error;
+  streamAttached(accel, install);
+  return undefined;
+}
+
+/** smmuv3_accel_unset_iommu_device, then smmuv3_accel_free_viommu with the last device. */
+export function unsetIommuDevice(step: SmmuStep, device: VfioDevice): void {
+  const smmu = step.frontend;
+  const accel = findNamed(smmu.devices, device.dev);
+  if (accel === undefined) return;
+  if (!attachHwpt(step, device, device.hwptId).ok) {
+    step.messages.push(
+      `Unable to attach the default HW pagetable: hiodi devid 0x${device.devId.toString(16)}`,
+    );
+    // fixed: block the device (abort proxy, else detached) so its translate HWPT can still be freed.
+    if (smmu.variant === 'fixed' && smmu.viommu !== null && !attachHwpt(step, device, smmu.viommu.abort).ok)
+      detachHwpt(step, device);
+  }
+  if (s1HwptOf(accel) !== 0) freeId(step, s1HwptOf(accel));
+  if (accel.vdev !== null) {
+    freeId(step, accel.vdev.id);
+    stepVsmmu(smmu, { type: 'vsmmu.vdevice-remove' });
+  }
+  removeNamed(smmu.devices, device.dev);
+  stepVsmmu(smmu, { type: 'vsmmu.device-remove' });
+  step.trace.push(smmuEmit.unsetIommuDevice(accel.devfn, device.devId));
+  const viommu = smmu.viommu;
+  if (smmu.devices.length === 0 && viommu !== null) {
+    freeId(step, viommu.bypass);
+    freeId(step, viommu.abort);
+    freeId(step, viommu.id);
+    smmu.viommu = null;
+    stepVsmmu(smmu, { type: 'vsmmu.free' });
+  }
+}
