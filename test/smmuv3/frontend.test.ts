@@ -194,7 +194,9 @@ describe('invalidations to the vIOMMU', () => {
       { type: 'host.fail', op: 'invalidate', errno: 'EIO' },
       { type: 'smmu.cmd', op: 'TLBI_NSNH_ALL' },
     ]);
-    expect(r.messages).toEqual(['IOMMU_HWPT_INVALIDATE failed: total 1 entries, processed 0 entries']);
+    expect(r.messages).toEqual([
+      'IOMMU_HWPT_INVALIDATE failed: total 1 entries, processed 0 entries: Input/output error',
+    ]);
     expect(r.trace.at(-1)).toBe(
       'smmuv3_cmdq_consume_error Error on SMMU_CMD_TLBI_NSNH_ALL command execution: 1',
     );

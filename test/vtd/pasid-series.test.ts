@@ -9,8 +9,16 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type LogItem, parseLogText } from '../../src/log/read.ts';
+import type { World } from '../../src/model/world.ts';
 import { replayItems } from '../../src/replay.ts';
 import { BOOT, fst, run } from './fixture.ts';
+
+/** The first VT-d address space of a World (the frontend is a union of every registered one). */
+function vtdSpaceOf(world: World) {
+  const frontend = world.vmm?.frontend;
+  if (frontend?.kind !== 'vtd') throw new Error('not a VT-d World');
+  return frontend.spaces[0];
+}
 
 const SERIES = { variant: 'pasid-series' };
 const write = (entry: object | null, dev = 'nic0') => ({ type: 'vtd.pasid_entry', dev, entry });
@@ -36,7 +44,7 @@ describe('pasid-series: the flows the PASID series changes', () => {
       SERIES,
     );
     expect(violations).toEqual([]);
-    expect(world.vmm?.frontend.spaces[0]?.pasid.context.cached).toMatchObject({ fsptptr: '0x2000' });
+    expect(vtdSpaceOf(world)?.pasid.context.cached).toMatchObject({ fsptptr: '0x2000' });
     expect(trace.slice(1)).toEqual([
       'iommufd_backend_alloc_hwpt  iommufd=3 dev_id=1 pt_id=3 flags=0x0 hwpt_type=1 len=24 data_ptr=0x7ffd0000a000 out_hwpt=5 (0)',
       'iommufd_cdev_attach_ioas_hwpt  [iommufd=3] Successfully attached device nic0 (10) to id=5',

@@ -8,10 +8,18 @@ import { describe, expect, it } from 'vitest';
 import type { KernelOp } from '../../src/kernel/ops.ts';
 import type { KernelOutcome } from '../../src/kernel/types.ts';
 import type { HostPort } from '../../src/model/protocol.ts';
+import type { World } from '../../src/model/world.ts';
 import { parseTraceLine } from '../../src/trace/parse-line.ts';
 import { invalidateCache, type VmmStep } from '../../src/vmm/core/host.ts';
 import { initialCore } from '../../src/vmm/core/state.ts';
 import { BOOT, fst, PT, run } from './fixture.ts';
+
+/** The first VT-d address space of a World (the frontend is a union of every registered one). */
+function vtdSpaceOf(world: World) {
+  const frontend = world.vmm?.frontend;
+  if (frontend?.kind !== 'vtd') throw new Error('not a VT-d World');
+  return frontend.spaces[0];
+}
 
 const write = (entry: object | null, dev = 'nic0') => ({ type: 'vtd.pasid_entry', dev, entry });
 const psi = (did = 1) => ({ type: 'vtd.inv.pasid_cache', granularity: 'pasid', did, pasid: 0 });
@@ -228,7 +236,7 @@ describe('issue 13, not modelled before', () => {
     ];
     const fixed = run(events, { variant: 'fixed' });
     expect(fixed.trace).toEqual(replaced);
-    expect(fixed.world.vmm?.frontend.spaces[0]?.pasid.context.cached).toMatchObject({ fpd: true });
+    expect(vtdSpaceOf(fixed.world)?.pasid.context.cached).toMatchObject({ fpd: true });
     // upstream replaces too, and keeps the stale entry cached (the stale-replace weakness).
     const upstream = run(events);
     expect(upstream.trace).toEqual(replaced);
