@@ -7,6 +7,9 @@ import { pasidEntry } from './pasid-entry.machine.ts';
 import { hwQueue, ioas } from './pinned-object.machine.ts';
 import { vdevice } from './vdevice.machine.ts';
 import { viommu } from './viommu.machine.ts';
+import { endpoint } from './virtio-iommu/endpoint.machine.ts';
+import { memreserve } from './virtio-iommu/memreserve.machine.ts';
+import { pasidLevel } from './virtio-iommu/pasid-level.machine.ts';
 import { vtdDevice } from './vtd-device.machine.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: a heterogeneous registry; each entry is typed where defined.
@@ -20,4 +23,7 @@ export const allMachines: readonly DefinedMachine<any, any, any>[] = [
   hwQueue,
   pasidEntry,
   vtdDevice,
+  memreserve,
+  pasidLevel,
+  endpoint,
 ];

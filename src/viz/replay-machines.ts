@@ -25,6 +25,9 @@ export const OBJECT_MACHINES: Readonly<Partial<Record<KernelObject['type'], stri
 export const VMM_MACHINE_KEYS: Readonly<Record<string, string>> = {
   pasid: 'pasidEntry',
   host: 'vtdDevice',
+  chunk: 'memreserve',
+  level: 'pasidLevel',
+  endpoint: 'virtioEndpoint',
 };
 
 export function machineOfObject(type: string): string | null {

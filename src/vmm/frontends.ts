@@ -7,9 +7,10 @@
 import type { Platform } from '../log/schema.ts';
 import type { Frontend } from './core/frontend.ts';
 import { copyCore, initialCore, type Vmm } from './core/state.ts';
+import { virtioFrontend } from './virtio-iommu/frontend.ts';
 import { vtdFrontend } from './vtd/frontend.ts';
 
-const FRONTENDS = [vtdFrontend] as const;
+const FRONTENDS = [vtdFrontend, virtioFrontend] as const;
 
 type Registered = (typeof FRONTENDS)[number];
 /** Every registered frontend's state, tagged by `kind`. */
