@@ -4,8 +4,8 @@
  * backed (the host mapped guest RAM with VFIO_MAP_DMA before boot), so the host vmaps them instead
  * of allocating. `used` counts the pages of installed PASID-table levels that sit in the chunk.
  *
- * The chunk may be reclaimed (step 8) only while no page of it is in use; the `trusting` host variant
- * skips that check (`checked: false`), which is the weakness its kept counterexample shows.
+ * The chunk may be reclaimed (step 8) only while no page of it is in use; the `no-reclaim-check` host
+ * variant skips that check (`checked: false`), which is the weakness its kept counterexample shows.
  * Not modelled: partial reclaim of a chunk, guest-side bookkeeping.
  *
  * Source: seed 001 (Jean-Philippe Brucker, "Re: bind pasid table API", iommu list, 2017-09-28).
@@ -52,7 +52,7 @@ export const memreserve = defineMachine<MemreserveContext, MemreserveEvent, Memr
           { guard: 'releasesSome', actions: ['subUsed'] },
         ],
         'memreserve.reclaim': [
-          { guard: 'isUnchecked', target: 'reclaimed', description: 'trusting host: pages still in use' },
+          { guard: 'isUnchecked', target: 'reclaimed', description: 'no-reclaim-check host: pages still in use' },
         ],
       },
     },

@@ -46,6 +46,7 @@ function create(platform: Platform, headerLine: number): VirtioState {
     levels: [],
     bindings: [],
     pasidTables: [],
+    nextChunk: 1,
   };
 }
 

@@ -50,8 +50,8 @@ export function installPath(state: VirtioState, dev: string, pasid: number): num
     if (levelAt(state, dev, depth, prefix) !== undefined) continue;
     const size = config.levels[depth]!.size;
     if (freePages(state) < size / PAGE_SIZE) return size;
-    const pages = takePages(state, size / PAGE_SIZE);
-    state.levels.push({ dev, depth, prefix, pages, level: pasidLevelFast.initial({}) });
+    const { pages, owners } = takePages(state, size / PAGE_SIZE);
+    state.levels.push({ dev, depth, prefix, pages, owners, level: pasidLevelFast.initial({}) });
     stepParent(state, dev, depth, pasid, 'level.set');
   }
   return 0;
@@ -79,7 +79,7 @@ export function freeEmptyUpwards(state: VirtioState, dev: string, depth: number,
     if (level === undefined || level.level.value !== 'empty') return;
     mustStep(pasidLevelFast, level.level, { type: 'level.free' });
     state.levels.splice(state.levels.indexOf(level), 1);
-    releasePages(state, level.pages);
+    releasePages(state, level.owners);
     stepParent(state, dev, d, pasid, 'level.clear');
   }
 }
@@ -88,5 +88,5 @@ export function freeEmptyUpwards(state: VirtioState, dev: string, depth: number,
 export function freeAllLevels(state: VirtioState, dev: string): void {
   const mine = state.levels.filter((level) => level.dev === dev);
   state.levels = state.levels.filter((level) => level.dev !== dev);
-  for (const level of mine) releasePages(state, level.pages);
+  for (const level of mine) releasePages(state, level.owners);
 }

@@ -20,53 +20,58 @@ export function freePages(state: VirtioState): number {
   return free;
 }
 
-/** The chunk holding page `page`, if any. */
-export function chunkIndexOf(state: VirtioState, page: number): number {
-  return state.chunks.findIndex((chunk) => page >= chunk.first && page < chunk.first + chunkPages(chunk));
+/** Pages of levels that chunk `id` lent (a chunk only knows its own loans). */
+function lentBy(state: VirtioState, id: number): Set<number> {
+  const lent = new Set<number>();
+  for (const level of state.levels)
+    level.pages.forEach((page, index) => {
+      if (level.owners[index] === id) lent.add(page);
+    });
+  return lent;
 }
 
-function usedPageSet(state: VirtioState): Set<number> {
-  const used = new Set<number>();
-  for (const level of state.levels) for (const page of level.pages) used.add(page);
-  return used;
-}
-
-/** Takes the `count` lowest free pages (the caller checked freePages), stepping each chunk's machine. */
-export function takePages(state: VirtioState, count: number): number[] {
-  const used = usedPageSet(state);
+/**
+ * Takes `count` free pages (the caller checked freePages), lowest chunk first, stepping each chunk's
+ * machine. Each chunk hands out its own pages that it has not lent yet: with chunks that overlap
+ * (only the `no-overlap-check` host accepts them) one page can be lent twice, as a host pool would.
+ */
+export function takePages(state: VirtioState, count: number): { pages: number[]; owners: number[] } {
   const order = state.chunks
     .map((_, index) => index)
     .sort((a, b) => state.chunks[a]!.first - state.chunks[b]!.first);
-  const taken: number[] = [];
+  const pages: number[] = [];
+  const owners: number[] = [];
   for (const index of order) {
     const chunk = state.chunks[index]!;
+    const lent = lentBy(state, chunk.id);
     let here = 0;
-    for (let page = chunk.first; page < chunk.first + chunkPages(chunk) && taken.length < count; page++) {
-      if (used.has(page)) continue;
-      taken.push(page);
+    for (let page = chunk.first; page < chunk.first + chunkPages(chunk) && pages.length < count; page++) {
+      if (lent.has(page)) continue;
+      pages.push(page);
+      owners.push(chunk.id);
       here += 1;
     }
     if (here > 0)
       state.chunks[index] = {
-        first: chunk.first,
+        ...chunk,
         chunk: mustStep(memreserveFast, chunk.chunk, { type: 'memreserve.use', pages: here }),
       };
-    if (taken.length === count) return taken;
+    if (pages.length === count) return { pages, owners };
   }
-  throw new Error(`takePages(${count}) with only ${taken.length} free pages: check freePages first`);
+  throw new Error(`takePages(${count}) with only ${pages.length} free pages: check freePages first`);
 }
 
-/** Gives a freed level's pages back to their chunks (a page whose chunk is gone has nobody to tell). */
-export function releasePages(state: VirtioState, pages: readonly number[]): void {
+/** Gives a freed level's pages back to the chunks that lent them (a reclaimed chunk has nobody to tell). */
+export function releasePages(state: VirtioState, owners: readonly number[]): void {
   const perChunk = new Map<number, number>();
-  for (const page of pages) {
-    const index = chunkIndexOf(state, page);
+  for (const owner of owners) {
+    const index = state.chunks.findIndex((chunk) => chunk.id === owner);
     if (index >= 0) perChunk.set(index, (perChunk.get(index) ?? 0) + 1);
   }
   for (const [index, count] of perChunk) {
     const chunk = state.chunks[index]!;
     state.chunks[index] = {
-      first: chunk.first,
+      ...chunk,
       chunk: mustStep(memreserveFast, chunk.chunk, { type: 'memreserve.release', pages: count }),
     };
   }

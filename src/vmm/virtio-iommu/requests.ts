@@ -89,8 +89,8 @@ export function memreserve(step: VirtioStep, event: EventOf<'virtio.memreserve'>
     refuse(step, range.errno, `${what}: ${range.why}`);
     return;
   }
-  // trusting: the host does not look for overlaps (its kept counterexample).
-  if (state.variant === 'proposal') {
+  // no-overlap-check: the host does not look for overlaps (its kept counterexample).
+  if (state.variant !== 'no-overlap-check') {
     const taken =
       state.chunks.some((chunk) => overlaps(range.first, range.pages, chunk.first, chunkPages(chunk))) ||
       state.pasidTables.some((table) => overlaps(range.first, range.pages, table.first, table.pages));
@@ -99,7 +99,11 @@ export function memreserve(step: VirtioStep, event: EventOf<'virtio.memreserve'>
       return;
     }
   }
-  state.chunks.push({ first: range.first, chunk: memreserveFast.initial({ pages: range.pages }) });
+  state.chunks.push({
+    id: state.nextChunk++,
+    first: range.first,
+    chunk: memreserveFast.initial({ pages: range.pages }),
+  });
 }
 
 /** Step 8: the guest takes a chunk back; empty levels left by a failed add_table are freed first. */
@@ -111,7 +115,7 @@ export function reclaim(step: VirtioStep, event: EventOf<'virtio.reclaim'>): voi
     refuse(step, 'ENOENT', `reclaim ${event.gpa}: no memreserve starts there (S_NOENT)`);
     return;
   }
-  const checked = state.variant === 'proposal';
+  const checked = state.variant !== 'no-reclaim-check';
   if (checked) freeEmptyLevelsIn(state, index);
   const chunk = state.chunks[index]!;
   const next = memreserveFast.step(chunk.chunk, { type: 'memreserve.reclaim', checked });

@@ -13,8 +13,12 @@ import type { PasidLevelState } from '../../../machines/virtio-iommu/pasid-level
 import type { Errno } from '../../log/fields.ts';
 import type { VmmStep } from '../core/host.ts';
 
-/** `proposal`: the host the seed describes. `trusting`: a host that skips the reclaim and overlap checks. */
-export const VIRTIO_VARIANTS = ['proposal', 'trusting'] as const;
+/**
+ * `proposal`: the host the seed describes, with every check. Two hosts that trust the guest, one
+ * check each skipped (their kept counterexamples show what goes wrong): `no-reclaim-check` gives a
+ * chunk back without looking at its pages, `no-overlap-check` accepts a memreserve overlapping another.
+ */
+export const VIRTIO_VARIANTS = ['proposal', 'no-reclaim-check', 'no-overlap-check'] as const;
 export type VirtioVariant = (typeof VIRTIO_VARIANTS)[number];
 
 export const PAGE_SIZE = 4096;
@@ -41,6 +45,8 @@ export interface Endpoint {
 
 /** A memreserve chunk: `first` is its first guest page frame; its size is in the machine's context. */
 export interface Chunk {
+  /** Which memreserve request lent it (1, 2, ...): pages name their lender by it. */
+  readonly id: number;
   readonly first: number;
   readonly chunk: MemreserveState;
 }
@@ -51,6 +57,8 @@ export interface Level {
   readonly depth: number;
   readonly prefix: number;
   readonly pages: readonly number[];
+  /** For each page, the id of the memreserve chunk that lent it (whose machine counts it). */
+  readonly owners: readonly number[];
   readonly level: PasidLevelState;
 }
 
@@ -79,6 +87,8 @@ export interface VirtioState {
   levels: Level[];
   bindings: Binding[];
   pasidTables: GuestPasidTable[];
+  /** The id the next accepted memreserve gets. */
+  nextChunk: number;
 }
 
 export type VirtioStep = VmmStep<VirtioState>;
@@ -93,6 +103,7 @@ export function copyVirtio(state: VirtioState): VirtioState {
     levels: state.levels.slice(),
     bindings: state.bindings.slice(),
     pasidTables: state.pasidTables.slice(),
+    nextChunk: state.nextChunk,
   };
 }
 

@@ -26,29 +26,27 @@ export const virtioLevelsInReservedPages: Invariant = {
     if (state === null) return [];
     const out: string[] = [];
     const owner = new Map<number, string>();
-    const usedIn = new Array<number>(state.chunks.length).fill(0);
+    const lent = new Map<number, number>();
     for (const level of state.levels) {
       const name = `${level.dev} level ${level.depth} prefix ${level.prefix}`;
       const want = state.config.levels[level.depth]!.size / PAGE_SIZE;
-      if (level.pages.length !== want)
-        out.push(`${name} has ${level.pages.length} pages, its size needs ${want}`);
-      for (const page of level.pages) {
-        const index = chunkIndexOfPage(state, page);
-        if (index < 0)
-          out.push(`${name} uses page 0x${(page * PAGE_SIZE).toString(16)}, which no memreserve lends`);
-        else usedIn[index]! += 1;
+      if (level.pages.length !== want) out.push(`${name} has ${level.pages.length} pages, its size needs ${want}`);
+      level.pages.forEach((page, index) => {
+        const at = `page 0x${(page * PAGE_SIZE).toString(16)}`;
+        const lender = state.chunks.find((chunk) => chunk.id === level.owners[index]);
+        if (lender === undefined || !inChunk(lender.first, lender.chunk.context.pages, page))
+          out.push(`${name} uses ${at}, which no live memreserve lends`);
+        else lent.set(lender.id, (lent.get(lender.id) ?? 0) + 1);
         const other = owner.get(page);
-        if (other !== undefined)
-          out.push(`page 0x${(page * PAGE_SIZE).toString(16)} holds both ${other} and ${name}`);
+        if (other !== undefined) out.push(`${at} holds both ${other} and ${name}`);
         owner.set(page, name);
-      }
+      });
     }
-    state.chunks.forEach((chunk, index) => {
-      if (chunk.chunk.context.used !== usedIn[index])
+    for (const chunk of state.chunks)
+      if (chunk.chunk.context.used !== (lent.get(chunk.id) ?? 0))
         out.push(
-          `memreserve at 0x${(chunk.first * PAGE_SIZE).toString(16)} counts ${chunk.chunk.context.used} used pages, levels use ${usedIn[index]}`,
+          `memreserve at 0x${(chunk.first * PAGE_SIZE).toString(16)} counts ${chunk.chunk.context.used} used pages, levels use ${lent.get(chunk.id) ?? 0}`,
         );
-    });
     return out;
   },
 };
