@@ -29,7 +29,7 @@ export function getViommuFlags(vtd: VtdState): number {
 /** vtd_dev_set_iommu_device: vtd_check_hiod, then the iommufd device backs the address space. */
 export function setIommuDevice(step: VtdStep, device: VfioDevice): string | undefined {
   const vtd = step.frontend;
-  const check = deviceCheckFailure(vtd.config, device.backend);
+  const check = deviceCheckFailure(vtd.config, device.backend, vtd.variant);
   if (check !== undefined || device.backend !== 'iommufd') return check;
   const space = spaceOf(vtd, device.dev);
   space.host = mustStep(vtdDeviceFast, space.host, { type: 'as.plug' });

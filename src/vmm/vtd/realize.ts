@@ -7,7 +7,7 @@
  */
 import { LogInputError } from '../../log/errors.ts';
 import type { Platform } from '../../log/schema.ts';
-import type { VtdConfig } from './state.ts';
+import type { VtdConfig, VtdFrontendVariant } from './state.ts';
 
 /** The host's IOMMU address width (the modelled host has 48 bits). */
 const HOST_AW_BITS = 48;
@@ -30,7 +30,13 @@ export function vtdConfig(platform: Extract<Platform, { viommu: 'intel-iommu' }>
 }
 
 /** vtd_check_hiod / vtd_check_hiod_accel: undefined when the device may be assigned. */
-export function deviceCheckFailure(config: VtdConfig, backend: 'iommufd' | 'legacy'): string | undefined {
+export function deviceCheckFailure(
+  config: VtdConfig,
+  backend: 'iommufd' | 'legacy',
+  variant: VtdFrontendVariant,
+): string | undefined {
+  // QEMU 4.1 had no set_iommu_device: nothing is checked here (its check was the MAP notifier's exit).
+  if (variant === 'qemu-4.1') return undefined;
   if (!config.cachingMode)
     return 'Device assignment is not allowed without enabling caching-mode=on for Intel IOMMU.';
   if (config.awBits > HOST_AW_BITS) return `aw-bits ${config.awBits} > host aw-bits ${HOST_AW_BITS}`;
