@@ -52,7 +52,11 @@ export const memreserve = defineMachine<MemreserveContext, MemreserveEvent, Memr
           { guard: 'releasesSome', actions: ['subUsed'] },
         ],
         'memreserve.reclaim': [
-          { guard: 'isUnchecked', target: 'reclaimed', description: 'no-reclaim-check host: pages still in use' },
+          {
+            guard: 'isUnchecked',
+            target: 'reclaimed',
+            description: 'no-reclaim-check host: pages still in use',
+          },
         ],
       },
     },

@@ -30,7 +30,8 @@ export const virtioLevelsInReservedPages: Invariant = {
     for (const level of state.levels) {
       const name = `${level.dev} level ${level.depth} prefix ${level.prefix}`;
       const want = state.config.levels[level.depth]!.size / PAGE_SIZE;
-      if (level.pages.length !== want) out.push(`${name} has ${level.pages.length} pages, its size needs ${want}`);
+      if (level.pages.length !== want)
+        out.push(`${name} has ${level.pages.length} pages, its size needs ${want}`);
       level.pages.forEach((page, index) => {
         const at = `page 0x${(page * PAGE_SIZE).toString(16)}`;
         const lender = state.chunks.find((chunk) => chunk.id === level.owners[index]);
