@@ -9,6 +9,9 @@ import { smmuStream } from './smmuv3-stream.machine.ts';
 import { smmuVsmmu } from './smmuv3-vsmmu.machine.ts';
 import { vdevice } from './vdevice.machine.ts';
 import { viommu } from './viommu.machine.ts';
+import { endpoint } from './virtio-iommu/endpoint.machine.ts';
+import { memreserve } from './virtio-iommu/memreserve.machine.ts';
+import { pasidLevel } from './virtio-iommu/pasid-level.machine.ts';
 import { vtdDevice } from './vtd-device.machine.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: a heterogeneous registry; each entry is typed where defined.
@@ -24,4 +27,7 @@ export const allMachines: readonly DefinedMachine<any, any, any>[] = [
   vtdDevice,
   smmuStream,
   smmuVsmmu,
+  memreserve,
+  pasidLevel,
+  endpoint,
 ];

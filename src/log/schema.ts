@@ -229,7 +229,29 @@ export const smmuEvents = [
   }),
 ] as const;
 
-export const allEventSchemas = [...kernelEvents, ...platformEvents, ...vtdEvents, ...smmuEvents] as const;
+// virtio-iommu guest requests of the 2017 page-table binding proposal (seed 001): the guest gives
+// the host pages for its PASID tables (memreserve), binds page tables to PASIDs (add_table), or, in
+// the alternative, hands the host a PASID table it manages itself (bind_pasid_table).
+const virtioFormat = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_.-]*$/, 'a page-table format name such as "arm-lpae-s1"');
+export const virtioEvents = [
+  event('virtio.probe', { ...common, dev: devName }),
+  event('virtio.memreserve', { ...common, gpa: u64, size: u64 }),
+  event('virtio.reclaim', { ...common, gpa: u64 }),
+  event('virtio.add_table', { ...common, dev: devName, pasid: u32, pgd: u64, format: virtioFormat }),
+  event('virtio.remove_table', { ...common, dev: devName, pasid: u32 }),
+  event('virtio.bind_pasid_table', { ...common, dev: devName, gpa: u64, format: virtioFormat, size: u64 }),
+  event('virtio.unbind_pasid_table', { ...common, dev: devName }),
+] as const;
+
+export const allEventSchemas = [
+  ...kernelEvents,
+  ...platformEvents,
+  ...vtdEvents,
+  ...smmuEvents,
+  ...virtioEvents,
+] as const;
 export const logEvent = z.discriminatedUnion('type', allEventSchemas);
 export type LogEvent = z.infer<typeof logEvent>;
 export type EventType = LogEvent['type'];
@@ -262,6 +284,25 @@ export const platform = z.discriminatedUnion('viommu', [
     variant,
   }),
   z.strictObject({ viommu: z.literal('none'), variant }),
+  z.strictObject({
+    viommu: z.literal('virtio-iommu'),
+    formats: z.array(virtioFormat).optional(),
+    'pasid-bits': z.number().int().min(1).max(20).optional(),
+    levels: z
+      .array(
+        z.strictObject({
+          size: z
+            .number()
+            .int()
+            .min(4096)
+            .max(1 << 20),
+          bits: z.number().int().min(1).max(20),
+        }),
+      )
+      .optional(),
+    ram: u64.optional(),
+    variant,
+  }),
 ]);
 export type Platform = z.infer<typeof platform>;
 

@@ -23,6 +23,9 @@ export function defaultDriverFor(platform: Platform): DriverName {
       return 'intel-vtd';
     case 'arm-smmuv3':
       return 'arm-smmuv3';
+    // The seed's host (seed 001): an SMMUv3 behind the virtio-iommu.
+    case 'virtio-iommu':
+      return 'arm-smmuv3';
     default:
       return platform satisfies never;
   }

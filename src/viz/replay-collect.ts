@@ -73,6 +73,7 @@ export function platformText(platform: Platform | undefined): string {
   if (platform === undefined) return 'default platform';
   const options = Object.entries(platform)
     .filter(([key]) => key !== 'viommu')
-    .map(([key, value]) => `${key}=${String(value)}`);
+    // Lists and records (virtio-iommu formats and levels) as JSON; scalars as they are.
+    .map(([key, value]) => `${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
   return `platform ${[platform.viommu, ...options].join(' ')}`;
 }

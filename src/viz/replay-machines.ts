@@ -27,6 +27,9 @@ export const VMM_MACHINE_KEYS: Readonly<Record<string, string>> = {
   host: 'vtdDevice',
   stream: 'smmuStream',
   vsmmu: 'smmuVsmmu',
+  chunk: 'memreserve',
+  level: 'pasidLevel',
+  endpoint: 'virtioEndpoint',
 };
 
 export function machineOfObject(type: string): string | null {

@@ -8,9 +8,10 @@ import type { Platform } from '../log/schema.ts';
 import type { Frontend } from './core/frontend.ts';
 import { copyCore, initialCore, type Vmm } from './core/state.ts';
 import { smmuv3Frontend } from './smmuv3/frontend.ts';
+import { virtioFrontend } from './virtio-iommu/frontend.ts';
 import { vtdFrontend } from './vtd/frontend.ts';
 
-const FRONTENDS = [vtdFrontend, smmuv3Frontend] as const;
+const FRONTENDS = [vtdFrontend, smmuv3Frontend, virtioFrontend] as const;
 
 type Registered = (typeof FRONTENDS)[number];
 /** Every registered frontend's state, tagged by `kind`. */

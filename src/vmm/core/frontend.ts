@@ -19,6 +19,24 @@ import type { FrontendStateBase, VfioDevice } from './state.ts';
 /** include/hw/iommu.h: the vIOMMU wants VFIO's default HWPT to be a nesting parent. */
 export const VIOMMU_FLAG_WANT_NESTING_PARENT = 1 << 0;
 
+/**
+ * What VFIO's memory listener finds on a device's IOMMU memory region (vfio_listener_region_add):
+ * the seed-004 attribute, how the vIOMMU answers a MAP|UNMAP notifier (notify_flag_changed), and
+ * which replay runs after the notifier is registered (memory_region_iommu_replay).
+ */
+export interface IommuRegion {
+  /** IOMMU_ATTR_NEED_HW_NESTED_PAGING: the vIOMMU cannot notify MAP, VFIO must not shadow it. */
+  readonly needHwNestedPaging: boolean;
+  /** This QEMU's VFIO checks that attribute and refuses the device (the fix of seed 004). */
+  readonly vfioChecksNestedAttr: boolean;
+  /** notify_flag_changed(MAP|UNMAP): accepted, accepted with a warn_report, refused through errp, or exit(1). */
+  readonly mapNotifier:
+    | { readonly kind: 'ok' }
+    | { readonly kind: 'warn' | 'refuse' | 'exit'; readonly message: string };
+  /** The region's own replay (a page-table walk), or the default one that translates every page. */
+  readonly replay: 'custom' | 'default';
+}
+
 /** Receives each kernel ID a frontend holds: the ID, its expected type, the field and its owner (for messages). */
 export type HeldIdVisitor = (id: number, type: ObjectType, field: string, owner: string) => void;
 
@@ -58,6 +76,13 @@ export interface Frontend<S extends FrontendStateBase = FrontendStateBase> {
    * Returns QEMU's error text when it refuses the device (VFIO then unwinds), else undefined.
    */
   setIommuDevice(step: VmmStep<S>, device: VfioDevice): string | undefined;
+  /**
+   * The IOMMU memory region VFIO's listener meets for this device (the address space's root), or
+   * null when the device's DMA goes through system memory (no vIOMMU, or host nesting that keeps
+   * the device on system memory). Absent: always null. May throw LogInputError naming `step.line`
+   * for a backend the modelled QEMU does not have.
+   */
+  iommuRegion?(step: VmmStep<S>, dev: string, backend: 'iommufd' | 'legacy'): IommuRegion | null;
   /** PCIIOMMUOps.unset_iommu_device, before VFIO's teardown of the device. */
   unsetIommuDevice(step: VmmStep<S>, device: VfioDevice): void;
 

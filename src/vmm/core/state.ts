@@ -29,6 +29,12 @@ export interface VfioDevice {
   readonly devId: number;
   readonly ioasId: number;
   readonly hwptId: number;
+  /**
+   * How VFIO follows the guest's DMA mappings: `shadow`, a MAP/UNMAP notifier on the vIOMMU's IOMMU
+   * memory region (VFIOGuestIOMMU); `system`, the listener maps system memory (no IOMMU region:
+   * host nesting, or no vIOMMU in the way).
+   */
+  readonly integration: 'shadow' | 'system';
 }
 
 /** A pending `host.fail`: the next `count` operations of its kind fail with `errno`. */

@@ -2,7 +2,9 @@
  * VFIO device realize and unrealize with the iommufd backend (`vfio.plug`, `vfio.unplug`), the same
  * for every vIOMMU: connect, bind (with the frontend's driver), one IOAS per device, the default
  * HWPT (NEST_PARENT when the frontend's get_viommu_flags asks for a nesting parent), attach, then the
- * frontend's set_iommu_device; teardown in reverse after its unset_iommu_device. The `legacy`
+ * memory listener (listener.ts: shadowing with MAP/UNMAP notifiers on the frontend's IOMMU region,
+ * or system memory), then the frontend's set_iommu_device; teardown in reverse after its
+ * unset_iommu_device. `hotplug: false` marks a cold-plugged device: its refusal stops QEMU. The `legacy`
  * backend uses a VFIO container, which the model does not have: no host operations. A device whose
  * realize fails is not plugged (a cold-plugged one would stop QEMU from starting).
  * QEMU reference: hw/vfio/iommufd.c (iommufd_cdev_attach, iommufd_cdev_autodomains_get,
@@ -16,12 +18,16 @@ import type { EventOf } from '../../log/schema.ts';
 import { emit } from '../../trace/emit.ts';
 import { type Frontend, VIOMMU_FLAG_WANT_NESTING_PARENT } from './frontend.ts';
 import { allocHwpt, attachHwpt, detachHwpt, freeId, hostOp, strerror, type VmmStep } from './host.ts';
+import { listen, STALL_PREFIX } from './listener.ts';
 import { removeNamed } from './named.ts';
 import { deviceNamed, IOMMUFD_FD, type VfioDevice } from './state.ts';
 
-function refuse(step: VmmStep, message: string): void {
+function refuse(step: VmmStep, message: string, event: EventOf<'vfio.plug'>): void {
   step.messages.push(message);
   step.firstErrno ??= 'EINVAL';
+  // A cold-plugged device (`hotplug: false`) that fails realize stops QEMU from starting.
+  if (event.hotplug === false)
+    step.fatal ??= `QEMU did not start: -device vfio-pci,id=${event.dev}: ${message}`;
 }
 
 /** iommufd_backend_connect: the first user opens /dev/iommu (a fresh context once the last one was released). */
@@ -63,17 +69,31 @@ export function plug<S extends { kind: string }>(
 ): void {
   const { core } = step;
   if (deviceNamed(core, event.dev) !== undefined) {
-    refuse(step, `Duplicate ID '${event.dev}' for device`);
+    refuse(step, `Duplicate ID '${event.dev}' for device`, event);
     return;
   }
   frontend.getAddressSpace(step, event.dev, event.bdf);
   const backend = event.backend ?? 'iommufd';
   const devFd = core.nextDevFd++;
   if (backend === 'legacy') {
-    const device: VfioDevice = { dev: event.dev, backend, devFd, devId: 0, ioasId: 0, hwptId: 0 };
+    const listened = listen(step, event.dev, frontend.iommuRegion?.(step, event.dev, backend) ?? null);
+    if (listened.kind === 'stopped') return;
+    if (listened.kind === 'refused') {
+      refuse(step, `vfio ${event.dev}: failed to setup container: ${listened.error}`, event);
+      return;
+    }
+    const device: VfioDevice = {
+      dev: event.dev,
+      backend,
+      devFd,
+      devId: 0,
+      ioasId: 0,
+      hwptId: 0,
+      integration: listened.kind,
+    };
     const check = frontend.setIommuDevice(step, device);
     if (check !== undefined) {
-      refuse(step, `vfio ${event.dev}: Failed to set vIOMMU: ${check}`);
+      refuse(step, `vfio ${event.dev}: Failed to set vIOMMU: ${check}`, event);
       return;
     }
     core.devices.push(device);
@@ -94,40 +114,69 @@ export function plug<S extends { kind: string }>(
     // closes the device fd, which was never bound, so that close reaches no iommufd object.
     disconnect(step);
     const why = bound.ok ? 'no devid returned' : strerror(bound.errno);
-    refuse(step, `vfio ${event.dev}: error bind device fd=${devFd} to iommufd=${IOMMUFD_FD}: ${why}`);
+    refuse(step, `vfio ${event.dev}: error bind device fd=${devFd} to iommufd=${IOMMUFD_FD}: ${why}`, event);
     return;
   }
   step.trace.push(emit.connectAndBind(IOMMUFD_FD, event.dev, devFd, bound.id));
   const ioas = hostOp(step, { type: 'iommufd.ioas_alloc' });
   if (!ioas.ok || ioas.id === undefined) {
     // iommufd_backend_alloc_ioas traces only on success; err_alloc_ioas: unbind_and_disconnect, close.
-    const bare: VfioDevice = { dev: event.dev, backend, devFd, devId: bound.id, ioasId: 0, hwptId: 0 };
+    const bare: VfioDevice = {
+      dev: event.dev,
+      backend,
+      devFd,
+      devId: bound.id,
+      ioasId: 0,
+      hwptId: 0,
+      integration: 'system',
+    };
     teardown(step, bare, false);
     const why = ioas.ok ? 'no ioas returned' : strerror(ioas.errno);
-    refuse(step, `vfio ${event.dev}: Failed to allocate ioas: ${why}`);
+    refuse(step, `vfio ${event.dev}: Failed to allocate ioas: ${why}`, event);
     return;
   }
   const ioasId = ioas.id;
   step.trace.push(emit.allocIoas(IOMMUFD_FD, ioasId), emit.cdevAllocIoas(IOMMUFD_FD, ioasId));
-  let device: VfioDevice = { dev: event.dev, backend, devFd, devId: bound.id, ioasId, hwptId: 0 };
+  let device: VfioDevice = {
+    dev: event.dev,
+    backend,
+    devFd,
+    devId: bound.id,
+    ioasId,
+    hwptId: 0,
+    integration: 'system',
+  };
   const nesting = (frontend.getViommuFlags(step.frontend) & VIOMMU_FLAG_WANT_NESTING_PARENT) !== 0;
   const s2 = allocHwpt(step, device, ioasId, nesting ? HWPT_ALLOC.NEST_PARENT : 0);
   if (!s2.ok) {
     teardown(step, device, false);
-    refuse(step, `vfio ${event.dev}: ${s2.error}`);
+    refuse(step, `vfio ${event.dev}: ${s2.error}`, event);
     return;
   }
   device = { ...device, hwptId: s2.id };
   const attached = attachHwpt(step, device, s2.id);
   if (!attached.ok) {
     teardown(step, device, false);
-    refuse(step, `vfio ${event.dev}: ${attached.error}`);
+    refuse(step, `vfio ${event.dev}: ${attached.error}`, event);
     return;
   }
+  const listened = listen(step, event.dev, frontend.iommuRegion?.(step, event.dev, backend) ?? null);
+  if (listened.kind === 'stopped') {
+    // exit(1): the process's fds close, which releases its objects; a stall keeps them, held.
+    if (step.fatal?.startsWith(STALL_PREFIX)) core.devices.push({ ...device, integration: 'shadow' });
+    else teardown(step, device, true);
+    return;
+  }
+  if (listened.kind === 'refused') {
+    teardown(step, device, true);
+    refuse(step, `vfio ${event.dev}: ${listened.error}`, event);
+    return;
+  }
+  device = { ...device, integration: listened.kind };
   const check = frontend.setIommuDevice(step, device);
   if (check !== undefined) {
     teardown(step, device, true);
-    refuse(step, `vfio ${event.dev}: Failed to set vIOMMU: ${check}`);
+    refuse(step, `vfio ${event.dev}: Failed to set vIOMMU: ${check}`, event);
     return;
   }
   core.devices.push(device);

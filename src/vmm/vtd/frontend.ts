@@ -13,6 +13,7 @@ import type { Frontend } from '../core/frontend.ts';
 import { contextEntry, machineReset, pasidEntry, rootTable, translation } from './guest.ts';
 import { invContextCache, invIotlb, invPasidCache, invPiotlb } from './invalidate.ts';
 import { getAddressSpace, getViommuFlags, setIommuDevice, unsetIommuDevice } from './iommu-ops.ts';
+import { iommuRegion } from './listener.ts';
 import { retryPending } from './pasid-cache.ts';
 import { vtdConfig } from './realize.ts';
 import { copyVtd, VARIANTS, type VtdState, type VtdStep } from './state.ts';
@@ -29,10 +30,17 @@ function create(platform: Platform, headerLine: number): VtdState {
       'platform.variant',
       `unknown intel-iommu variant "${variant}": expected one of ${VARIANTS.join(', ')}`,
     );
+  const config = vtdConfig(platform, headerLine);
+  if (known === 'qemu-4.1' && config.xFlts)
+    throw new LogInputError(
+      headerLine,
+      'platform.x-flts',
+      'QEMU 4.1 (variant qemu-4.1) has no x-flts: set "x-flts": false',
+    );
   return {
     kind: 'vtd',
     variant: known,
-    config: vtdConfig(platform, headerLine),
+    config,
     spaces: [],
     rootScalable: false,
     dmarEnabled: false,
@@ -80,6 +88,7 @@ export const vtdFrontend: Frontend<VtdState> = {
   getAddressSpace,
   getViommuFlags,
   setIommuDevice,
+  iommuRegion,
   unsetIommuDevice,
   beforeGuestEvent: retryPending,
   guestEvent,

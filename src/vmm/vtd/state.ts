@@ -18,7 +18,13 @@ import type { VmmStep } from '../core/host.ts';
 import { findNamed } from '../core/named.ts';
 import type { FrontendStateBase, Vmm } from '../core/state.ts';
 
-export const VARIANTS: readonly VtdVariant[] = ['upstream', 'fixed', 'pasid-series'];
+/**
+ * `upstream` and `fixed` are today's QEMU and its repair (x-flts); `qemu-4.1` is QEMU as seed 004
+ * found it (2019-08): no x-flts, no iommufd backend, no set_iommu_device checks, and
+ * vtd_iommu_notify_flag_changed exiting on a MAP notifier without caching mode.
+ */
+export type VtdFrontendVariant = VtdVariant | 'qemu-4.1';
+export const VARIANTS: readonly VtdFrontendVariant[] = ['upstream', 'fixed', 'pasid-series', 'qemu-4.1'];
 
 export interface VtdConfig {
   readonly xFlts: boolean;
@@ -44,7 +50,7 @@ export interface VtdSpace {
 
 export interface VtdState extends FrontendStateBase {
   readonly kind: 'vtd';
-  readonly variant: VtdVariant;
+  readonly variant: VtdFrontendVariant;
   readonly config: VtdConfig;
   /** Address spaces in creation order (device names are user input: never object keys). */
   readonly spaces: VtdSpace[];
@@ -92,7 +98,8 @@ export function spaceOf(vtd: VtdState, dev: string, bdf?: string): VtdSpace {
     bdf: bdf ?? `0000:00:${(3 + index).toString(16).padStart(2, '0')}.0`,
     created: false,
     contextPresent: false,
-    pasid: pasidEntryFast.initial({ variant: vtd.variant }),
+    // The PASID cache is x-flts only, which qemu-4.1 does not have: its entries behave as upstream's.
+    pasid: pasidEntryFast.initial({ variant: vtd.variant === 'qemu-4.1' ? 'upstream' : vtd.variant }),
     host: vtdDeviceFast.initial({}),
   };
   vtd.spaces.push(space);

@@ -9,12 +9,31 @@ import {
   vmmNoUnreachableHwpt,
   vmmUnplugLeavesNothing,
 } from './handles.ts';
+import {
+  vmmColdPlugRefusalStops,
+  vmmNoFullReplay,
+  vmmRefusedHotplugKeepsVm,
+  vmmRefusedPlugLeavesNothing,
+} from './plug.ts';
 
-export { vmmHandlesLive, vmmNeverPassesZero, vmmNoUnreachableHwpt, vmmUnplugLeavesNothing };
+export {
+  vmmColdPlugRefusalStops,
+  vmmHandlesLive,
+  vmmNeverPassesZero,
+  vmmNoFullReplay,
+  vmmNoUnreachableHwpt,
+  vmmRefusedHotplugKeepsVm,
+  vmmRefusedPlugLeavesNothing,
+  vmmUnplugLeavesNothing,
+};
 
 export const coreVmmInvariants: readonly Invariant[] = [
   vmmHandlesLive,
   vmmNoUnreachableHwpt,
   vmmNeverPassesZero,
   vmmUnplugLeavesNothing,
+  vmmNoFullReplay,
+  vmmRefusedPlugLeavesNothing,
+  vmmRefusedHotplugKeepsVm,
+  vmmColdPlugRefusalStops,
 ];
