@@ -47,6 +47,7 @@ export function vfioBind(state: KernelState, op: Op<'vfio.bind'>): KernelOutcome
       driver: op.driver,
       pasid: op.pasid,
       dirty: op.dirty,
+      ...(op.resv_regions === undefined ? {} : { resv: op.resv_regions }),
       vdevice: 0,
       m: deviceFast.initial({}),
     }),

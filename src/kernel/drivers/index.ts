@@ -16,6 +16,7 @@
  * mirror (0291023e7330 and 9b44fff655e2, see each record's header).
  */
 import type { UserData, UserDataArray } from '../driver-api.ts';
+import type { IovaRange } from '../ioas/iova.ts';
 import type {
   DeviceObject,
   DriverName,
@@ -62,6 +63,14 @@ export interface ViommuOps {
   ) => { readonly dependsOn: number } | Errno;
 }
 
+/** What iopt_table_add_domain reads of a paging domain: domain->geometry and domain->pgsize_bitmap. */
+export interface DomainGeometry {
+  readonly apertureStart: bigint;
+  readonly apertureEnd: bigint;
+  /** 1UL << __ffs(pgsize_bitmap): the smallest page the domain maps, the IOAS's alignment. */
+  readonly pgsizeMin: bigint;
+}
+
 /** One driver: its struct iommu_ops, its domains' ops and its vIOMMU ops. */
 export interface IommuDriver {
   /** domain_alloc_paging_flags: HWPT_ALLOC on an IOAS; flags without FAULT_ID_VALID. */
@@ -82,6 +91,10 @@ export interface IommuDriver {
   readonly pagingDomainOps: DomainOps;
   /** The ops of the nested domains it allocates (HWPT_NESTED, on either path). */
   readonly nestedDomainOps: DomainOps;
+  /** Its paging domains' aperture and page sizes. */
+  readonly pagingGeometry: DomainGeometry;
+  /** get_resv_regions: what a device of this driver reserves when it bound without `resv_regions`. */
+  readonly defaultResv: readonly IovaRange[];
 }
 
 const DRIVERS: Readonly<Record<DriverName, IommuDriver>> = {

@@ -145,6 +145,10 @@ export const selftest = {
     hwQueueTypes: [HW_QUEUE_TYPE.SELFTEST],
     hwQueueInitPhys,
   },
+  // mock_domain_alloc_paging_flags: MOCK_APERTURE_START/LAST, pgsize_bitmap MOCK_IO_PAGE_SIZE (PAGE_SIZE / 2).
+  pagingGeometry: { apertureStart: 1n << 24n, apertureEnd: (1n << 31n) - 1n, pgsizeMin: 2048n },
+  // The mock device has no get_resv_regions; the selftest reserves through IOMMU_TEST_OP_ADD_RESERVED.
+  defaultResv: [],
   pagingDomainOps: { attachDev: nopAttach, setDevPasid: setDevPasidNop },
   nestedDomainOps: { attachDev: nopAttach, setDevPasid: setDevPasidNop, cacheInvalidateUser },
 };
