@@ -1,8 +1,8 @@
 /**
  * IOAS mapping properties: on generated kernel logs with maps, file maps, unmaps (ranges and all),
- * copies, range queries and allowed ranges mixed in, every invariant holds after every event;
- * incremental checking reports what a full check reports; the checked path reaches the immer
- * reference reducer's World; and the logs reach the mapping rules' successes and errnos.
+ * copies, range queries and allowed ranges mixed in, every invariant holds after every event, and
+ * the logs reach the mapping rules' successes and errnos. (Incremental == full checking and the
+ * journal's completeness on the same logs are in checked-path.prop.test.ts.)
  * A failing case is shrunk and kept under test/logs/ before the test fails.
  */
 import fc from 'fast-check';
@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { initialWorld, reduce } from '../src/index.ts';
 import { kernelMapCommands } from './arbitraries.ts';
 import { describeKept, keepCounterexample } from './keep.ts';
-import { describeFailure, NONE_HEADER, runCommands, violationsPerEvent } from './run.ts';
+import { describeFailure, NONE_HEADER, runCommands } from './run.ts';
 
 const RUNS = Number(process.env.PROP_RUNS ?? 150);
 const seed = (fallback: number) => Number(process.env.PROP_SEED ?? fallback);
@@ -34,32 +34,6 @@ describe('IOAS mapping properties', () => {
       expect.fail(`invariant failed ${describeFailure(result)}\n${describeKept(kept)}`);
     }
     expect(details.numRuns).toBe(RUNS);
-  });
-
-  it('incremental checking reports what a full check reports, event by event', () => {
-    fc.assert(
-      fc.property(kernelMapCommands, (commands) => {
-        const { events } = runCommands(commands, NONE_HEADER, []);
-        expect(violationsPerEvent(events, NONE_HEADER, 'incremental')).toEqual(
-          violationsPerEvent(events, NONE_HEADER, 'full'),
-        );
-      }),
-      { numRuns: 40, seed: seed(1212) },
-    );
-  });
-
-  it('the checked path and the immer reducer reach the same World and outcomes', () => {
-    fc.assert(
-      fc.property(kernelMapCommands, (commands) => {
-        const { events, world } = runCommands(commands, NONE_HEADER, []);
-        let reference = initialWorld(NONE_HEADER);
-        events.forEach((event, i) => {
-          reference = reduce(reference, { line: i + 2, event }).world;
-        });
-        expect(JSON.stringify(world)).toBe(JSON.stringify(reference));
-      }),
-      { numRuns: 60, seed: seed(1213) },
-    );
   });
 
   it('generated logs reach the mapping successes and errnos', () => {
