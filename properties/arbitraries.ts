@@ -170,6 +170,7 @@ const ioasRef = refTo('IOAS');
 /** IOAS mapping commands: maps, unmaps (a range or all), copies, range queries, allowed ranges. */
 export const ioasCommand: fc.Arbitrary<IoasCommand> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ op: fc.constant('bindResv' as const), dev }) },
+  { weight: 4, arbitrary: fc.record({ op: fc.constant('bindMdev' as const), dev }) },
   {
     weight: 40,
     arbitrary: fc.record({

@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { initialWorld, reduce } from '../src/index.ts';
+import { initialWorld, liveObjects, reduce } from '../src/index.ts';
 import { kernelMapCommands } from './arbitraries.ts';
 import { describeKept, keepCounterexample } from './keep.ts';
 import { describeFailure, NONE_HEADER, runCommands } from './run.ts';
@@ -51,6 +51,10 @@ describe('IOAS mapping properties', () => {
           )
             seen.add(`${event.type}:${outcome.ok ? 'ok' : outcome.errno}`);
           world = next;
+          if (event.type === 'vfio.attach' && outcome.ok)
+            for (const object of liveObjects(world.kernel))
+              if (object.type === 'ACCESS' && object.dev === event.dev && object.ioas !== 0)
+                seen.add('mdev-access-attached');
         });
       }),
       { numRuns: 60, seed: seed(7) },
@@ -69,6 +73,7 @@ describe('IOAS mapping properties', () => {
       'iommufd.ioas_allow_iovas:ok',
       'iommufd.ioas_allow_iovas:EADDRINUSE',
       'vfio.attach:EADDRINUSE',
+      'mdev-access-attached',
       'iommufd.hwpt_alloc:EADDRINUSE',
     ]) {
       expect(seen, `generated logs never produced ${wanted}`).toContain(wanted);

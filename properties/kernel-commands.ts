@@ -46,6 +46,7 @@ export type Command =
 /** IOAS mapping commands (properties/ioas.prop.test.ts): IOVAs by slot around the mock aperture. */
 export type IoasCommand =
   | { readonly op: 'bindResv'; readonly dev: number }
+  | { readonly op: 'bindMdev'; readonly dev: number }
   | {
       readonly op: 'map';
       readonly ioas: Ref;
@@ -206,6 +207,8 @@ export function createConcretizer(): Concretizer {
             dev: `dev${command.dev}`,
             resv_regions: [{ start: RESV.start, last: RESV.last }],
           };
+        case 'bindMdev':
+          return { type: 'vfio.bind', dev: `dev${command.dev}`, mdev: true };
         case 'map': {
           const common = {
             ioas_id: resolve(command.ioas, world),

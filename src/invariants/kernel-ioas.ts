@@ -93,9 +93,14 @@ function clearOfReserved(kernel: KernelState, ioas: IoasObject, out: string[]): 
   }
 }
 
-/** What the reserved ranges and the alignment are derived from: domains and the devices on them. */
+/** What the reserved ranges and the alignment are derived from: domains, the devices on them, accesses. */
 function narrowsIoas(slot: Slot | undefined): boolean {
-  return slot?.type === 'DEVICE' || slot?.type === 'HWPT_PAGING' || slot?.type === 'HWPT_NESTED';
+  return (
+    slot?.type === 'DEVICE' ||
+    slot?.type === 'HWPT_PAGING' ||
+    slot?.type === 'HWPT_NESTED' ||
+    slot?.type === 'ACCESS'
+  );
 }
 
 export const ioasAreasClearOfReserved: Invariant = {

@@ -46,6 +46,8 @@ export type KernelOp =
       readonly driver: DriverName;
       /** The device's reserved regions; absent: its driver's default. */
       readonly resv_regions?: readonly IovaRange[];
+      /** An emulated (mdev) device: the bind creates an ACCESS, not a DEVICE. */
+      readonly mdev?: boolean;
     }
   | { readonly type: 'vfio.attach'; readonly dev: string; readonly pt_id: number; readonly pasid?: number }
   | { readonly type: 'vfio.detach'; readonly dev: string; readonly pasid?: number }
@@ -140,6 +142,7 @@ export function kernelOpFromEvent(
         group: event.group ?? `group:${event.dev}`,
         driver: event.driver ?? defaultDriver,
         ...(event.resv_regions === undefined ? {} : { resv_regions: event.resv_regions.map(hexRange) }),
+        ...(event.mdev === true ? { mdev: true } : {}),
       };
     case 'vfio.attach':
       return {

@@ -129,9 +129,12 @@ export interface HwQueueObject extends ObjectBase {
 
 export interface AccessObject extends ObjectBase {
   readonly type: 'ACCESS';
-  readonly ioas: number;
-  /** The HW_QUEUE that owns this internal ACCESS. */
+  /** The IOAS it is attached to (access->ioas), 0 while an emulated device's access is detached. */
+  ioas: number;
+  /** The HW_QUEUE that owns this internal ACCESS, 0 for an emulated device's. */
   readonly owner: number;
+  /** The emulated (mdev) device whose VFIO bind created it (vfio_iommufd_emulated_bind). */
+  readonly dev?: string;
 }
 
 export interface FaultObject extends ObjectBase {
@@ -183,7 +186,7 @@ export interface KernelState {
   objects: Slot[];
   /** Next creation sequence number. */
   seq: number;
-  /** Device name to the ID of its DEVICE while its VFIO fd is bound. */
+  /** Device name to the ID of its DEVICE (its ACCESS for an emulated device) while its VFIO fd is bound. */
   devices: Record<string, number>;
   /** The iommufd fd itself is open. */
   fdOpen: boolean;

@@ -45,6 +45,7 @@ export const kernelEvents = [
     group: bindName.optional(),
     driver: driverName.optional(),
     resv_regions: z.array(iovaRange).optional(),
+    mdev: z.boolean().optional(),
   }),
   event('vfio.attach', { ...creates, dev: devName, pt_id: idRef, pasid: pasidField.optional() }),
   event('vfio.detach', { ...common, dev: devName, pasid: pasidField.optional() }),

@@ -49,8 +49,8 @@ function parse(args: readonly string[]): Options | string {
 
 function summaryLine(file: string, conversion: Conversion, out: string | undefined): string {
   const partial =
-    conversion.partial.length === 0 ? '' : `, ${conversion.partial.length} partial uses skipped`;
-  return `${file}: ${conversion.events.length} events from ${conversion.traceLines} trace lines (driver ${conversion.driver}, ${conversion.mappings} map/unmap left out${partial})${out === undefined ? '' : ` written to ${out}`}`;
+    conversion.partial.length === 0 ? '' : `, ${conversion.partial.length} partial uses created or skipped`;
+  return `${file}: ${conversion.events.length} events from ${conversion.traceLines} trace lines (driver ${conversion.driver}, ${conversion.mappings} map/unmap converted${partial})${out === undefined ? '' : ` written to ${out}`}`;
 }
 
 export async function traceToLogCommand(args: readonly string[], io: CommandIo): Promise<number> {

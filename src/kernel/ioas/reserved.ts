@@ -7,7 +7,8 @@
  * (iommufd_hw_pagetable_attach -> iommufd_device_attach_reserved_iova, iommufd_hw_pagetable_detach ->
  * iopt_remove_reserved_iova); the model derives the same set from who is on the IOAS now.
  * Kernel reference: drivers/iommu/iommufd/io_pagetable.c (iopt_table_add_domain, iopt_reserve_iova,
- * iopt_table_enforce_dev_resv_regions, iopt_calculate_iova_alignment), device.c (find_hwpt_paging).
+ * iopt_table_enforce_dev_resv_regions, iopt_calculate_iova_alignment: domains and pinning accesses),
+ * device.c (find_hwpt_paging).
  * Linux 6.17-rc as read in the Kingxukai/linux mirror at 9b44fff655e2.
  */
 import { type DomainGeometry, driverOf } from '../drivers/index.ts';
@@ -82,6 +83,10 @@ export function iovaAlignment(state: KernelState, ioasId: number): bigint {
     const pgsize = geometryOf(hwpt.driver).pgsizeMin;
     if (pgsize > alignment) alignment = pgsize;
   }
+  // An emulated device's access pins pages: access->iova_alignment is PAGE_SIZE.
+  for (const slot of state.objects)
+    if (slot?.type === 'ACCESS' && slot.dev !== undefined && slot.ioas === ioasId && alignment < 4096n)
+      alignment = 4096n;
   return alignment;
 }
 
