@@ -47,13 +47,14 @@ function failedEventChanges(
 
 /**
  * IOMMU_IOAS_UNMAP is the one ioctl the kernel lets fail part-way: iopt_unmap_iova_range removes
- * areas lowest first and answers ENOENT at an area straddling the range's end without putting the
- * ones below back. Such a failure may only have dropped areas of its IOAS: the state before the
+ * areas lowest first and answers ENOENT at an area straddling the range's end (EBUSY at one a HW
+ * queue locked) without putting the ones below back. Such a failure may only have dropped areas of its IOAS: the state before the
  * event with exactly those areas gone is what it must equal.
  */
 function partWayUnmapUndone(now: KernelState, prev: KernelState, step: StepContext): KernelState {
   const op = step.outcome.hostOps[0]?.op;
-  if (op?.type !== 'iommufd.ioas_unmap' || step.outcome.errno !== 'ENOENT') return prev;
+  const errno = step.outcome.errno;
+  if (op?.type !== 'iommufd.ioas_unmap' || (errno !== 'ENOENT' && errno !== 'EBUSY')) return prev;
   const before = liveObject(prev, op.ioas_id);
   const after = liveObject(now, op.ioas_id);
   if (before?.type !== 'IOAS' || after?.type !== 'IOAS') return prev;

@@ -135,6 +135,8 @@ export interface AccessObject extends ObjectBase {
   readonly owner: number;
   /** The emulated (mdev) device whose VFIO bind created it (vfio_iommufd_emulated_bind). */
   readonly dev?: string;
+  /** The IOVA range a HW queue's internal access pinned (and locked) in its IOAS. */
+  readonly pinned?: IovaRange;
 }
 
 export interface FaultObject extends ObjectBase {

@@ -12,6 +12,7 @@ import { typedObject } from '../table.ts';
 import { type Errno, fail, type IoasObject, type KernelOutcome, type KernelState } from '../types.ts';
 import { areaSpan } from './areas.ts';
 import { addNoWrap, hex, intersects, U64_MAX, ULONG_MAX } from './iova.ts';
+import { lockedByAccess } from './pin.ts';
 
 export interface UnmapCommand {
   readonly ioas_id: number;
@@ -31,6 +32,11 @@ function unmapRange(
   for (const area of ioas.areas) {
     const span = areaSpan(area);
     if (!intersects(span, start, last)) continue;
+    // area->num_locks: a HW queue's internal access pinned it; the queue must be destroyed first.
+    if (lockedByAccess(state, ioas.id, span.start, span.last)) {
+      if (kept !== ioas.areas) edit(state, ioas).areas = kept;
+      return { unmapped, errno: 'EBUSY' };
+    }
     if (span.start < start || span.last > last) {
       if (kept !== ioas.areas) edit(state, ioas).areas = kept;
       return { unmapped, errno: 'ENOENT' };
