@@ -47,7 +47,8 @@ describe('IOAS mapping properties', () => {
           if (
             event.type.startsWith('iommufd.ioas_') ||
             event.type === 'vfio.attach' ||
-            event.type === 'iommufd.hwpt_alloc'
+            event.type === 'iommufd.hwpt_alloc' ||
+            event.type === 'iommufd.hw_queue_alloc'
           )
             seen.add(`${event.type}:${outcome.ok ? 'ok' : outcome.errno}`);
           world = next;
@@ -74,6 +75,7 @@ describe('IOAS mapping properties', () => {
       'iommufd.ioas_allow_iovas:EADDRINUSE',
       'vfio.attach:EADDRINUSE',
       'mdev-access-attached',
+      'iommufd.hw_queue_alloc:ENOENT',
       'iommufd.hwpt_alloc:EADDRINUSE',
     ]) {
       expect(seen, `generated logs never produced ${wanted}`).toContain(wanted);

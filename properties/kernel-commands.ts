@@ -161,7 +161,7 @@ export function createConcretizer(): Concretizer {
             viommu_id: resolve(command.viommu, world),
             queue_type: 'SELFTEST',
             index: command.index,
-            nesting_parent_iova: 0x10000,
+            nesting_parent_iova: MOCK_APERTURE_START, // mapped when a generated map took slot 2
             length: command.length,
           };
         case 'fault':
