@@ -62,7 +62,12 @@ function allocPaging(state: KernelState, op: HwptAllocOp, device: DeviceObject, 
   if ((op.flags & DIRTY_TRACKING) !== 0 && !device.dirty) return fail('EOPNOTSUPP');
   if ((op.flags & FAULT_ID_VALID) !== 0 && (op.flags & NEST_PARENT) !== 0) return fail('EOPNOTSUPP');
   const refusal =
-    driverOf(device.driver).domainAllocPagingFlags(device, op.flags & ~FAULT_ID_VALID, userDataOf(op)) ??
+    driverOf(device.driver).domainAllocPagingFlags(
+      device,
+      op.flags & ~FAULT_ID_VALID,
+      userDataOf(op),
+      state.revision,
+    ) ??
     addDomainRefusal(state, typedObject(state, ioas, 'IOAS')!, device.driver) ??
     faultRefusal(state, op);
   if (refusal !== undefined) return fail(refusal);

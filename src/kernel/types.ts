@@ -9,7 +9,7 @@ import type { HwptState } from '../../machines/hwpt.machine.ts';
 import type { PinnedObjectState } from '../../machines/pinned-object.machine.ts';
 import type { VdeviceState } from '../../machines/vdevice.machine.ts';
 import type { ViommuState } from '../../machines/viommu.machine.ts';
-import type { Errno } from '../log/fields.ts';
+import type { Errno, KernelRevision } from '../log/fields.ts';
 import type { IovaRange } from './ioas/iova.ts';
 
 export type { Errno };
@@ -194,6 +194,8 @@ export interface KernelState {
   fdOpen: boolean;
   /** iommufd_fops_release ran: every object is gone and the context takes no more ioctls. */
   released: boolean;
+  /** The kernel revision followed when it is not the 6.17-rc baseline (header `kernel`). */
+  readonly revision?: KernelRevision;
 }
 
 /** Values an ioctl writes back into its command struct (uAPI field names), e.g. IOMMU_IOAS_MAP's iova. */

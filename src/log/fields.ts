@@ -102,3 +102,8 @@ export const ioasMapFlags = z.union([z.array(z.enum(['FIXED_IOVA', 'WRITEABLE', 
 export const iovaRange = z.strictObject({ start: u64, last: u64 });
 /** A file descriptor as the uAPI's __s32 (a negative one is EBADF). */
 export const fdNumber = z.number().int().min(-0x8000_0000).max(0x7fff_ffff);
+
+/** The kernel revisions the model follows: the 6.17-rc baseline, and mainline as read later. */
+export const KERNEL_REVISIONS = ['6.17-rc', 'mainline'] as const;
+export type KernelRevision = (typeof KERNEL_REVISIONS)[number];
+export const kernelRevision = z.enum(KERNEL_REVISIONS);

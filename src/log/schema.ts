@@ -20,6 +20,7 @@ import {
   invalidateEntry,
   ioasMapFlags,
   iovaRange,
+  kernelRevision,
   pasidField,
   u32,
   u64,
@@ -295,6 +296,8 @@ export const header = z.strictObject({
   log: z.literal('viommu-model'),
   version: z.literal(1),
   platform: platform.optional(),
+  // The kernel revision the model follows (README "Kernel revisions"); absent: 6.17-rc.
+  kernel: kernelRevision.optional(),
 });
 export type Header = z.infer<typeof header>;
 

@@ -82,7 +82,8 @@ export function hostPortOf(world: MutableWorld): HostPort {
     },
     apply: (op) => applyKernelOp(world.kernel as KernelState, op),
     reopenIfReleased() {
-      if (world.kernel.released) (world as { kernel: KernelState }).kernel = emptyKernel();
+      if (world.kernel.released)
+        (world as { kernel: KernelState }).kernel = emptyKernel(world.kernel.revision);
     },
   };
 }

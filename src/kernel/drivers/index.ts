@@ -15,6 +15,8 @@
  * include/linux/iommufd.h (struct iommufd_viommu_ops); Linux 6.17-rc as read in the Kingxukai/linux
  * mirror (0291023e7330 and 9b44fff655e2, see each record's header).
  */
+
+import type { KernelRevision } from '../../log/fields.ts';
 import type { UserData, UserDataArray } from '../driver-api.ts';
 import type { IovaRange } from '../ioas/iova.ts';
 import type {
@@ -78,6 +80,7 @@ export interface IommuDriver {
     device: DeviceObject,
     flags: number,
     userData: UserData | undefined,
+    revision?: KernelRevision,
   ) => Errno | undefined;
   /** domain_alloc_nested: HWPT_ALLOC on a nest-parent HWPT_PAGING; without it EOPNOTSUPP. */
   readonly domainAllocNested?: (flags: number, userData: UserData) => Errno | undefined;
