@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import type { ObjectType } from '../src/index.ts';
-import type { Command, Ref } from './kernel-commands.ts';
+import type { Command, IoasCommand, Ref } from './kernel-commands.ts';
 
 const DEVICES = 3;
 
@@ -163,3 +163,71 @@ export const kernelCommands: fc.Arbitrary<Command[]> = fc.array(kernelCommand, {
   maxLength: 400,
   size: 'max',
 });
+
+const slot = fc.nat(31);
+const ioasRef = refTo('IOAS');
+
+/** IOAS mapping commands: maps, unmaps (a range or all), copies, range queries, allowed ranges. */
+export const ioasCommand: fc.Arbitrary<IoasCommand> = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ op: fc.constant('bindResv' as const), dev }) },
+  { weight: 4, arbitrary: fc.record({ op: fc.constant('bindMdev' as const), dev }) },
+  {
+    weight: 40,
+    arbitrary: fc.record({
+      op: fc.constant('map' as const),
+      ioas: ioasRef,
+      slot,
+      pages: fc.integer({ min: 1, max: 4 }),
+      fixed: fc.boolean(),
+      writeable: fc.boolean(),
+      offset: fc.constantFrom(0, 0, 0, 0x800, 0x400),
+      file: fc.oneof(
+        { weight: 4, arbitrary: fc.constant(false) },
+        { weight: 1, arbitrary: fc.constant(true) },
+      ),
+    }),
+  },
+  {
+    weight: 25,
+    arbitrary: fc.record({
+      op: fc.constant('unmap' as const),
+      ioas: ioasRef,
+      slot,
+      pages: fc.oneof(
+        { weight: 5, arbitrary: fc.integer({ min: 1, max: 8 }) },
+        { weight: 1, arbitrary: fc.constant('all' as const) },
+      ),
+    }),
+  },
+  {
+    weight: 15,
+    arbitrary: fc.record({
+      op: fc.constant('copy' as const),
+      src: ioasRef,
+      dst: ioasRef,
+      srcSlot: slot,
+      dstSlot: slot,
+      pages: fc.integer({ min: 1, max: 3 }),
+      fixed: fc.boolean(),
+      writeable: fc.boolean(),
+    }),
+  },
+  {
+    weight: 5,
+    arbitrary: fc.record({ op: fc.constant('ranges' as const), ioas: ioasRef, num: fc.constantFrom(0, 8) }),
+  },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      op: fc.constant('allow' as const),
+      ioas: ioasRef,
+      ranges: fc.array(fc.tuple(slot, fc.integer({ min: 1, max: 8 })), { maxLength: 2 }),
+    }),
+  },
+);
+
+/** Kernel logs with IOAS mappings mixed in (about a third of the commands). */
+export const kernelMapCommands: fc.Arbitrary<Command[]> = fc.array(
+  fc.oneof({ weight: 2, arbitrary: kernelCommand }, { weight: 1, arbitrary: ioasCommand }),
+  { minLength: 1, maxLength: 300, size: 'max' },
+);

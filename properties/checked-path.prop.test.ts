@@ -18,7 +18,7 @@ import {
   reduce,
   type World,
 } from '../src/index.ts';
-import { kernelCommands } from './arbitraries.ts';
+import { kernelCommands, kernelMapCommands } from './arbitraries.ts';
 import { NONE_HEADER, runCommands, violationsPerEvent } from './run.ts';
 import { RECOVERABLE_FAILURES, vtdGuestLog } from './vtd-arbitraries.ts';
 import { vtdHeader } from './vtd-run.ts';
@@ -29,6 +29,8 @@ const RUNS = Number(process.env.PROP_RUNS ?? 150);
 /** Kernel logs as concrete events (concretized against the World without checking anything). */
 const kernelLogs = kernelCommands.map((commands) => runCommands(commands, NONE_HEADER, []).events);
 const vtdLogs = vtdGuestLog(RECOVERABLE_FAILURES);
+/** Kernel logs with IOAS mappings mixed in. */
+const mapLogs = kernelMapCommands.map((commands) => runCommands(commands, NONE_HEADER, []).events);
 
 function assertWith(property: fc.IProperty<[LogEvent[]]>, fallbackSeed: number): void {
   const details = fc.check(property, { numRuns: RUNS, seed: seed(fallbackSeed) });
@@ -104,6 +106,18 @@ describe('the checked path', () => {
     assertWith(
       fc.property(kernelLogs, (events) => compareWithReference(events, NONE_HEADER)),
       8103,
+    );
+  });
+
+  it('incremental and full checking agree, and the journal is complete, on kernel logs with IOAS mappings', () => {
+    assertWith(
+      fc.property(mapLogs, (events) => {
+        expect(violationsPerEvent(events, NONE_HEADER, 'incremental')).toEqual(
+          violationsPerEvent(events, NONE_HEADER, 'full'),
+        );
+        compareWithReference(events, NONE_HEADER);
+      }),
+      8105,
     );
   });
 

@@ -40,7 +40,55 @@ export type Command =
   | { readonly op: 'detach'; readonly dev: number; readonly pasid: number }
   | { readonly op: 'close'; readonly dev: number }
   | { readonly op: 'fdClose'; readonly target: Ref }
-  | { readonly op: 'iommufdClose' };
+  | { readonly op: 'iommufdClose' }
+  | IoasCommand;
+
+/** IOAS mapping commands (properties/ioas.prop.test.ts): IOVAs by slot around the mock aperture. */
+export type IoasCommand =
+  | { readonly op: 'bindResv'; readonly dev: number }
+  | { readonly op: 'bindMdev'; readonly dev: number }
+  | {
+      readonly op: 'map';
+      readonly ioas: Ref;
+      readonly slot: number;
+      readonly pages: number;
+      readonly fixed: boolean;
+      readonly writeable: boolean;
+      readonly offset: number;
+      readonly file: boolean;
+    }
+  | { readonly op: 'unmap'; readonly ioas: Ref; readonly slot: number; readonly pages: number | 'all' }
+  | {
+      readonly op: 'copy';
+      readonly src: Ref;
+      readonly dst: Ref;
+      readonly srcSlot: number;
+      readonly dstSlot: number;
+      readonly pages: number;
+      readonly fixed: boolean;
+      readonly writeable: boolean;
+    }
+  | { readonly op: 'ranges'; readonly ioas: Ref; readonly num: number }
+  | { readonly op: 'allow'; readonly ioas: Ref; readonly ranges: readonly (readonly [number, number])[] };
+
+const MOCK_APERTURE_START = 1 << 24;
+const PAGE = 0x1000;
+/** Slot 0 is below the mock aperture, slot 1 a device's reserved region, the rest inside the aperture. */
+function slotIova(slot: number): number {
+  if (slot === 0) return PAGE;
+  if (slot === 1) return RESV.start;
+  return MOCK_APERTURE_START + (slot - 2) * PAGE;
+}
+const RESV = { start: MOCK_APERTURE_START + 24 * PAGE, last: MOCK_APERTURE_START + 26 * PAGE - 1 };
+const USER_VA = 0x7f00_0000_0000;
+
+function mapFlags(fixed: boolean, writeable: boolean): ('FIXED_IOVA' | 'READABLE' | 'WRITEABLE')[] {
+  return [
+    ...(fixed ? (['FIXED_IOVA'] as const) : []),
+    'READABLE',
+    ...(writeable ? (['WRITEABLE'] as const) : []),
+  ];
+}
 
 export interface Concretizer {
   /** The next event for this command against `world`, remembering freed IDs for stale refs. */
@@ -113,7 +161,7 @@ export function createConcretizer(): Concretizer {
             viommu_id: resolve(command.viommu, world),
             queue_type: 'SELFTEST',
             index: command.index,
-            nesting_parent_iova: 0x10000,
+            nesting_parent_iova: MOCK_APERTURE_START, // mapped when a generated map took slot 2
             length: command.length,
           };
         case 'fault':
@@ -153,6 +201,64 @@ export function createConcretizer(): Concretizer {
           return { type: 'fd.close', id: resolve(command.target, world) };
         case 'iommufdClose':
           return { type: 'iommufd.close' };
+        case 'bindResv':
+          return {
+            type: 'vfio.bind',
+            dev: `dev${command.dev}`,
+            resv_regions: [{ start: RESV.start, last: RESV.last }],
+          };
+        case 'bindMdev':
+          return { type: 'vfio.bind', dev: `dev${command.dev}`, mdev: true };
+        case 'map': {
+          const common = {
+            ioas_id: resolve(command.ioas, world),
+            flags: mapFlags(command.fixed, command.writeable),
+            length: command.pages * PAGE,
+            iova: slotIova(command.slot),
+          };
+          return command.file
+            ? { type: 'iommufd.ioas_map_file', ...common, fd: 3, start: command.offset }
+            : { type: 'iommufd.ioas_map', ...common, user_va: USER_VA + command.offset };
+        }
+        case 'unmap':
+          return command.pages === 'all'
+            ? {
+                type: 'iommufd.ioas_unmap',
+                ioas_id: resolve(command.ioas, world),
+                iova: 0,
+                length: '0xffffffffffffffff',
+              }
+            : {
+                type: 'iommufd.ioas_unmap',
+                ioas_id: resolve(command.ioas, world),
+                iova: slotIova(command.slot),
+                length: command.pages * PAGE,
+              };
+        case 'copy':
+          return {
+            type: 'iommufd.ioas_copy',
+            dst_ioas_id: resolve(command.dst, world),
+            src_ioas_id: resolve(command.src, world),
+            flags: mapFlags(command.fixed, command.writeable),
+            length: command.pages * PAGE,
+            dst_iova: slotIova(command.dstSlot),
+            src_iova: slotIova(command.srcSlot),
+          };
+        case 'ranges':
+          return {
+            type: 'iommufd.ioas_iova_ranges',
+            ioas_id: resolve(command.ioas, world),
+            num_iovas: command.num,
+          };
+        case 'allow':
+          return {
+            type: 'iommufd.ioas_allow_iovas',
+            ioas_id: resolve(command.ioas, world),
+            allowed_iovas: command.ranges.map(([slot, pages]) => ({
+              start: slotIova(slot),
+              last: slotIova(slot) + pages * PAGE - 1,
+            })),
+          };
         default:
           return command satisfies never;
       }

@@ -13,6 +13,8 @@ interface Mutant {
   readonly module: string;
   readonly patch: (original: Module) => Module;
   readonly caughtBy: readonly string[];
+  /** The generated logs that must catch it: plain kernel logs, or kernel logs with IOAS mappings. */
+  readonly logs?: 'kernel' | 'maps';
 }
 
 const MUTANTS: readonly Mutant[] = [
@@ -115,6 +117,31 @@ const MUTANTS: readonly Mutant[] = [
     },
     caughtBy: ['auto-domains-attached'],
   },
+  {
+    name: 'attach-ignores-resv-regions',
+    module: '../src/kernel/ioas/reserved.ts',
+    // iommufd_device_attach_reserved_iova forgets the device's reserved regions.
+    patch: (original) => ({ ...original, devResvRefusal: () => undefined }),
+    caughtBy: ['ioas-areas-clear-of-reserved'],
+    logs: 'maps',
+  },
+  {
+    name: 'unmap-writes-back-requested-length',
+    module: '../src/kernel/ioas/unmap.ts',
+    patch: (original) => ({
+      ...original,
+      // cmd->length left as the caller's instead of the bytes unmapped.
+      ioasUnmap: (state: unknown, cmd: { length: bigint }) => {
+        const outcome = (original.ioasUnmap as (...args: unknown[]) => { ok: boolean; out?: object })(
+          state,
+          cmd,
+        );
+        return outcome.ok ? { ...outcome, out: { length: `0x${cmd.length.toString(16)}` } } : outcome;
+      },
+    }),
+    caughtBy: ['ioas-unmap-accounts'],
+    logs: 'maps',
+  },
 ];
 
 afterEach(() => {
@@ -126,7 +153,9 @@ describe('mutants: the kernel property catches each broken variant', () => {
   it.each(MUTANTS)('$name is caught by $caughtBy', async (mutant) => {
     vi.resetModules();
     vi.doMock(mutant.module, async (importOriginal) => mutant.patch(await importOriginal<Module>()));
-    const { kernelCommands } = await import('../properties/arbitraries.ts');
+    const arbitraries = await import('../properties/arbitraries.ts');
+    const kernelCommands =
+      mutant.logs === 'maps' ? arbitraries.kernelMapCommands : arbitraries.kernelCommands;
     const { runCommands, NONE_HEADER, violationsPerEvent } = await import('../properties/run.ts');
     const { keepCounterexample } = await import('../properties/keep.ts');
     const details = fc.check(

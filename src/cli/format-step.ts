@@ -12,7 +12,7 @@ export function formatStepText(step: ReplayStep, options: StepTextOptions = {}):
   const expect = step.event.expect;
   const mark =
     step.expectationFailure !== undefined ? '  FAIL' : expect !== undefined ? '  (as expected)' : '';
-  const done = step.outcome.done === undefined ? '' : ` done=${step.outcome.done}`;
+  const done = (step.outcome.done === undefined ? '' : ` done=${step.outcome.done}`) + writtenBack(step);
   const lines = [
     `${String(step.line).padStart(5)}  ${step.event.type.padEnd(24)} ${describeOutcome(step.outcome)}${done}${mark}`,
   ];
@@ -25,6 +25,20 @@ export function formatStepText(step: ReplayStep, options: StepTextOptions = {}):
   for (const violation of step.violations)
     lines.push(`       invariant ${violation.invariant}: ${violation.message}`);
   return lines;
+}
+
+/** ` iova=0x...` for each value the ioctl wrote back; ranges as start..last. */
+function writtenBack(step: ReplayStep): string {
+  const out = step.outcome.out;
+  if (out === undefined) return '';
+  let text = '';
+  for (const [field, value] of Object.entries(out)) {
+    const shown = Array.isArray(value)
+      ? `[${value.map((r) => `${r.start}..${r.last}`).join(',')}]`
+      : String(value);
+    text += ` ${field}=${shown}`;
+  }
+  return text;
 }
 
 export function stepJson(step: ReplayStep): unknown {

@@ -9,6 +9,7 @@ import type { World } from '../model/world.ts';
 import { frontendOf, registeredFrontends } from '../vmm/frontends.ts';
 import { autoDomainsAttached, oneHwptPerGroupPasid, pasidAttachmentsCompatible } from './kernel-attach.ts';
 import { idsUnique, lowestFreeId, noObjectIdZero } from './kernel-ids.ts';
+import { ioasInvariants } from './kernel-ioas.ts';
 import {
   failedEventChangesNothing,
   machinesLive,
@@ -49,6 +50,7 @@ export const kernelInvariants: readonly Invariant[] = [
   nestingWellFormed,
   vdevicesConsistent,
   releasedContextEmpty,
+  ...ioasInvariants,
 ];
 
 /** The VMM invariants in report order (the README table's): the core's and VT-d's, interleaved as they always were. */

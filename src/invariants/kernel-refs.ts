@@ -90,8 +90,8 @@ function checkDevices(kernel: KernelState, out: string[]): void {
     if (!Object.hasOwn(kernel.devices, dev)) continue;
     const id = kernel.devices[dev]!;
     const device = liveObject(kernel, id);
-    if (device?.type !== 'DEVICE' || device.dev !== dev)
-      out.push(`device "${dev}" is bound as ${id}, which is not its DEVICE`);
+    const bound = device?.type === 'DEVICE' || device?.type === 'ACCESS' ? device.dev : undefined;
+    if (bound !== dev) out.push(`device "${dev}" is bound as ${id}, which is not its DEVICE or ACCESS`);
   }
 }
 

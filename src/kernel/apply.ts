@@ -10,6 +10,7 @@ import { destroy } from './destroy.ts';
 import { faultAlloc, fdClose, veventqAlloc } from './eventq.ts';
 import { hwptAlloc } from './hwpt-alloc.ts';
 import { invalidate } from './invalidate.ts';
+import { applyIoasOp } from './ioas/apply.ts';
 import type { KernelOp } from './ops.ts';
 import { insertObject } from './table.ts';
 import { fail, type IoasObject, type KernelOutcome, type KernelState } from './types.ts';
@@ -19,7 +20,15 @@ import { hwQueueAlloc, vdeviceAlloc, viommuAlloc } from './viommu.ts';
 function ioasAlloc(state: KernelState): KernelOutcome {
   const ioas = insertObject(
     state,
-    (id, seq): IoasObject => ({ id, seq, type: 'IOAS', users: 0, m: ioasFast.initial({}) }),
+    (id, seq): IoasObject => ({
+      id,
+      seq,
+      type: 'IOAS',
+      users: 0,
+      m: ioasFast.initial({}),
+      areas: [],
+      allowed: [],
+    }),
   );
   return { ok: true, id: ioas.id };
 }
@@ -56,6 +65,13 @@ function dispatch(state: KernelState, op: KernelOp): KernelOutcome {
       return fdClose(state, op);
     case 'iommufd.close':
       return iommufdClose(state);
+    case 'iommufd.ioas_map':
+    case 'iommufd.ioas_map_file':
+    case 'iommufd.ioas_unmap':
+    case 'iommufd.ioas_copy':
+    case 'iommufd.ioas_iova_ranges':
+    case 'iommufd.ioas_allow_iovas':
+      return applyIoasOp(state, op);
     default:
       return op satisfies never;
   }

@@ -8,17 +8,28 @@
  * iommufd_hw_pagetable_attach, iommufd_device_do_replace, iommufd_device_auto_get_domain,
  * iommufd_hwpt_pasid_compat, iommufd_hw_pagetable_detach), drivers/iommu/iommu.c
  * (iommu_attach_group_handle, __iommu_attach_group, iommu_attach_device_pasid: pasid >= max_pasids,
- * iommu_replace_device_pasid); the drivers' attach_dev / set_dev_pasid are in src/kernel/drivers/.
+ * iommu_replace_device_pasid), the reserved regions an attach enforces (device.c
+ * iommufd_device_attach_reserved_iova, iommufd_group_do_replace_reserved_iova; ioas/reserved.ts);
+ * the drivers' attach_dev / set_dev_pasid are in src/kernel/drivers/.
  * Linux 6.17-rc as read in the Kingxukai/linux mirror at 9b44fff655e2.
  */
 import { type DeviceState, deviceFast } from '../../machines/device.machine.ts';
 import { hwptFast } from '../../machines/hwpt.machine.ts';
 import { domainOpsOf } from './drivers/index.ts';
 import { attachedHwpt, groupDevices, groupHasPasidAttached, groupHwpt, groupMembersAt } from './groups.ts';
+import { addDomainRefusal, devResvRefusal, pagingOf } from './ioas/reserved.ts';
 import { edit } from './journal.ts';
 import { mustStep, stepOr } from './machine-step.ts';
 import { eraseId, insertObject, liveObject, lowestFreeId, pin, unpin } from './table.ts';
-import type { DeviceObject, Errno, HwptObject, HwptPagingObject, HwptShape, KernelState } from './types.ts';
+import type {
+  DeviceObject,
+  Errno,
+  HwptObject,
+  HwptPagingObject,
+  HwptShape,
+  IoasObject,
+  KernelState,
+} from './types.ts';
 import { PASID_MAX } from './uapi.ts';
 
 export type AttachResult =
@@ -61,11 +72,15 @@ function attachChecks(
   hwpt: HwptShape,
   hwptId: number,
   pasid: number,
+  resvIoas: number,
 ): Checked {
   const next = stepOr(deviceFast, device.m, { type: 'device.attach', pasid, hwpt: hwptId }, 'EBUSY');
   if (typeof next === 'string') return next;
   const current = groupHwpt(state, device.group, pasid);
   if (current !== undefined && current !== hwptId) return 'EINVAL';
+  // iommufd_device_attach_reserved_iova: every device's own regions, group member or not.
+  const resv = pasid === 0 && resvIoas !== 0 ? devResvRefusal(ioasAt(state, resvIoas), device) : undefined;
+  if (resv !== undefined) return resv;
   if (current !== undefined) return next; // a later group member joins without driver checks
   return pasidRefusal(state, device, hwpt, pasid) ?? groupDriverRefusal(state, device, hwpt, pasid) ?? next;
 }
@@ -120,11 +135,39 @@ function replaceChecks(
   hwpt: HwptShape,
   hwptId: number,
   pasid: number,
+  resvIoas: number,
 ): Checked | 'same' {
   const next = stepOr(deviceFast, device.m, { type: 'device.replace', pasid, hwpt: hwptId }, 'EINVAL');
   if (typeof next === 'string') return next;
-  if (groupHwpt(state, device.group, pasid) === hwptId) return 'same';
+  const old = groupHwpt(state, device.group, pasid);
+  if (old === hwptId) return 'same';
+  const resv = pasid === 0 ? replaceResvRefusal(state, device, old!, resvIoas) : undefined;
+  if (resv !== undefined) return resv;
   return pasidRefusal(state, device, hwpt, pasid) ?? groupDriverRefusal(state, device, hwpt, pasid) ?? next;
+}
+
+/** The IOAS object behind an ID the caller found live. */
+function ioasAt(state: KernelState, ioasId: number): IoasObject {
+  return liveObject(state, ioasId) as IoasObject;
+}
+
+/**
+ * iommufd_group_do_replace_reserved_iova: moving the group's RID to another IOAS enforces every
+ * attached member's reserved regions there (the same IOAS: nothing new to reserve).
+ */
+function replaceResvRefusal(
+  state: KernelState,
+  device: DeviceObject,
+  oldHwpt: number,
+  resvIoas: number,
+): Errno | undefined {
+  if (resvIoas === 0 || pagingOf(state, oldHwpt)?.ioas === resvIoas) return undefined;
+  const ioas = ioasAt(state, resvIoas);
+  for (const member of groupMembersAt(state, device.group, 0)) {
+    const refusal = devResvRefusal(ioas, member);
+    if (refusal !== undefined) return refusal;
+  }
+  return undefined;
 }
 
 /** Commits one device's attachment: its checked next state, the HWPT's attachment count and pin. */
@@ -182,10 +225,11 @@ function tryHwpt(
   pasid: number,
   mode: Mode,
 ): AttachResult {
+  const resvIoas = pagingOf(state, hwpt.id)?.ioas ?? 0;
   const checked =
     mode === 'attach'
-      ? attachChecks(state, device, hwpt, hwpt.id, pasid)
-      : replaceChecks(state, device, hwpt, hwpt.id, pasid);
+      ? attachChecks(state, device, hwpt, hwpt.id, pasid, resvIoas)
+      : replaceChecks(state, device, hwpt, hwpt.id, pasid, resvIoas);
   if (checked === 'same') return { ok: true, hwpt: hwpt.id };
   if (typeof checked === 'string') return { ok: false, errno: checked };
   if (mode === 'attach') applyAttach(state, device, checked, hwpt);
@@ -224,12 +268,17 @@ function tryIoas(
   // The checks see the ID the domain will get: a free ID, so no attached HWPT has it, and the
   // device's guards do not read it; the state they answer with is then the one committed.
   const newId = lowestFreeId(state);
+  // iommufd_hwpt_paging_alloc: immediate attach (attach mode) runs the attach before
+  // iopt_table_add_domain; replace allocates (add_domain) first and replaces after.
+  const addDomain = addDomainRefusal(state, ioasAt(state, ioasId), device.driver);
+  if (mode === 'replace' && addDomain !== undefined) return { ok: false, errno: addDomain };
   const checked =
     mode === 'attach'
-      ? attachChecks(state, device, shape, newId, pasid)
-      : replaceChecks(state, device, shape, newId, pasid);
+      ? attachChecks(state, device, shape, newId, pasid, ioasId)
+      : replaceChecks(state, device, shape, newId, pasid, ioasId);
   if (checked === 'same') throw new Error('a new auto domain cannot be the HWPT the group is on');
   if (typeof checked === 'string') return { ok: false, errno: checked }; // aborted: its ID is released
+  if (addDomain !== undefined) return { ok: false, errno: addDomain }; // detached and aborted
   const hwpt = insertObject(
     state,
     (id, seq): HwptPagingObject => ({

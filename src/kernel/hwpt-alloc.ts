@@ -4,12 +4,14 @@
  * (domain_alloc_paging_flags, domain_alloc_nested, the vIOMMU's alloc_domain_nested) in its record
  * (src/kernel/drivers/), called where the core calls it.
  * Kernel reference: drivers/iommu/iommufd/hw_pagetable.c (iommufd_hwpt_alloc, iommufd_hwpt_paging_alloc,
- * iommufd_hwpt_nested_alloc, iommufd_viommu_alloc_hwpt_nested); Linux 6.17-rc as read in the
+ * iommufd_hwpt_nested_alloc, iommufd_viommu_alloc_hwpt_nested), io_pagetable.c (iopt_table_add_domain:
+ * the new paging domain's alignment and aperture, see ioas/reserved.ts); Linux 6.17-rc as read in the
  * Kingxukai/linux mirror at 0291023e7330.
  */
 import { hwptFast } from '../../machines/hwpt.machine.ts';
 import type { UserData } from './driver-api.ts';
 import { driverOf } from './drivers/index.ts';
+import { addDomainRefusal } from './ioas/reserved.ts';
 import type { HwptDataFields, KernelOp } from './ops.ts';
 import { insertObject, liveObject, pin, typedObject } from './table.ts';
 import {
@@ -60,7 +62,13 @@ function allocPaging(state: KernelState, op: HwptAllocOp, device: DeviceObject, 
   if ((op.flags & DIRTY_TRACKING) !== 0 && !device.dirty) return fail('EOPNOTSUPP');
   if ((op.flags & FAULT_ID_VALID) !== 0 && (op.flags & NEST_PARENT) !== 0) return fail('EOPNOTSUPP');
   const refusal =
-    driverOf(device.driver).domainAllocPagingFlags(device, op.flags & ~FAULT_ID_VALID, userDataOf(op)) ??
+    driverOf(device.driver).domainAllocPagingFlags(
+      device,
+      op.flags & ~FAULT_ID_VALID,
+      userDataOf(op),
+      state.revision,
+    ) ??
+    addDomainRefusal(state, typedObject(state, ioas, 'IOAS')!, device.driver) ??
     faultRefusal(state, op);
   if (refusal !== undefined) return fail(refusal);
   const hwpt = insertObject(

@@ -4,6 +4,8 @@
  */
 import type { KernelEvent } from '../log/schema.ts';
 import { toBigU64 } from '../log/values.ts';
+import type { IovaRange } from './ioas/iova.ts';
+import { type IoasOp, ioasOpFromEvent } from './ioas/ops.ts';
 import type { DriverName } from './types.ts';
 import {
   enumNumber,
@@ -42,6 +44,10 @@ export type KernelOp =
       readonly iommu: string;
       readonly group: string;
       readonly driver: DriverName;
+      /** The device's reserved regions; absent: its driver's default. */
+      readonly resv_regions?: readonly IovaRange[];
+      /** An emulated (mdev) device: the bind creates an ACCESS, not a DEVICE. */
+      readonly mdev?: boolean;
     }
   | { readonly type: 'vfio.attach'; readonly dev: string; readonly pt_id: number; readonly pasid?: number }
   | { readonly type: 'vfio.detach'; readonly dev: string; readonly pasid?: number }
@@ -91,7 +97,8 @@ export type KernelOp =
       readonly entries: readonly InvalidateEntryFields[];
     }
   | { readonly type: 'fd.close'; readonly id: number }
-  | { readonly type: 'iommufd.close' };
+  | { readonly type: 'iommufd.close' }
+  | IoasOp;
 
 export type KernelOpType = KernelOp['type'];
 
@@ -134,6 +141,8 @@ export function kernelOpFromEvent(
         iommu: event.iommu ?? 'iommu0',
         group: event.group ?? `group:${event.dev}`,
         driver: event.driver ?? defaultDriver,
+        ...(event.resv_regions === undefined ? {} : { resv_regions: event.resv_regions.map(hexRange) }),
+        ...(event.mdev === true ? { mdev: true } : {}),
       };
     case 'vfio.attach':
       return {
@@ -209,7 +218,18 @@ export function kernelOpFromEvent(
         data_type: enumNumber(INVALIDATE_DATA, event.data_type, -1),
         entries: event.entries.map(invalidateEntry),
       };
+    case 'iommufd.ioas_map':
+    case 'iommufd.ioas_map_file':
+    case 'iommufd.ioas_unmap':
+    case 'iommufd.ioas_copy':
+    case 'iommufd.ioas_iova_ranges':
+    case 'iommufd.ioas_allow_iovas':
+      return ioasOpFromEvent(event, resolve);
     default:
       return event satisfies never;
   }
+}
+
+function hexRange(range: { readonly start: number | string; readonly last: number | string }): IovaRange {
+  return { start: hex(range.start)!, last: hex(range.last)! };
 }

@@ -4,11 +4,15 @@
  * Kernel reference: drivers/iommu/iommufd/main.c (_iommufd_object_alloc: xa_alloc with
  * XA_FLAGS_ALLOC1 and xa_limit_31b; iommufd_get_object; iommufd_object_remove).
  */
+
+import type { KernelRevision } from '../log/fields.ts';
 import { edit } from './journal.ts';
 import type { KernelObject, KernelState, ObjectType, Slot } from './types.ts';
 
-export function emptyKernel(): KernelState {
-  return { objects: [null], seq: 1, devices: {}, fdOpen: true, released: false };
+/** A fresh context; a revision other than the baseline is kept on it (and on every reopen). */
+export function emptyKernel(revision?: KernelRevision): KernelState {
+  const state: KernelState = { objects: [null], seq: 1, devices: {}, fdOpen: true, released: false };
+  return revision === undefined || revision === '6.17-rc' ? state : { ...state, revision };
 }
 
 /** xa_alloc: the lowest free index from 1; tombstones occupy their index. */

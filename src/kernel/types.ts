@@ -9,7 +9,8 @@ import type { HwptState } from '../../machines/hwpt.machine.ts';
 import type { PinnedObjectState } from '../../machines/pinned-object.machine.ts';
 import type { VdeviceState } from '../../machines/vdevice.machine.ts';
 import type { ViommuState } from '../../machines/viommu.machine.ts';
-import type { Errno } from '../log/fields.ts';
+import type { Errno, KernelRevision } from '../log/fields.ts';
+import type { IovaRange } from './ioas/iova.ts';
 
 export type { Errno };
 export type DriverName = 'selftest' | 'intel-vtd' | 'arm-smmuv3';
@@ -25,6 +26,24 @@ interface ObjectBase {
 export interface IoasObject extends ObjectBase {
   readonly type: 'IOAS';
   m: PinnedObjectState;
+  /** iopt->area_itree in IOVA order; replaced, never changed in place (the journal copies shallowly). */
+  areas: readonly IoptArea[];
+  /** iopt->allowed_itree (IOMMU_IOAS_ALLOW_IOVAS), in the order given; empty means no restriction. */
+  allowed: readonly IovaRange[];
+}
+
+/** One struct iopt_area: an IOVA range onto a slice of one iopt_pages (user memory or a file). */
+export interface IoptArea {
+  /** First and last IOVA, hex. */
+  readonly iova: string;
+  readonly last: string;
+  /** IOMMU_READ (1) | IOMMU_WRITE (2) of the mapping. */
+  readonly prot: number;
+  /** pages->writable: the pages were pinned writable (a copy can map them writeable only then). */
+  readonly writable: boolean;
+  /** The user VA (or file offset) behind the first IOVA, hex: its low bits are area->page_offset. */
+  readonly addr: string;
+  readonly source: 'user' | 'file';
 }
 
 export interface DeviceObject extends ObjectBase {
@@ -35,6 +54,8 @@ export interface DeviceObject extends ObjectBase {
   readonly driver: DriverName;
   readonly pasid: boolean;
   readonly dirty: boolean;
+  /** iommu_get_resv_regions of the device (not DIRECT_RELAXABLE); absent: the driver's default. */
+  readonly resv?: readonly IovaRange[];
   /** ID of this device's live vDEVICE, 0 when none (idev->vdev). */
   vdevice: number;
   m: DeviceState;
@@ -108,9 +129,14 @@ export interface HwQueueObject extends ObjectBase {
 
 export interface AccessObject extends ObjectBase {
   readonly type: 'ACCESS';
-  readonly ioas: number;
-  /** The HW_QUEUE that owns this internal ACCESS. */
+  /** The IOAS it is attached to (access->ioas), 0 while an emulated device's access is detached. */
+  ioas: number;
+  /** The HW_QUEUE that owns this internal ACCESS, 0 for an emulated device's. */
   readonly owner: number;
+  /** The emulated (mdev) device whose VFIO bind created it (vfio_iommufd_emulated_bind). */
+  readonly dev?: string;
+  /** The IOVA range a HW queue's internal access pinned (and locked) in its IOAS. */
+  readonly pinned?: IovaRange;
 }
 
 export interface FaultObject extends ObjectBase {
@@ -162,16 +188,21 @@ export interface KernelState {
   objects: Slot[];
   /** Next creation sequence number. */
   seq: number;
-  /** Device name to the ID of its DEVICE while its VFIO fd is bound. */
+  /** Device name to the ID of its DEVICE (its ACCESS for an emulated device) while its VFIO fd is bound. */
   devices: Record<string, number>;
   /** The iommufd fd itself is open. */
   fdOpen: boolean;
   /** iommufd_fops_release ran: every object is gone and the context takes no more ioctls. */
   released: boolean;
+  /** The kernel revision followed when it is not the 6.17-rc baseline (header `kernel`). */
+  readonly revision?: KernelRevision;
 }
 
+/** Values an ioctl writes back into its command struct (uAPI field names), e.g. IOMMU_IOAS_MAP's iova. */
+export type WrittenBack = Readonly<Record<string, string | number | readonly IovaRange[]>>;
+
 export type KernelOutcome =
-  | { readonly ok: true; readonly id?: number; readonly done?: number }
+  | { readonly ok: true; readonly id?: number; readonly done?: number; readonly out?: WrittenBack }
   | { readonly ok: false; readonly errno: Errno; readonly done?: number };
 
 export const OK: KernelOutcome = { ok: true };

@@ -22,6 +22,7 @@ export const MOCK_IOTLB_ID_MAX = 3; // MOCK_NESTED_DOMAIN_IOTLB_ID_MAX
 export const MOCK_IOTLB_VALUE_MAX = 0xffff_ffff;
 export const MOCK_HW_QUEUE_MAX = 2; // IOMMU_TEST_HW_QUEUE_MAX
 export const PASID_MAX = (1 << 20) - 1;
+export const IOAS_MAP = { FIXED_IOVA: 1 << 0, WRITEABLE: 1 << 1, READABLE: 1 << 2 } as const;
 
 export function enumNumber(
   table: Readonly<Record<string, number>>,

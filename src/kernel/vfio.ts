@@ -5,18 +5,21 @@
  * Kernel reference: drivers/vfio/device_cdev.c (vfio_df_ioctl_bind_iommufd, vfio_df_ioctl_attach_pt,
  * vfio_df_ioctl_detach_pt), drivers/vfio/iommufd.c (vfio_iommufd_physical_attach_ioas,
  * vfio_iommufd_physical_pasid_attach_ioas, vfio_iommufd_physical_unbind),
- * drivers/iommu/iommufd/device.c (iommufd_device_bind, iommufd_device_unbind, iommufd_device_remove_vdev).
+ * drivers/iommu/iommufd/device.c (iommufd_device_bind, iommufd_device_unbind, iommufd_device_remove_vdev);
+ * an emulated (mdev) device's bind, attach, detach and close are in emulated.ts.
  */
 import { deviceFast } from '../../machines/device.machine.ts';
 import { vdeviceFast } from '../../machines/vdevice.machine.ts';
 import { viommuFast } from '../../machines/viommu.machine.ts';
 import { changePt, detachPasid } from './attach.ts';
+import { emulatedAttach, emulatedBind, emulatedClose, emulatedDetach } from './emulated.ts';
 import { attachedHwpt } from './groups.ts';
 import { edit, editDevices } from './journal.ts';
 import { mustStep } from './machine-step.ts';
 import type { KernelOp } from './ops.ts';
 import { eraseId, insertObject, liveObject, unpin } from './table.ts';
 import {
+  type AccessObject,
   type DeviceObject,
   fail,
   type KernelOutcome,
@@ -29,11 +32,20 @@ type Op<T extends KernelOp['type']> = Extract<KernelOp, { type: T }>;
 
 export function boundDevice(state: KernelState, dev: string): DeviceObject | undefined {
   const id = state.devices[dev];
-  return id === undefined ? undefined : (liveObject(state, id) as DeviceObject | undefined);
+  const object = id === undefined ? undefined : liveObject(state, id);
+  return object?.type === 'DEVICE' ? object : undefined;
+}
+
+/** The ACCESS an emulated device's bind created, if `dev` is one. */
+function boundAccess(state: KernelState, dev: string): AccessObject | undefined {
+  const id = state.devices[dev];
+  const object = id === undefined ? undefined : liveObject(state, id);
+  return object?.type === 'ACCESS' ? object : undefined;
 }
 
 export function vfioBind(state: KernelState, op: Op<'vfio.bind'>): KernelOutcome {
   if (Object.hasOwn(state.devices, op.dev)) return fail('EINVAL'); // already bound
+  if (op.mdev === true) return emulatedBind(state, op.dev);
   const device = insertObject(
     state,
     (id, seq): DeviceObject => ({
@@ -47,6 +59,7 @@ export function vfioBind(state: KernelState, op: Op<'vfio.bind'>): KernelOutcome
       driver: op.driver,
       pasid: op.pasid,
       dirty: op.dirty,
+      ...(op.resv_regions === undefined ? {} : { resv: op.resv_regions }),
       vdevice: 0,
       m: deviceFast.initial({}),
     }),
@@ -56,6 +69,8 @@ export function vfioBind(state: KernelState, op: Op<'vfio.bind'>): KernelOutcome
 }
 
 export function vfioAttach(state: KernelState, op: Op<'vfio.attach'>): KernelOutcome {
+  const access = boundAccess(state, op.dev);
+  if (access !== undefined) return emulatedAttach(state, access, op.pt_id, op.pasid);
   const device = boundDevice(state, op.dev);
   if (device === undefined) return fail('EINVAL'); // the device fd is not bound to iommufd
   const pasid = op.pasid ?? 0;
@@ -66,6 +81,8 @@ export function vfioAttach(state: KernelState, op: Op<'vfio.attach'>): KernelOut
 }
 
 export function vfioDetach(state: KernelState, op: Op<'vfio.detach'>): KernelOutcome {
+  const access = boundAccess(state, op.dev);
+  if (access !== undefined) return emulatedDetach(state, access);
   const device = boundDevice(state, op.dev);
   if (device === undefined) return fail('EINVAL');
   const pasid = op.pasid ?? 0;
@@ -94,6 +111,8 @@ const isPasid = (pasid: number): boolean => pasid !== 0;
 const ascending = (a: number, b: number): number => a - b;
 
 export function vfioClose(state: KernelState, op: Op<'vfio.close'>): KernelOutcome {
+  const access = boundAccess(state, op.dev);
+  if (access !== undefined) return emulatedClose(state, access, op.dev);
   const device = boundDevice(state, op.dev);
   if (device === undefined) return fail('EBADF');
   edit(state, device).m = mustStep(deviceFast, device.m, { type: 'device.close' });

@@ -3,7 +3,8 @@
  * core's checks here, the driver's (get_viommu_size, viommu_init, get_hw_queue_size,
  * hw_queue_init_phys) in its record (src/kernel/drivers/), called where the core calls it.
  * Kernel reference: drivers/iommu/iommufd/viommu.c (iommufd_viommu_alloc_ioctl,
- * iommufd_vdevice_alloc_ioctl, iommufd_hw_queue_alloc_ioctl, iommufd_hw_queue_alloc_phys); Linux
+ * iommufd_vdevice_alloc_ioctl, iommufd_hw_queue_alloc_ioctl, iommufd_hw_queue_alloc_phys: its pin
+ * of the queue's IOVA is in ioas/pin.ts); Linux
  * 6.17-rc as read in the Kingxukai/linux mirror at 0291023e7330.
  */
 import { deviceFast } from '../../machines/device.machine.ts';
@@ -11,6 +12,7 @@ import { hwQueueFast } from '../../machines/pinned-object.machine.ts';
 import { vdeviceFast } from '../../machines/vdevice.machine.ts';
 import { viommuFast } from '../../machines/viommu.machine.ts';
 import { driverOf } from './drivers/index.ts';
+import { pinRefusal, queuePinRange } from './ioas/pin.ts';
 import { edit } from './journal.ts';
 import { mustStep } from './machine-step.ts';
 import type { KernelOp } from './ops.ts';
@@ -20,6 +22,7 @@ import {
   fail,
   type HwptPagingObject,
   type HwQueueObject,
+  type IoasObject,
   type KernelOutcome,
   type KernelState,
   type VdeviceObject,
@@ -108,10 +111,15 @@ export function hwQueueAlloc(state: KernelState, op: Op<'iommufd.hw_queue_alloc'
   const ops = driverOf(viommu.driver).viommuOps;
   if (ops?.hwQueueInitPhys === undefined || !ops.hwQueueTypes.includes(op.queue_type))
     return fail('EOPNOTSUPP');
+  const parent = state.objects[viommu.hwpt] as HwptPagingObject;
+  // iommufd_hw_queue_alloc_phys: the internal access pins the queue's pages in the parent's IOAS.
+  const pinned = queuePinRange(BigInt(op.nesting_parent_iova), length);
+  if (typeof pinned === 'string') return fail(pinned);
+  const unmapped = pinRefusal(state.objects[parent.ioas] as IoasObject, pinned);
+  if (unmapped !== undefined) return fail(unmapped);
   // The driver's hw_queue_init_phys (its checks change nothing, so they run before the allocation).
   const init = ops.hwQueueInitPhys(state, viommu, op.index);
   if (typeof init === 'string') return fail(init);
-  const parent = state.objects[viommu.hwpt] as HwptPagingObject;
   // Two IDs: the queue first, then its hidden internal ACCESS.
   const queue = insertObject(
     state,
@@ -137,6 +145,7 @@ export function hwQueueAlloc(state: KernelState, op: Op<'iommufd.hw_queue_alloc'
       users: 1, // owned by the queue (driver reference): never user-destroyable
       ioas: parent.ioas,
       owner: queue.id,
+      pinned,
     }),
   );
   (edit(state, queue) as { access: number }).access = access.id;

@@ -53,6 +53,8 @@ export const ERRNOS = [
   'EOPNOTSUPP',
   'EOVERFLOW',
   'ETIMEDOUT',
+  'EADDRINUSE',
+  'EMSGSIZE',
 ] as const;
 export type Errno = (typeof ERRNOS)[number];
 export const errno = z.enum(ERRNOS);
@@ -91,3 +93,17 @@ export const invalidateEntry = z.strictObject({
   vdev_id: u32.optional(),
   cache_id: u32.optional(),
 });
+
+/** IOMMU_IOAS_MAP / _MAP_FILE / _COPY flags: an array of names, or the number. */
+export const ioasMapFlags = z.union([z.array(z.enum(['FIXED_IOVA', 'WRITEABLE', 'READABLE'])), u32], {
+  error: 'an array of FIXED_IOVA, WRITEABLE, READABLE, or a number',
+});
+/** struct iommu_iova_range: an inclusive IOVA range. */
+export const iovaRange = z.strictObject({ start: u64, last: u64 });
+/** A file descriptor as the uAPI's __s32 (a negative one is EBADF). */
+export const fdNumber = z.number().int().min(-0x8000_0000).max(0x7fff_ffff);
+
+/** The kernel revisions the model follows: the 6.17-rc baseline, and mainline as read later. */
+export const KERNEL_REVISIONS = ['6.17-rc', 'mainline'] as const;
+export type KernelRevision = (typeof KERNEL_REVISIONS)[number];
+export const kernelRevision = z.enum(KERNEL_REVISIONS);

@@ -10,6 +10,7 @@ import {
   driverName,
   errno,
   expectation,
+  fdNumber,
   hwptAllocFlag,
   hwptData,
   hwptDataType,
@@ -17,6 +18,9 @@ import {
   idRef,
   invalidateDataType,
   invalidateEntry,
+  ioasMapFlags,
+  iovaRange,
+  kernelRevision,
   pasidField,
   u32,
   u64,
@@ -41,6 +45,8 @@ export const kernelEvents = [
     iommu: bindName.optional(),
     group: bindName.optional(),
     driver: driverName.optional(),
+    resv_regions: z.array(iovaRange).optional(),
+    mdev: z.boolean().optional(),
   }),
   event('vfio.attach', { ...creates, dev: devName, pt_id: idRef, pasid: pasidField.optional() }),
   event('vfio.detach', { ...common, dev: devName, pasid: pasidField.optional() }),
@@ -80,6 +86,36 @@ export const kernelEvents = [
   }),
   event('fd.close', { ...common, id: idRef }),
   event('iommufd.close', { ...common }),
+  // IOAS mappings (ioas.c): addresses and lengths are u64; `iova` in is ignored without FIXED_IOVA.
+  event('iommufd.ioas_map', {
+    ...common,
+    ioas_id: idRef,
+    flags: ioasMapFlags,
+    user_va: u64,
+    length: u64,
+    iova: u64.optional(),
+  }),
+  event('iommufd.ioas_map_file', {
+    ...common,
+    ioas_id: idRef,
+    flags: ioasMapFlags,
+    fd: fdNumber,
+    start: u64,
+    length: u64,
+    iova: u64.optional(),
+  }),
+  event('iommufd.ioas_unmap', { ...common, ioas_id: idRef, iova: u64, length: u64 }),
+  event('iommufd.ioas_copy', {
+    ...common,
+    dst_ioas_id: idRef,
+    src_ioas_id: idRef,
+    flags: ioasMapFlags,
+    length: u64,
+    dst_iova: u64.optional(),
+    src_iova: u64,
+  }),
+  event('iommufd.ioas_iova_ranges', { ...common, ioas_id: idRef, num_iovas: u32.optional() }),
+  event('iommufd.ioas_allow_iovas', { ...common, ioas_id: idRef, allowed_iovas: z.array(iovaRange) }),
 ] as const;
 
 // Platform level: what a VMM does to devices and what the test harness injects.
@@ -310,6 +346,8 @@ export const header = z.strictObject({
   log: z.literal('viommu-model'),
   version: z.literal(1),
   platform: platform.optional(),
+  // The kernel revision the model follows (README "Kernel revisions"); absent: 6.17-rc.
+  kernel: kernelRevision.optional(),
 });
 export type Header = z.infer<typeof header>;
 

@@ -56,6 +56,13 @@ function resolveRef(field: string, ref: number | string): number {
 
 /** Built as literals (no spreads): keys in the order ok, id | errno, hostOps, done, as before. */
 function toStepOutcome(outcome: KernelOutcome, record: HostOpRecord): StepOutcome {
+  // Written-back values (IOAS mappings) go last, so every other outcome keeps its bytes.
+  if (outcome.ok && outcome.out !== undefined)
+    return { ...plainStepOutcome(outcome, record), out: outcome.out };
+  return plainStepOutcome(outcome, record);
+}
+
+function plainStepOutcome(outcome: KernelOutcome, record: HostOpRecord): StepOutcome {
   const hostOps = [record];
   const { done } = outcome;
   if (outcome.ok) {
@@ -75,7 +82,8 @@ export function hostPortOf(world: MutableWorld): HostPort {
     },
     apply: (op) => applyKernelOp(world.kernel as KernelState, op),
     reopenIfReleased() {
-      if (world.kernel.released) (world as { kernel: KernelState }).kernel = emptyKernel();
+      if (world.kernel.released)
+        (world as { kernel: KernelState }).kernel = emptyKernel(world.kernel.revision);
     },
   };
 }

@@ -63,6 +63,8 @@ export function rebuildKernel(before: KernelBefore): KernelState {
     devices: before.journal.devicesBefore ?? { ...before.state.devices },
     fdOpen: before.fdOpen,
     released: before.released,
+    // The revision never changes within a log (a reopen keeps it).
+    ...(before.state.revision === undefined ? {} : { revision: before.state.revision }),
   };
 }
 

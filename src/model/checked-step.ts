@@ -133,7 +133,7 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
     },
     reopenIfReleased() {
       if (!world.kernel.released) return;
-      world.kernel = emptyKernel();
+      world.kernel = emptyKernel(world.kernel.revision);
       attachJournal(world.kernel, journal);
       replaced = true;
     },

@@ -5,7 +5,7 @@
  * kernel's operation and outcome types, so no layer has to import the dispatcher to speak to it.
  */
 import type { KernelOp } from '../kernel/ops.ts';
-import type { Errno, KernelOutcome, KernelState } from '../kernel/types.ts';
+import type { Errno, KernelOutcome, KernelState, WrittenBack } from '../kernel/types.ts';
 import type { KernelEvent, LogEvent } from '../log/schema.ts';
 
 export interface StepInput {
@@ -28,6 +28,8 @@ export interface StepOutcome {
   /** Entries handled (IOMMU_HWPT_INVALIDATE writes entry_num back even on error). */
   readonly done?: number;
   readonly hostOps: readonly HostOpRecord[];
+  /** Values the ioctl wrote back (IOMMU_IOAS_MAP's iova, IOMMU_IOAS_UNMAP's length, ...). */
+  readonly out?: WrittenBack;
   /** QEMU trace lines (log backend) the event produced, in order; absent for kernel-level events. */
   readonly trace?: readonly string[];
   /** QEMU error_report lines (without the program-name prefix). */
@@ -65,6 +67,12 @@ export function isKernelEvent(event: LogEvent): event is KernelEvent {
     case 'iommufd.invalidate':
     case 'fd.close':
     case 'iommufd.close':
+    case 'iommufd.ioas_map':
+    case 'iommufd.ioas_map_file':
+    case 'iommufd.ioas_unmap':
+    case 'iommufd.ioas_copy':
+    case 'iommufd.ioas_iova_ranges':
+    case 'iommufd.ioas_allow_iovas':
       return true;
     default:
       return false;

@@ -48,6 +48,7 @@ export class Snapshotter {
       devices: frozenCopy(world.kernel.devices),
       fdOpen: world.kernel.fdOpen,
       released: world.kernel.released,
+      ...(world.kernel.revision === undefined ? {} : { revision: world.kernel.revision }),
     });
     const snapshot: World = Object.freeze({
       ...world,

@@ -37,7 +37,7 @@ export function initialWorld(header: Header, headerLine = 0): World {
   return {
     platform,
     defaultDriver: defaultDriverFor(platform),
-    kernel: emptyKernel(),
+    kernel: emptyKernel(header.kernel),
     names: {},
     nameLines: {},
     step: 0,

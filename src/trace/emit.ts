@@ -121,6 +121,8 @@ export const ERRNO_NUMBER: Readonly<Record<string, number>> = {
   EOVERFLOW: 75,
   EOPNOTSUPP: 95,
   ETIMEDOUT: 110,
+  EADDRINUSE: 98,
+  EMSGSIZE: 90,
 };
 
 export const STRERROR: Readonly<Record<string, string>> = {
@@ -141,4 +143,6 @@ export const STRERROR: Readonly<Record<string, string>> = {
   EOVERFLOW: 'Value too large for defined data type',
   EOPNOTSUPP: 'Operation not supported',
   ETIMEDOUT: 'Connection timed out',
+  EADDRINUSE: 'Address already in use',
+  EMSGSIZE: 'Message too long',
 };

@@ -1,14 +1,14 @@
 /**
  * First half of `trace to-log`: one streaming pass over a classified trace that keeps only what the
- * conversion needs (the iommufd records of interest; map/unmap are counted, never stored, so a
- * multi-GB trace of DMA mappings stays small) and the facts that decide the log's shape before any
+ * conversion needs (the iommufd records of interest, map/unmap included: each becomes an
+ * IOMMU_IOAS_MAP / _UNMAP event) and the facts that decide the log's shape before any
  * event is written: which iommufd contexts appear, and which vIOMMU drove them.
  * Why a pre-pass: `vfio.bind` comes first in the log but its `driver`, `dirty` and `pasid` depend on
  * lines much later in the trace (a nested HWPT type, a DIRTY_TRACKING alloc, a PASID attach).
  */
 import type { TraceItem, TraceRecord } from './records.ts';
 
-/** Backend calls that only move mappings: the kernel model has no IOVA space, so they are counted. */
+/** Backend calls that move mappings: converted to IOAS mapping events, and counted. */
 const MAPPING_EVENTS: ReadonlySet<string> = new Set([
   'iommufd_backend_map_dma',
   'iommufd_backend_map_file_dma',
@@ -92,8 +92,10 @@ export class ToLogCollector {
     this.vendor(r.event, r.line);
     if ('iommufd' in r && r.iommufd >= 0) this.seeFd(r.iommufd, r.line);
     if (MAPPING_EVENTS.has(r.event)) {
+      // Kept and converted (IOMMU_IOAS_MAP/_MAP_FILE/_UNMAP), and counted for the summary.
       this.mappings += 1;
       if ('ioas' in r && !this.mappedIoas.has(r.ioas)) this.mappedIoas.set(r.ioas, r.line);
+      this.records.push(r);
       return;
     }
     if (!KEPT_EVENTS.has(r.event)) {

@@ -16,8 +16,8 @@ import { checkConversion, formatAgreement } from './to-log-check.ts';
 
 function summaryLine(file: string, conversion: Conversion, out: string | undefined): string {
   const partial =
-    conversion.partial.length === 0 ? '' : `, ${conversion.partial.length} partial uses skipped`;
-  return `${file}: ${conversion.events.length} events from ${conversion.traceLines} trace lines (driver ${conversion.driver}, ${conversion.mappings} map/unmap left out${partial})${out === undefined ? '' : ` written to ${out}`}`;
+    conversion.partial.length === 0 ? '' : `, ${conversion.partial.length} partial uses created or skipped`;
+  return `${file}: ${conversion.events.length} events from ${conversion.traceLines} trace lines (driver ${conversion.driver}, ${conversion.mappings} map/unmap converted${partial})${out === undefined ? '' : ` written to ${out}`}`;
 }
 
 export async function runTraceToLog(input: ParsedCommand, io: CommandIo): Promise<number> {

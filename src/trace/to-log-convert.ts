@@ -53,6 +53,11 @@ export function deviceName(traced: string): string {
   return `dev_${traced.replace(/[^A-Za-z0-9_.:-]/g, '_')}`;
 }
 
+/** An mdev is named by its UUID (a PCI device by its address): its bind gives an ACCESS, not a DEVICE. */
+export function isMdevName(traced: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(traced);
+}
+
 export class LogConverter {
   readonly lines: string[] = [];
   readonly events: ConvertedEvent[] = [];
@@ -206,6 +211,14 @@ export class LogConverter {
       case 'iommufd_backend_disconnect':
         this.disconnect(r);
         break;
+      case 'iommufd_backend_map_dma':
+      case 'iommufd_backend_map_file_dma':
+        this.map(r);
+        break;
+      case 'iommufd_backend_unmap_dma':
+      case 'iommufd_backend_unmap_dma_non_exist':
+        this.unmap(r);
+        break;
       default:
         break; // connect and translate_ste: read for context and lookahead only
     }
@@ -236,6 +249,7 @@ export class LogConverter {
     const event: LogEvent = {
       type: 'vfio.bind',
       dev: name,
+      ...(isMdevName(r.name) ? { mdev: true } : {}),
       ...(this.collected.pasidDevices.has(r.name) ? { pasid: true } : {}),
       ...(this.collected.dirtyDevIds.has(r.devid) ? { dirty: true } : {}),
       driver: this.driver,
@@ -288,9 +302,11 @@ export class LogConverter {
       ...(pasid === undefined ? {} : { pasid }),
       expect: ioas ? 'ok' : { id: r.id },
     };
-    const note = ioas
-      ? 'attached to an IOAS: the auto domain ID the kernel returns is not traced'
-      : undefined;
+    const note = !ioas
+      ? undefined
+      : isMdevName(r.name)
+        ? "an emulated device's ACCESS is attached: no domain"
+        : 'attached to an IOAS: the auto domain ID the kernel returns is not traced';
     this.emit(r, event, ioas ? { ok: true } : { ok: true, id: r.id }, note);
   }
 
@@ -326,6 +342,64 @@ export class LogConverter {
       event,
       r.ret === 0 ? { ok: true } : { ok: false, ...(errno ? { errno } : {}) },
       why + unknown,
+    );
+  }
+
+  /**
+   * The IOAS a mapping names. One never allocated in the trace (it starts mid-run) is refused, or
+   * with --allow-partial created here, marked in a comment, so the mappings on it still replay.
+   */
+  private ioasRef(r: TraceRecord, ioas: number): Ref {
+    const known = this.ids.get(ioas);
+    if (known !== undefined || this.freed.has(ioas)) return this.ref(ioas, 'IOAS', r.line);
+    const problem = `IOAS ${ioas} is mapped into but its allocation is not in the trace`;
+    if (!this.allowPartial) throw new PartialUseError(r.line, problem);
+    this.partial.push({ line: r.line, message: problem });
+    this.infer(
+      r,
+      { type: 'iommufd.ioas_alloc', as: `ioas${ioas}` },
+      `created (--allow-partial): ${problem}, so it is allocated here (its traced ID ${ioas} is not required)`,
+    );
+    this.allocated(ioas, 'IOAS', `ioas${ioas}`, r.line);
+    return `$ioas${ioas}`;
+  }
+
+  /** iommufd_backend_map_dma / _map_file_dma: QEMU always maps at a fixed IOVA, readable, writeable unless readonly. */
+  private map(r: TraceRecordOf<'iommufd_backend_map_dma' | 'iommufd_backend_map_file_dma'>): void {
+    const flags: ('FIXED_IOVA' | 'READABLE' | 'WRITEABLE')[] = ['FIXED_IOVA', 'READABLE'];
+    if (r.readonly === 0) flags.push('WRITEABLE');
+    const common = { ioas_id: this.ioasRef(r, r.ioas), flags, length: r.size, iova: r.iova };
+    const source =
+      r.event === 'iommufd_backend_map_dma'
+        ? { user_va: r.addr === '(nil)' ? 0 : r.addr }
+        : { fd: r.fd, start: r.start };
+    const ok = r.ret === 0;
+    const event = {
+      type: r.event === 'iommufd_backend_map_dma' ? 'iommufd.ioas_map' : 'iommufd.ioas_map_file',
+      ...common,
+      ...source,
+      ...(ok ? { expect: 'ok' } : {}),
+    } as LogEvent;
+    this.emit(r, event, { ok }, ok ? undefined : NO_ERRNO);
+  }
+
+  /** unmap_dma prints the ioctl's result; unmap_dma_non_exist is QEMU's name for the kernel's ENOENT. */
+  private unmap(r: TraceRecordOf<'iommufd_backend_unmap_dma' | 'iommufd_backend_unmap_dma_non_exist'>): void {
+    const enoent = r.event === 'iommufd_backend_unmap_dma_non_exist';
+    const ok = !enoent && r.ret === 0;
+    const event: LogEvent = {
+      type: 'iommufd.ioas_unmap',
+      ioas_id: this.ioasRef(r, r.ioas),
+      iova: r.iova,
+      length: r.size,
+      ...(ok ? { expect: 'ok' as const } : enoent ? { expect: 'ENOENT' as const } : {}),
+    };
+    const note = enoent ? 'QEMU treats this ENOENT as success (a vIOMMU unmaps redundantly)' : undefined;
+    this.emit(
+      r,
+      event,
+      ok ? { ok } : enoent ? { ok, errno: 'ENOENT' } : { ok },
+      ok || enoent ? note : NO_ERRNO,
     );
   }
 

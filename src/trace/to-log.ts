@@ -5,7 +5,8 @@
  * `-object iommufd`, or a close and reopen) is refused with the lines that open them rather than
  * split: which VFIO and vIOMMU lines belong to which context is not always in the trace.
  * A log that uses objects it never allocates (a trace started mid-run) is refused too, naming the
- * first such line, unless `allowPartial` (then those events are skipped, with a comment).
+ * first such line, unless `allowPartial`: then an IOAS that is only mapped into is created where it
+ * is first used, and other events on unknown objects are skipped, each with a comment.
  */
 import type { DriverName } from '../kernel/types.ts';
 import type { Header } from '../log/schema.ts';
@@ -26,7 +27,7 @@ export interface Conversion {
   readonly events: readonly ConvertedEvent[];
   readonly driver: DriverName;
   readonly traceLines: number;
-  /** map/unmap calls left out (the kernel model has no IOVA space). */
+  /** map/unmap calls in the trace (each converted to an IOAS mapping event). */
   readonly mappings: number;
   /** Modelled trace events that become no log event (vIOMMU-side lines, dirty tracking), by name. */
   readonly notConverted: Readonly<Record<string, number>>;
@@ -97,19 +98,9 @@ function preface(
     `Converted by \`viommu-model trace to-log\`${source === undefined ? '' : ` from ${source}`} (${c.lines} lines).`,
     'Each event follows "# line N:" and the trace line it comes from; IDs are "$name"s named after the traced ID.',
     `Platform none (a bare iommufd context) with driver ${driver.driver}: ${driver.why}.`,
-    `Left out: ${c.mappings} map/unmap calls (the kernel model has no IOVA space)${skipped.length === 0 ? '' : `; not kernel calls or not modelled: ${skipped.join(', ')}`}.`,
+    `Mappings: ${c.mappings} map/unmap calls, each an IOAS mapping event${skipped.length === 0 ? '' : `; left out (not kernel calls or not modelled): ${skipped.join(', ')}`}.`,
     'Expectations are the traced results. "(-1)" hides the errno: such events have none, and --check requires a failure.',
   ];
-}
-
-/** A mapping into an IOAS the log has not allocated by then uses an object from before the trace. */
-function unallocatedMapping(c: Collected, allocatedAt: ReadonlyMap<number, number>): PartialUse | undefined {
-  for (const [ioas, line] of c.mappedIoas) {
-    const at = allocatedAt.get(ioas);
-    if (at === undefined || at > line)
-      return { line, message: `IOAS ${ioas} is mapped into but its allocation is not in the trace` };
-  }
-  return undefined;
 }
 
 export function convertCollected(c: Collected, options: ToLogOptions = {}): Conversion {
@@ -126,21 +117,10 @@ export function convertCollected(c: Collected, options: ToLogOptions = {}): Conv
     );
   }
   const partial = [...converter.partial];
-  const mapping = unallocatedMapping(c, converter.allocatedAt);
-  if (mapping !== undefined) {
-    if (options.allowPartial !== true)
-      throw new ConversionRefused(
-        mapping.line,
-        `${mapping.message}: the trace starts mid-run (use --allow-partial)`,
-      );
-    partial.push(mapping);
-  }
   if (converter.events.length === 0) {
-    const calls =
-      c.mappings === 0 ? '' : ` (only ${c.mappings} map/unmap calls, which the model does not model)`;
     throw new ConversionRefused(
       undefined,
-      `nothing to convert: no iommufd object operations in ${c.lines} lines${calls}; capture with -trace 'iommufd*'`,
+      `nothing to convert: no iommufd object operations in ${c.lines} lines; capture with -trace 'iommufd*'`,
     );
   }
   const head = [...preface(c, driver, options.source).map((text) => `# ${text}`), JSON.stringify(HEADER)];

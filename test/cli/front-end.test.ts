@@ -131,10 +131,10 @@ describe('inputs: a path says what it is, - is stdin, FIFOs and devices are stre
 
   it('replay reads - from stdin, a FIFO and /dev/null (which has no events: exit 2)', () => {
     const piped = shell(`$CLI replay - --check < ${EXAMPLE}`);
-    expect(piped.stdout).toContain('(stdin): 38 events');
+    expect(piped.stdout).toContain('(stdin): 39 events');
     expect(piped.status).toBe(0);
     const fifo = shell(`mkfifo log.fifo && (cat ${EXAMPLE} > log.fifo &) && $CLI replay log.fifo --quiet`);
-    expect(fifo.stdout).toContain('log.fifo: 38 events');
+    expect(fifo.stdout).toContain('log.fifo: 39 events');
     expect(fifo.status).toBe(0);
     const empty = shell('$CLI replay /dev/null');
     expect(empty.status).toBe(2);

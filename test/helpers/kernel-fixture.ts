@@ -10,6 +10,7 @@ import { describe, expect } from 'vitest';
 import { allInvariants, type Invariant } from '../../src/invariants/index.ts';
 import { liveObject, liveObjects } from '../../src/kernel/table.ts';
 import type { Errno, KernelObject, Slot } from '../../src/kernel/types.ts';
+import type { KernelRevision } from '../../src/log/fields.ts';
 import { parseLine } from '../../src/log/parse-line.ts';
 import type { LogEvent, Platform } from '../../src/log/schema.ts';
 import { createCheckedStepper } from '../../src/model/checked-step.ts';
@@ -21,6 +22,8 @@ export interface FixtureOptions {
   readonly viommu?: Platform['viommu'];
   /** Invariants checked after every step (default: all of them). */
   readonly invariants?: readonly Invariant[];
+  /** The header's kernel revision (default: none, the 6.17-rc baseline). */
+  readonly kernel?: KernelRevision;
 }
 
 export interface KernelFixture {
@@ -57,7 +60,9 @@ function describeEvent(line: number, event: LogEvent): string {
 export function kernelFixture(options: FixtureOptions = {}): KernelFixture {
   const platform = { viommu: options.viommu ?? 'none' } as Platform;
   const invariants = options.invariants ?? allInvariants;
-  const stepper = createCheckedStepper(initialWorld({ log: 'viommu-model', version: 1, platform }), {
+  const header = { log: 'viommu-model' as const, version: 1 as const, platform };
+  const kernel = options.kernel === undefined ? {} : { kernel: options.kernel };
+  const stepper = createCheckedStepper(initialWorld({ ...header, ...kernel }), {
     invariants,
     mode: 'full',
   });

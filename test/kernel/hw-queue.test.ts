@@ -7,8 +7,21 @@ import { describe, expect, it } from 'vitest';
 import type { KernelFixture } from '../helpers/kernel-fixture.ts';
 import { addSelftestViommu, nestParentFixture } from '../helpers/kernel-setups.ts';
 
+/** The queue's guest memory, mapped into the nest parent's IOAS (inside the mock aperture). */
+const QUEUE_IOVA = '0x1000000';
+const mapQueueMemory = {
+  type: 'iommufd.ioas_map' as const,
+  ioas_id: '$ioas',
+  flags: ['FIXED_IOVA', 'READABLE', 'WRITEABLE'] as ('FIXED_IOVA' | 'READABLE' | 'WRITEABLE')[],
+  user_va: '0x7f0000000000',
+  length: 0x4000,
+  iova: QUEUE_IOVA,
+};
+
 function setup(): KernelFixture {
-  return addSelftestViommu(nestParentFixture(), 4);
+  const t = addSelftestViommu(nestParentFixture(), 4);
+  t.ok(mapQueueMemory);
+  return t;
 }
 
 const queue = (index: number, extra: { viommu_id?: number | string; length?: number | string } = {}) => ({
@@ -16,7 +29,7 @@ const queue = (index: number, extra: { viommu_id?: number | string; length?: num
   viommu_id: extra.viommu_id ?? '$v',
   queue_type: 'SELFTEST' as const,
   index,
-  nesting_parent_iova: '0x10000',
+  nesting_parent_iova: QUEUE_IOVA,
   length: extra.length ?? 4096,
 });
 
@@ -69,8 +82,40 @@ describe('hw_queue_alloc', () => {
     t.fails('EINVAL', queue(5));
   });
 
-  it('a queue ending exactly at the top of the address space does not overflow', () => {
+  it('a queue ending exactly at the top of the address space does not overflow: ENOENT, nothing is mapped there', () => {
     const t = setup();
-    t.alloc({ ...queue(0), nesting_parent_iova: '0xfffffffffffff000', length: '0x1000' }, 5);
+    t.fails('ENOENT', { ...queue(0), nesting_parent_iova: '0xfffffffffffff000', length: '0x1000' });
+  });
+
+  it('ENOENT: iommufd_access_pin_pages, the queue IOVA is not mapped, before the driver index checks', () => {
+    const t = addSelftestViommu(nestParentFixture(), 4);
+    t.fails('ENOENT', queue(5)); // the driver would say EINVAL for index 5
+    t.ok({ ...mapQueueMemory, length: 0x1000 });
+    t.ok({ ...mapQueueMemory, iova: '0x1002000', length: 0x1000 });
+    // Pages 0x1000000 and 0x1002000 are mapped, 0x1001000 is not: the run is not contiguous.
+    t.fails('ENOENT', { ...queue(0), length: 0x3000 });
+    t.alloc({ ...queue(0), length: 0x1000 }, 5);
+  });
+
+  it('ok: a queue that does not start on a page pins the whole pages it touches', () => {
+    const t = addSelftestViommu(nestParentFixture(), 4);
+    t.ok({ ...mapQueueMemory, length: 0x1000 });
+    t.fails('ENOENT', { ...queue(0), nesting_parent_iova: '0x1000800', length: 0x1000 }); // runs into the next page
+    t.alloc({ ...queue(0), nesting_parent_iova: '0x1000800', length: 0x800 }, 5);
+    expect(t.object(6)).toMatchObject({ pinned: { start: '0x1000000', last: '0x1000fff' } });
+  });
+
+  it('EBUSY: iopt_unmap_iova_range, an area a live HW queue pinned is locked (num_locks) until the queue goes', () => {
+    const t = setup();
+    t.alloc(queue(0), 5);
+    const unmapAll = {
+      type: 'iommufd.ioas_unmap' as const,
+      ioas_id: '$ioas',
+      iova: 0,
+      length: '0xffffffffffffffff',
+    };
+    t.fails('EBUSY', unmapAll);
+    t.ok({ type: 'iommufd.destroy', id: 5 });
+    t.ok(unmapAll);
   });
 });

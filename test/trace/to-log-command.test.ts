@@ -32,14 +32,14 @@ describe('viommu-model trace to-log', () => {
     expect(code).toBe(0);
     expect(out).toMatch(/^# Converted by `viommu-model trace to-log`/);
     expect(out).toContain('"type":"iommufd.destroy","id":"$ioas2","expect":"ok"');
-    expect(err).toMatch(/7 events from 16 trace lines \(driver selftest, 2 map\/unmap left out\)/);
+    expect(err).toMatch(/9 events from 16 trace lines \(driver selftest, 2 map\/unmap converted\)/);
   });
 
   it('writes --out and checks agreement with --check (exit 0)', async () => {
     const out = join(dir, 'vfio-ap.jsonl');
     const result = await run('trace', 'to-log', VFIO_AP, '--out', out, '--check');
     expect(result.code).toBe(0);
-    expect(result.out).toContain('5 traced results compared: the model agrees with the traced kernel');
+    expect(result.out).toContain('7 traced results compared: the model agrees with the traced kernel');
     expect(readFileSync(out, 'utf8')).toContain('"type":"vfio.bind"');
     expect((await run('replay', out, '--check')).code).toBe(0);
   });

@@ -17,7 +17,7 @@ import { checkConversion } from '../../src/trace/to-log-check.ts';
 const EXAMPLES = fileURLToPath(new URL('../../examples', import.meta.url));
 const examples = readdirSync(EXAMPLES).filter((name) => name.endsWith('.jsonl'));
 /** Kernel-level logs: the model prints QEMU trace lines only for platform and guest events. */
-const NO_TRACE = ['kernel-objects.jsonl'];
+const NO_TRACE = ['kernel-objects.jsonl', 'ioas-mappings.jsonl'];
 
 function modelTrace(name: string): string[] {
   const lines: string[] = [];

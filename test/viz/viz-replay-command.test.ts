@@ -34,7 +34,7 @@ describe('viz replay command', () => {
     const { code, out, err } = await run('viz', 'replay', example);
     expect(code).toBe(0);
     expect(err).toBe('');
-    expect(out).toMatch(/^# kernel-objects: platform none, 38 events\n/);
+    expect(out).toMatch(/^# kernel-objects: platform none, 39 events\n/);
   });
 
   it('prints Mermaid, and exits 1 for a log whose expectation fails', async () => {

@@ -146,6 +146,10 @@ export const armSmmuv3 = {
   viommuTypes: [VIOMMU_TYPE.ARM_SMMUV3],
   viommuInit,
   viommuOps: { allocDomainNested, cacheInvalidate, hwQueueTypes: [] },
+  // arm_smmu_domain_finalise (stage 1): aperture 0..(1 << ias) - 1 with ias 48 assumed, 4 KiB pages.
+  pagingGeometry: { apertureStart: 0n, apertureEnd: (1n << 48n) - 1n, pgsizeMin: 4096n },
+  // arm_smmu_get_resv_regions: the software MSI window MSI_IOVA_BASE, MSI_IOVA_LENGTH.
+  defaultResv: [{ start: '0x8000000', last: '0x80fffff' }],
   pagingDomainOps: { attachDev, setDevPasid: s1SetDevPasid },
   nestedDomainOps: { attachDev: attachDevNested },
 };

@@ -15,7 +15,10 @@
  * include/linux/iommufd.h (struct iommufd_viommu_ops); Linux 6.17-rc as read in the Kingxukai/linux
  * mirror (0291023e7330 and 9b44fff655e2, see each record's header).
  */
+
+import type { KernelRevision } from '../../log/fields.ts';
 import type { UserData, UserDataArray } from '../driver-api.ts';
+import type { IovaRange } from '../ioas/iova.ts';
 import type {
   DeviceObject,
   DriverName,
@@ -62,6 +65,14 @@ export interface ViommuOps {
   ) => { readonly dependsOn: number } | Errno;
 }
 
+/** What iopt_table_add_domain reads of a paging domain: domain->geometry and domain->pgsize_bitmap. */
+export interface DomainGeometry {
+  readonly apertureStart: bigint;
+  readonly apertureEnd: bigint;
+  /** 1UL << __ffs(pgsize_bitmap): the smallest page the domain maps, the IOAS's alignment. */
+  readonly pgsizeMin: bigint;
+}
+
 /** One driver: its struct iommu_ops, its domains' ops and its vIOMMU ops. */
 export interface IommuDriver {
   /** domain_alloc_paging_flags: HWPT_ALLOC on an IOAS; flags without FAULT_ID_VALID. */
@@ -69,6 +80,7 @@ export interface IommuDriver {
     device: DeviceObject,
     flags: number,
     userData: UserData | undefined,
+    revision?: KernelRevision,
   ) => Errno | undefined;
   /** domain_alloc_nested: HWPT_ALLOC on a nest-parent HWPT_PAGING; without it EOPNOTSUPP. */
   readonly domainAllocNested?: (flags: number, userData: UserData) => Errno | undefined;
@@ -82,6 +94,10 @@ export interface IommuDriver {
   readonly pagingDomainOps: DomainOps;
   /** The ops of the nested domains it allocates (HWPT_NESTED, on either path). */
   readonly nestedDomainOps: DomainOps;
+  /** Its paging domains' aperture and page sizes. */
+  readonly pagingGeometry: DomainGeometry;
+  /** get_resv_regions: what a device of this driver reserves when it bound without `resv_regions`. */
+  readonly defaultResv: readonly IovaRange[];
 }
 
 const DRIVERS: Readonly<Record<DriverName, IommuDriver>> = {

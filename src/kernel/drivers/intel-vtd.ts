@@ -89,6 +89,10 @@ export const intelVtd = {
   domainAllocPagingFlags,
   domainAllocNested,
   viommuTypes: [], // no get_viommu_size / viommu_init: VT-d has no vIOMMU type
+  // paging_domain_alloc: aperture 0..__DOMAIN_MAX_ADDR(gaw), 4 KiB pages; a 48-bit host is assumed.
+  pagingGeometry: { apertureStart: 0n, apertureEnd: (1n << 48n) - 1n, pgsizeMin: 4096n },
+  // intel_iommu_get_resv_regions: the IOAPIC range as IOMMU_RESV_MSI.
+  defaultResv: [{ start: '0xfee00000', last: '0xfeefffff' }],
   pagingDomainOps: { attachDev: attachDevice, setDevPasid },
   nestedDomainOps: {
     attachDev: nestedAttach,

@@ -12,6 +12,7 @@
  * attach across them is EINVAL as on the real drivers), its IOPF and fake-error hooks, vIOMMU user
  * data and mmap, the HW queue's EFAULT check of the physical address.
  */
+import type { KernelRevision } from '../../log/fields.ts';
 import {
   forEachEntry,
   type UserData,
@@ -45,14 +46,21 @@ const PAGING_FLAGS = DIRTY_TRACKING | NEST_PARENT | PASID;
 const MOCK_FLAG_ALL = 1; // IOMMU_TEST_INVALIDATE_FLAG_ALL
 const MOCK_DEV_CACHE_ID_MAX = 3;
 
-/** mock_domain_alloc_paging_flags: no user data; the known flags; DIRTY needs a dirty-capable device. */
+/**
+ * mock_domain_alloc_paging_flags: the known flags; DIRTY needs a dirty-capable device. 6.17-rc
+ * refuses any user data first; mainline checks the flags first and then takes
+ * IOMMU_HWPT_DATA_SELFTEST data (struct iommu_hwpt_selftest's pagetable_type, 0 = the default page
+ * table, as the model's data always means) and refuses other types.
+ */
 function domainAllocPagingFlags(
   device: DeviceObject,
   flags: number,
   userData: UserData | undefined,
+  revision?: KernelRevision,
 ): Errno | undefined {
-  if (userData !== undefined) return 'EOPNOTSUPP';
+  if (revision !== 'mainline' && userData !== undefined) return 'EOPNOTSUPP';
   if ((flags & ~PAGING_FLAGS) !== 0 || ((flags & DIRTY_TRACKING) !== 0 && !device.dirty)) return 'EOPNOTSUPP';
+  if (userData !== undefined && userData.type !== HWPT_DATA.SELFTEST) return 'EOPNOTSUPP';
   return undefined;
 }
 
@@ -145,6 +153,10 @@ export const selftest = {
     hwQueueTypes: [HW_QUEUE_TYPE.SELFTEST],
     hwQueueInitPhys,
   },
+  // mock_domain_alloc_paging_flags: MOCK_APERTURE_START/LAST, pgsize_bitmap MOCK_IO_PAGE_SIZE (PAGE_SIZE / 2).
+  pagingGeometry: { apertureStart: 1n << 24n, apertureEnd: (1n << 31n) - 1n, pgsizeMin: 2048n },
+  // The mock device has no get_resv_regions; the selftest reserves through IOMMU_TEST_OP_ADD_RESERVED.
+  defaultResv: [],
   pagingDomainOps: { attachDev: nopAttach, setDevPasid: setDevPasidNop },
   nestedDomainOps: { attachDev: nopAttach, setDevPasid: setDevPasidNop, cacheInvalidateUser },
 };
