@@ -20,6 +20,10 @@ export const failedEventChangesNothing: Invariant = {
   },
 };
 
+// Maps (device names, "as" names) are written as their entries: JSON.stringify writes any Map as {}.
+const contentOf = (value: unknown): string =>
+  JSON.stringify(value, (_, v: unknown) => (v instanceof Map ? [...v] : v));
+
 /** A failed kernel operation's changes, compared by contents (a write of the same value is no change). */
 function failedEventChanges(
   world: CheckedWorld,
@@ -32,14 +36,10 @@ function failedEventChanges(
   if (outcome.hostOps.length !== 1) return []; // platform events may fail part-way by design
   const out: string[] = [];
   const prev = step.prev;
-  if (
-    kernel &&
-    world.kernel !== prev.kernel &&
-    JSON.stringify(world.kernel) !== JSON.stringify(prev.kernel)
-  ) {
+  if (kernel && world.kernel !== prev.kernel && contentOf(world.kernel) !== contentOf(prev.kernel)) {
     out.push(`${input.event.type} failed with ${outcome.errno} but changed the kernel state`);
   }
-  if (names && world.names !== prev.names && JSON.stringify(world.names) !== JSON.stringify(prev.names)) {
+  if (names && world.names !== prev.names && contentOf(world.names) !== contentOf(prev.names)) {
     out.push(`${input.event.type} failed with ${outcome.errno} but bound a name`);
   }
   return out;
@@ -183,7 +183,7 @@ export const releasedContextEmpty: Invariant = {
       out.push('the context is released but objects remain');
     const held =
       kernel.fdOpen ||
-      Object.keys(kernel.devices).length > 0 ||
+      kernel.devices.size > 0 ||
       kernel.objects.some((s) => (s?.type === 'FAULT' || s?.type === 'VEVENTQ') && s.m.value === 'fdOpen');
     if (!kernel.released && !held) out.push('nothing holds the iommufd any more, but it was not released');
     return out;

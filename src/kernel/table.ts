@@ -8,7 +8,7 @@ import { edit } from './journal.ts';
 import type { KernelObject, KernelState, ObjectType, Slot } from './types.ts';
 
 export function emptyKernel(): KernelState {
-  return { objects: [null], seq: 1, devices: {}, fdOpen: true, released: false };
+  return { objects: [null], seq: 1, devices: new Map(), fdOpen: true, released: false };
 }
 
 /** xa_alloc: the lowest free index from 1; tombstones occupy their index. */

@@ -35,8 +35,8 @@ export function initialWorld(header: Header, headerLine = 0): World {
     platform,
     defaultDriver: defaultDriverFor(platform),
     kernel: emptyKernel(),
-    names: {},
-    nameLines: {},
+    names: new Map(),
+    nameLines: new Map(),
     step: 0,
     vmm: initialVmm(platform, headerLine),
   };
