@@ -23,7 +23,9 @@ let total = 0;
 console.log(`seed ${seed}, ${runs} inputs per command`);
 for (const target of targets) {
   const started = performance.now();
-  const result = await campaign(target, runs, seed);
+  const result = await campaign(target, runs, seed, (tried, findings) =>
+    console.error(`  ${target.name}: ${tried} inputs, ${findings} findings so far`),
+  );
   const seconds = (performance.now() - started) / 1000;
   console.log(
     `${target.name.padEnd(22)} ${result.tried} inputs in ${seconds.toFixed(0)} s: exit 0 x${result.exits['0']}, exit 1 x${result.exits['1']}, exit 2 x${result.exits['2']}; ${result.findings.length} findings`,

@@ -33,7 +33,13 @@ function inputsFor(target: Target): fc.Arbitrary<FuzzInput> {
   return fc.oneof({ arbitrary: mutatedInputs(seeds), weight: 9 }, { arbitrary: noiseInputs, weight: 1 });
 }
 
-export async function campaign(target: Target, runs: number, seed: number): Promise<Campaign> {
+/** `progress` is called every 5,000 inputs with the count so far (long runs print it). */
+export async function campaign(
+  target: Target,
+  runs: number,
+  seed: number,
+  progress?: (tried: number, findings: number) => void,
+): Promise<Campaign> {
   const exits = { '0': 0, '1': 0, '2': 0 };
   const findings: Finding[] = [];
   const inputs = inputsFor(target);
@@ -43,6 +49,7 @@ export async function campaign(target: Target, runs: number, seed: number): Prom
     for (const input of batch) {
       const verdict = await judge(target, input.bytes);
       tried++;
+      if (tried % 5000 === 0) progress?.(tried, findings.length);
       if (verdict.code === 0 || verdict.code === 1 || verdict.code === 2) exits[verdict.code]++;
       if (verdict.finding !== undefined)
         findings.push({
