@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { kernelCommands } from '../../properties/arbitraries.ts';
+import { NONE_HEADER, runCommands } from '../../properties/run.ts';
 import { PROTOTYPE_NAMES, runCli, tempFiles } from './helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -103,6 +105,17 @@ const CORPUS = [
 ]
   .filter((path) => path.endsWith('.jsonl'))
   .map((path) => ({ path, lines: readFileSync(path, 'utf8').split('\n') }));
+// Generated kernel logs too (the kernel property's generator): many devices, groups and IOMMUs.
+const GENERATED = fc
+  .sample(
+    kernelCommands.map((commands) => runCommands(commands, NONE_HEADER, []).events),
+    { numRuns: 20, seed: 15 },
+  )
+  .map((events, i) => ({
+    path: `generated kernel log ${i}`,
+    lines: [JSON.stringify(NONE_HEADER), ...events.map((event) => JSON.stringify(event))],
+  }));
+CORPUS.push(...GENERATED);
 
 const regexEscape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -120,7 +133,7 @@ async function replayJson(path: string, back?: ReadonlyMap<string, string>): Pro
 
 describe('renaming every name of a log to prototype keys', () => {
   it('gives the same replay (outcomes, IDs, trace lines, violations, exit code)', async () => {
-    const ordinary = Array.from({ length: 24 }, (_, i) => `plain${i}`);
+    const ordinary = Array.from({ length: 64 }, (_, i) => `plain${i}`);
     const pool = [...PROTOTYPE_NAMES, ...ordinary];
     const cases = fc.integer({ min: 0, max: CORPUS.length - 1 }).chain((index) => {
       const names = new Set<string>();
@@ -142,7 +155,7 @@ describe('renaming every name of a log to prototype keys', () => {
         const original = await replayJson(files.write(lines.join('\n')));
         expect(await replayJson(file, back), path).toEqual(original);
       }),
-      { numRuns: 40, seed: Number(process.env.PROP_SEED ?? 15) },
+      { numRuns: 80, seed: Number(process.env.PROP_SEED ?? 15) },
     );
   });
 });
