@@ -1,5 +1,5 @@
 /**
- * The fuzzers' short run in the suite (FUZZ_RUNS per command, default 60; `npm run fuzz -- --runs N`
+ * The fuzzers' short run in the suite (FUZZ_RUNS per command, default 150; `npm run fuzz -- --runs N`
  * runs long campaigns), and every kept finding replayed through every command of its kind.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { main } from '../../src/cli/main.ts';
 import { judge, removeFuzzFiles, TARGETS } from './oracle.ts';
 import { campaign, keptFindings } from './run.ts';
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 const SEED = Number(process.env.FUZZ_SEED ?? 15);
 const dir = mkdtempSync(join(tmpdir(), 'viommu-kept-'));
 afterAll(() => {
