@@ -38,6 +38,10 @@ function assertWith(property: fc.IProperty<[LogEvent[]]>, fallbackSeed: number):
     expect.fail(`failed with seed ${details.seed} (PROP_SEED=${details.seed}): ${details.errorInstance}`);
 }
 
+/** JSON of a World with its Maps (names, the device table) written as entries, not as {}. */
+const json = (value: unknown): string =>
+  JSON.stringify(value, (_, v: unknown) => (v instanceof Map ? { map: [...v] } : v));
+
 /** Steps the log through the checked path and the reference reducer side by side. */
 function compareWithReference(events: readonly LogEvent[], header: Parameters<typeof initialWorld>[0]): void {
   const stepper = createCheckedStepper(initialWorld(header), { invariants: [] });
@@ -51,13 +55,13 @@ function compareWithReference(events: readonly LogEvent[], header: Parameters<ty
     } catch (error) {
       if (!(error instanceof LogInputError)) throw error;
       expect(() => stepper.step(input)).toThrow(LogInputError);
-      expect(JSON.stringify(stepper.snapshot())).toBe(JSON.stringify(reference)); // rolled back
+      expect(json(stepper.snapshot())).toBe(json(reference)); // rolled back
       return;
     }
     const { outcome, changes } = stepper.step(input);
     const after = stepper.snapshot();
-    expect(JSON.stringify(outcome), `outcome of event ${index + 1}`).toBe(JSON.stringify(expected.outcome));
-    expect(JSON.stringify(after), `World after event ${index + 1}`).toBe(JSON.stringify(expected.world));
+    expect(json(outcome), `outcome of event ${index + 1}`).toBe(json(expected.outcome));
+    expect(json(after), `World after event ${index + 1}`).toBe(json(expected.world));
     const length = Math.max(before.kernel.objects.length, after.kernel.objects.length);
     for (let id = 0; id < length; id++) {
       if (changes.written(id)) continue;
@@ -66,9 +70,7 @@ function compareWithReference(events: readonly LogEvent[], header: Parameters<ty
       );
     }
     if (!changes.kernel)
-      expect(JSON.stringify(after.kernel), `kernel changed unreported at event ${index + 1}`).toBe(
-        JSON.stringify(before.kernel),
-      );
+      expect(json(after.kernel), `kernel changed unreported at event ${index + 1}`).toBe(json(before.kernel));
     reference = expected.world;
     before = after;
   }

@@ -20,6 +20,10 @@ export const failedEventChangesNothing: Invariant = {
   },
 };
 
+// Maps (device names, "as" names) are written as their entries: JSON.stringify writes any Map as {}.
+const contentOf = (value: unknown): string =>
+  JSON.stringify(value, (_, v: unknown) => (v instanceof Map ? [...v] : v));
+
 /** A failed kernel operation's changes, compared by contents (a write of the same value is no change). */
 function failedEventChanges(
   world: CheckedWorld,
@@ -35,11 +39,11 @@ function failedEventChanges(
   if (
     kernel &&
     world.kernel !== prev.kernel &&
-    JSON.stringify(world.kernel) !== JSON.stringify(partWayUnmapUndone(world.kernel, prev.kernel, step))
+    contentOf(world.kernel) !== contentOf(partWayUnmapUndone(world.kernel, prev.kernel, step))
   ) {
     out.push(`${input.event.type} failed with ${outcome.errno} but changed the kernel state`);
   }
-  if (names && world.names !== prev.names && JSON.stringify(world.names) !== JSON.stringify(prev.names)) {
+  if (names && world.names !== prev.names && contentOf(world.names) !== contentOf(prev.names)) {
     out.push(`${input.event.type} failed with ${outcome.errno} but bound a name`);
   }
   return out;
@@ -205,7 +209,7 @@ export const releasedContextEmpty: Invariant = {
       out.push('the context is released but objects remain');
     const held =
       kernel.fdOpen ||
-      Object.keys(kernel.devices).length > 0 ||
+      kernel.devices.size > 0 ||
       kernel.objects.some((s) => (s?.type === 'FAULT' || s?.type === 'VEVENTQ') && s.m.value === 'fdOpen');
     if (!kernel.released && !held) out.push('nothing holds the iommufd any more, but it was not released');
     return out;

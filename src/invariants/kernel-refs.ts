@@ -86,9 +86,7 @@ function checkReference(
 }
 
 function checkDevices(kernel: KernelState, out: string[]): void {
-  for (const dev in kernel.devices) {
-    if (!Object.hasOwn(kernel.devices, dev)) continue;
-    const id = kernel.devices[dev]!;
+  for (const [dev, id] of kernel.devices) {
     const device = liveObject(kernel, id);
     const bound = device?.type === 'DEVICE' || device?.type === 'ACCESS' ? device.dev : undefined;
     if (bound !== dev) out.push(`device "${dev}" is bound as ${id}, which is not its DEVICE or ACCESS`);

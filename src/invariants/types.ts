@@ -20,10 +20,10 @@ export interface CheckedWorld {
   /** The IOMMU driver a bound device gets when its `vfio.bind` names none. */
   readonly defaultDriver: DriverName;
   readonly kernel: KernelState;
-  /** `"as"` bindings: name to object ID. */
-  readonly names: Readonly<Record<string, number>>;
+  /** `"as"` bindings: name to object ID (a Map: a name such as `__proto__` is data, never a key). */
+  readonly names: ReadonlyMap<string, number>;
   /** Line of the event that bound each name, for error messages. */
-  readonly nameLines: Readonly<Record<string, number>>;
+  readonly nameLines: ReadonlyMap<string, number>;
   /** Events applied so far. */
   readonly step: number;
   readonly vmm: Vmm | null;

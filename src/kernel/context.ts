@@ -9,7 +9,7 @@ import { hasOpenEventFd } from './eventq.ts';
 import { fail, type KernelOutcome, type KernelState, OK } from './types.ts';
 
 export function holdsContext(state: KernelState): boolean {
-  return state.fdOpen || Object.keys(state.devices).length > 0 || hasOpenEventFd(state);
+  return state.fdOpen || state.devices.size > 0 || hasOpenEventFd(state);
 }
 
 /** Runs the release if the last holder is gone; every object, tombstones included, disappears. */

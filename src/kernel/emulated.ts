@@ -18,7 +18,7 @@ export function emulatedBind(state: KernelState, dev: string): KernelOutcome {
     state,
     (id, seq): AccessObject => ({ id, seq, type: 'ACCESS', users: 1, ioas: 0, owner: 0, dev }),
   );
-  editDevices(state)[dev] = access.id;
+  editDevices(state).set(dev, access.id);
   return { ok: true, id: access.id };
 }
 
@@ -55,6 +55,6 @@ export function emulatedDetach(state: KernelState, access: AccessObject): Kernel
 export function emulatedClose(state: KernelState, access: AccessObject, dev: string): KernelOutcome {
   emulatedDetach(state, access);
   eraseId(state, access.id);
-  delete editDevices(state)[dev];
+  editDevices(state).delete(dev);
   return OK;
 }

@@ -1,7 +1,7 @@
 /**
  * iommu_group view of attachments: the kernel attaches a domain per group and PASID
  * (igroup->pasid_attach); the model keeps attachments per device and derives the group view.
- * The lookups walk `state.devices` in its key order (as Object.values would) without building arrays.
+ * The lookups walk `state.devices` (a Map keyed by device name) in bind order without building arrays.
  * Kernel reference: drivers/iommu/iommufd/device.c (iommufd_hw_pagetable_attach, iommufd_device_is_attached).
  */
 import { liveObject } from './table.ts';
@@ -11,16 +11,16 @@ export function attachedHwpt(device: DeviceObject, pasid: number): number | unde
   return device.m.context.attachments[String(pasid)];
 }
 
-/** The bound device registered under this name, if it is in `group`. */
-function memberAt(state: KernelState, dev: string, group: string): DeviceObject | undefined {
-  const device = liveObject(state, state.devices[dev]!);
+/** The bound device with this ID, if it is in `group`. */
+function memberAt(state: KernelState, id: number, group: string): DeviceObject | undefined {
+  const device = liveObject(state, id);
   return device?.type === 'DEVICE' && device.group === group ? device : undefined;
 }
 
 export function groupDevices(state: KernelState, group: string): DeviceObject[] {
   const members: DeviceObject[] = [];
-  for (const dev of Object.keys(state.devices)) {
-    const device = memberAt(state, dev, group);
+  for (const id of state.devices.values()) {
+    const device = memberAt(state, id, group);
     if (device !== undefined) members.push(device);
   }
   return members;
@@ -29,8 +29,8 @@ export function groupDevices(state: KernelState, group: string): DeviceObject[] 
 /** The HWPT the group is attached to at this PASID (every member that is attached shares it). */
 export function groupHwpt(state: KernelState, group: string, pasid: number): number | undefined {
   const key = String(pasid);
-  for (const dev in state.devices) {
-    const member = memberAt(state, dev, group);
+  for (const id of state.devices.values()) {
+    const member = memberAt(state, id, group);
     const hwpt = member?.m.context.attachments[key];
     if (hwpt !== undefined) return hwpt;
   }
@@ -39,8 +39,8 @@ export function groupHwpt(state: KernelState, group: string, pasid: number): num
 
 /** Any PASID other than the RID attached by any member of the group (XA_PRESENT after IOMMU_NO_PASID). */
 export function groupHasPasidAttached(state: KernelState, group: string): boolean {
-  for (const dev in state.devices) {
-    const member = memberAt(state, dev, group);
+  for (const id of state.devices.values()) {
+    const member = memberAt(state, id, group);
     if (member === undefined) continue;
     for (const key in member.m.context.attachments) if (key !== '0') return true;
   }
@@ -50,8 +50,8 @@ export function groupHasPasidAttached(state: KernelState, group: string): boolea
 export function groupMembersAt(state: KernelState, group: string, pasid: number): DeviceObject[] {
   const key = String(pasid);
   const members: DeviceObject[] = [];
-  for (const dev in state.devices) {
-    const member = memberAt(state, dev, group);
+  for (const id of state.devices.values()) {
+    const member = memberAt(state, id, group);
     if (member?.m.context.attachments[key] !== undefined) members.push(member);
   }
   return members;

@@ -16,7 +16,7 @@ export interface KernelJournal {
   /** The object each copy was taken from: a copy counts only if that object was in the slot before the event. */
   readonly editedObject: Map<number, KernelObject>;
   /** The device table before its first write, when it was written. */
-  devicesBefore: Record<string, number> | undefined;
+  devicesBefore: Map<string, number> | undefined;
 }
 
 const JOURNAL = Symbol('kernel journal');
@@ -52,9 +52,9 @@ export function edit<T extends KernelObject>(state: KernelState, object: T): T {
 }
 
 /** Call before adding or removing a device name in `state.devices`. */
-export function editDevices(state: KernelState): Record<string, number> {
+export function editDevices(state: KernelState): Map<string, number> {
   const journal = (state as Journaled)[JOURNAL];
   if (journal !== undefined && journal.devicesBefore === undefined)
-    journal.devicesBefore = { ...state.devices };
+    journal.devicesBefore = new Map(state.devices);
   return state.devices;
 }

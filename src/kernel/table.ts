@@ -11,7 +11,7 @@ import type { KernelObject, KernelState, ObjectType, Slot } from './types.ts';
 
 /** A fresh context; a revision other than the baseline is kept on it (and on every reopen). */
 export function emptyKernel(revision?: KernelRevision): KernelState {
-  const state: KernelState = { objects: [null], seq: 1, devices: {}, fdOpen: true, released: false };
+  const state: KernelState = { objects: [null], seq: 1, devices: new Map(), fdOpen: true, released: false };
   return revision === undefined || revision === '6.17-rc' ? state : { ...state, revision };
 }
 

@@ -188,8 +188,8 @@ export interface KernelState {
   objects: Slot[];
   /** Next creation sequence number. */
   seq: number;
-  /** Device name to the ID of its DEVICE (its ACCESS for an emulated device) while its VFIO fd is bound. */
-  devices: Record<string, number>;
+  /** Device name to the ID of its DEVICE (its ACCESS for an emulated device) while its VFIO fd is bound (a Map: names are data, never keys). */
+  devices: Map<string, number>;
   /** The iommufd fd itself is open. */
   fdOpen: boolean;
   /** iommufd_fops_release ran: every object is gone and the context takes no more ioctls. */

@@ -31,20 +31,20 @@ import {
 type Op<T extends KernelOp['type']> = Extract<KernelOp, { type: T }>;
 
 export function boundDevice(state: KernelState, dev: string): DeviceObject | undefined {
-  const id = state.devices[dev];
+  const id = state.devices.get(dev);
   const object = id === undefined ? undefined : liveObject(state, id);
   return object?.type === 'DEVICE' ? object : undefined;
 }
 
 /** The ACCESS an emulated device's bind created, if `dev` is one. */
 function boundAccess(state: KernelState, dev: string): AccessObject | undefined {
-  const id = state.devices[dev];
+  const id = state.devices.get(dev);
   const object = id === undefined ? undefined : liveObject(state, id);
   return object?.type === 'ACCESS' ? object : undefined;
 }
 
 export function vfioBind(state: KernelState, op: Op<'vfio.bind'>): KernelOutcome {
-  if (Object.hasOwn(state.devices, op.dev)) return fail('EINVAL'); // already bound
+  if (state.devices.has(op.dev)) return fail('EINVAL'); // already bound
   if (op.mdev === true) return emulatedBind(state, op.dev);
   const device = insertObject(
     state,
@@ -64,7 +64,7 @@ export function vfioBind(state: KernelState, op: Op<'vfio.bind'>): KernelOutcome
       m: deviceFast.initial({}),
     }),
   );
-  editDevices(state)[op.dev] = device.id;
+  editDevices(state).set(op.dev, device.id);
   return { ok: true, id: device.id };
 }
 
@@ -125,6 +125,6 @@ export function vfioClose(state: KernelState, op: Op<'vfio.close'>): KernelOutco
   if (device.users !== 0)
     throw new Error(`DEVICE ${device.id} still has ${device.users} users after unbind; pins are unbalanced`);
   eraseId(state, device.id);
-  delete editDevices(state)[op.dev];
+  editDevices(state).delete(op.dev);
   return OK;
 }

@@ -5,6 +5,7 @@
  * about takes the zod path, which stays the one source of truth and the one writer of errors.
  */
 import type { z } from 'zod';
+import { findDuplicateKey } from './duplicate-keys.ts';
 import { LogInputError } from './errors.ts';
 import { compileFastParser, type FastParser, NOT_SURE } from './fast-check.ts';
 import { compileTaggedParser } from './fast-tagged.ts';
@@ -43,11 +44,17 @@ function issueToError(line: number, issue: z.core.$ZodIssue): LogInputError {
 }
 
 function parseJson(text: string, line: number): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     throw new LogInputError(line, undefined, `malformed JSON (${(error as Error).message})`);
   }
+  // JSON.parse keeps the last of a repeated key: such a line is ambiguous, never an event.
+  const repeated = findDuplicateKey(text, value);
+  if (repeated !== undefined)
+    throw new LogInputError(line, repeated, 'duplicate key (a JSON object may not repeat a key)');
+  return value;
 }
 
 /**

@@ -44,7 +44,7 @@ function resolveRef(field: string, ref: number | string): number {
   if (typeof ref === 'number') return ref;
   const world = resolving!;
   const name = nameOf(ref);
-  const id = Object.hasOwn(world.names, name) ? world.names[name] : undefined;
+  const id = world.names.get(name);
   if (id === undefined)
     throw new LogInputError(
       resolvingLine,
@@ -93,8 +93,8 @@ export function applyStep(world: MutableWorld, input: StepInput, port?: HostPort
   const { event, line } = input;
   rejectIfExited(world.vmm as VmmState | null, line);
   const mutable = world as { -readonly [K in keyof World]: World[K] } & {
-    names: Record<string, number>;
-    nameLines: Record<string, number>;
+    names: Map<string, number>;
+    nameLines: Map<string, number>;
   };
   if (!isKernelEvent(event)) {
     const outcome = applyPlatformEvent(
@@ -118,8 +118,8 @@ export function applyStep(world: MutableWorld, input: StepInput, port?: HostPort
   // Events are plain data: a missing `as` reads as undefined (no `in` test needed).
   const as = (event as { readonly as?: string }).as;
   if (outcome.ok && as !== undefined && outcome.id !== undefined) {
-    mutable.names[as] = outcome.id;
-    mutable.nameLines[as] = line;
+    mutable.names.set(as, outcome.id);
+    mutable.nameLines.set(as, line);
   }
   mutable.step += 1;
   return toStepOutcome(outcome, { op, outcome });

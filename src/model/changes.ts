@@ -60,7 +60,7 @@ export function rebuildKernel(before: KernelBefore): KernelState {
   return {
     objects,
     seq: before.seq,
-    devices: before.journal.devicesBefore ?? { ...before.state.devices },
+    devices: before.journal.devicesBefore ?? new Map(before.state.devices),
     fdOpen: before.fdOpen,
     released: before.released,
     // The revision never changes within a log (a reopen keeps it).
@@ -97,32 +97,32 @@ const NO_NAME: NamesBefore = { name: undefined, had: false, id: undefined, line:
 
 export function beginNames(world: World, name: string | undefined): NamesBefore {
   if (name === undefined) return NO_NAME;
-  const had = Object.hasOwn(world.names, name);
+  const had = world.names.has(name);
   return {
     name,
     had,
-    id: had ? world.names[name] : undefined,
-    line: had ? world.nameLines[name] : undefined,
+    id: world.names.get(name),
+    line: world.nameLines.get(name),
   };
 }
 
 function namesChanged(before: NamesBefore, world: World): boolean {
   const { name } = before;
   if (name === undefined) return false;
-  const has = Object.hasOwn(world.names, name);
-  return has !== before.had || (has && world.names[name] !== before.id);
+  const has = world.names.has(name);
+  return has !== before.had || (has && world.names.get(name) !== before.id);
 }
 
 export function rebuildNames(before: NamesBefore, world: World): Pick<World, 'names' | 'nameLines'> {
   if (!namesChanged(before, world)) return { names: world.names, nameLines: world.nameLines };
-  const names = { ...world.names };
-  const nameLines = { ...world.nameLines };
+  const names = new Map(world.names);
+  const nameLines = new Map(world.nameLines);
   if (before.had) {
-    names[before.name!] = before.id!;
-    nameLines[before.name!] = before.line!;
+    names.set(before.name!, before.id!);
+    nameLines.set(before.name!, before.line!);
   } else {
-    delete names[before.name!];
-    delete nameLines[before.name!];
+    names.delete(before.name!);
+    nameLines.delete(before.name!);
   }
   return { names, nameLines };
 }

@@ -4,10 +4,13 @@
  * (checked-step.ts) must reach the same World and outcome after every event, which
  * properties/checked-path.prop.test.ts proves.
  */
-import { produce } from 'immer';
+import { enableMapSet, produce } from 'immer';
 import { applyStep } from './apply.ts';
 import type { StepInput, StepOutcome } from './protocol.ts';
 import type { World } from './world.ts';
+
+// The World keeps user-chosen names in Maps (names, the kernel's device table).
+enableMapSet();
 
 export interface Reduced {
   readonly world: World;

@@ -8,8 +8,10 @@ import type { Changes } from '../invariants/types.ts';
 import type { Slot } from '../kernel/types.ts';
 import type { World } from './world.ts';
 
+/** A Map is frozen as an object only (its entries stay settable): snapshots type it ReadonlyMap. */
 export function deepFreeze<T>(value: T): T {
   if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  if (value instanceof Map) for (const entry of value.values()) deepFreeze(entry);
   for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
   return Object.freeze(value);
 }

@@ -38,8 +38,8 @@ export function initialWorld(header: Header, headerLine = 0): World {
     platform,
     defaultDriver: defaultDriverFor(platform),
     kernel: emptyKernel(header.kernel),
-    names: {},
-    nameLines: {},
+    names: new Map(),
+    nameLines: new Map(),
     step: 0,
     vmm: initialVmm(platform, headerLine),
   };

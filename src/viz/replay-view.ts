@@ -51,7 +51,7 @@ const VMM_VALUE_WIDTH = 200;
 
 function namesById(world: World): Map<number, string[]> {
   const names = new Map<number, string[]>();
-  for (const [name, id] of Object.entries(world.names)) names.set(id, [...(names.get(id) ?? []), `$${name}`]);
+  for (const [name, id] of world.names) names.set(id, [...(names.get(id) ?? []), `$${name}`]);
   return names;
 }
 

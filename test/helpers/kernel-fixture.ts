@@ -116,7 +116,7 @@ export function kernelFixture(options: FixtureOptions = {}): KernelFixture {
       return outcome;
     },
     id(name) {
-      const id = world.names[name];
+      const id = world.names.get(name);
       if (id === undefined) throw new Error(`no name "${name}" is bound; bind it with "as" first`);
       return id;
     },
@@ -138,7 +138,7 @@ export function kernelFixture(options: FixtureOptions = {}): KernelFixture {
       return fixture.object(id).users;
     },
     attached(dev, pasid = 0) {
-      const id = world.kernel.devices[dev];
+      const id = world.kernel.devices.get(dev);
       if (id === undefined) return undefined;
       const device = fixture.object(id);
       if (device.type !== 'DEVICE') throw new Error(`${dev} is bound as ${id}, which is a ${device.type}`);

@@ -44,8 +44,8 @@ export const vmmRefusedPlugLeavesNothing: Invariant = {
     if (event.type !== 'vfio.plug' || outcome.ok || world.vmm === null || prev.vmm === null) return [];
     if (plugged(prev.vmm, event.dev) || outcome.fatal?.startsWith(STALL_PREFIX) === true) return [];
     const out: string[] = [];
-    if (Object.hasOwn(world.kernel.devices, event.dev))
-      out.push(`refused plug of ${event.dev} left its DEVICE ${world.kernel.devices[event.dev]} bound`);
+    if (world.kernel.devices.has(event.dev))
+      out.push(`refused plug of ${event.dev} left its DEVICE ${world.kernel.devices.get(event.dev)} bound`);
     const left = world.vmm.core.devices.find((device) => device.dev === event.dev);
     if (left !== undefined)
       out.push(
