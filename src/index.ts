@@ -1,6 +1,13 @@
 /** The public API of viommu-model; every name is listed explicitly. */
 
 export {
+  attachToHwpt,
+  CONTRACTS,
+  expectedOutcome,
+  judge,
+  replaceWithHwpt,
+} from './contracts/index.ts';
+export {
   allInvariants,
   checkInvariants,
   type Invariant,
@@ -9,6 +16,7 @@ export {
   type Violation,
 } from './invariants/index.ts';
 export type { Changes } from './invariants/types.ts';
+export type { KernelOp } from './kernel/ops.ts';
 export { liveObject, liveObjects } from './kernel/table.ts';
 export type { KernelObject, KernelState, ObjectType } from './kernel/types.ts';
 export { LogInputError } from './log/errors.ts';
