@@ -16,8 +16,9 @@ export {
   type Violation,
 } from './invariants/index.ts';
 export type { Changes } from './invariants/types.ts';
+export { applyKernelOp } from './kernel/apply.ts';
 export type { KernelOp } from './kernel/ops.ts';
-export { liveObject, liveObjects } from './kernel/table.ts';
+export { failNthAllocation, liveObject, liveObjects } from './kernel/table.ts';
 export type { KernelObject, KernelState, ObjectType } from './kernel/types.ts';
 export { LogInputError } from './log/errors.ts';
 export { ERRNOS, type Errno } from './log/fields.ts';
