@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['properties/**/*.prop.test.ts'],
-    testTimeout: 120_000,
+    testTimeout: 600_000, // the dry run under coverage on a loaded machine
     pool: 'forks',
   },
 });
