@@ -20,6 +20,7 @@ export default {
   concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 2),
   timeoutFactor: 2,
   timeoutMS: 60_000,
+  dryRunTimeoutMinutes: 30, // the whole property suite under coverage, on a shared machine
   tempDirName: 'mutation/.stryker-tmp',
   cleanTempDir: 'always',
   ignorePatterns: ['mutation/**', 'test/output/**', 'node_modules/**'],
