@@ -20,10 +20,10 @@ import {
 } from '../src/index.ts';
 import { kernelCommands, kernelMapCommands } from './arbitraries.ts';
 import { NONE_HEADER, runCommands, violationsPerEvent } from './run.ts';
+import { propertySeed } from './seed.ts';
 import { RECOVERABLE_FAILURES, vtdGuestLog } from './vtd-arbitraries.ts';
 import { vtdHeader } from './vtd-run.ts';
 
-const seed = (fallback: number) => Number(process.env.PROP_SEED ?? fallback);
 const RUNS = Number(process.env.PROP_RUNS ?? 150);
 
 /** Kernel logs as concrete events (concretized against the World without checking anything). */
@@ -33,7 +33,7 @@ const vtdLogs = vtdGuestLog(RECOVERABLE_FAILURES);
 const mapLogs = kernelMapCommands.map((commands) => runCommands(commands, NONE_HEADER, []).events);
 
 function assertWith(property: fc.IProperty<[LogEvent[]]>, fallbackSeed: number): void {
-  const details = fc.check(property, { numRuns: RUNS, seed: seed(fallbackSeed) });
+  const details = fc.check(property, { numRuns: RUNS, seed: propertySeed(fallbackSeed) });
   if (details.failed)
     expect.fail(`failed with seed ${details.seed} (PROP_SEED=${details.seed}): ${details.errorInstance}`);
 }

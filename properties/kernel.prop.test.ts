@@ -9,6 +9,9 @@ import { initialWorld, reduce } from '../src/index.ts';
 import { kernelCommands } from './arbitraries.ts';
 import { describeKept, keepCounterexample } from './keep.ts';
 import { describeFailure, NONE_HEADER, runCommands } from './run.ts';
+import { propertySeed, repeatWith } from './seed.ts';
+
+const FILE = 'properties/kernel.prop.test.ts';
 
 const RUNS = Number(process.env.PROP_RUNS ?? 300);
 
@@ -16,7 +19,7 @@ describe('kernel model properties', () => {
   it('every invariant holds after every event of generated kernel logs', async () => {
     const details = fc.check(
       fc.property(kernelCommands, (commands) => runCommands(commands).failure === undefined),
-      { numRuns: RUNS, seed: Number(process.env.PROP_SEED ?? 20261201) },
+      { numRuns: RUNS, seed: propertySeed(20261201) },
     );
     if (details.failed && details.counterexample !== null) {
       const result = runCommands(details.counterexample[0]);
@@ -28,7 +31,9 @@ describe('kernel model properties', () => {
         failure.violations.map((v) => `${v.invariant}: ${v.message}`),
         `violation: ${failure.violations[0]!.invariant}`,
       );
-      expect.fail(`invariant failed ${describeFailure(result)}\n${describeKept(kept)}`);
+      expect.fail(
+        `invariant failed ${describeFailure(result)}\n${describeKept(kept)}\n${repeatWith(details.seed, FILE)}`,
+      );
     }
     expect(details.numRuns).toBe(RUNS);
   });
@@ -45,7 +50,7 @@ describe('kernel model properties', () => {
           world = next;
         });
       }),
-      { numRuns: 60, seed: 7 },
+      { numRuns: 60, seed: propertySeed(7) },
     );
     for (const wanted of [
       'ENOENT',
@@ -75,7 +80,7 @@ describe('kernel model properties', () => {
           JSON.stringify(value, (_, v: unknown) => (v instanceof Map ? { map: [...v] } : v));
         expect(json(world)).toBe(json(reference));
       }),
-      { numRuns: 100 },
+      { numRuns: 100, seed: propertySeed(20261202) },
     );
   });
 });

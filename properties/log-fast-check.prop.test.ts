@@ -9,8 +9,9 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fastParseValue, LogInputError, parseLine, parseLineByZod } from '../src/index.ts';
+import { propertySeed } from './seed.ts';
 
-const SEED = Number(process.env.PROP_SEED ?? 20260515);
+const SEED = propertySeed(20260515);
 const RUNS = Number(process.env.PROP_RUNS ?? 4000);
 
 type JsonSchema = Record<string, unknown>;

@@ -11,9 +11,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatLog, type LogEvent, parseLogText } from '../src/index.ts';
 import { describeKept, keepCounterexample } from './keep.ts';
+import { propertySeed, repeatWith } from './seed.ts';
 import { RECOVERABLE_FAILURES, vtdGuestLog } from './vtd-arbitraries.ts';
 import { runVtd, type VtdVariantName, vmmInvariantNamed, vtdHeader } from './vtd-run.ts';
 import { PASID_SERIES_WEAKNESSES, WEAKNESSES, type Weakness } from './vtd-weaknesses.ts';
+
+const FILE = 'properties/vtd.prop.test.ts';
 
 const FIXED_RUNS = Number(process.env.VTD_PROP_RUNS ?? 4000);
 const HUNT_RUNS = 3000;
@@ -34,7 +37,7 @@ function hunt(weakness: Weakness, variant: VtdVariantName = 'upstream'): readonl
   };
   const details = fc.check(
     fc.property(vtdGuestLog(RECOVERABLE_FAILURES), (log) => !breaks(log)),
-    { numRuns: HUNT_RUNS, seed: weakness.seed },
+    { numRuns: HUNT_RUNS, seed: propertySeed(weakness.seed) },
   );
   if (!details.failed || details.counterexample === null) return undefined;
   return runVtd(details.counterexample[0], variant, invariants).events;
@@ -60,7 +63,7 @@ describe('VT-d x-flts properties', () => {
   it('fixed: every invariant holds after every event of generated guest logs', async () => {
     const details = fc.check(
       fc.property(vtdGuestLog(RECOVERABLE_FAILURES), (log) => runVtd(log, 'fixed').violations.length === 0),
-      { numRuns: FIXED_RUNS, seed: Number(process.env.PROP_SEED ?? 20260301) },
+      { numRuns: FIXED_RUNS, seed: propertySeed(20260301) },
     );
     if (details.failed && details.counterexample !== null) {
       const run = runVtd(details.counterexample[0], 'fixed');
@@ -72,14 +75,17 @@ describe('VT-d x-flts properties', () => {
         failed,
         `violation: ${run.violations[0]!.invariant}`,
       );
-      expect.fail(`seed ${details.seed}: ${failed.join('; ')}\n${describeKept(kept)}`);
+      expect.fail(`${failed.join('; ')}\n${describeKept(kept)}\n${repeatWith(details.seed, FILE)}`);
     }
   });
 
   for (const weakness of WEAKNESSES) {
     it(`upstream: finds and shrinks ${weakness.name} (${weakness.invariant})`, () => {
       const events = hunt(weakness);
-      expect(events, `no counterexample for ${weakness.name} in ${HUNT_RUNS} runs`).toBeDefined();
+      expect(
+        events,
+        `no counterexample for ${weakness.name} in ${HUNT_RUNS} runs (seed ${propertySeed(weakness.seed)})`,
+      ).toBeDefined();
       keep(weakness, 'upstream', events!);
     });
   }

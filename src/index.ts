@@ -1,6 +1,14 @@
 /** The public API of viommu-model; every name is listed explicitly. */
 
 export {
+  attachToHwpt,
+  CONTRACTS,
+  expectedOutcome,
+  isContracted,
+  judge,
+  replaceWithHwpt,
+} from './contracts/index.ts';
+export {
   allInvariants,
   checkInvariants,
   type Invariant,
@@ -9,7 +17,9 @@ export {
   type Violation,
 } from './invariants/index.ts';
 export type { Changes } from './invariants/types.ts';
-export { liveObject, liveObjects } from './kernel/table.ts';
+export { applyKernelOp } from './kernel/apply.ts';
+export type { KernelOp } from './kernel/ops.ts';
+export { failNthAllocation, liveObject, liveObjects } from './kernel/table.ts';
 export type { KernelObject, KernelState, ObjectType } from './kernel/types.ts';
 export { LogInputError } from './log/errors.ts';
 export { ERRNOS, type Errno } from './log/fields.ts';

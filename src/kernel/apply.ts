@@ -12,7 +12,7 @@ import { hwptAlloc } from './hwpt-alloc.ts';
 import { invalidate } from './invalidate.ts';
 import { applyIoasOp } from './ioas/apply.ts';
 import type { KernelOp } from './ops.ts';
-import { insertObject } from './table.ts';
+import { AllocationFailed, insertObject } from './table.ts';
 import { fail, type IoasObject, type KernelOutcome, type KernelState } from './types.ts';
 import { vfioAttach, vfioBind, vfioClose, vfioDetach } from './vfio.ts';
 import { hwQueueAlloc, vdeviceAlloc, viommuAlloc } from './viommu.ts';
@@ -80,7 +80,13 @@ function dispatch(state: KernelState, op: KernelOp): KernelOutcome {
 export function applyKernelOp(state: KernelState, op: KernelOp): KernelOutcome {
   // After iommufd_fops_release no fd reaches the context any more.
   if (state.released) return fail('EBADF');
-  const outcome = dispatch(state, op);
+  let outcome: KernelOutcome;
+  try {
+    outcome = dispatch(state, op);
+  } catch (error) {
+    if (error instanceof AllocationFailed) return fail('ENOMEM'); // fail_nth: the op unwound itself
+    throw error;
+  }
   if (outcome.ok && (op.type === 'vfio.close' || op.type === 'fd.close')) releaseIfUnheld(state);
   return outcome;
 }

@@ -53,8 +53,18 @@ function pasidRefusal(
     const rid = liveObject(state, ridHwpt) as HwptObject;
     if (!rid.pasidCompat) return 'EINVAL';
   }
-  // iommu_attach_device_pasid: pasid >= max_pasids (a device bound without PASID has max_pasids 1).
-  if (!device.pasid || pasid > PASID_MAX) return 'EINVAL';
+  return undefined;
+}
+
+/**
+ * iommu_attach_device_pasid: pasid >= max_pasids of any device of the group with max_pasids > 0 (a
+ * device bound without PASID has max_pasids 1). Attach only: iommu_replace_device_pasid has no such
+ * check. (Model fix found by the contract property: it checked only the attaching device.)
+ */
+function maxPasidsRefusal(state: KernelState, device: DeviceObject, pasid: number): Errno | undefined {
+  if (pasid === 0) return undefined;
+  if (pasid > PASID_MAX) return 'EINVAL';
+  for (const member of groupDevices(state, device.group)) if (!member.pasid) return 'EINVAL';
   return undefined;
 }
 
@@ -82,7 +92,12 @@ function attachChecks(
   const resv = pasid === 0 && resvIoas !== 0 ? devResvRefusal(ioasAt(state, resvIoas), device) : undefined;
   if (resv !== undefined) return resv;
   if (current !== undefined) return next; // a later group member joins without driver checks
-  return pasidRefusal(state, device, hwpt, pasid) ?? groupDriverRefusal(state, device, hwpt, pasid) ?? next;
+  return (
+    pasidRefusal(state, device, hwpt, pasid) ??
+    maxPasidsRefusal(state, device, pasid) ??
+    groupDriverRefusal(state, device, hwpt, pasid) ??
+    next
+  );
 }
 
 /**

@@ -22,11 +22,29 @@ export function lowestFreeId(state: KernelState): number {
   return objects.length;
 }
 
+/** fail_nth (iommufd_fail_nth.c): the allocation that fails, counted down; off unless armed (not enumerable). */
+const ALLOCATION_FAULT = Symbol('allocation fault');
+type Faulted = KernelState & { [ALLOCATION_FAULT]?: { left: number } };
+
+/** An injected allocation failure: the operation unwinds what it made and returns ENOMEM. */
+export class AllocationFailed extends Error {}
+
+/** Arms fail_nth on this state: its nth object allocation from now fails (n >= 1). */
+export function failNthAllocation(state: KernelState, n: number): void {
+  Object.defineProperty(state, ALLOCATION_FAULT, {
+    value: { left: n },
+    configurable: true,
+    enumerable: false,
+  });
+}
+
 /** Allocates the lowest free ID for an object built by `make`; returns the new object (as stored). */
 export function insertObject<T extends KernelObject>(
   state: KernelState,
   make: (id: number, seq: number) => T,
 ): T {
+  const fault = (state as Faulted)[ALLOCATION_FAULT];
+  if (fault !== undefined && --fault.left === 0) throw new AllocationFailed('injected allocation failure');
   const id = lowestFreeId(state);
   const object = make(id, state.seq);
   state.seq += 1;

@@ -16,7 +16,7 @@ import { pinRefusal, queuePinRange } from './ioas/pin.ts';
 import { edit } from './journal.ts';
 import { mustStep } from './machine-step.ts';
 import type { KernelOp } from './ops.ts';
-import { insertObject, pin, typedObject } from './table.ts';
+import { eraseId, insertObject, pin, typedObject } from './table.ts';
 import {
   type AccessObject,
   fail,
@@ -136,18 +136,25 @@ export function hwQueueAlloc(state: KernelState, op: Op<'iommufd.hw_queue_alloc'
       m: hwQueueFast.initial({}),
     }),
   );
-  const access = insertObject(
-    state,
-    (id, seq): AccessObject => ({
-      id,
-      seq,
-      type: 'ACCESS',
-      users: 1, // owned by the queue (driver reference): never user-destroyable
-      ioas: parent.ioas,
-      owner: queue.id,
-      pinned,
-    }),
-  );
+  let access: AccessObject;
+  try {
+    access = insertObject(
+      state,
+      (id, seq): AccessObject => ({
+        id,
+        seq,
+        type: 'ACCESS',
+        users: 1, // owned by the queue (driver reference): never user-destroyable
+        ioas: parent.ioas,
+        owner: queue.id,
+        pinned,
+      }),
+    );
+  } catch (error) {
+    // iommufd_hw_queue_alloc_ioctl: a failed internal ACCESS aborts the queue (found by kernel fail_nth).
+    eraseId(state, queue.id);
+    throw error;
+  }
   (edit(state, queue) as { access: number }).access = access.id;
   pin(state, viommu.id);
   pin(state, parent.ioas);

@@ -153,6 +153,7 @@ export const platformEvents = [
     op: hostOpKind,
     errno,
     count: z.number().int().min(1).max(1_000_000).optional(),
+    skip: z.number().int().min(0).max(1_000_000).optional(),
   }),
 ] as const;
 

@@ -10,8 +10,9 @@
 import type { Allocation, Changes, Invariant, StepContext, Violation } from '../invariants/types.ts';
 import { applyKernelOp } from '../kernel/apply.ts';
 import { attachJournal, newJournal } from '../kernel/journal.ts';
+import type { KernelOp } from '../kernel/ops.ts';
 import { emptyKernel } from '../kernel/table.ts';
-import type { KernelState } from '../kernel/types.ts';
+import type { KernelOutcome, KernelState } from '../kernel/types.ts';
 import { copyVmm } from '../vmm/frontends.ts';
 import { applyStep } from './apply.ts';
 import {
@@ -42,6 +43,13 @@ export interface CheckedStepperOptions {
   readonly invariants: readonly Invariant[];
   /** `incremental` (default) checks what each event changed; `full` checks the whole World every event. */
   readonly mode?: 'incremental' | 'full';
+  /** Called after every kernel operation with a copy of the context before it (off by default: the contract property's hook). */
+  readonly onKernelOp?: (
+    before: KernelState,
+    op: KernelOp,
+    outcome: KernelOutcome,
+    after: KernelState,
+  ) => void;
 }
 
 export interface CheckedStepper {
@@ -127,8 +135,10 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
       const freeBefore = freeIds(kernel.objects);
       const lengthBefore = kernel.objects.length;
       const seqBefore = kernel.seq;
+      const copy = options.onKernelOp === undefined ? undefined : structuredClone(kernel);
       const outcome = applyKernelOp(kernel, op);
       observeAllocations(freeBefore, lengthBefore, seqBefore, kernel, allocations);
+      if (copy !== undefined) options.onKernelOp!(copy, op, outcome, kernel);
       return outcome;
     },
     reopenIfReleased() {

@@ -47,7 +47,10 @@ function dispatch<S extends FrontendStateBase>(
       frontend.machineReset(step);
       return;
     case 'host.fail':
-      step.core.failures[event.op] = { errno: event.errno, count: event.count ?? 1 };
+      step.core.failures[event.op] =
+        event.skip === undefined
+          ? { errno: event.errno, count: event.count ?? 1 }
+          : { errno: event.errno, count: event.count ?? 1, skip: event.skip };
       return;
   }
   frontend.beforeGuestEvent(step);

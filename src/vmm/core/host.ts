@@ -54,7 +54,11 @@ export function hostOp(step: VmmStep, op: KernelOp): KernelOutcome {
   const failures = step.core.failures;
   const pending = kind === undefined ? undefined : failures[kind];
   let outcome: KernelOutcome;
-  if (kind !== undefined && pending !== undefined) {
+  if (kind !== undefined && pending !== undefined && pending.skip !== undefined && pending.skip > 0) {
+    failures[kind] = { errno: pending.errno, count: pending.count, skip: pending.skip - 1 };
+    outcome = step.port.apply(op);
+    step.hostOps.push({ op, outcome });
+  } else if (kind !== undefined && pending !== undefined) {
     if (pending.count <= 1) delete failures[kind];
     else failures[kind] = { errno: pending.errno, count: pending.count - 1 };
     outcome = fail(pending.errno, op.type === 'iommufd.invalidate' ? 0 : undefined);

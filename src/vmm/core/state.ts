@@ -41,6 +41,8 @@ export interface VfioDevice {
 export interface PendingFailure {
   readonly errno: Errno;
   readonly count: number;
+  /** Operations of its kind that still pass before the failures start (fail_nth); absent: none. */
+  readonly skip?: number;
 }
 
 export interface CoreVmm {
