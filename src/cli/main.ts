@@ -4,6 +4,7 @@ import { traceCheckCommand } from '../trace/check-command.ts';
 import { traceToLogCommand } from '../trace/to-log-command.ts';
 import { vizMachinesCommand } from '../viz/viz-machines-command.ts';
 import { VIZ_REPLAY_USAGE, vizReplayCommand } from '../viz/viz-replay-command.ts';
+import { EXPLORE_USAGE, exploreCommand } from './explore-command.ts';
 import { type CommandIo, processIo, UsageError } from './io.ts';
 import { REPLAY_USAGE, replayCommand } from './replay-command.ts';
 
@@ -15,6 +16,7 @@ const USAGE = [
   '  viommu-model trace to-log FILE [--out LOG] [--check] [--allow-partial]',
   '  viommu-model viz machines [--format mermaid|dot|svg|json] [--out DIR] [--machine ID]',
   `  ${VIZ_REPLAY_USAGE.replace('usage: viommu-model ', 'viommu-model ')}`,
+  `  ${EXPLORE_USAGE.replace('usage: viommu-model ', 'viommu-model ')}`,
   '',
   'Exit codes: 0 all holds, 1 an invariant or expectation failed, 2 bad input or usage.',
 ].join('\n');
@@ -55,6 +57,8 @@ async function dispatch(argv: readonly string[], io: CommandIo): Promise<number>
         return await vizCommand(rest, io);
       case 'trace':
         return await traceCommand(rest, io);
+      case 'explore':
+        return await exploreCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
