@@ -5,6 +5,7 @@
  * input (naming line and field; nothing after it is applied).
  */
 import { existsSync, statSync } from 'node:fs';
+import { writeItfOfLogFile } from '../explore/itf-file.ts';
 import { readLogFileBatches } from '../log/read.ts';
 import { exitCodeOf, type ReplayStep, replayBatches } from '../replay.ts';
 import type { PredictedLine } from '../trace/differential.ts';
@@ -14,13 +15,13 @@ import { formatStepText, formatSummaryText, stepJson } from './format-step.ts';
 import { type CommandIo, parseArgs } from './io.ts';
 
 export const REPLAY_USAGE =
-  'usage: viommu-model replay LOG [--check] [--json] [--quiet] [--trace] [--expect-trace QEMU_TRACE]';
+  'usage: viommu-model replay LOG [--check] [--json] [--quiet] [--trace] [--expect-trace QEMU_TRACE] [--itf FILE]';
 
 export async function replayCommand(args: readonly string[], io: CommandIo): Promise<number> {
   const { positionals, flags } = parseArgs(
     args,
     ['--check', '--json', '--quiet', '--trace'],
-    ['--expect-trace'],
+    ['--expect-trace', '--itf'],
   );
   if (positionals.length !== 1) {
     io.stderr(REPLAY_USAGE);
@@ -52,6 +53,11 @@ export async function replayCommand(args: readonly string[], io: CommandIo): Pro
   if (json) io.stdout(JSON.stringify({ summary: { file, exit: exitCodeOf(summary), ...summary } }));
   else
     for (const line of formatSummaryText(file, summary)) (summary.inputError ? io.stderr : io.stdout)(line);
+  const itf = flags.get('--itf');
+  if (typeof itf === 'string' && summary.inputError === undefined) {
+    await writeItfOfLogFile(file, itf);
+    io.stderr(`ITF trace: ${itf}`);
+  }
   if (flags.has('--check') && exitCodeOf(summary) === 1) {
     // A failed check comes with its counterexample drawn (on stderr, so --json output stays JSON).
     const rendered = await renderCounterexample(file, defaultCounterexampleDir());

@@ -22,7 +22,7 @@ const entryLabel = (entry: Record<string, unknown> | null): string =>
     : `${String(entry.pgtt)}${entry.present === false ? '!p' : ''} ${String(entry.fsptptr ?? '')} did${String(entry.did)}`;
 
 export function vtdAlphabet(config: VtdConfig): Letter[] {
-  const { devices, did } = config;
+  const { devices, guestDevices, did } = config;
   const out: Letter[] = [];
   if (config.plug)
     for (const dev of devices) {
@@ -36,14 +36,14 @@ export function vtdAlphabet(config: VtdConfig): Letter[] {
       out.push(letter('root legacy', { type: 'vtd.root_table', scalable: false }));
     if (register === 'te-on') out.push(letter('TE on', { type: 'vtd.translation', enable: true }));
     if (register === 'te-off') out.push(letter('TE off', { type: 'vtd.translation', enable: false }));
-    for (const dev of devices) {
+    for (const dev of guestDevices) {
       if (register === 'context-present')
         out.push(letter(`context ${dev}`, { type: 'vtd.context_entry', dev, present: true }));
       if (register === 'context-absent')
         out.push(letter(`context ${dev} absent`, { type: 'vtd.context_entry', dev, present: false }));
     }
   }
-  for (const dev of devices)
+  for (const dev of guestDevices)
     for (const entry of config.pasidEntries)
       out.push(letter(`pasid-entry ${dev} ${entryLabel(entry)}`, { type: 'vtd.pasid_entry', dev, entry }));
   for (const flush of config.flushes) {
@@ -63,7 +63,7 @@ export function vtdAlphabet(config: VtdConfig): Letter[] {
     if (flush === 'context-global')
       out.push(letter('cc-inv global', { type: 'vtd.inv.context_cache', granularity: 'global' }));
     if (flush === 'context-device')
-      for (const dev of devices)
+      for (const dev of guestDevices)
         out.push(letter(`cc-inv ${dev}`, { type: 'vtd.inv.context_cache', granularity: 'device', dev }));
     if (flush === 'piotlb')
       out.push(

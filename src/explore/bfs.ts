@@ -1,9 +1,9 @@
 /**
  * Breadth-first search over an ExploreModel: every state reachable within the depth bound is
- * visited once (by its canonical key), every invariant is checked on every new state, and the first
- * state found breaking each invariant gives its shortest counterexample (BFS order: no shorter path
- * breaks it). A state that breaks an invariant is counted but not expanded (its counterexample
- * ends there). The alphabet is walked in order, so counts and counterexamples are the same every run.
+ * visited once (by its canonical key), every state invariant is checked on every new state and
+ * every step invariant on every edge, and the first state (or edge) found breaking each invariant
+ * gives its shortest counterexample (BFS order: no shorter path breaks it). A state that breaks a
+ * state invariant is counted but not expanded (its counterexample ends there). The alphabet is walked in order, so counts and counterexamples are the same every run.
  */
 import type { ExploreModel, SuccessorSink } from './model.ts';
 import { bitmapSet, keySet, type VisitedSet } from './visited.ts';
@@ -101,9 +101,13 @@ export function explore<S>(model: ExploreModel<S>, options: ExploreOptions = {})
     let parent = 0;
     let pending = 0;
     const sink: SuccessorSink<S> = {
-      fresh(action, key) {
+      fresh(action, key, stepViolations) {
         transitions++;
         actionCounts[action]!++;
+        if (stepViolations !== undefined && stepViolations.length > 0)
+          for (const violation of stepViolations)
+            if (!found.has(violation.invariant))
+              found.set(violation.invariant, { ...violation, path: [...links.pathTo(parent), action] });
         if (!visited.add(key)) return false;
         pending = action;
         return true;

@@ -3,6 +3,7 @@
  * TLA+ keeps its .cfg (examples/explore/*.json; README "Exhaustive exploration" lists the fields).
  * Every problem is a ConfigError naming the line and the field; unknown fields are errors too.
  */
+import { allInvariants } from '../invariants/index.ts';
 import { LogInputError } from '../log/errors.ts';
 import { parseLine } from '../log/parse-line.ts';
 import type { Header, LogEvent } from '../log/schema.ts';
@@ -61,6 +62,8 @@ export interface VtdConfig extends Common {
   readonly model: 'vtd';
   readonly variant: 'upstream' | 'fixed';
   readonly devices: readonly string[];
+  /** The devices the guest programs (context and PASID entries); the others are only plugged and unplugged. */
+  readonly guestDevices: readonly string[];
   readonly did: number;
   /** Guest PASID-entry writes (null clears the entry); already valid `vtd.pasid_entry` entries. */
   readonly pasidEntries: readonly (Record<string, unknown> | null)[];
@@ -83,7 +86,18 @@ export type ExploreConfig = ToyConfig | VtdConfig | EventsConfig;
 const FIELDS: Readonly<Record<ExploreConfig['model'], readonly string[]>> = {
   toy: ['devices', 'slots', 'symmetry'],
   kernel: ['devices', 'slots'],
-  vtd: ['variant', 'devices', 'did', 'pasidEntries', 'flushes', 'registers', 'plug', 'reset', 'failures'],
+  vtd: [
+    'variant',
+    'devices',
+    'guestDevices',
+    'did',
+    'pasidEntries',
+    'flushes',
+    'registers',
+    'plug',
+    'reset',
+    'failures',
+  ],
   events: ['platform', 'prelude', 'alphabet'],
 };
 const COMMON = ['explore', 'model', 'name', 'depth', 'invariants', 'description'];
@@ -192,7 +206,11 @@ export function parseConfig(text: string, fallbackName: string): ExploreConfig {
     read.at('invariants') === undefined
       ? undefined
       : read.array('invariants').map((item, i) => {
-          if (typeof item !== 'string') read.fail(`invariants[${i}]`, 'expected an invariant name');
+          if (typeof item !== 'string' || !allInvariants.some((invariant) => invariant.name === item))
+            read.fail(
+              `invariants[${i}]`,
+              `expected an invariant name (see the README's table), got ${JSON.stringify(item)}`,
+            );
           return item as string;
         });
   const common: Common = {
@@ -230,6 +248,8 @@ function vtdConfig(read: Reader, common: Common): VtdConfig {
   });
   if (devices.length < 1 || devices.length > 4) read.fail('devices', 'expected 1 to 4 device names');
   if (new Set(devices).size !== devices.length) read.fail('devices', 'a device is listed twice');
+  const guestDevices =
+    read.at('guestDevices') === undefined ? devices : read.listOf('guestDevices', devices, devices);
   const did = read.int('did', 1, 65535, 1);
   const pasidEntries = read.array('pasidEntries').map((entry, i) => {
     if (entry === null) return null;
@@ -257,6 +277,7 @@ function vtdConfig(read: Reader, common: Common): VtdConfig {
     model: 'vtd',
     variant: read.oneOf('variant', ['upstream', 'fixed'] as const),
     devices,
+    guestDevices,
     did,
     pasidEntries,
     flushes: read.listOf('flushes', FLUSHES, ['pasid-global', 'pasid-pasid']),

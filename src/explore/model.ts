@@ -13,8 +13,12 @@ export interface ExploreViolation {
 }
 
 export interface SuccessorSink<S> {
-  /** Counts the transition; true when `key` was never seen (then `add` must follow with the state). */
-  fresh(action: number, key: string | number): boolean;
+  /**
+   * Counts the transition and records what it broke of the rules about one event (`step`
+   * invariants: they belong to the edge, so they are checked on every edge, new state or not);
+   * true when `key` was never seen (then `add` must follow with the state).
+   */
+  fresh(action: number, key: string | number, stepViolations?: readonly ExploreViolation[]): boolean;
   add(state: S): void;
 }
 
@@ -30,7 +34,7 @@ export interface ExploreModel<S> {
    * state itself only when the sink says the key is new. `depth` is the parent's.
    */
   expand(state: S, depth: number, sink: SuccessorSink<S>): void;
-  /** The invariants a new state breaks (empty when all hold); asked once per distinct state. */
+  /** The state invariants a new state breaks (empty when all hold); asked once per distinct state. */
   check(state: S): readonly ExploreViolation[];
   /** The log of a path (header, events, a comment per event): `replay` and `viz` take it as it is. */
   toLog(path: readonly number[]): { readonly header: Header; readonly events: readonly LogEvent[] };

@@ -8,48 +8,68 @@
  *
  * The key is a compact string, not JSON: field names are interned to one or two characters (in
  * first-seen order, so keys are comparable within one run only), numbers are base 36, strings are
- * length-prefixed (any user-chosen name is data, never syntax), and object keys are sorted.
+ * length-prefixed (any user-chosen name is data, never syntax), and object keys are sorted (the
+ * kernel's device table keeps its order, which group lookups follow).
  */
 import type { Slot } from '../kernel/types.ts';
 import type { World } from '../model/world.ts';
 
+/** A key in three parts, so an event that left the kernel or the names alone reuses their part. */
+export interface KeyParts {
+  readonly names: string;
+  readonly kernel: string;
+  readonly vmm: string;
+}
+
+export const joinKey = (parts: KeyParts): string => `${parts.names}K${parts.kernel}V${parts.vmm}`;
+
 export class WorldKeys {
-  private readonly names = new Map<string, string>();
+  private readonly fieldCodes = new Map<string, string>();
 
   key(world: World): string {
-    const out: string[] = [];
-    this.value(world.names, out);
-    out.push('K');
+    return joinKey(this.parts(world));
+  }
+
+  parts(world: World): KeyParts {
+    return { names: this.namesPart(world), kernel: this.kernelPart(world), vmm: this.vmmPart(world) };
+  }
+
+  namesPart(world: World): string {
+    return this.value(world.names);
+  }
+
+  kernelPart(world: World): string {
     const objects = world.kernel.objects;
     const ranks = seqRanks(objects);
+    let out = '';
     for (let id = 0; id < objects.length; id++) {
       const slot = objects[id]!;
-      if (slot === null) out.push('_');
-      else this.object(slot, out, (name, value) => (name === 'seq' ? ranks.get(value as number)! : value));
+      out += slot === null ? '_' : this.object(slot, 'seq', (seq) => ranks.get(seq as number)!);
     }
-    out.push('D');
-    this.value(world.kernel.devices, out);
-    out.push(world.kernel.fdOpen ? 't' : 'f', world.kernel.released ? 't' : 'f');
+    // The device table in its own order: group lookups walk it in that order (src/kernel/groups.ts).
+    out += 'D';
+    const devices = world.kernel.devices;
+    for (const dev of Object.keys(devices)) out += this.value(dev) + this.value(devices[dev]);
+    return `${out}.${world.kernel.fdOpen ? 't' : 'f'}${world.kernel.released ? 't' : 'f'}`;
+  }
+
+  vmmPart(world: World): string {
     const vmm = world.vmm;
-    if (vmm === null) return out.join('');
+    if (vmm === null) return '';
     const core = vmm.core;
-    out.push('V', core.fatal === null ? '-' : `!${core.fatal.message.length}:${core.fatal.message}`);
-    out.push(core.iommufdUsers.toString(36), '[');
+    let out = core.fatal === null ? '-' : `!${core.fatal.message.length}:${core.fatal.message}`;
+    out += `${core.iommufdUsers.toString(36)}[`;
     const fds = core.devices.map((device) => device.devFd).sort((a, b) => a - b);
-    for (const device of core.devices)
-      this.object(device, out, (name, value) => (name === 'devFd' ? fds.indexOf(value as number) : value));
-    out.push(']');
-    this.value(core.failures, out);
-    this.value(vmm.frontend, out);
-    return out.join('');
+    for (const device of core.devices) out += this.object(device, 'devFd', (fd) => fds.indexOf(fd as number));
+    return `${out}]${this.value(core.failures)}${this.value(vmm.frontend)}`;
   }
 
   private field(name: string): string {
-    let code = this.names.get(name);
+    let code = this.fieldCodes.get(name);
     if (code === undefined) {
-      const n = this.names.size;
+      const n = this.fieldCodes.size;
       code = n < 52 ? FIELD_CHARS[n]! : `~${FIELD_CHARS[Math.floor(n / 52) % 52]}${FIELD_CHARS[n % 52]}`;
-      this.names.set(name, code);
+      this.fieldCodes.set(name, code);
     }
     return code;
   }
@@ -71,44 +91,35 @@ export class WorldKeys {
     return sorted;
   }
 
-  private object(
-    value: object,
-    out: string[],
-    map: (name: string, value: unknown) => unknown = (_name, v) => v,
-  ): void {
-    out.push('{');
+  /** An object with sorted fields; the one field named `renamed` (if any) goes through `rename`. */
+  private object(value: object, renamed?: string, rename?: (value: unknown) => unknown): string {
     const record = value as Record<string, unknown>;
+    let out = '{';
     for (const name of this.sortedKeys(record)) {
       const field = record[name];
       if (field === undefined) continue;
-      out.push(this.field(name));
-      this.value(map(name, field), out);
+      out += this.field(name) + this.value(name === renamed ? rename!(field) : field);
     }
-    out.push('}');
+    return `${out}}`;
   }
 
-  private value(value: unknown, out: string[]): void {
+  private value(value: unknown): string {
     switch (typeof value) {
       case 'number':
-        out.push(Number.isInteger(value) && value >= 0 ? `${value.toString(36)};` : `#${value};`);
-        return;
+        return Number.isInteger(value) && value >= 0 ? `${value.toString(36)};` : `#${value};`;
       case 'string':
-        out.push(`'${value.length}:${value}`);
-        return;
+        return `'${value.length}:${value}`;
       case 'boolean':
-        out.push(value ? '+' : '-');
-        return;
+        return value ? '+' : '-';
       case 'undefined':
-        out.push('u');
-        return;
-      case 'object':
-        if (value === null) out.push('n');
-        else if (Array.isArray(value)) {
-          out.push('[');
-          for (const item of value) this.value(item, out);
-          out.push(']');
-        } else this.object(value, out);
-        return;
+        return 'u';
+      case 'object': {
+        if (value === null) return 'n';
+        if (!Array.isArray(value)) return this.object(value);
+        let out = '[';
+        for (const item of value) out += this.value(item);
+        return `${out}]`;
+      }
       default:
         throw new Error(`world-key: a ${typeof value} in the World; it must be plain data`);
     }

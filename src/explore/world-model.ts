@@ -13,7 +13,7 @@ import type { Header, LogEvent } from '../log/schema.ts';
 import { createCheckedStepper } from '../model/checked-step.ts';
 import { initialWorld, type World } from '../model/world.ts';
 import type { ExploreModel, ExploreViolation } from './model.ts';
-import { WorldKeys } from './world-key.ts';
+import { joinKey, WorldKeys } from './world-key.ts';
 
 export interface WorldState {
   readonly world: World;
@@ -28,6 +28,8 @@ export interface WorldModelSpec {
   readonly alphabet: readonly { readonly label: string; readonly event: LogEvent }[];
   /** Invariant names to check; every invariant of the platform when absent. */
   readonly invariants?: readonly string[];
+  /** Also compute every key in full and throw if the reused parts disagree (tests). */
+  readonly verifyKeys?: boolean;
 }
 
 export function worldModel(spec: WorldModelSpec): ExploreModel<WorldState> {
@@ -39,6 +41,7 @@ export function worldModel(spec: WorldModelSpec): ExploreModel<WorldState> {
       ? platformInvariants
       : platformInvariants.filter((invariant) => spec.invariants!.includes(invariant.name));
   const firstLine = 2 + spec.prelude.length;
+  const stepRule = new Set(invariants.filter((invariant) => invariant.kind === 'step').map((i) => i.name));
 
   return {
     name: spec.name,
@@ -57,19 +60,32 @@ export function worldModel(spec: WorldModelSpec): ExploreModel<WorldState> {
     expand(state, depth, sink) {
       // One copy of the parent per expansion; each action is stepped, keyed, kept if new, undone.
       const stepper = createCheckedStepper(state.world, { invariants });
+      const parent = keys.parts(state.world);
       for (let action = 0; action < spec.alphabet.length; action++) {
-        let violations: readonly ExploreViolation[];
+        let step: ReturnType<typeof stepper.step>;
         try {
-          violations = stepper.step({
-            line: firstLine + depth,
-            event: spec.alphabet[action]!.event,
-          }).violations;
+          step = stepper.step({ line: firstLine + depth, event: spec.alphabet[action]!.event });
         } catch (error) {
           if (error instanceof LogInputError) continue; // not enabled; nothing was applied
           throw error;
         }
-        if (sink.fresh(action, keys.key(stepper.current)))
-          sink.add({ world: stepper.snapshot(), violations });
+        // The parts an event left alone are the parent's (the journal says what it wrote).
+        const world = stepper.current;
+        const { changes } = step;
+        const key = joinKey({
+          names: changes.names ? keys.namesPart(world) : parent.names,
+          kernel: changes.kernel ? keys.kernelPart(world) : parent.kernel,
+          vmm: changes.vmm ? keys.vmmPart(world) : parent.vmm,
+        });
+        if (spec.verifyKeys === true && key !== keys.key(world))
+          throw new Error(
+            `${spec.name}: reused key parts disagree with the full key after ${spec.alphabet[action]!.label}`,
+          );
+        // Step invariants belong to the edge (checked on every one); state invariants to the state.
+        const broken = step.violations;
+        const edge = broken.length === 0 ? broken : broken.filter((v) => stepRule.has(v.invariant));
+        const own = edge.length === broken.length ? [] : broken.filter((v) => !stepRule.has(v.invariant));
+        if (sink.fresh(action, key, edge)) sink.add({ world: stepper.snapshot(), violations: own });
         stepper.undo();
       }
     },
