@@ -119,7 +119,7 @@ export async function exploreCommand(args: readonly string[], io: CommandIo): Pr
 
 export function formatReport(report: ExploreReport): string[] {
   const lines = [
-    `explore ${report.name} (${report.model}, ${report.alphabet} actions, depth bound ${report.depthBound ?? 'none'}, symmetry ${report.symmetry})`,
+    `explore ${report.name} (${report.model}, ${report.alphabet} actions, depth bound ${report.depthBound ?? 'none'}, symmetry ${report.symmetry}, ${report.workers} thread${report.workers === 1 ? '' : 's'})`,
     `  states ${report.states}  transitions ${report.transitions}  depth ${report.depth}  ` +
       `${report.complete ? 'complete' : 'cut by the depth bound'}  ${(report.elapsedMs / 1000).toFixed(2)} s  ` +
       `${Math.round(report.statesPerSecond)} states/s  ${report.bytesPerState.toFixed(1)} bytes/state`,

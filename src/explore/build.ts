@@ -5,9 +5,9 @@
  * follow the kernel's lowest-free rule, so no two devices are interchangeable there: none is applied.
  */
 import { alphabetOf } from './alphabet.ts';
-import type { ExploreConfig } from './config.ts';
+import type { ExploreConfig, ToyConfig } from './config.ts';
 import type { ExploreModel } from './model.ts';
-import { toyModel } from './toy.ts';
+import { type ToyBounds, toyModel } from './toy.ts';
 import { type WorldState, worldModel } from './world-model.ts';
 
 export interface BuiltModel {
@@ -18,14 +18,16 @@ export interface BuiltModel {
   readonly unreduced: (() => ExploreModel<number>) | null;
 }
 
+export const toyBounds = (config: ToyConfig, on: boolean): ToyBounds => ({
+  devices: config.devices,
+  slots: config.slots,
+  symmetricDevices: on && config.symmetry.includes('devices'),
+  symmetricSlots: on && config.symmetry.includes('slots'),
+});
+
 export function buildModel(config: ExploreConfig, symmetry: boolean): BuiltModel {
   if (config.model === 'toy') {
-    const bounds = (on: boolean) => ({
-      devices: config.devices,
-      slots: config.slots,
-      symmetricDevices: on && config.symmetry.includes('devices'),
-      symmetricSlots: on && config.symmetry.includes('slots'),
-    });
+    const bounds = (on: boolean) => toyBounds(config, on);
     const applied = bounds(symmetry);
     const words = applied.symmetricSlots
       ? 'devices and slots'

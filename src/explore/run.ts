@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import { formatLog } from '../log/write.ts';
 import { renderCounterexample } from '../viz/counterexample.ts';
 import { type ExploreResult, explore, type Progress } from './bfs.ts';
-import { buildModel } from './build.ts';
+import { buildModel, toyBounds } from './build.ts';
 import type { ExploreConfig } from './config.ts';
 import { CoverageCollector, type CoverageReport } from './coverage.ts';
 import { itfOfLog } from './itf.ts';
 import type { ExploreModel } from './model.ts';
+import { exploreToyParallel } from './parallel.ts';
 
 export interface RunOptions {
   readonly depth?: number;
@@ -42,6 +43,8 @@ export interface ExploreReport {
   readonly name: string;
   readonly model: ExploreConfig['model'];
   readonly alphabet: number;
+  /** Threads that ran the search (World models run on one). */
+  readonly workers: number;
   readonly depthBound: number | null;
   readonly symmetry: string;
   /** Unreduced states / reduced states, when symmetry was applied. */
@@ -66,9 +69,11 @@ export async function runExplore(config: ExploreConfig, options: RunOptions): Pr
   const depth = options.depth ?? config.depth;
   const model = built.model as ExploreModel<unknown>;
   const coverage = new CoverageCollector();
-  const result: ExploreResult = coverage.during(() =>
-    explore(model, { depth, onProgress: options.onProgress }),
-  );
+  const workers = config.model === 'toy' ? (options.workers ?? 1) : 1;
+  const result: ExploreResult =
+    config.model === 'toy' && workers > 1
+      ? await exploreToyParallel(toyBounds(config, options.symmetry), workers, { depth })
+      : coverage.during(() => explore(model, { depth, onProgress: options.onProgress }));
   const unreduced = built.unreduced === null ? null : explore(built.unreduced(), { depth });
   const counterexamples: WrittenCounterexample[] = [];
   if (result.counterexamples.length > 0) await mkdir(options.outDir, { recursive: true });
@@ -101,6 +106,7 @@ export async function runExplore(config: ExploreConfig, options: RunOptions): Pr
     name: config.name,
     model: config.model,
     alphabet: model.actions.length,
+    workers,
     depthBound: depth ?? null,
     symmetry: built.symmetry,
     symmetryFactor: unreduced === null ? null : unreduced.states / result.states,
