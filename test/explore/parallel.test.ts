@@ -19,7 +19,9 @@ describe('parallel toy search', () => {
         ]);
       }
     }
-    expect(explore(toyModel({ devices: 6, slots: 3, symmetricDevices: false, symmetricSlots: false })).states).toBe(6476);
+    expect(
+      explore(toyModel({ devices: 6, slots: 3, symmetricDevices: false, symmetricSlots: false })).states,
+    ).toBe(6476);
   }, 120_000);
 
   it('stops at the same depth bound as the sequential search', async () => {
