@@ -83,7 +83,7 @@ export async function runExplore(config: ExploreConfig, options: RunOptions): Pr
     const log = join(options.outDir, `${base}.jsonl`);
     const preface = [
       `counterexample ${found.invariant}: ${found.path.length} events, found by viommu-model explore (${config.name})`,
-      'breadth-first: no shorter sequence over the configuration alphabet breaks this invariant',
+      'breadth-first: no shorter sequence over the alphabet, through states where every invariant holds, breaks it',
       `the last event breaks it: ${found.message}`,
     ];
     await writeFile(log, formatLog(header, events, preface));
