@@ -1,7 +1,7 @@
 /**
  * The finite event alphabets of the named configurations, as log events: what a guest may write
  * and flush (VT-d), what the platform may do (plug, unplug, reset) and which host failures may be
- * injected. (A random mode over the same lists, shared with the property arbitraries, is not built yet.)
+ * injected. properties/explore-random.prop.test.ts walks the same lists at random.
  */
 import { DEFAULT_HEADER } from '../log/read.ts';
 import type { Header, LogEvent } from '../log/schema.ts';
