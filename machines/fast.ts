@@ -27,6 +27,26 @@ export interface FastMachine<C extends object, E extends { type: string }, I, S 
   isFinal(state: MachineState<C>): boolean;
 }
 
+/**
+ * Sees every guard evaluated and every edge taken by every compiled stepper (the explorer's
+ * coverage). `edge` is the edge's index among the state's edges for the event; `held` is the guard's
+ * outcome (true for an unguarded edge). Off (undefined) outside coverage runs: one check per step.
+ */
+export interface EdgeObserver {
+  guard(machine: string, from: string, event: string, edge: number, held: boolean): void;
+  taken(machine: string, from: string, event: string, edge: number, to: string): void;
+  initial(machine: string, state: string): void;
+}
+
+let observer: EdgeObserver | undefined;
+
+/** Installs (or with undefined removes) the one EdgeObserver; returns the one it replaced. */
+export function observeEdges(next: EdgeObserver | undefined): EdgeObserver | undefined {
+  const previous = observer;
+  observer = next;
+  return previous;
+}
+
 export function compileMachine<C extends object, E extends { type: string }, I, S extends string>(
   defined: DefinedMachine<C, E, I, S>,
 ): FastMachine<C, E, I, S> {
@@ -53,16 +73,47 @@ export function compileMachine<C extends object, E extends { type: string }, I, 
   function pick(state: MachineState<C>, event: E): CompiledEdge<C, E, S> | undefined {
     const edges = table.get(state.value)?.get(event.type);
     if (edges === undefined) return undefined;
+    if (observer !== undefined) return observedPick(observer, state, event, edges);
     for (const edge of edges) {
       if (edge.guard === undefined || edge.guard(state.context, event)) return edge;
     }
     return undefined;
   }
 
+  function observedPick(
+    seen: EdgeObserver,
+    state: MachineState<C>,
+    event: E,
+    edges: readonly CompiledEdge<C, E, S>[],
+  ): CompiledEdge<C, E, S> | undefined {
+    for (let index = 0; index < edges.length; index++) {
+      const edge = edges[index]!;
+      if (edge.guard === undefined) return edge;
+      const held = edge.guard(state.context, event);
+      seen.guard(spec.id, state.value, event.type, index, held);
+      if (held) return edge;
+    }
+    return undefined;
+  }
+
+  function observedStep(state: MachineState<C>, event: E): MachineState<C, S> | undefined {
+    const edges = table.get(state.value)?.get(event.type);
+    const edge = pick(state, event);
+    if (edge === undefined || edges === undefined) return undefined;
+    observer?.taken(spec.id, state.value, event.type, edges.indexOf(edge), edge.target);
+    let context = state.context;
+    for (const update of edge.updates) context = { ...context, ...update(context, event) };
+    return { value: edge.target, context };
+  }
+
   return {
     id: spec.id,
-    initial: (input) => ({ value: spec.initial, context: spec.context(input) }),
+    initial: (input) => {
+      observer?.initial(spec.id, spec.initial);
+      return { value: spec.initial, context: spec.context(input) };
+    },
     step(state, event) {
+      if (observer !== undefined) return observedStep(state, event);
       const edge = pick(state, event);
       if (edge === undefined) return undefined;
       let context = state.context;

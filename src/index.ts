@@ -1,5 +1,8 @@
 /** The public API of viommu-model; every name is listed explicitly. */
 
+export { vtdAlphabet } from './explore/alphabet.ts';
+export { parseConfig as parseExploreConfig } from './explore/config.ts';
+export { runExplore } from './explore/run.ts';
 export {
   attachToHwpt,
   CONTRACTS,

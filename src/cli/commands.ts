@@ -9,6 +9,7 @@ import { traceToLogCommandSpec } from '../trace/to-log-spec.ts';
 import { vizMachinesCommandSpec } from '../viz/viz-machines-spec.ts';
 import { vizReplayCommandSpec } from '../viz/viz-replay-spec.ts';
 import type { CommandSpec } from './command.ts';
+import { exploreCommandSpec } from './explore-spec.ts';
 import { replayCommandSpec } from './replay-spec.ts';
 
 export const COMMANDS: readonly CommandSpec[] = [
@@ -17,4 +18,5 @@ export const COMMANDS: readonly CommandSpec[] = [
   traceToLogCommandSpec,
   vizMachinesCommandSpec,
   vizReplayCommandSpec,
+  exploreCommandSpec,
 ];

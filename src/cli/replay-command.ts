@@ -1,10 +1,11 @@
 /**
- * `viommu-model replay LOG [--check] [--json] [--quiet] [--trace]`: a step listing (with `--trace`, the
+ * `viommu-model replay LOG [--check] [--json] [--quiet] [--trace] [--itf FILE]`: a step listing (with `--trace`, the
  * QEMU trace lines of each step; `--json` always carries them in `outcome.trace`) or JSON lines, and a
  * summary. Exit 0 when every expectation and invariant holds, 1 when one fails (naming the line), 2 on
  * bad input (naming line and field; nothing after it is applied) or a log with no events (nothing was
  * checked). `-` reads the log from stdin.
  */
+import { writeItfOfLogFile } from '../explore/itf-file.ts';
 import { inputName, inputProblem, STDIN } from '../log/input.ts';
 import { type LogItem, readLogFileBatches } from '../log/read.ts';
 import type { Platform } from '../log/schema.ts';
@@ -62,6 +63,11 @@ export async function runReplay(input: ParsedCommand, io: CommandIo): Promise<nu
   }
   if (!json)
     for (const line of formatSummaryText(name, summary)) (summary.inputError ? io.stderr : io.stdout)(line);
+  const itf = input.string('itf');
+  if (itf !== undefined && summary.inputError === undefined) {
+    await writeItfOfLogFile(file, itf, kept);
+    io.stderr(`ITF trace: ${itf}`);
+  }
   if (check && exitCodeOf(summary) === 1) await renderFailure(input, kept ?? file, io);
   if (expectTrace !== undefined && summary.inputError === undefined) {
     const differential = await expectTraceReport(predicted, expectTrace);

@@ -17,6 +17,7 @@ export const replayCommandSpec: CommandSpec = {
       value: 'QEMU_TRACE',
       help: 'compare the host operations the model predicts with a real QEMU trace',
     },
+    itf: { type: 'string', value: 'FILE', help: 'also write the replay as an Apalache/Quint ITF trace' },
     ...RENDER_OPTIONS,
   },
   details: `LOG is a JSONL event log (docs/log-format.md); - reads it from stdin.

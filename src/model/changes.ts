@@ -114,7 +114,9 @@ function namesChanged(before: NamesBefore, world: World): boolean {
 }
 
 export function rebuildNames(before: NamesBefore, world: World): Pick<World, 'names' | 'nameLines'> {
-  if (!namesChanged(before, world)) return { names: world.names, nameLines: world.nameLines };
+  // A name bound again to the same ID still moved to a new line: that line is restored too.
+  const lineMoved = before.had && world.nameLines.get(before.name!) !== before.line;
+  if (!namesChanged(before, world) && !lineMoved) return { names: world.names, nameLines: world.nameLines };
   const names = new Map(world.names);
   const nameLines = new Map(world.nameLines);
   if (before.had) {

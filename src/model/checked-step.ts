@@ -61,6 +61,11 @@ export interface CheckedStepper {
   snapshot(): World;
   /** Every state invariant over the whole World now (at the end of a replay, or every N events). */
   fullCheck(): Violation[];
+  /**
+   * Takes back the last step (the explorer's backtrack): the World and the incremental checker are
+   * as they were before it. Only the last step, once, and before the next step.
+   */
+  undo(): void;
 }
 
 type MutableWorld = { -readonly [K in keyof World]: World[K] };
@@ -125,6 +130,17 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
   let allocations: Allocation[] = [];
   // The shadow's arrays are reused from event to event; rollback and `prev` copy what they keep.
   let reuse: KernelBefore | undefined;
+  // What `undo` needs of the last step; the violations reported before it, to restore the checker.
+  let last:
+    | {
+        before: KernelBefore;
+        names: NamesBefore;
+        vmm: World['vmm'];
+        step: number;
+        violated: readonly Violation[];
+      }
+    | undefined;
+  let violatedNow: readonly Violation[] = [];
   const port: HostPort = {
     get kernel() {
       return world.kernel;
@@ -186,13 +202,23 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
         outcome = applyStep(world, input, port);
       } catch (error) {
         rollback(before, names, vmmBefore, stepBefore);
+        last = undefined;
         throw error;
       }
       const changes = changesOf(before, world.kernel, names, world, platformEvent, allocations);
       snapshots.note(changes, replaced);
       const context = new EventContext(input, outcome, changes, () => prevWorld(before, names, vmmBefore));
       const violations = full ? checkAll(world, context, options.invariants) : checker.check(world, context);
+      last = { before, names, vmm: vmmBefore, step: stepBefore, violated: violatedNow };
+      violatedNow = violations;
       return { outcome, violations, changes };
+    },
+    undo() {
+      if (last === undefined) throw new Error('undo: no step to take back (only the last step, once)');
+      rollback(last.before, last.names, last.vmm, last.step);
+      violatedNow = last.violated;
+      checker.resync(violatedNow);
+      last = undefined;
     },
     snapshot: () => snapshots.take(world),
     fullCheck() {
@@ -204,6 +230,7 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
       };
       const violations = checkAll(world, noEvent, stateInvariants);
       checker.resync(violations);
+      violatedNow = violations;
       return violations;
     },
   };

@@ -166,8 +166,11 @@ export function setIommuDevice(step: SmmuStep, device: VfioDevice): string | und
   if (smmu.variant === 'fixed' && install === undefined) {
     const error = installOrGbpa(step, accel, device);
     if (error !== undefined) {
+      // set_iommu_device failed: undo what the install made (vDEVICE, translate HWPT, the list
+      // entry) so VFIO's unwind leaves the VM as it was, as a refused hotplug must.
       stepStream(accel, { type: 'stream.fail' });
-      step.messages.push(error);
+      unsetIommuDevice(step, device);
+      return error;
     }
   }
   step.trace.push(smmuEmit.setIommuDevice(space.devfn, device.devId));

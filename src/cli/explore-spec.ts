@@ -1,0 +1,32 @@
+/** `viommu-model explore`: its words and options (light: the explorer loads only when it runs, see explore-command.ts). */
+import type { CommandSpec, ParsedCommand } from './command.ts';
+
+/** The parsed options back as arguments: explore-command.ts checks the numbers and paths itself. */
+function argsOf(input: ParsedCommand): string[] {
+  const args = [input.operands[0]!];
+  for (const name of ['depth', 'workers', 'out', 'itf']) {
+    const value = input.string(name);
+    if (value !== undefined) args.push(`--${name}`, value);
+  }
+  if (input.flag('no-symmetry')) args.push('--no-symmetry');
+  if (input.flag('json')) args.push('--json');
+  return args;
+}
+
+export const exploreCommandSpec: CommandSpec = {
+  path: ['explore'],
+  summary: 'explore every reachable state of a bounded configuration, checking every invariant',
+  operands: ['CONFIG'],
+  options: {
+    depth: { type: 'string', value: 'N', help: 'stop at this many events from the initial state' },
+    workers: { type: 'string', value: 'N', help: 'worker threads (the toy model; World models use one)' },
+    'no-symmetry': { type: 'boolean', help: 'no symmetry reduction, so counts compare with other tools' },
+    json: { type: 'boolean', help: 'the report as one JSON object' },
+    out: { type: 'string', value: 'DIR', help: 'where the counterexample logs go (default: a temp dir)' },
+    itf: { type: 'string', value: 'FILE', help: 'the first counterexample as an Apalache/Quint ITF trace' },
+  },
+  details: `CONFIG is an explorer configuration (examples/explore/*.json).
+Exit status: 0 every invariant holds in every reachable state, 1 a counterexample was found (the
+shortest event log is written and its path printed), 2 a bad configuration or usage.`,
+  run: async (input, io) => (await import('./explore-command.ts')).exploreCommand(argsOf(input), io),
+};

@@ -1,0 +1,126 @@
+/**
+ * One exploration from a configuration file to a report: the model built, BFS run with coverage
+ * observed, the symmetry factor measured (the unreduced toy explored too), and each counterexample
+ * written as a log (`replay` and `viz replay` take it as it is) with its viewer and Mermaid files.
+ */
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { formatLog } from '../log/write.ts';
+import { renderCounterexample } from '../viz/counterexample.ts';
+import { type ExploreResult, explore, type Progress } from './bfs.ts';
+import { buildModel, toyBounds } from './build.ts';
+import type { ExploreConfig } from './config.ts';
+import { CoverageCollector, type CoverageReport } from './coverage.ts';
+import { itfOfLog } from './itf.ts';
+import type { ExploreModel } from './model.ts';
+import { exploreToyParallel } from './parallel.ts';
+
+export interface RunOptions {
+  readonly depth?: number;
+  readonly symmetry: boolean;
+  /** Where counterexample logs and their renderings go. */
+  readonly outDir: string;
+  /** Also write the first counterexample as an ITF trace here (each one gets `<log>.itf.json` anyway). */
+  readonly itf?: string;
+  /** worker_threads for the toy's BFS levels (World models run on one thread). */
+  readonly workers?: number;
+  readonly onProgress?: (progress: Progress) => void;
+}
+
+export interface WrittenCounterexample {
+  readonly invariant: string;
+  readonly message: string;
+  /** Events after the prelude (the depth at which BFS found it). */
+  readonly length: number;
+  readonly log: string;
+  readonly itf: string;
+  readonly html: string;
+  readonly mermaid: string;
+  readonly labels: readonly string[];
+}
+
+export interface ExploreReport {
+  readonly name: string;
+  readonly model: ExploreConfig['model'];
+  readonly alphabet: number;
+  /** Threads that ran the search (World models run on one). */
+  readonly workers: number;
+  readonly depthBound: number | null;
+  readonly symmetry: string;
+  /** Unreduced states / reduced states, when symmetry was applied. */
+  readonly symmetryFactor: number | null;
+  readonly states: number;
+  readonly transitions: number;
+  readonly depth: number;
+  readonly complete: boolean;
+  readonly elapsedMs: number;
+  readonly statesPerSecond: number;
+  readonly bytesPerState: number;
+  readonly verdict: 'holds' | 'violated';
+  readonly counterexamples: readonly WrittenCounterexample[];
+  /** The `--itf` file written (the first counterexample), or null. */
+  readonly itf: string | null;
+  readonly actions: readonly { readonly label: string; readonly taken: number }[];
+  readonly coverage: CoverageReport;
+}
+
+export async function runExplore(config: ExploreConfig, options: RunOptions): Promise<ExploreReport> {
+  const built = buildModel(config, options.symmetry);
+  const depth = options.depth ?? config.depth;
+  const model = built.model as ExploreModel<unknown>;
+  const coverage = new CoverageCollector();
+  const workers = config.model === 'toy' ? (options.workers ?? 1) : 1;
+  const result: ExploreResult =
+    config.model === 'toy' && workers > 1
+      ? await exploreToyParallel(toyBounds(config, options.symmetry), workers, { depth })
+      : coverage.during(() => explore(model, { depth, onProgress: options.onProgress }));
+  const unreduced = built.unreduced === null ? null : explore(built.unreduced(), { depth });
+  const counterexamples: WrittenCounterexample[] = [];
+  if (result.counterexamples.length > 0) await mkdir(options.outDir, { recursive: true });
+  for (const found of result.counterexamples) {
+    const { header, events } = model.toLog(found.path);
+    const base = `${config.name}-${found.invariant}`.replace(/[^\w.-]+/g, '_');
+    const log = join(options.outDir, `${base}.jsonl`);
+    const preface = [
+      `counterexample ${found.invariant}: ${found.path.length} events, found by viommu-model explore (${config.name})`,
+      'breadth-first: no shorter sequence over the alphabet, through states where every invariant holds, breaks it',
+      `the last event breaks it: ${found.message}`,
+    ];
+    await writeFile(log, formatLog(header, events, preface));
+    const itf = join(options.outDir, `${base}.itf.json`);
+    await writeFile(itf, `${JSON.stringify(itfOfLog(header, events, log))}\n`);
+    if (options.itf !== undefined && counterexamples.length === 0) await copyFile(itf, options.itf);
+    const rendered = await renderCounterexample(log, options.outDir);
+    counterexamples.push({
+      invariant: found.invariant,
+      message: found.message,
+      length: found.path.length,
+      log,
+      itf,
+      html: rendered.html,
+      mermaid: rendered.mermaid,
+      labels: found.path.map((action) => model.actions[action]!),
+    });
+  }
+  return {
+    name: config.name,
+    model: config.model,
+    alphabet: model.actions.length,
+    workers,
+    depthBound: depth ?? null,
+    symmetry: built.symmetry,
+    symmetryFactor: unreduced === null ? null : unreduced.states / result.states,
+    states: result.states,
+    transitions: result.transitions,
+    depth: result.depth,
+    complete: result.complete,
+    elapsedMs: result.elapsedMs,
+    statesPerSecond: result.states / (result.elapsedMs / 1000),
+    bytesPerState: result.bytesPerState,
+    verdict: counterexamples.length === 0 ? 'holds' : 'violated',
+    counterexamples,
+    itf: options.itf !== undefined && counterexamples.length > 0 ? options.itf : null,
+    actions: model.actions.map((label, index) => ({ label, taken: result.actionCounts[index]! })),
+    coverage: coverage.report(),
+  };
+}
