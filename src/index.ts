@@ -1,8 +1,5 @@
 /** The public API of viommu-model; every name is listed explicitly. */
 
-export { vtdAlphabet } from './explore/alphabet.ts';
-export { parseConfig as parseExploreConfig } from './explore/config.ts';
-export { runExplore } from './explore/run.ts';
 export {
   attachToHwpt,
   CONTRACTS,
@@ -11,6 +8,9 @@ export {
   judge,
   replaceWithHwpt,
 } from './contracts/index.ts';
+export { vtdAlphabet } from './explore/alphabet.ts';
+export { parseConfig as parseExploreConfig } from './explore/config.ts';
+export { runExplore } from './explore/run.ts';
 export {
   allInvariants,
   checkInvariants,

@@ -7,7 +7,6 @@
  * of the terminology rename 4fda086f76 (in the baseline): "x-flts=on", but "flts=off" left as it was.
  */
 
-import type { VtdVariant } from '../../../machines/pasid-entry.machine.ts';
 import { LogInputError } from '../../log/errors.ts';
 import type { Platform } from '../../log/schema.ts';
 import type { VtdConfig, VtdFrontendVariant } from './state.ts';
