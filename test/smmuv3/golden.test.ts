@@ -9,19 +9,11 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { replayTraceOutput } from '../helpers/replay-trace.ts';
 
 const examples = readdirSync('examples')
   .filter((name) => name.startsWith('smmuv3-') && name.endsWith('.jsonl'))
   .sort();
-
-async function traceOutput(file: string): Promise<{ code: number; text: string }> {
-  const out: string[] = [];
-  const code = await main(['replay', file, '--check', '--trace'], {
-    stdout: (t) => out.push(t),
-    stderr: (t) => out.push(t),
-  });
-  return { code, text: `${out.join('\n')}\n` };
-}
 
 describe('golden QEMU traces of the SMMUv3 examples', () => {
   it('covers the three examples', () => {
@@ -35,7 +27,7 @@ describe('golden QEMU traces of the SMMUv3 examples', () => {
     it(`${example} replays with exit 0 and prints its golden trace`, async () => {
       const file = join('examples', example);
       const golden = join('test/golden', `${basename(example, '.jsonl')}.trace`);
-      const { code, text } = await traceOutput(file);
+      const { code, text } = await replayTraceOutput(file);
       expect(code).toBe(0);
       if (process.env.UPDATE_GOLDEN === '1') writeFileSync(golden, text);
       expect(text.split('\n')).toEqual(readFileSync(golden, 'utf8').split('\n'));
@@ -55,7 +47,7 @@ describe("the model's own SMMUv3 traces read back", () => {
     it(`${example}: trace to-log --check agrees with the kernel model and --expect-trace matches`, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'smmuv3-trace-'));
       const trace = join(dir, 'qemu.trace');
-      const { text } = await traceOutput(join('examples', example));
+      const { text } = await replayTraceOutput(join('examples', example));
       const lines = qemuLines(text);
       expect(lines.length).toBeGreaterThan(20);
       writeFileSync(trace, `${lines.join('\n')}\n`);

@@ -7,20 +7,11 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+import { replayTraceOutput } from '../helpers/replay-trace.ts';
 
 const examples = readdirSync('examples')
   .filter((name) => name.startsWith('vtd-') && name.endsWith('.jsonl'))
   .sort();
-
-async function traceOutput(file: string): Promise<{ code: number; text: string }> {
-  const out: string[] = [];
-  const code = await main(['replay', file, '--check', '--trace'], {
-    stdout: (t) => out.push(t),
-    stderr: (t) => out.push(t),
-  });
-  return { code, text: `${out.join('\n')}\n` };
-}
 
 describe('golden QEMU traces of the VT-d examples', () => {
   it('covers the four examples', () => {
@@ -35,7 +26,7 @@ describe('golden QEMU traces of the VT-d examples', () => {
     it(`${example} replays with exit 0 and prints its golden trace`, async () => {
       const file = join('examples', example);
       const golden = join('test/golden', `${basename(example, '.jsonl')}.trace`);
-      const { code, text } = await traceOutput(file);
+      const { code, text } = await replayTraceOutput(file);
       expect(code).toBe(0);
       if (process.env.UPDATE_GOLDEN === '1') writeFileSync(golden, text);
       expect(text.split('\n')).toEqual(readFileSync(golden, 'utf8').split('\n'));
