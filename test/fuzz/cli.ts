@@ -3,7 +3,7 @@
  * command, the inputs tried, their exit codes and every finding; each finding's input is kept under
  * test/fuzz/findings/ (which the suite replays). Exits 1 when there were findings.
  */
-import { removeFuzzFiles, TARGETS } from './oracle.ts';
+import { HANG_MS, removeFuzzFiles, TARGETS } from './oracle.ts';
 import { campaign, keepFinding } from './run.ts';
 
 const args = process.argv.slice(2);
@@ -23,8 +23,12 @@ let total = 0;
 console.log(`seed ${seed}, ${runs} inputs per command`);
 for (const target of targets) {
   const started = performance.now();
-  const result = await campaign(target, runs, seed, (tried, findings) =>
-    console.error(`  ${target.name}: ${tried} inputs, ${findings} findings so far`),
+  const result = await campaign(
+    target,
+    runs,
+    seed,
+    (tried, findings) => console.error(`  ${target.name}: ${tried} inputs, ${findings} findings so far`),
+    HANG_MS,
   );
   const seconds = (performance.now() - started) / 1000;
   console.log(

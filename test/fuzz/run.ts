@@ -39,6 +39,7 @@ export async function campaign(
   runs: number,
   seed: number,
   progress?: (tried: number, findings: number) => void,
+  hangMs?: number,
 ): Promise<Campaign> {
   const exits = { '0': 0, '1': 0, '2': 0 };
   const findings: Finding[] = [];
@@ -47,7 +48,7 @@ export async function campaign(
   for (let chunk = 0; tried < runs; chunk++) {
     const batch = fc.sample(inputs, { numRuns: Math.min(CHUNK, runs - tried), seed: seed + chunk });
     for (const input of batch) {
-      const verdict = await judge(target, input.bytes);
+      const verdict = await judge(target, input.bytes, hangMs);
       tried++;
       if (tried % 5000 === 0) progress?.(tried, findings.length);
       if (verdict.code === 0 || verdict.code === 1 || verdict.code === 2) exits[verdict.code]++;
