@@ -11,6 +11,8 @@ import {
   DEFAULT_HEADER,
   type Errno,
   type Header,
+  HOST_OP_KIND,
+  type HostOpKind,
   initialWorld,
   type LogEvent,
   LogInputError,
@@ -18,31 +20,14 @@ import {
   type Violation,
 } from '../src/index.ts';
 
-export type HostKind =
-  | 'hwpt_alloc'
-  | 'attach'
-  | 'detach'
-  | 'destroy'
-  | 'viommu_alloc'
-  | 'vdevice_alloc'
-  | 'invalidate';
-
-const KIND: Readonly<Record<string, HostKind>> = {
-  'iommufd.hwpt_alloc': 'hwpt_alloc',
-  'vfio.attach': 'attach',
-  'vfio.detach': 'detach',
-  'iommufd.destroy': 'destroy',
-  'iommufd.viommu_alloc': 'viommu_alloc',
-  'iommufd.vdevice_alloc': 'vdevice_alloc',
-  'iommufd.invalidate': 'invalidate',
-};
+/** The `host.fail` kinds (src/vmm/core/host.ts decides which kernel operation is which). */
+export type HostKind = HostOpKind;
+const KIND: Readonly<Partial<Record<string, HostKind>>> = HOST_OP_KIND;
 
 /** Kernel-level log events: they are ioctls of the log itself, which `host.fail` does not reach. */
 const KERNEL_EVENTS = new Set([
   ...Object.keys(KIND),
-  'vfio.bind',
   'vfio.close',
-  'iommufd.ioas_alloc',
   'iommufd.hw_queue_alloc',
   'iommufd.fault_alloc',
   'iommufd.veventq_alloc',
@@ -57,6 +42,9 @@ export const ERRNOS_AT: Readonly<Record<HostKind, readonly Errno[]>> = {
   invalidate: ['EINVAL', 'EOPNOTSUPP', 'ENOENT'],
   viommu_alloc: ['ENOMEM', 'EINVAL', 'EOPNOTSUPP'],
   vdevice_alloc: ['ENOMEM', 'EEXIST', 'EINVAL'],
+  // VFIO_DEVICE_BIND_IOMMUFD (iommufd_device_bind) and IOMMU_IOAS_ALLOC (iommufd_ioas_alloc_ioctl).
+  bind: ['ENOMEM', 'EINVAL'],
+  ioas_alloc: ['ENOMEM'],
   detach: [],
   destroy: [],
 };

@@ -55,3 +55,5 @@ export {
   type RenderedCounterexample,
   renderCounterexample,
 } from './viz/counterexample.ts';
+export { HOST_OP_KIND } from './vmm/core/host.ts';
+export type { HostOpKind } from './vmm/core/state.ts';

@@ -36,7 +36,8 @@ export interface VmmStep<S extends FrontendStateBase = FrontendStateBase> {
   fatal: string | undefined;
 }
 
-const KIND_OF: Partial<Record<KernelOp['type'], HostOpKind>> = {
+/** Which `host.fail` kind a kernel operation is (the operations a `host.fail` can fail); fail_nth sweeps them. */
+export const HOST_OP_KIND: Readonly<Partial<Record<KernelOp['type'], HostOpKind>>> = {
   'iommufd.hwpt_alloc': 'hwpt_alloc',
   'vfio.attach': 'attach',
   'vfio.detach': 'detach',
@@ -50,7 +51,7 @@ const KIND_OF: Partial<Record<KernelOp['type'], HostOpKind>> = {
 
 /** One host operation: an injected failure, or the kernel's answer. */
 export function hostOp(step: VmmStep, op: KernelOp): KernelOutcome {
-  const kind = KIND_OF[op.type];
+  const kind = HOST_OP_KIND[op.type];
   const failures = step.core.failures;
   const pending = kind === undefined ? undefined : failures[kind];
   let outcome: KernelOutcome;
