@@ -308,6 +308,8 @@ export const platform = z.discriminatedUnion('viommu', [
     'aw-bits': z.union([z.literal(39), z.literal(48), z.literal(52), z.literal(57)]).optional(),
     fs1gp: z.boolean().optional(),
     pt: z.boolean().optional(),
+    // The PASID series' `pasid-bits` (uint8): PASIDs other than 0; 0 or absent: RID only.
+    'pasid-bits': z.number().int().min(0).max(20).optional(),
     variant,
   }),
   z.strictObject({

@@ -61,6 +61,11 @@ export const emit = {
     `iommufd_cdev_attach_ioas_hwpt  [iommufd=${fd}] Successfully attached device ${name} (${devFd}) to id=${id}`,
   detachIoasHwpt: (fd: number, name: string) =>
     `iommufd_cdev_detach_ioas_hwpt  [iommufd=${fd}] Successfully detached ${name}`,
+  // The PASID series' hw/vfio/trace-events (the formats of src/trace/events.ts, 'pasid-rfc-2026')
+  pasidAttachIoasHwpt: (fd: number, name: string, devFd: number, pasid: number, id: number) =>
+    `iommufd_cdev_pasid_attach_ioas_hwpt  [iommufd=${fd}] Successfully attached device ${name} (${devFd}) pasid ${pasid} to id=${id}`,
+  pasidDetachIoasHwpt: (fd: number, name: string, pasid: number) =>
+    `iommufd_cdev_pasid_detach_ioas_hwpt  [iommufd=${fd}] Successfully detached ${name} pasid ${pasid}`,
   // hw/i386/trace-events (pasid is vtd_as->pasid = PCI_NO_PASID, printed with %d; the PASID series
   // prints the cache entry's PASID, IOMMU_NO_PASID = 0 for the RID)
   vtdAttachHwpt: (devId: number, hwpt: number, ok: boolean, pasid = -1) =>

@@ -47,7 +47,7 @@ describe('pasid-series: the flows the PASID series changes', () => {
     expect(vtdSpaceOf(world)?.pasid.context.cached).toMatchObject({ fsptptr: '0x2000' });
     expect(trace.slice(1)).toEqual([
       'iommufd_backend_alloc_hwpt  iommufd=3 dev_id=1 pt_id=3 flags=0x0 hwpt_type=1 len=24 data_ptr=0x7ffd0000a000 out_hwpt=5 (0)',
-      'iommufd_cdev_attach_ioas_hwpt  [iommufd=3] Successfully attached device nic0 (10) to id=5',
+      'iommufd_cdev_pasid_attach_ioas_hwpt  [iommufd=3] Successfully attached device nic0 (10) pasid 0 to id=5',
       'vtd_device_attach_hwpt dev_id 1 pasid 0 hwpt_id 5, ret: 1',
       'iommufd_backend_free_id  iommufd=3 id=4 (0)',
     ]);

@@ -71,6 +71,12 @@ export interface Frontend<S extends FrontendStateBase = FrontendStateBase> {
    */
   getViommuFlags(state: S): number;
   /**
+   * More IOMMU_HWPT_ALLOC_* bits for VFIO's nesting-parent default HWPT, for a QEMU that has them
+   * (the PASID series' "vfio/iommufd: Create nesting parent hwpt with IOMMU_HWPT_ALLOC_PASID flag");
+   * absent: none.
+   */
+  nestParentFlags?(state: S): number;
+  /**
    * PCIIOMMUOps.set_iommu_device (pci_device_set_iommu_device), after VFIO attached the device to
    * its default HWPT (legacy devices: right away): the vIOMMU's host-device checks and bookkeeping.
    * Returns QEMU's error text when it refuses the device (VFIO then unwinds), else undefined.

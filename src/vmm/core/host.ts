@@ -133,11 +133,28 @@ export function allocHwpt(
 /** The success result of attachHwpt and detachHwpt: shared, callers only read it. */
 const ATTACHED: Readonly<{ ok: true }> = Object.freeze({ ok: true });
 
-/** host_iommu_device_iommufd_attach_hwpt → iommufd_cdev_attach_ioas_hwpt (replace when attached). */
-export function attachHwpt(step: VmmStep, device: VfioDevice, id: number): { ok: boolean; error?: string } {
-  const outcome = hostOp(step, { type: 'vfio.attach', dev: device.dev, pt_id: id });
+/**
+ * host_iommu_device_iommufd_attach_hwpt → iommufd_cdev_attach_ioas_hwpt (replace when attached).
+ * `pasid` given: the PASID series' callback with a PASID, traced by iommufd_cdev_pasid_attach_ioas_hwpt
+ * (PASID 0, IOMMU_NO_PASID, is the RID: no PASID in the ioctl).
+ */
+export function attachHwpt(
+  step: VmmStep,
+  device: VfioDevice,
+  id: number,
+  pasid?: number,
+): { ok: boolean; error?: string } {
+  const op: KernelOp =
+    pasid === undefined || pasid === 0
+      ? { type: 'vfio.attach', dev: device.dev, pt_id: id }
+      : { type: 'vfio.attach', dev: device.dev, pt_id: id, pasid };
+  const outcome = hostOp(step, op);
   if (outcome.ok) {
-    step.trace.push(emit.attachIoasHwpt(fd, device.dev, device.devFd, id));
+    step.trace.push(
+      pasid === undefined
+        ? emit.attachIoasHwpt(fd, device.dev, device.devFd, id)
+        : emit.pasidAttachIoasHwpt(fd, device.dev, device.devFd, pasid, id),
+    );
     return ATTACHED;
   }
   return {
@@ -146,11 +163,23 @@ export function attachHwpt(step: VmmStep, device: VfioDevice, id: number): { ok:
   };
 }
 
-/** host_iommu_device_iommufd_detach_hwpt → iommufd_cdev_detach_ioas_hwpt. */
-export function detachHwpt(step: VmmStep, device: VfioDevice): { ok: boolean; error?: string } {
-  const outcome = hostOp(step, { type: 'vfio.detach', dev: device.dev });
+/** host_iommu_device_iommufd_detach_hwpt → iommufd_cdev_detach_ioas_hwpt; `pasid` as for attachHwpt. */
+export function detachHwpt(
+  step: VmmStep,
+  device: VfioDevice,
+  pasid?: number,
+): { ok: boolean; error?: string } {
+  const op: KernelOp =
+    pasid === undefined || pasid === 0
+      ? { type: 'vfio.detach', dev: device.dev }
+      : { type: 'vfio.detach', dev: device.dev, pasid };
+  const outcome = hostOp(step, op);
   if (outcome.ok) {
-    step.trace.push(emit.detachIoasHwpt(fd, device.dev));
+    step.trace.push(
+      pasid === undefined
+        ? emit.detachIoasHwpt(fd, device.dev)
+        : emit.pasidDetachIoasHwpt(fd, device.dev, pasid),
+    );
     return ATTACHED;
   }
   return { ok: false, error: `detach ${device.dev} failed: ${strerror(outcome.errno)}` };

@@ -35,6 +35,8 @@ export interface VfioDevice {
    * host nesting, or no vIOMMU in the way).
    */
   readonly integration: 'shadow' | 'system';
+  /** Bound as PASID-capable (`vfio.plug` pasid: the host's max_pasid_log2 > 0); absent: not. */
+  readonly pasid?: boolean;
 }
 
 /** A pending `host.fail`: the next `count` operations of its kind fail with `errno`. */

@@ -145,9 +145,11 @@ export function plug<S extends { kind: string }>(
     ioasId,
     hwptId: 0,
     integration: 'system',
+    ...(event.pasid === true ? { pasid: true } : {}),
   };
   const nesting = (frontend.getViommuFlags(step.frontend) & VIOMMU_FLAG_WANT_NESTING_PARENT) !== 0;
-  const s2 = allocHwpt(step, device, ioasId, nesting ? HWPT_ALLOC.NEST_PARENT : 0);
+  const s2Flags = nesting ? HWPT_ALLOC.NEST_PARENT | (frontend.nestParentFlags?.(step.frontend) ?? 0) : 0;
+  const s2 = allocHwpt(step, device, ioasId, s2Flags);
   if (!s2.ok) {
     teardown(step, device, false);
     refuse(step, `vfio ${event.dev}: ${s2.error}`, event);

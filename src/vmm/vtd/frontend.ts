@@ -12,7 +12,13 @@ import type { LogEvent, Platform } from '../../log/schema.ts';
 import type { Frontend } from '../core/frontend.ts';
 import { contextEntry, machineReset, pasidEntry, rootTable, translation } from './guest.ts';
 import { invContextCache, invIotlb, invPasidCache, invPiotlb } from './invalidate.ts';
-import { getAddressSpace, getViommuFlags, setIommuDevice, unsetIommuDevice } from './iommu-ops.ts';
+import {
+  getAddressSpace,
+  getViommuFlags,
+  nestParentFlags,
+  setIommuDevice,
+  unsetIommuDevice,
+} from './iommu-ops.ts';
 import { iommuRegion } from './listener.ts';
 import { retryPending } from './pasid-cache.ts';
 import { vtdConfig } from './realize.ts';
@@ -87,6 +93,7 @@ export const vtdFrontend: Frontend<VtdState> = {
   copy: copyVtd,
   getAddressSpace,
   getViommuFlags,
+  nestParentFlags,
   setIommuDevice,
   iommuRegion,
   unsetIommuDevice,
@@ -97,6 +104,9 @@ export const vtdFrontend: Frontend<VtdState> = {
     for (const space of state.spaces) {
       const fs = space.host.context.fsHwpt;
       if (fs !== 0) visit(fs, 'HWPT_NESTED', 'fs_hwpt_id', space.dev);
+      for (const slot of space.pasids)
+        if (slot.host.context.fsHwpt !== 0)
+          visit(slot.host.context.fsHwpt, 'HWPT_NESTED', `fs_hwpt_id of pasid ${slot.pasidId}`, space.dev);
     }
   },
   invariants: vtdInvariants,

@@ -12,7 +12,7 @@ import { emit } from '../../trace/emit.ts';
 import { normaliseEntry } from './entry.ts';
 import { pasidCacheSync, resetCaches } from './pasid-cache.ts';
 import { stepPasid } from './propagate.ts';
-import { spaceOf, type VtdStep } from './state.ts';
+import { pasidsOn, slotOf, spaceOf, type VtdStep } from './state.ts';
 
 function replayAll(step: VtdStep): void {
   if (step.fatal === undefined) pasidCacheSync(step, { type: 'global' });
@@ -46,8 +46,18 @@ export function contextEntry(step: VtdStep, event: EventOf<'vtd.context_entry'>)
 }
 
 export function pasidEntry(step: VtdStep, event: EventOf<'vtd.pasid_entry'>): void {
+  const pasid = event.pasid ?? 0;
+  // pasid-series with pasid-bits: the guest's entry of another PASID, read by the next sync's walk.
+  if (pasid !== 0 && pasidsOn(step.frontend)) {
+    const space = spaceOf(step.frontend, event.dev);
+    stepPasid(slotOf(step.frontend, space, pasid), {
+      type: 'pasid.write',
+      entry: normaliseEntry(event.entry),
+    });
+    return;
+  }
   // QEMU binds only the RID's PASID_0; other PASIDs stay in guest memory, which the model omits.
-  if ((event.pasid ?? 0) !== 0) return;
+  if (pasid !== 0) return;
   stepPasid(spaceOf(step.frontend, event.dev), { type: 'pasid.write', entry: normaliseEntry(event.entry) });
 }
 

@@ -8,6 +8,7 @@
  * intel_iommu_accel.c (vtd_flush_host_piotlb_all_locked); reference §1.5, §1.8.
  */
 import { PGTT } from '../../../machines/vtd-device.machine.ts';
+import type { InvalidateEntryFields } from '../../kernel/ops.ts';
 import { INVALIDATE_DATA } from '../../kernel/uapi.ts';
 import { LogInputError } from '../../log/errors.ts';
 import type { EventOf } from '../../log/schema.ts';
@@ -16,7 +17,7 @@ import { emit } from '../../trace/emit.ts';
 import { invalidateCache } from '../core/host.ts';
 import { iommufdDevice } from '../core/state.ts';
 import { pasidCacheSync, type SyncInfo } from './pasid-cache.ts';
-import { spaceOf, type VtdStep } from './state.ts';
+import { pasidsOn, spaceOf, type VtdStep } from './state.ts';
 
 /** npages of an all-in-PASID flush: every page (2^64-1). */
 const ALL_PAGES = `0x${((1n << 64n) - 1n).toString(16)}`;
@@ -101,11 +102,15 @@ export function invPiotlb(step: VtdStep, event: EventOf<'vtd.inv.piotlb'>): void
   const am = event.am ?? 0;
   const page = event.granularity === 'page';
   // vtd_process_piotlb_desc prints nothing: vtd_inv_desc_iotlb_pasid* are declared in trace-events but never called.
-  if (pasid !== 0) return;
+  if (pasid !== 0 && !pasidsOn(step.frontend)) return;
   const entry = page
     ? { addr: lastAddrText, npages: npagesOf(am), flags: event.ih ? 1 : 0 }
     : { addr: '0x0', npages: ALL_PAGES, flags: 0 };
   const { spaces, variant } = step.frontend;
+  if (pasid !== 0) {
+    flushPasidSlots(step, pasid, event.did, entry);
+    return;
+  }
   for (const space of spaces) {
     if (!space.created) continue;
     const cached = space.pasid.context.cached;
@@ -124,6 +129,26 @@ export function invPiotlb(step: VtdStep, event: EventOf<'vtd.inv.piotlb'>): void
     );
     // vtd_flush_host_piotlb_locked: error_report_err ("Something wrong in kernel, but trying to continue" is a comment).
     if (!result.ok) step.messages.push(result.error);
+  }
+}
+
+/** pasid-series, vtd_flush_host_piotlb_locked: the cache entries of this PASID whose cached FST entry has this DID. */
+function flushPasidSlots(step: VtdStep, pasid: number, did: number, entry: InvalidateEntryFields): void {
+  for (const space of step.frontend.spaces) {
+    if (!space.created || iommufdDevice(step.core, space.dev) === undefined) continue;
+    for (const slot of space.pasids) {
+      const cached = slot.pasid.context.cached;
+      if (slot.pasidId !== pasid || slot.pasid.value !== 'valid' || cached === null) continue;
+      if (cached.pgtt !== PGTT.FST || cached.did !== did) continue;
+      const result = invalidateCache(
+        step,
+        slot.host.context.fsHwpt,
+        INVALIDATE_DATA.VTD_S1,
+        VTD_S1_INV_LEN,
+        entry,
+      );
+      if (!result.ok) step.messages.push(result.error);
+    }
   }
 }
 

@@ -9,12 +9,13 @@
  */
 import { vtdDeviceFast } from '../../../machines/vtd-device.machine.ts';
 import { mustStep } from '../../kernel/machine-step.ts';
+import { HWPT_ALLOC } from '../../kernel/uapi.ts';
 import { VIOMMU_FLAG_WANT_NESTING_PARENT } from '../core/frontend.ts';
 import { detachHwpt, freeId } from '../core/host.ts';
 import type { VfioDevice } from '../core/state.ts';
 import { stepPasid } from './propagate.ts';
 import { deviceCheckFailure } from './realize.ts';
-import { spaceOf, type VtdState, type VtdStep } from './state.ts';
+import { blockedHost, pasidsOn, spaceOf, type VtdState, type VtdStep } from './state.ts';
 
 /** vtd_host_dma_iommu → vtd_find_add_as: made at realize and kept after unplug. */
 export function getAddressSpace(step: VtdStep, dev: string, bdf: string | undefined): void {
@@ -26,6 +27,15 @@ export function getViommuFlags(vtd: VtdState): number {
   return vtd.config.xFlts ? VIOMMU_FLAG_WANT_NESTING_PARENT : 0;
 }
 
+/**
+ * pasid-series, "vfio/iommufd: Create nesting parent hwpt with IOMMU_HWPT_ALLOC_PASID flag": the S2
+ * is PASID-compatible when the vIOMMU exposes PASIDs (VIOMMU_FLAG_PASID_SUPPORTED, commit "Expose flag
+ * VIOMMU_FLAG_PASID_SUPPORTED"; the patch text was not read: the condition is the commit subject's).
+ */
+export function nestParentFlags(vtd: VtdState): number {
+  return pasidsOn(vtd) ? HWPT_ALLOC.PASID : 0;
+}
+
 /** vtd_dev_set_iommu_device: vtd_check_hiod, then the iommufd device backs the address space. */
 export function setIommuDevice(step: VtdStep, device: VfioDevice): string | undefined {
   const vtd = step.frontend;
@@ -33,6 +43,9 @@ export function setIommuDevice(step: VtdStep, device: VfioDevice): string | unde
   if (check !== undefined || device.backend !== 'iommufd') return check;
   const space = spaceOf(vtd, device.dev);
   space.host = mustStep(vtdDeviceFast, space.host, { type: 'as.plug' });
+  // pasid-series: a PASID other than 0 starts with nothing attached on the new device.
+  if (space.pasids.length > 0)
+    space.pasids = space.pasids.map((slot) => ({ ...slot, host: blockedHost(slot.host) }));
   // fixed: an address space that already caches a binding gets it replayed at the next guest operation.
   if (vtd.variant === 'fixed' && vtd.config.xFlts && space.pasid.value === 'valid')
     space.host = mustStep(vtdDeviceFast, space.host, { type: 'as.retry', pending: true });
@@ -46,6 +59,13 @@ export function unsetIommuDevice(step: VtdStep, device: VfioDevice): void {
   // upstream: vtd_dev_unset_iommu_device only drops the host device; the first-stage HWPT stays.
   if (step.frontend.variant === 'fixed') releaseFirstStage(step, device);
   space.host = mustStep(vtdDeviceFast, space.host, { type: 'as.unplug' });
+  // pasid-series: the PASID entries are kept with their fs_hwpt_id, as the RID's (unplug path assumed upstream's).
+  if (space.pasids.length > 0)
+    space.pasids = space.pasids.map((slot) =>
+      slot.host.value === 'unplugged'
+        ? slot
+        : { ...slot, host: mustStep(vtdDeviceFast, slot.host, { type: 'as.unplug' }) },
+    );
 }
 
 /** fixed: block the device, free its first-stage HWPT and forget the cached binding before VFIO's teardown. */

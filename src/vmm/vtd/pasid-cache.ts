@@ -15,8 +15,8 @@ import { mustStep } from '../../kernel/machine-step.ts';
 import { emit } from '../../trace/emit.ts';
 import { iommufdDevice } from '../core/state.ts';
 import { readableEntry } from './entry.ts';
-import { markRetry, propagate, stepPasid } from './propagate.ts';
-import type { VtdSpace, VtdState, VtdStep } from './state.ts';
+import { markRetry, propagate, propagateSlot, stepPasid } from './propagate.ts';
+import type { VtdPasidSlot, VtdSpace, VtdState, VtdStep } from './state.ts';
 
 export type SyncInfo =
   | { readonly type: 'global' }
@@ -33,10 +33,11 @@ function inScope(
   pasid: MachineState<PasidEntryContext>,
   pe: PasidEntryValue | null,
   variant: VtdState['variant'],
+  pasidId = 0,
 ): boolean {
   if (info.type === 'global') return true;
-  // Descriptor PASID 0 is PCI_NO_PASID (the series: IOMMU_NO_PASID), the only address space bound here.
-  if (info.type === 'pasid' && info.pasid !== 0) return false;
+  // Descriptor PASID 0 is PCI_NO_PASID (the series: IOMMU_NO_PASID); other PASIDs are the series' slots.
+  if (info.type === 'pasid' && info.pasid !== pasidId) return false;
   const did =
     variant === 'pasid-series'
       ? (pe?.did ?? pasid.context.cached?.did)
@@ -89,6 +90,10 @@ function pasidSeriesReset(step: VtdStep): void {
   for (const space of step.frontend.spaces) {
     if (space.created && space.pasid.value === 'valid' && readableNow(step.frontend, space) === null)
       syncSpace(step, space.dev, space, { type: 'global' });
+    if (!space.created) continue;
+    for (const slot of space.pasids)
+      if (slot.pasid.value === 'valid' && readableSlot(step.frontend, space, slot) === null)
+        syncSlot(step, space, slot, { type: 'global' });
   }
 }
 
@@ -97,8 +102,58 @@ export function pasidCacheSync(step: VtdStep, info: SyncInfo, only?: string): vo
   const { spaces, rootScalable, dmarEnabled } = step.frontend;
   if (!rootScalable || !dmarEnabled) return;
   for (const space of spaces) {
-    if (space.created && (only === undefined || space.dev === only)) syncSpace(step, space.dev, space, info);
+    if (!space.created || (only !== undefined && space.dev !== only)) continue;
+    if (space.pasids.length === 0) syncSpace(step, space.dev, space, info);
+    else syncWithPasids(step, space, info);
   }
+}
+
+/** The guest entry of a PASID slot as vtd_dev_get_pe_from_pasid reads it. */
+function readableSlot(vtd: VtdState, space: VtdSpace, slot: VtdPasidSlot): PasidEntryValue | null {
+  if (!vtd.rootScalable) return null;
+  return readableEntry(vtd.config, space.contextPresent, slot.pasid.context.guest);
+}
+
+/**
+ * pasid-series, vtd_accel_pasid_cache_sync for a device with PASIDs other than 0: first the removal
+ * pass (vtd_accel_pasid_cache_invalidate: entries whose guest entry is gone), then the table walk over
+ * [0, 2^pasid-bits) (vtd_accel_replay_pasid_bind_for_dev: dev_max_pasid is 1 for a device bound
+ * without PASID, so only its RID), adding or replacing. QEMU's removal pass follows its list (newest
+ * entry first); the model removes in PASID order.
+ */
+function syncWithPasids(step: VtdStep, space: VtdSpace, info: SyncInfo): void {
+  const vtd = step.frontend;
+  const capable = iommufdDevice(step.core, space.dev)?.pasid === true;
+  const slots = [...space.pasids].sort((a, b) => a.pasidId - b.pasidId);
+  const gone = (slot: VtdPasidSlot) =>
+    slot.pasid.value === 'valid' && readableSlot(vtd, space, slot) === null;
+  if (readableNow(vtd, space) === null) syncSpace(step, space.dev, space, info);
+  for (const slot of slots) if (gone(slot)) syncSlot(step, space, slot, info);
+  if (readableNow(vtd, space) !== null) syncSpace(step, space.dev, space, info);
+  const end = 2 ** vtd.config.pasidBits;
+  for (const slot of slots)
+    if (capable && slot.pasidId < end && readableSlot(vtd, space, slot) !== null)
+      syncSlot(step, space, slot, info);
+}
+
+/** syncSpace for one PASID other than 0 (vtd_accel_fill_pc / vtd_accel_delete_pc with vtd_pce->pasid). */
+function syncSlot(step: VtdStep, space: VtdSpace, slot: VtdPasidSlot, info: SyncInfo): void {
+  const pe = readableSlot(step.frontend, space, slot);
+  const before = slot.pasid.value;
+  const scoped = inScope(info, slot.pasid, pe, step.frontend.variant, slot.pasidId);
+  if (!stepPasid(slot, { type: 'pasid.sync', entry: pe, inScope: scoped })) return;
+  const prefix =
+    before === 'invalid'
+      ? 'Attaching to HWPT failed: '
+      : slot.pasid.value === 'invalid'
+        ? 'Detaching from HWPT failed: '
+        : 'Replacing HWPT attachment failed: ';
+  const error = propagateSlot(step, space.dev, slot);
+  if (error === undefined) return;
+  step.messages.push(`${prefix}${error}`);
+  // vtd_accel_delete_pc frees the entry and its fs_hwpt_id even when the detach failed.
+  if (slot.pasid.value === 'invalid' && slot.host.value !== 'unplugged')
+    slot.host = mustStep(vtdDeviceFast, slot.host, { type: 'as.detach', te: true, scalable: true });
 }
 
 /** fixed: a device the reset must move (first stage, or blocked once translation is off). */

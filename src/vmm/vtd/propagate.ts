@@ -12,12 +12,12 @@ import type { PasidEntryEvent } from '../../../machines/pasid-entry.machine.ts';
 import { pasidEntryFast } from '../../../machines/pasid-entry.machine.ts';
 import { vtdDeviceFast } from '../../../machines/vtd-device.machine.ts';
 import { mustStep } from '../../kernel/machine-step.ts';
-import { HWPT_DATA } from '../../kernel/uapi.ts';
+import { HWPT_ALLOC, HWPT_DATA } from '../../kernel/uapi.ts';
 import { emit } from '../../trace/emit.ts';
 import { allocHwpt, attachHwpt, detachHwpt, freeId } from '../core/host.ts';
 import { iommufdDevice, type VfioDevice } from '../core/state.ts';
 import { firstStageData, isFirstStage, isPassThrough } from './entry.ts';
-import type { VtdSpace, VtdStep } from './state.ts';
+import { pasidsOn, type VtdPasidSlot, type VtdSpace, type VtdStep } from './state.ts';
 
 /** sizeof(struct iommu_hwpt_vtd_s1). */
 const VTD_S1_LEN = 24;
@@ -25,31 +25,45 @@ const VTD_S1_LEN = 24;
 /** The PASID the vtd_device_* lines print for the RID: PCI_NO_PASID (-1 with %d); the series' IOMMU_NO_PASID (0). */
 const ridPasid = (step: VtdStep): number => (step.frontend.variant === 'pasid-series' ? 0 : -1);
 
+/** The RID's address space or, on pasid-series, one PASID's slot: the cache and the host binding. */
+type Binding = Pick<VtdSpace, 'pasid' | 'host'>;
+
 /** Steps the PASID entry statechart; false when it refuses (QEMU's early `return`). */
-export function stepPasid(space: VtdSpace, event: PasidEntryEvent): boolean {
+export function stepPasid(space: Pick<VtdSpace, 'pasid'>, event: PasidEntryEvent): boolean {
   const next = pasidEntryFast.step(space.pasid, event);
   if (next === undefined) return false;
   space.pasid = next;
   return true;
 }
 
-function destroyOldFsHwpt(step: VtdStep, space: VtdSpace): void {
+function destroyOldFsHwpt(step: VtdStep, space: Binding): void {
   const old = space.host.context.fsHwpt;
   if (old !== 0) freeId(step, old);
 }
 
-function attach(step: VtdStep, space: VtdSpace, device: VfioDevice): string | undefined {
+/** The PASID the VFIO callback gets: the series passes one (its trace prints it); baseline none. */
+const calleePasid = (step: VtdStep, pasid: number): number | undefined =>
+  step.frontend.variant === 'pasid-series' ? pasid : undefined;
+
+function attach(
+  step: VtdStep,
+  space: Binding,
+  device: VfioDevice,
+  pasid = ridPasid(step),
+): string | undefined {
   const pe = space.pasid.context.cached;
   if (pe === null || (!isFirstStage(pe) && !isPassThrough(pe))) return `Invalid PGTT type ${pe?.pgtt ?? 0}`;
   let hwpt = device.hwptId;
   if (isFirstStage(pe)) {
     const data = { type: HWPT_DATA.VTD_S1, len: VTD_S1_LEN, fields: firstStageData(pe) };
-    const alloc = allocHwpt(step, device, device.hwptId, 0, data);
+    // The series' vtd_create_fs_hwpt: `s->pasid ? IOMMU_HWPT_ALLOC_PASID : 0`.
+    const flags = pasidsOn(step.frontend) ? HWPT_ALLOC.PASID : 0;
+    const alloc = allocHwpt(step, device, device.hwptId, flags, data);
     if (!alloc.ok) return alloc.error;
     hwpt = alloc.id;
   }
-  const result = attachHwpt(step, device, hwpt);
-  step.trace.push(emit.vtdAttachHwpt(device.devId, hwpt, result.ok, ridPasid(step)));
+  const result = attachHwpt(step, device, hwpt, calleePasid(step, Math.max(pasid, 0)));
+  step.trace.push(emit.vtdAttachHwpt(device.devId, hwpt, result.ok, pasid));
   if (result.ok) {
     destroyOldFsHwpt(step, space);
     space.host = mustStep(vtdDeviceFast, space.host, { type: 'as.attach', pgtt: pe.pgtt, hwpt });
@@ -59,18 +73,25 @@ function attach(step: VtdStep, space: VtdSpace, device: VfioDevice): string | un
   return result.error;
 }
 
-function unbind(step: VtdStep, space: VtdSpace, device: VfioDevice, errorFatal: boolean): string | undefined {
-  const te = step.frontend.dmarEnabled;
-  const scalable = step.frontend.rootScalable;
+function unbind(
+  step: VtdStep,
+  space: Binding,
+  device: VfioDevice,
+  errorFatal: boolean,
+  pasid = ridPasid(step),
+): string | undefined {
+  // The series' vtd_device_detach_iommufd: a PASID other than 0 is always detached.
+  const te = step.frontend.dmarEnabled || pasid > 0;
+  const scalable = step.frontend.rootScalable || pasid > 0;
   let result: { ok: boolean; error?: string };
   if (te && scalable) {
-    result = detachHwpt(step, device);
+    result = detachHwpt(step, device, calleePasid(step, Math.max(pasid, 0)));
     // errp == &error_fatal: error_setg exits inside the failing call, before the vtd_device_* trace.
     if (!result.ok && errorFatal) return result.error;
-    step.trace.push(emit.vtdDetachHwpt(device.devId, result.ok, ridPasid(step)));
+    step.trace.push(emit.vtdDetachHwpt(device.devId, result.ok, pasid));
   } else {
     // "fallback to the default HWPT which contains shadow page table. So guest DMA could still work."
-    result = attachHwpt(step, device, device.hwptId);
+    result = attachHwpt(step, device, device.hwptId, calleePasid(step, 0));
     if (!result.ok && errorFatal) return result.error;
     step.trace.push(emit.vtdReattachDefHwpt(device.devId, device.hwptId, result.ok, ridPasid(step)));
   }
@@ -102,4 +123,16 @@ export function markRetry(step: VtdStep, space: VtdSpace, pending: boolean): voi
   if (step.frontend.variant !== 'fixed' || space.host.value === 'unplugged') return;
   if (space.host.context.retry !== pending)
     space.host = mustStep(vtdDeviceFast, space.host, { type: 'as.retry', pending });
+}
+
+/**
+ * pasid-series: the same for a PASID other than 0 of a PASID-capable device (vtd_device_attach_iommufd
+ * and vtd_device_detach_iommufd with vtd_pce->pasid): attach at that PASID, or detach it.
+ */
+export function propagateSlot(step: VtdStep, dev: string, slot: VtdPasidSlot): string | undefined {
+  const device = iommufdDevice(step.core, dev);
+  if (!step.frontend.config.xFlts || device === undefined) return undefined;
+  return slot.pasid.value === 'valid'
+    ? attach(step, slot, device, slot.pasidId)
+    : unbind(step, slot, device, false, slot.pasidId);
 }

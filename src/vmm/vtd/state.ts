@@ -14,6 +14,7 @@ import {
   type VtdVariant,
 } from '../../../machines/pasid-entry.machine.ts';
 import { type VtdDeviceContext, vtdDeviceFast } from '../../../machines/vtd-device.machine.ts';
+import { mustStep } from '../../kernel/machine-step.ts';
 import type { VmmStep } from '../core/host.ts';
 import { findNamed } from '../core/named.ts';
 import type { FrontendStateBase, Vmm } from '../core/state.ts';
@@ -33,6 +34,19 @@ export interface VtdConfig {
   readonly awBits: number;
   /** The x86-iommu `pt` property (pt_supported): VTD_ECAP_PT, so PGTT=PT entries are accepted. */
   readonly pt: boolean;
+  /** The PASID series' `pasid-bits` (s->pasid): PASIDs [0, 2^bits) are cached; 0 is RID only. */
+  readonly pasidBits: number;
+}
+
+/**
+ * pasid-series: one VTDAccelPASIDCacheEntry of a PASID other than 0 (the RID's is the address
+ * space's own `pasid`/`host`): the guest's entry and the cached copy, and the host attachment at
+ * that PASID (`default`: the S2 HWPT, `firstStage`: a nested HWPT, `blocked`: nothing attached).
+ */
+export interface VtdPasidSlot {
+  readonly pasidId: number;
+  pasid: MachineState<PasidEntryContext>;
+  host: MachineState<VtdDeviceContext>;
 }
 
 /** VTDAddressSpace of one bus/devfn: kept after unplug, as QEMU keeps it. */
@@ -46,6 +60,8 @@ export interface VtdSpace {
   contextPresent: boolean;
   pasid: MachineState<PasidEntryContext>;
   host: MachineState<VtdDeviceContext>;
+  /** pasid-series: the PASIDs other than 0 the guest wrote, in first-write order (empty elsewhere). */
+  pasids: VtdPasidSlot[];
 }
 
 export interface VtdState extends FrontendStateBase {
@@ -74,6 +90,13 @@ const copySpace = (space: VtdSpace): VtdSpace => ({
   contextPresent: space.contextPresent,
   pasid: space.pasid,
   host: space.host,
+  pasids: space.pasids.length === 0 ? space.pasids : space.pasids.map(copySlot),
+});
+
+const copySlot = (slot: VtdPasidSlot): VtdPasidSlot => ({
+  pasidId: slot.pasidId,
+  pasid: slot.pasid,
+  host: slot.host,
 });
 
 /** The mutable parts (the registers, each address space) copied; config and machine states shared. */
@@ -101,7 +124,34 @@ export function spaceOf(vtd: VtdState, dev: string, bdf?: string): VtdSpace {
     // The PASID cache is x-flts only, which qemu-4.1 does not have: its entries behave as upstream's.
     pasid: pasidEntryFast.initial({ variant: vtd.variant === 'qemu-4.1' ? 'upstream' : vtd.variant }),
     host: vtdDeviceFast.initial({}),
+    pasids: [],
   };
   vtd.spaces.push(space);
   return space;
 }
+
+/** The slot of a PASID other than 0 (made on first reference, nothing attached there). */
+export function slotOf(vtd: VtdState, space: VtdSpace, pasidId: number): VtdPasidSlot {
+  const existing = space.pasids.find((slot) => slot.pasidId === pasidId);
+  if (existing !== undefined) return existing;
+  let host: MachineState<VtdDeviceContext> = vtdDeviceFast.initial({});
+  if (space.host.value !== 'unplugged') host = blockedHost(host);
+  const slot: VtdPasidSlot = {
+    pasidId,
+    pasid: pasidEntryFast.initial({ variant: vtd.variant === 'qemu-4.1' ? 'upstream' : vtd.variant }),
+    host,
+  };
+  // A copied space shares its array with the World before the event: replace, never push.
+  space.pasids = [...space.pasids, slot];
+  return slot;
+}
+
+/** A plugged PASID starts with nothing attached: the `blocked` state (plug, then a detach with TE=1). */
+export function blockedHost(host: MachineState<VtdDeviceContext>): MachineState<VtdDeviceContext> {
+  const plugged = host.value === 'unplugged' ? mustStep(vtdDeviceFast, host, { type: 'as.plug' }) : host;
+  return mustStep(vtdDeviceFast, plugged, { type: 'as.detach', te: true, scalable: true });
+}
+
+/** pasid-series with pasid-bits > 0: PASIDs other than 0, and HWPTs allocated IOMMU_HWPT_ALLOC_PASID. */
+export const pasidsOn = (vtd: VtdState): boolean =>
+  vtd.variant === 'pasid-series' && vtd.config.pasidBits > 0;
