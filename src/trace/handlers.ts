@@ -169,9 +169,11 @@ export const HANDLERS: { readonly [N in TraceEventName]: Handler<N> } = {
     context.bind({ name: r.name, devid: r.devid, line: r.line });
   },
   iommufd_cdev_attach_ioas_hwpt: (state, r) => attach(state, r, undefined),
-  iommufd_cdev_pasid_attach_ioas_hwpt: (state, r) => attach(state, r, r.pasid),
+  // PASID 0 (IOMMU_NO_PASID) is the RID, as the unsuffixed events.
+  iommufd_cdev_pasid_attach_ioas_hwpt: (state, r) => attach(state, r, r.pasid === 0 ? undefined : r.pasid),
   iommufd_cdev_detach_ioas_hwpt: (state, r) => state.context(r.iommufd, r.line).detach(r.name, undefined),
-  iommufd_cdev_pasid_detach_ioas_hwpt: (state, r) => state.context(r.iommufd, r.line).detach(r.name, r.pasid),
+  iommufd_cdev_pasid_detach_ioas_hwpt: (state, r) =>
+    state.context(r.iommufd, r.line).detach(r.name, r.pasid === 0 ? undefined : r.pasid),
   iommufd_cdev_alloc_ioas: (state, r) => {
     state.use(state.context(r.iommufd, r.line), r.ioas, ['IOAS'], 'ioasid', r, true);
   },

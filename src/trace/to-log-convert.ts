@@ -158,11 +158,12 @@ export class LogConverter {
         break;
       case 'iommufd_cdev_attach_ioas_hwpt':
       case 'iommufd_cdev_pasid_attach_ioas_hwpt':
-        this.attach(r, 'pasid' in r ? r.pasid : undefined);
+        // PASID 0 is IOMMU_NO_PASID: the RID, attached without a PASID (the series' callback for the RID).
+        this.attach(r, 'pasid' in r && r.pasid !== 0 ? r.pasid : undefined);
         break;
       case 'iommufd_cdev_detach_ioas_hwpt':
       case 'iommufd_cdev_pasid_detach_ioas_hwpt': {
-        const pasid = 'pasid' in r ? { pasid: r.pasid } : {};
+        const pasid = 'pasid' in r && r.pasid !== 0 ? { pasid: r.pasid } : {};
         this.emit(
           r,
           { type: 'vfio.detach', dev: this.device(r.name, r.line), ...pasid, expect: 'ok' },

@@ -9,6 +9,12 @@
  * a83dc2ba3521 / dd0a84b6d1b5 (IOMMU_HWPT_ALLOC_PASID) of the PCI maintainer's tree.
  */
 import { describe, expect, it } from 'vitest';
+import { parseLogText } from '../../src/log/read.ts';
+import { replayItems } from '../../src/replay.ts';
+import { checkTraceText } from '../../src/trace/check.ts';
+import { firstDifference, hostRecords, type PredictedLine } from '../../src/trace/differential.ts';
+import { parseTraceText } from '../../src/trace/read.ts';
+import { traceTextToLog } from '../../src/trace/to-log.ts';
 import { fst, PT, run } from './fixture.ts';
 
 const BOOT_PASID = [
@@ -154,8 +160,57 @@ describe('pasid-series with pasid-bits: PASIDs other than 0', () => {
   });
 });
 
-import { parseLogText } from '../../src/log/read.ts';
-import { replayItems } from '../../src/replay.ts';
+describe('pasid-series: the pasid trace lines read back', () => {
+  const events = [
+    ...BOOT_PASID,
+    write(0, fst('0x1000')),
+    psi(1, 0),
+    write(5, fst('0x5000', 2)),
+    psi(2, 5),
+    write(5, null),
+    psi(2, 5),
+  ];
+  const predicted = () => {
+    const lines: PredictedLine[] = [];
+    run(events, SERIES).steps.forEach((step, index) => {
+      for (const text of step.outcome.trace ?? []) lines.push({ logLine: index + 2, text });
+    });
+    return lines;
+  };
+  const text = () =>
+    predicted()
+      .map((line) => line.text)
+      .join('\n');
+
+  it('trace check reads every line, with no finding beyond the objects live at the end', () => {
+    const report = checkTraceText(text());
+    expect(report.counts.misread).toBe(0);
+    expect(report.events).toMatchObject({
+      iommufd_cdev_pasid_attach_ioas_hwpt: 2,
+      iommufd_cdev_pasid_detach_ioas_hwpt: 1,
+    });
+    expect(report.findingCounts.error + report.findingCounts.warning).toBe(0);
+  });
+
+  it('trace to-log gives an attach and detach at PASID 5 (PASID 0 as the RID) that replays clean', () => {
+    const conversion = traceTextToLog(text());
+    const vfio = conversion.events
+      .map((e) => e.event)
+      .filter((e) => e.type === 'vfio.attach' || e.type === 'vfio.detach');
+    expect(vfio.map((e) => ('pasid' in e ? e.pasid : undefined))).toEqual([undefined, undefined, 5, 5]);
+    const { summary } = replayItems(parseLogText(conversion.text));
+    expect([summary.failedExpectations, summary.violations]).toEqual([0, 0]);
+  });
+
+  it('--expect-trace matches the lines and reports a different PASID', () => {
+    const traced = hostRecords(parseTraceText(text()));
+    expect(firstDifference(predicted(), traced).difference).toBeUndefined();
+    const other = hostRecords(parseTraceText(text().replace('pasid 5 to id=5', 'pasid 6 to id=5')));
+    expect(firstDifference(predicted(), other).difference?.message).toContain(
+      'differ in pasid: predicted 5, traced 6',
+    );
+  });
+});
 
 function runRaw(lines: readonly object[]) {
   const { summary } = replayItems(parseLogText(lines.map((line) => JSON.stringify(line)).join('\n')));
