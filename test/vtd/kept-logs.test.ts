@@ -91,3 +91,17 @@ describe('the PASID series (variant pasid-series) on the kept counterexamples', 
     });
   }
 });
+
+describe('forgotten-fs-hwpt without the reset path (hand-written from the series accel code)', () => {
+  // vtd_accel_pasid_cache_invalidate_one -> vtd_accel_delete_pc: a failed detach still frees the entry.
+  const items = parseLogText(readFileSync('test/logs/vtd-pasid-series-forgotten-fs-hwpt-psi.jsonl', 'utf8'));
+  it('pasid-series breaks exactly vmm-no-unreachable-hwpt at its last event', () => {
+    expect(failingOn(items, 'pasid-series')).toEqual([
+      { line: lastEventLine(items), names: ['vmm-no-unreachable-hwpt'] },
+    ]);
+  });
+  it('upstream and fixed hold every invariant on it', () => {
+    expect(failingOn(items, 'upstream')).toEqual([]);
+    expect(failingOn(items, 'fixed')).toEqual([]);
+  });
+});

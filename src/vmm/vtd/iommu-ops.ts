@@ -15,7 +15,7 @@ import { detachHwpt, freeId } from '../core/host.ts';
 import type { VfioDevice } from '../core/state.ts';
 import { stepPasid } from './propagate.ts';
 import { deviceCheckFailure } from './realize.ts';
-import { blockedHost, pasidsOn, spaceOf, type VtdState, type VtdStep } from './state.ts';
+import { blockedHost, pasidsOn, spaceOf, type VtdPasidSlot, type VtdState, type VtdStep } from './state.ts';
 
 /** vtd_host_dma_iommu → vtd_find_add_as: made at realize and kept after unplug. */
 export function getAddressSpace(step: VtdStep, dev: string, bdf: string | undefined): void {
@@ -43,9 +43,9 @@ export function setIommuDevice(step: VtdStep, device: VfioDevice): string | unde
   if (check !== undefined || device.backend !== 'iommufd') return check;
   const space = spaceOf(vtd, device.dev);
   space.host = mustStep(vtdDeviceFast, space.host, { type: 'as.plug' });
-  // pasid-series: a PASID other than 0 starts with nothing attached on the new device.
-  if (space.pasids.length > 0)
-    space.pasids = space.pasids.map((slot) => ({ ...slot, host: blockedHost(slot.host) }));
+  // pasid-series: the cache entries hang off the new VTDHostIOMMUDevice (vtd_hiod->pasid_cache_list),
+  // which starts empty: a PASID other than 0 is uncached, with nothing attached.
+  if (space.pasids.length > 0) space.pasids = space.pasids.map((slot) => freshSlot(slot));
   // fixed: an address space that already caches a binding gets it replayed at the next guest operation.
   if (vtd.variant === 'fixed' && vtd.config.xFlts && space.pasid.value === 'valid')
     space.host = mustStep(vtdDeviceFast, space.host, { type: 'as.retry', pending: true });
@@ -77,4 +77,11 @@ function releaseFirstStage(step: VtdStep, device: VfioDevice): void {
     space.host = mustStep(vtdDeviceFast, space.host, { type: 'as.detach', te: true, scalable: true });
   }
   if (space.pasid.value === 'valid') stepPasid(space, { type: 'pasid.reset' });
+}
+
+/** A PASID slot of a newly set host device: its cached entry dropped, nothing attached. */
+function freshSlot(slot: VtdPasidSlot): VtdPasidSlot {
+  const fresh = { ...slot, host: blockedHost(slot.host) };
+  if (fresh.pasid.value === 'valid') stepPasid(fresh, { type: 'pasid.reset' });
+  return fresh;
 }

@@ -10,12 +10,14 @@ import {
   vmmGuestCannotKillQemu,
   vmmResetClean,
 } from './binding.ts';
+import { vmmPasidBindingMatchesCache } from './pasid-binding.ts';
 
 export {
   vmmBindingMatchesCache,
   vmmCacheFollowsGuest,
   vmmFirstStageData,
   vmmGuestCannotKillQemu,
+  vmmPasidBindingMatchesCache,
   vmmResetClean,
 };
 
@@ -25,4 +27,5 @@ export const vtdInvariants: readonly Invariant[] = [
   vmmFirstStageData,
   vmmResetClean,
   vmmGuestCannotKillQemu,
+  vmmPasidBindingMatchesCache,
 ];
