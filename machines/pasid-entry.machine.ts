@@ -9,7 +9,8 @@
  * before the attach), whose removal is also filtered by the DID/PASID scope (the filter comes before
  * the "entry gone" check in vtd_accel_pasid_cache_invalidate_one). Never dies: QEMU keeps the
  * address space for the bus/devfn.
- * Not modelled: PASIDs other than 0 (QEMU binds only the RID), the PASID directory level.
+ * One instance per PASID: the RID's, and on `pasid-series` with `pasid-bits` one per other PASID.
+ * Not modelled: the PASID directory level.
  *
  * QEMU reference: hw/i386/intel_iommu.c (vtd_pasid_cache_sync_locked, vtd_pasid_cache_reset_locked,
  * vtd_pasid_entry_compare), reference qemu-viommu.md §1.6.

@@ -7,7 +7,8 @@
  * `fsHwpt` survives an unplug on purpose: QEMU keys the address space by bus/devfn, so upstream a
  * surprise unplug leaves a stale ID behind (reference §6.6). `retry` marks a binding the `fixed`
  * variant will redo at the next guest operation.
- * Not modelled: PASID attachments (RFCv2), the shadow-page-table path of legacy mode.
+ * On `pasid-series` one instance per PASID other than 0 too (`blocked`: nothing attached there).
+ * Not modelled: the shadow-page-table path of legacy mode.
  *
  * QEMU reference: hw/i386/intel_iommu_accel.c (vtd_device_attach_iommufd, vtd_device_detach_iommufd,
  * vtd_destroy_old_fs_hwpt), hw/i386/intel_iommu.c (vtd_dev_set_iommu_device, vtd_dev_unset_iommu_device).

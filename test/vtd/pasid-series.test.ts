@@ -1,5 +1,6 @@
 /**
- * The `pasid-series` variant (the PASID series' hw/i386/intel_iommu_accel.c, RID only): each flow it
+ * The `pasid-series` variant (the PASID series' hw/i386/intel_iommu_accel.c, RID; PASIDs other than 0
+ * are in pasid-series-pasids.test.ts): each flow it
  * changes, as exact trace lines and outcomes, naming the function; and every VT-d example replays
  * on it with all expectations and invariants holding.
  * QEMU reference: the series' intel_iommu_accel.c (vtd_accel_fill_pc, vtd_accel_delete_pc,

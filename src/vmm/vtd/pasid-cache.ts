@@ -6,7 +6,8 @@
  * QEMU reference: hw/i386/intel_iommu.c (vtd_pasid_cache_sync, vtd_pasid_cache_sync_locked,
  * vtd_pasid_cache_reset_locked, vtd_replay_pasid_bindings_all); reference §1.6. pasid-series: the
  * series' hw/i386/intel_iommu_accel.c (vtd_accel_pasid_cache_sync, vtd_accel_pasid_cache_invalidate_one,
- * vtd_accel_fill_pc, vtd_accel_delete_pc, vtd_accel_pasid_cache_reset), RID (PASID 0) only.
+ * vtd_accel_fill_pc, vtd_accel_delete_pc, vtd_accel_pasid_cache_reset, vtd_accel_replay_pasid_bind_for_dev)
+ * as queued in the PCI maintainer's tree (mst/qemu pci 31dbba011d0f, 2026-06-03), with the PASIDs other than 0 of `pasid-bits`.
  */
 import type { MachineState } from '../../../machines/define.ts';
 import type { PasidEntryContext, PasidEntryValue } from '../../../machines/pasid-entry.machine.ts';

@@ -6,7 +6,8 @@
  * invalid): detach (blocked) with TE=1 in scalable mode, else fall back to the default HWPT.
  * Returns an error text, or undefined on success.
  * QEMU reference: hw/i386/intel_iommu_accel.c (vtd_propagate_guest_pasid, vtd_device_attach_iommufd,
- * vtd_device_detach_iommufd, vtd_create_fs_hwpt, vtd_destroy_old_fs_hwpt); reference §1.7.
+ * vtd_device_detach_iommufd, vtd_create_fs_hwpt, vtd_destroy_old_fs_hwpt); reference §1.7. pasid-series:
+ * the same functions with vtd_pce->pasid, as queued in the PCI maintainer's tree (mst/qemu pci 31dbba011d0f, 2026-06-03).
  */
 import type { PasidEntryEvent } from '../../../machines/pasid-entry.machine.ts';
 import { pasidEntryFast } from '../../../machines/pasid-entry.machine.ts';
