@@ -56,10 +56,16 @@ export interface Point {
   readonly skip: number;
 }
 
-export const withVariant = (header: Header, variant: 'upstream' | 'fixed'): Header => ({
-  ...header,
-  platform: { ...header.platform!, variant } as Header['platform'],
-});
+/**
+ * The header on another variant. The PASID series' `pasid-bits` is dropped: upstream and fixed have
+ * no such property (they refuse it), so they run the same guest with PASIDs other than 0 ignored.
+ */
+export const withVariant = (header: Header, variant: 'upstream' | 'fixed'): Header => {
+  const { 'pasid-bits': _seriesOnly, ...platform } = header.platform! as Header['platform'] & {
+    'pasid-bits'?: number;
+  };
+  return { ...header, platform: { ...platform, variant } as Header['platform'] };
+};
 
 /** The events of a log file's text and its header (the default header when there is none). */
 export function readLog(text: string): { header: Header; events: LogEvent[] } {
