@@ -10,6 +10,7 @@ import { LogInputError } from './log/errors.ts';
 import type { LogItem } from './log/read.ts';
 import type { LogEvent } from './log/schema.ts';
 import { type CheckedStep, type CheckedStepper, createCheckedStepper } from './model/checked-step.ts';
+import { type PlugIntegration, plugIntegration } from './model/integration.ts';
 import type { StepOutcome } from './model/protocol.ts';
 import { initialWorld, type World } from './model/world.ts';
 
@@ -37,6 +38,8 @@ export interface ReplaySummary {
   readonly inputError?: { readonly line: number; readonly field?: string; readonly message: string };
   readonly live: readonly LiveObjectSummary[];
   readonly stoppedEarly: boolean;
+  /** Each vfio.plug's VFIO integration; only for logs where a plug met an IOMMU memory region (seed 004). */
+  readonly integrations?: readonly PlugIntegration[];
 }
 
 export interface ReplayOptions {
@@ -79,6 +82,9 @@ export class Replayer {
   /** The violations the last step reported, as `invariant\nmessage` keys. */
   private lastReported: ReadonlySet<string> = NONE_REPORTED;
   private finished = false;
+  private readonly integrations: PlugIntegration[] = [];
+  /** A plug met an IOMMU memory region: the summary lists the integrations. */
+  private listenerMet = false;
   private readonly snapshot = (): World => this.ensureStepper().snapshot();
 
   constructor(private readonly options: ReplayOptions = {}) {}
@@ -142,6 +148,9 @@ export class Replayer {
         ? NONE_REPORTED
         : new Set(violations.map((v) => `${v.invariant}\n${v.message}`));
     this.options.onStep?.(step, this.snapshot);
+    const plugged = plugIntegration(line, event, outcome);
+    if (plugged !== null) this.integrations.push(plugged);
+    if (outcome.integration !== undefined) this.listenerMet = true;
     this.violations += violations.length;
     if (failure !== undefined) this.failedExpectations += 1;
     if ((failure !== undefined || violations.length > 0) && this.firstFailure === undefined) {
@@ -190,6 +199,7 @@ export class Replayer {
       ...(this.inputError === undefined ? {} : { inputError: this.inputError }),
       live: liveSummary(this.ensureStepper().current),
       stoppedEarly: this.stopped,
+      ...(this.listenerMet ? { integrations: this.integrations.slice() } : {}),
     };
   }
 }

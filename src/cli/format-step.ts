@@ -1,6 +1,7 @@
 /** Human-readable and JSON renderings of replay steps and summaries. */
 
 import { describeOutcome } from '../expect.ts';
+import { INTEGRATION_TEXT } from '../model/integration.ts';
 import type { ReplayStep, ReplaySummary } from '../replay.ts';
 
 export interface StepTextOptions {
@@ -71,5 +72,11 @@ export function formatSummaryText(file: string, summary: ReplaySummary): string[
     (object) => `${object.type} ${object.id}${object.state ? ` (${object.state})` : ''}`,
   );
   lines.push(`live objects: ${live.length === 0 ? 'none' : live.join(', ')}`);
+  if (summary.integrations !== undefined) {
+    const plugs = summary.integrations.map(
+      (plug) => `${plug.dev} (line ${plug.line}) ${INTEGRATION_TEXT[plug.integration]}`,
+    );
+    lines.push(`VFIO integration: ${plugs.join(', ')}`);
+  }
   return lines;
 }

@@ -38,6 +38,7 @@ const outcome = z.looseObject({
   trace: z.array(z.string()).optional(),
   messages: z.array(z.string()).optional(),
   fatal: z.string().optional(),
+  integration: z.enum(['shadow', 'host-nesting', 'system', 'refused', 'stall', 'exit']).optional(),
 });
 
 export const replayStep = z
@@ -72,6 +73,16 @@ export const replaySummary = envelope
         }),
       ),
       stoppedEarly: z.boolean(),
+      integrations: z
+        .array(
+          z.strictObject({
+            line: lineNumber,
+            dev: z.string(),
+            integration: z.enum(['shadow', 'host-nesting', 'system', 'refused', 'stall', 'exit']),
+          }),
+        )
+        .optional()
+        .describe("each vfio.plug's VFIO integration, when a plug met an IOMMU memory region (seed 004)"),
     }),
   })
   .strict()

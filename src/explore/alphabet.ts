@@ -6,6 +6,8 @@
 import { DEFAULT_HEADER } from '../log/read.ts';
 import type { Header, LogEvent } from '../log/schema.ts';
 import type { ExploreConfig, ToyConfig, VtdConfig } from './config.ts';
+import { plugAlphabet } from './models/vfio-plug.ts';
+import { virtioAlphabet } from './models/virtio-iommu.ts';
 import { TOY_HEADER, toyActions, toyEvent, toyPrelude } from './toy.ts';
 
 export interface Letter {
@@ -128,5 +130,9 @@ export function alphabetOf(config: ExploreConfig): {
         prelude: config.prelude,
         letters: config.alphabet.map((event) => ({ label: JSON.stringify(event), event })),
       };
+    case 'virtio-iommu':
+      return virtioAlphabet(config);
+    case 'vfio-plug':
+      return plugAlphabet(config);
   }
 }

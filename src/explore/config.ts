@@ -8,6 +8,8 @@ import { LogInputError } from '../log/errors.ts';
 import { parseLine } from '../log/parse-line.ts';
 import type { Header, LogEvent } from '../log/schema.ts';
 import { ConfigError, type Located, parseJsonWithLines } from './json-lines.ts';
+import { PLUG_FIELDS, type PlugBounds, plugBounds } from './models/vfio-plug.ts';
+import { VIRTIO_FIELDS, type VirtioBounds, virtioBounds } from './models/virtio-iommu.ts';
 
 export { ConfigError };
 
@@ -81,7 +83,10 @@ export interface EventsConfig extends Common {
   readonly alphabet: readonly LogEvent[];
 }
 
-export type ExploreConfig = ToyConfig | VtdConfig | EventsConfig;
+export type VirtioExploreConfig = Common & VirtioBounds;
+export type PlugExploreConfig = Common & PlugBounds;
+
+export type ExploreConfig = ToyConfig | VtdConfig | EventsConfig | VirtioExploreConfig | PlugExploreConfig;
 
 const FIELDS: Readonly<Record<ExploreConfig['model'], readonly string[]>> = {
   toy: ['devices', 'slots', 'symmetry'],
@@ -99,6 +104,8 @@ const FIELDS: Readonly<Record<ExploreConfig['model'], readonly string[]>> = {
     'failures',
   ],
   events: ['platform', 'prelude', 'alphabet'],
+  'virtio-iommu': VIRTIO_FIELDS,
+  'vfio-plug': PLUG_FIELDS,
 };
 const COMMON = ['explore', 'model', 'name', 'depth', 'invariants', 'description'];
 
@@ -196,7 +203,7 @@ export function parseConfig(text: string, fallbackName: string): ExploreConfig {
   const read = new Reader(parseJsonWithLines(text));
   read.onlyFields('', [...COMMON, 'variant', ...new Set(Object.values(FIELDS).flat())]);
   read.int('explore', 1, 1);
-  const model = read.oneOf('model', ['toy', 'kernel', 'vtd', 'events'] as const);
+  const model = read.oneOf('model', ['toy', 'kernel', 'vtd', 'events', 'virtio-iommu', 'vfio-plug'] as const);
   read.onlyFields('', [...COMMON, ...FIELDS[model]]);
   const nameValue = read.at('name');
   if (nameValue !== undefined && typeof nameValue !== 'string') read.fail('name', 'expected a string');
@@ -237,6 +244,10 @@ export function parseConfig(text: string, fallbackName: string): ExploreConfig {
       return vtdConfig(read, common);
     case 'events':
       return eventsConfig(read, common);
+    case 'virtio-iommu':
+      return { ...common, ...virtioBounds(read) };
+    case 'vfio-plug':
+      return { ...common, ...plugBounds(read) };
   }
 }
 

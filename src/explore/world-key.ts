@@ -13,6 +13,8 @@
  */
 import type { Slot } from '../kernel/types.ts';
 import type { World } from '../model/world.ts';
+import type { VirtioState } from '../vmm/virtio-iommu/state.ts';
+import { virtioKeyView } from './models/virtio-key.ts';
 
 /** A key in three parts, so an event that left the kernel or the names alone reuses their part. */
 export interface KeyParts {
@@ -61,7 +63,10 @@ export class WorldKeys {
     out += `${core.iommufdUsers.toString(36)}[`;
     const fds = core.devices.map((device) => device.devFd).sort((a, b) => a - b);
     for (const device of core.devices) out += this.object(device, 'devFd', (fd) => fds.indexOf(fd as number));
-    return `${out}]${this.value(core.failures)}${this.value(vmm.frontend)}`;
+    // virtio-iommu: memreserve ids as ranks (models/virtio-key.ts).
+    const frontend =
+      vmm.frontend.kind === 'virtio-iommu' ? virtioKeyView(vmm.frontend as VirtioState) : vmm.frontend;
+    return `${out}]${this.value(core.failures)}${this.value(frontend)}`;
   }
 
   private field(name: string): string {

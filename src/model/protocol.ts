@@ -20,6 +20,13 @@ export interface HostOpRecord {
   readonly injected?: true;
 }
 
+/**
+ * How VFIO's memory listener met a plugged device's DMA (seed 004): a MAP/UNMAP notifier shadowing
+ * the vIOMMU's tables, host nesting (system memory over a nest-parent S2), plain system memory, or a
+ * refused plug, a stall in the default full-address-space replay, an exit(1).
+ */
+export type Integration = 'shadow' | 'host-nesting' | 'system' | 'refused' | 'stall' | 'exit';
+
 export interface StepOutcome {
   readonly ok: boolean;
   readonly errno?: Errno;
@@ -36,6 +43,8 @@ export interface StepOutcome {
   readonly messages?: readonly string[];
   /** Set when the event made QEMU exit (error_fatal); every later event is rejected. */
   readonly fatal?: string;
+  /** vfio.plug whose device met an IOMMU memory region: what VFIO's listener made of it (absent otherwise). */
+  readonly integration?: Integration;
 }
 
 /** How the VMM reaches the iommufd context: the only door from QEMU's side into the kernel. */

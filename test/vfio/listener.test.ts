@@ -1,9 +1,9 @@
 /**
  * The core's memory-listener step at vfio.plug (src/vmm/core/listener.ts) for a vIOMMU that cannot
- * notify MAP and has no replay of its own: the SMMUv3-without-accel rows of seed 004, which the
- * SMMUv3 frontend (issue 9) will give through the same `iommuRegion` hook. Here a stand-in frontend
- * (virtio-iommu's, with the hook overridden) answers as SMMUv3 did: QEMU 4.1 warns and stalls in
- * the default replay; with the seed's fix VFIO refuses the device and unwinds every object.
+ * notify MAP and has no replay of its own, driven through the core alone: a stand-in frontend
+ * (virtio-iommu's, with the hook overridden) answers as SMMUv3 did in QEMU 4.1: it warns and stalls
+ * in the default replay; with the seed's fix VFIO refuses the device and unwinds every object. The
+ * real SMMUv3 frontend's rows (src/vmm/smmuv3/iommu-region.ts) are in smmuv3-plug-matrix.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import type { CheckedWorld } from '../../src/invariants/types.ts';
@@ -46,7 +46,7 @@ function plugWith(region: IommuRegion, event: LogEvent) {
   return { world, outcome, step, live: [...liveObjects(world.kernel)].map((object) => object.type) };
 }
 
-describe('VFIO listener on a vIOMMU that needs HW nested paging (SMMUv3 rows, pending issue 9)', () => {
+describe('VFIO listener on a vIOMMU that needs HW nested paging (a stand-in frontend)', () => {
   it('QEMU 4.1: the warning, then the default replay over the whole address space: a stall', () => {
     const { outcome, world, step } = plugWith(smmuWithoutAccel(false), { type: 'vfio.plug', dev: 'nic0' });
     expect(outcome.messages).toEqual([

@@ -82,8 +82,8 @@ export function applyVmmEvent<S extends FrontendStateBase>(
     vmm.core.fatal = { line, message: step.fatal };
     step.firstErrno ??= 'EIO';
   }
-  const { hostOps, trace, messages, fatal, firstErrno } = step;
-  if (messages.length === 0 && fatal === undefined)
+  const { hostOps, trace, messages, fatal, firstErrno, integration } = step;
+  if (messages.length === 0 && fatal === undefined && integration === undefined)
     return firstErrno === undefined
       ? { ok: true, hostOps, trace }
       : { ok: false, errno: firstErrno, hostOps, trace };
@@ -92,6 +92,7 @@ export function applyVmmEvent<S extends FrontendStateBase>(
     trace,
     ...(messages.length === 0 ? {} : { messages }),
     ...(fatal === undefined ? {} : { fatal }),
+    ...(integration === undefined ? {} : { integration }),
   };
   return firstErrno === undefined ? { ok: true, ...base } : { ok: false, errno: firstErrno, ...base };
 }

@@ -11,7 +11,7 @@
 import type { HwptDataFields, InvalidateEntryFields, KernelOp } from '../../kernel/ops.ts';
 import { type Errno, fail, type KernelOutcome } from '../../kernel/types.ts';
 import { HWPT_DATA } from '../../kernel/uapi.ts';
-import type { HostOpRecord, HostPort } from '../../model/protocol.ts';
+import type { HostOpRecord, HostPort, Integration } from '../../model/protocol.ts';
 import { ERRNO_NUMBER, emit, STRERROR } from '../../trace/emit.ts';
 import {
   type CoreVmm,
@@ -34,6 +34,8 @@ export interface VmmStep<S extends FrontendStateBase = FrontendStateBase> {
   firstErrno: Errno | undefined;
   /** Set by a frontend when QEMU exits (error_fatal): the message. */
   fatal: string | undefined;
+  /** Set by the listener when a vfio.plug met an IOMMU memory region (listener.ts). */
+  integration?: Integration;
 }
 
 /** Which `host.fail` kind a kernel operation is (the operations a `host.fail` can fail); fail_nth sweeps them. */

@@ -25,6 +25,21 @@ export type ListenResult =
 
 /** Registers the listener for `dev`; a refusal is returned for VFIO to unwind, an exit or a stall stops QEMU. */
 export function listen(step: VmmStep, dev: string, region: IommuRegion | null): ListenResult {
+  const result = decide(step, dev, region);
+  // Recorded (and so printed) only where the device met an IOMMU region: the seed-004 decision.
+  if (region !== null)
+    step.integration =
+      result.kind === 'stopped'
+        ? step.fatal?.startsWith(STALL_PREFIX)
+          ? 'stall'
+          : 'exit'
+        : result.kind === 'shadow'
+          ? 'shadow'
+          : 'refused';
+  return result;
+}
+
+function decide(step: VmmStep, dev: string, region: IommuRegion | null): ListenResult {
   if (region === null) return { kind: 'system' };
   if (region.vfioChecksNestedAttr && region.needHwNestedPaging) {
     step.messages.push(NESTED_PAGING_UNSUPPORTED);

@@ -25,6 +25,8 @@ import { deviceNamed, IOMMUFD_FD, type VfioDevice } from './state.ts';
 function refuse(step: VmmStep, message: string, event: EventOf<'vfio.plug'>): void {
   step.messages.push(message);
   step.firstErrno ??= 'EINVAL';
+  // A device the listener shadowed can still be refused after it (set_iommu_device).
+  if (step.integration !== undefined) step.integration = 'refused';
   // A cold-plugged device (`hotplug: false`) that fails realize stops QEMU from starting.
   if (event.hotplug === false)
     step.fatal ??= `QEMU did not start: -device vfio-pci,id=${event.dev}: ${message}`;

@@ -13,6 +13,7 @@ import type { LogEvent, Platform } from '../../log/schema.ts';
 import type { Frontend } from '../core/frontend.ts';
 import { command, cr0Write, gbpaWrite, machineReset, steWrite } from './guest.ts';
 import { getAddressSpace, getViommuFlags, setIommuDevice, unsetIommuDevice } from './iommu-ops.ts';
+import { checkSeedEraConfig, iommuRegion } from './iommu-region.ts';
 import { smmuConfig } from './realize.ts';
 import { copySmmu, SMMU_VARIANTS, type SmmuState, type SmmuStep } from './state.ts';
 
@@ -28,10 +29,12 @@ function create(platform: Platform, headerLine: number): SmmuState {
       'platform.variant',
       `unknown arm-smmuv3 variant "${variant}": expected one of ${SMMU_VARIANTS.join(', ')}`,
     );
+  const config = smmuConfig(platform, headerLine);
+  checkSeedEraConfig(known, config, headerLine);
   return {
     kind: 'smmuv3',
     variant: known,
-    config: smmuConfig(platform, headerLine),
+    config,
     smmuen: false,
     eventqen: false,
     gbpaAbort: false,
@@ -74,6 +77,7 @@ export const smmuv3Frontend: Frontend<SmmuState> = {
   getAddressSpace,
   getViommuFlags,
   setIommuDevice,
+  iommuRegion,
   unsetIommuDevice,
   beforeGuestEvent: () => {},
   guestEvent,

@@ -7,7 +7,7 @@
  * state calls for). unset_iommu_device re-attaches the S2 default, frees the translate HWPT and the
  * vDEVICE, and with the last device the bypass and abort proxies and the vIOMMU.
  * accel=off (smmu_ops): the SMMU's IOMMU address space; VFIO's listener then registers a MAP
- * notifier, which smmuv3_notify_flag_changed refuses, so no VFIO device can be realized.
+ * notifier, which smmuv3_notify_flag_changed refuses (iommu-region.ts), so no VFIO device is realized.
  * QEMU reference: hw/arm/smmuv3-accel.c (smmuv3_accel_find_add_as, smmuv3_accel_supports_as,
  * smmuv3_accel_get_viommu_flags, smmuv3_accel_set_iommu_device, smmuv3_accel_alloc_viommu,
  * smmuv3_accel_unset_iommu_device, smmuv3_accel_free_viommu) at qemu/qemu 13b941aaff48;
@@ -83,17 +83,6 @@ export function getViommuFlags(smmu: SmmuState): number {
   return VIOMMU_FLAG_WANT_NESTING_PARENT | (smmu.config.ssidsize > 0 ? VIOMMU_FLAG_PASID_SUPPORTED : 0);
 }
 
-const two = (value: number) => value.toString(16).padStart(2, '0');
-
-/** smmuv3_notify_flag_changed's refusal of VFIO's MAP notifier, as vfio_listener_register reports it. */
-function mapNotifierRefusal(space: SmmuSpace): string {
-  const bus = space.sid >> 8;
-  return (
-    `memory listener initialization failed: Region smmuv3-iommu-memory-region-${bus}-${space.devfn}: ` +
-    `device ${two(bus)}.${two(space.devfn >> 3)}.${space.devfn & 7} requires iommu MAP notifier which is not currently supported`
-  );
-}
-
 /** smmuv3_accel_alloc_viommu: vIOMMU, abort proxy, bypass proxy, GBPA attach; unwinds in reverse. */
 function allocViommuAndProxies(
   step: SmmuStep,
@@ -135,11 +124,11 @@ function allocViommuAndProxies(
   return { ok: true, install };
 }
 
-/** smmuv3_accel_set_iommu_device (accel=on) or the MAP-notifier refusal (accel=off). */
+/** smmuv3_accel_set_iommu_device (accel=on; smmu_ops has none: VFIO's listener refused already, iommu-region.ts). */
 export function setIommuDevice(step: SmmuStep, device: VfioDevice): string | undefined {
   const smmu = step.frontend;
   const space = spaceOf(smmu, device.dev, undefined);
-  if (!smmu.config.accel) return mapNotifierRefusal(space);
+  if (!smmu.config.accel) return undefined;
   if (device.backend !== 'iommufd')
     return 'vfio-pci endpoint devices without an iommufd backend not allowed when using arm-smmuv3,accel=on';
   let install: StreamInstall | undefined;

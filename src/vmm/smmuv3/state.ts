@@ -24,8 +24,9 @@ import type { VmmStep } from '../core/host.ts';
 import { findNamed } from '../core/named.ts';
 import type { FrontendStateBase, Vmm } from '../core/state.ts';
 
-export type SmmuVariant = 'upstream' | 'fixed';
-export const SMMU_VARIANTS: readonly SmmuVariant[] = ['upstream', 'fixed'];
+// qemu-4.1 and qemu-4.1-seed-fix: seed 004's accel=off rows (iommu-region.ts).
+export type SmmuVariant = 'upstream' | 'fixed' | 'qemu-4.1' | 'qemu-4.1-seed-fix';
+export const SMMU_VARIANTS: readonly SmmuVariant[] = ['upstream', 'fixed', 'qemu-4.1', 'qemu-4.1-seed-fix'];
 
 export interface SmmuConfig {
   readonly accel: boolean;
