@@ -8,6 +8,7 @@ import { LogInputError } from '../log/errors.ts';
 import { parseLine } from '../log/parse-line.ts';
 import type { Header, LogEvent } from '../log/schema.ts';
 import { ConfigError, type Located, parseJsonWithLines } from './json-lines.ts';
+import { SMMU_FIELDS, type SmmuConfig, smmuConfig } from './models/smmuv3.ts';
 
 export { ConfigError };
 
@@ -81,7 +82,7 @@ export interface EventsConfig extends Common {
   readonly alphabet: readonly LogEvent[];
 }
 
-export type ExploreConfig = ToyConfig | VtdConfig | EventsConfig;
+export type ExploreConfig = ToyConfig | VtdConfig | EventsConfig | SmmuConfig;
 
 const FIELDS: Readonly<Record<ExploreConfig['model'], readonly string[]>> = {
   toy: ['devices', 'slots', 'symmetry'],
@@ -99,6 +100,7 @@ const FIELDS: Readonly<Record<ExploreConfig['model'], readonly string[]>> = {
     'failures',
   ],
   events: ['platform', 'prelude', 'alphabet'],
+  smmuv3: SMMU_FIELDS,
 };
 const COMMON = ['explore', 'model', 'name', 'depth', 'invariants', 'description'];
 
@@ -196,7 +198,7 @@ export function parseConfig(text: string, fallbackName: string): ExploreConfig {
   const read = new Reader(parseJsonWithLines(text));
   read.onlyFields('', [...COMMON, 'variant', ...new Set(Object.values(FIELDS).flat())]);
   read.int('explore', 1, 1);
-  const model = read.oneOf('model', ['toy', 'kernel', 'vtd', 'events'] as const);
+  const model = read.oneOf('model', ['toy', 'kernel', 'vtd', 'events', 'smmuv3'] as const);
   read.onlyFields('', [...COMMON, ...FIELDS[model]]);
   const nameValue = read.at('name');
   if (nameValue !== undefined && typeof nameValue !== 'string') read.fail('name', 'expected a string');
@@ -237,6 +239,8 @@ export function parseConfig(text: string, fallbackName: string): ExploreConfig {
       return vtdConfig(read, common);
     case 'events':
       return eventsConfig(read, common);
+    case 'smmuv3':
+      return smmuConfig(read, common);
   }
 }
 
