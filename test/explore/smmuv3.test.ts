@@ -80,6 +80,13 @@ describe('exhaustive SMMUv3 exploration', () => {
     }, 600_000);
   }
 
+  it('smmuv3-upstream: its shortest translate-HWPT counterexample is the kept GBPA finding', async () => {
+    const report = await explored('smmuv3-upstream');
+    const found = report.counterexamples.find((c) => c.invariant === 'smmuv3-translate-hwpt-attached')!;
+    const kept = eventsOf(join(root, 'test/logs/smmuv3-upstream-gbpa-leaves-translate-hwpt.jsonl'));
+    expect(eventsOf(found.log)).toEqual(kept);
+  }, 600_000);
+
   for (const name of ['smmuv3-fixed-one-device', 'smmuv3-fixed-enabled']) {
     it(`${name} explores completely and holds everywhere`, async () => {
       const report = await explored(name);
