@@ -3,17 +3,28 @@
  * exhaustive exploration of a configuration (src/explore/). Exit 0 when every invariant holds in
  * every reachable state, 1 with the shortest counterexample logs written (paths printed), 2 on a
  * bad configuration (line and field named) or bad usage. Its arguments are read here, on their own.
+ * `explore CONFIG --random [--runs N] [--steps N] [--seed S]`: random walks over the same alphabet
+ * (src/explore/random.ts), exit 1 with the fast-check-shrunk counterexample written the same way.
  */
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { ConfigError, parseConfig } from '../explore/config.ts';
 import { formatCoverage } from '../explore/coverage.ts';
+import { type RandomReport, runRandom } from '../explore/random.ts';
 import { type ExploreReport, runExplore } from '../explore/run.ts';
 import type { CommandIo } from './io.ts';
 
 export const EXPLORE_USAGE =
-  'usage: viommu-model explore CONFIG [--depth N] [--workers N] [--no-symmetry] [--json] [--out DIR] [--itf FILE]';
+  'usage: viommu-model explore CONFIG [--depth N] [--workers N] [--no-symmetry] [--json] [--out DIR] [--itf FILE]\n' +
+  '       viommu-model explore CONFIG --random [--runs N] [--steps N] [--seed S] [--json] [--out DIR] [--itf FILE]';
+
+/** Random mode's options and their bounds (defaults: 1000 walks of up to 100 letters, seed 1). */
+const RANDOM_OPTIONS = new Map([
+  ['--runs', { min: 1, max: 100_000_000, fallback: 1000 }],
+  ['--steps', { min: 1, max: 100_000, fallback: 100 }],
+  ['--seed', { min: 0, max: 2 ** 31 - 1, fallback: 1 }],
+]);
 
 interface ExploreArgs {
   readonly config: string;
@@ -23,6 +34,8 @@ interface ExploreArgs {
   readonly json: boolean;
   readonly out?: string;
   readonly itf?: string;
+  /** Random mode's walks, letters per walk and seed; null for the exhaustive mode. */
+  readonly random: { readonly runs: number; readonly steps: number; readonly seed: number } | null;
 }
 
 function parseExploreArgs(args: readonly string[]): ExploreArgs | string {
@@ -33,6 +46,9 @@ function parseExploreArgs(args: readonly string[]): ExploreArgs | string {
   let json = false;
   let out: string | undefined;
   let itf: string | undefined;
+  let random = false;
+  const randomValues = new Map<string, number>();
+  const exhaustiveOnly: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const [name, inline] = arg.startsWith('--') ? (arg.split('=', 2) as [string, string | undefined]) : [arg];
@@ -46,6 +62,21 @@ function parseExploreArgs(args: readonly string[]): ExploreArgs | string {
           return `${name} needs a whole number${name === '--depth' ? '' : ' from 1'}, got ${text ?? 'nothing'}`;
         if (name === '--depth') depth = n;
         else workers = n;
+        exhaustiveOnly.push(name);
+        break;
+      }
+      case '--random':
+        random = true;
+        break;
+      case '--runs':
+      case '--steps':
+      case '--seed': {
+        const bounds = RANDOM_OPTIONS.get(name)!;
+        const text = value();
+        const n = text === undefined ? Number.NaN : Number(text);
+        if (!Number.isInteger(n) || n < bounds.min || n > bounds.max)
+          return `${name} needs a whole number from ${bounds.min} to ${bounds.max}, got ${text ?? 'nothing'}`;
+        randomValues.set(name, n);
         break;
       }
       case '--out':
@@ -58,6 +89,7 @@ function parseExploreArgs(args: readonly string[]): ExploreArgs | string {
       }
       case '--no-symmetry':
         symmetry = false;
+        exhaustiveOnly.push(name);
         break;
       case '--json':
         json = true;
@@ -68,7 +100,22 @@ function parseExploreArgs(args: readonly string[]): ExploreArgs | string {
     }
   }
   if (positionals.length !== 1) return 'explore needs exactly one CONFIG file';
-  return { config: positionals[0]!, depth, workers, symmetry, json, out, itf };
+  if (random && exhaustiveOnly.length > 0)
+    return `${exhaustiveOnly[0]} is for the exhaustive mode; --random takes --runs, --steps and --seed`;
+  if (!random && randomValues.size > 0) return `${[...randomValues.keys()][0]} needs --random`;
+  const randomOf = (name: string) => randomValues.get(name) ?? RANDOM_OPTIONS.get(name)!.fallback;
+  return {
+    config: positionals[0]!,
+    depth,
+    workers,
+    symmetry,
+    json,
+    out,
+    itf,
+    random: random
+      ? { runs: randomOf('--runs'), steps: randomOf('--steps'), seed: randomOf('--seed') }
+      : null,
+  };
 }
 
 export async function exploreCommand(args: readonly string[], io: CommandIo): Promise<number> {
@@ -94,13 +141,20 @@ export async function exploreCommand(args: readonly string[], io: CommandIo): Pr
     }
     throw error;
   }
+  const outDir = parsed.out ?? join(tmpdir(), 'viommu-model-explore', config.name);
+  if (parsed.random !== null) {
+    const report = await runRandom(config, { ...parsed.random, outDir, itf: parsed.itf });
+    if (parsed.json) io.stdout(JSON.stringify(report));
+    else for (const line of formatRandomReport(report)) io.stdout(line);
+    return report.verdict === 'holds' ? 0 : 1;
+  }
   const progress = process.stderr.isTTY && !parsed.json;
   const report = await runExplore(config, {
     depth: parsed.depth,
     symmetry: parsed.symmetry,
     workers: parsed.workers,
     itf: parsed.itf,
-    outDir: parsed.out ?? join(tmpdir(), 'viommu-model-explore', config.name),
+    outDir,
     onProgress: progress
       ? (p) => {
           const memory = Math.round(process.memoryUsage().rss / 2 ** 20);
@@ -141,5 +195,27 @@ export function formatReport(report: ExploreReport): string[] {
   const never = report.actions.filter((action) => action.taken === 0);
   lines.push(`actions never enabled: ${never.length === 0 ? 'none' : never.map((a) => a.label).join('; ')}`);
   lines.push(...formatCoverage(report.coverage));
+  return lines;
+}
+
+export function formatRandomReport(report: RandomReport): string[] {
+  const lines = [
+    `explore ${report.name} --random (${report.model}, ${report.alphabet} actions, up to ${report.runs} walks of up to ${report.steps} letters, seed ${report.seed})`,
+    `  walks ${report.walks}  events ${report.events}  ${(report.elapsedMs / 1000).toFixed(2)} s`,
+  ];
+  if (report.itf !== null) lines.push(`  ITF trace: ${report.itf}`);
+  if (report.verdict === 'holds')
+    lines.push(
+      `  every invariant holds after every event of every walk (another --seed samples other walks)`,
+    );
+  for (const found of report.counterexamples) {
+    lines.push(
+      `FAIL ${found.invariant} after ${found.length} events (shrunk in ${report.shrinks} steps): ${found.message}`,
+    );
+    lines.push(`  log: ${found.log}`);
+    lines.push(`  viewer: ${found.html}  mermaid: ${found.mermaid}`);
+    for (const [index, label] of found.labels.entries())
+      lines.push(`  ${String(index + 1).padStart(3)}. ${label}`);
+  }
   return lines;
 }

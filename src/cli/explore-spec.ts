@@ -4,12 +4,13 @@ import type { CommandSpec, ParsedCommand } from './command.ts';
 /** The parsed options back as arguments: explore-command.ts checks the numbers and paths itself. */
 function argsOf(input: ParsedCommand): string[] {
   const args = [input.operands[0]!];
-  for (const name of ['depth', 'workers', 'out', 'itf']) {
+  for (const name of ['depth', 'workers', 'out', 'itf', 'runs', 'steps', 'seed']) {
     const value = input.string(name);
     if (value !== undefined) args.push(`--${name}`, value);
   }
   if (input.flag('no-symmetry')) args.push('--no-symmetry');
   if (input.flag('json')) args.push('--json');
+  if (input.flag('random')) args.push('--random');
   return args;
 }
 
@@ -24,9 +25,15 @@ export const exploreCommandSpec: CommandSpec = {
     json: { type: 'boolean', help: 'the report as one JSON object' },
     out: { type: 'string', value: 'DIR', help: 'where the counterexample logs go (default: a temp dir)' },
     itf: { type: 'string', value: 'FILE', help: 'the first counterexample as an Apalache/Quint ITF trace' },
+    random: { type: 'boolean', help: 'random walks over the same alphabet instead, shrunk by fast-check' },
+    runs: { type: 'string', value: 'N', help: 'random mode: walks (default 1000)' },
+    steps: { type: 'string', value: 'N', help: 'random mode: letters per walk at most (default 100)' },
+    seed: { type: 'string', value: 'S', help: 'random mode: fast-check seed (default 1)' },
   },
   details: `CONFIG is an explorer configuration (examples/explore/*.json).
 Exit status: 0 every invariant holds in every reachable state, 1 a counterexample was found (the
-shortest event log is written and its path printed), 2 a bad configuration or usage.`,
+shortest event log is written and its path printed), 2 a bad configuration or usage.
+With --random: walks of random letters from the same alphabet (a letter not enabled is skipped);
+exit 1 writes the first failing walk, shrunk by fast-check, as a log the same way.`,
   run: async (input, io) => (await import('./explore-command.ts')).exploreCommand(argsOf(input), io),
 };

@@ -6,6 +6,7 @@
 import { DEFAULT_HEADER } from '../log/read.ts';
 import type { Header, LogEvent } from '../log/schema.ts';
 import type { ExploreConfig, ToyConfig, VtdConfig } from './config.ts';
+import { smmuAlphabet } from './models/smmuv3.ts';
 import { plugAlphabet } from './models/vfio-plug.ts';
 import { virtioAlphabet } from './models/virtio-iommu.ts';
 import { TOY_HEADER, toyActions, toyEvent, toyPrelude } from './toy.ts';
@@ -124,6 +125,8 @@ export function alphabetOf(config: ExploreConfig): {
         prelude: [],
         letters: vtdAlphabet(config),
       };
+    case 'smmuv3':
+      return smmuAlphabet(config);
     case 'events':
       return {
         header: config.header,

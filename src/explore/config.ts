@@ -8,6 +8,7 @@ import { LogInputError } from '../log/errors.ts';
 import { parseLine } from '../log/parse-line.ts';
 import type { Header, LogEvent } from '../log/schema.ts';
 import { ConfigError, type Located, parseJsonWithLines } from './json-lines.ts';
+import { SMMU_FIELDS, type SmmuConfig, smmuConfig } from './models/smmuv3.ts';
 import { PLUG_FIELDS, type PlugBounds, plugBounds } from './models/vfio-plug.ts';
 import { VIRTIO_FIELDS, type VirtioBounds, virtioBounds } from './models/virtio-iommu.ts';
 
@@ -86,7 +87,13 @@ export interface EventsConfig extends Common {
 export type VirtioExploreConfig = Common & VirtioBounds;
 export type PlugExploreConfig = Common & PlugBounds;
 
-export type ExploreConfig = ToyConfig | VtdConfig | EventsConfig | VirtioExploreConfig | PlugExploreConfig;
+export type ExploreConfig =
+  | ToyConfig
+  | VtdConfig
+  | EventsConfig
+  | VirtioExploreConfig
+  | PlugExploreConfig
+  | SmmuConfig;
 
 const FIELDS: Readonly<Record<ExploreConfig['model'], readonly string[]>> = {
   toy: ['devices', 'slots', 'symmetry'],
@@ -106,6 +113,7 @@ const FIELDS: Readonly<Record<ExploreConfig['model'], readonly string[]>> = {
   events: ['platform', 'prelude', 'alphabet'],
   'virtio-iommu': VIRTIO_FIELDS,
   'vfio-plug': PLUG_FIELDS,
+  smmuv3: SMMU_FIELDS,
 };
 const COMMON = ['explore', 'model', 'name', 'depth', 'invariants', 'description'];
 
@@ -203,7 +211,15 @@ export function parseConfig(text: string, fallbackName: string): ExploreConfig {
   const read = new Reader(parseJsonWithLines(text));
   read.onlyFields('', [...COMMON, 'variant', ...new Set(Object.values(FIELDS).flat())]);
   read.int('explore', 1, 1);
-  const model = read.oneOf('model', ['toy', 'kernel', 'vtd', 'events', 'virtio-iommu', 'vfio-plug'] as const);
+  const model = read.oneOf('model', [
+    'toy',
+    'kernel',
+    'vtd',
+    'events',
+    'virtio-iommu',
+    'vfio-plug',
+    'smmuv3',
+  ] as const);
   read.onlyFields('', [...COMMON, ...FIELDS[model]]);
   const nameValue = read.at('name');
   if (nameValue !== undefined && typeof nameValue !== 'string') read.fail('name', 'expected a string');
@@ -248,6 +264,8 @@ export function parseConfig(text: string, fallbackName: string): ExploreConfig {
       return { ...common, ...virtioBounds(read) };
     case 'vfio-plug':
       return { ...common, ...plugBounds(read) };
+    case 'smmuv3':
+      return smmuConfig(read, common);
   }
 }
 

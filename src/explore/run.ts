@@ -5,6 +5,7 @@
  */
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Header, LogEvent } from '../log/schema.ts';
 import { formatLog } from '../log/write.ts';
 import { renderCounterexample } from '../viz/counterexample.ts';
 import { type ExploreResult, explore, type Progress } from './bfs.ts';
@@ -76,31 +77,24 @@ export async function runExplore(config: ExploreConfig, options: RunOptions): Pr
       : coverage.during(() => explore(model, { depth, onProgress: options.onProgress }));
   const unreduced = built.unreduced === null ? null : explore(built.unreduced(), { depth });
   const counterexamples: WrittenCounterexample[] = [];
-  if (result.counterexamples.length > 0) await mkdir(options.outDir, { recursive: true });
   for (const found of result.counterexamples) {
     const { header, events } = model.toLog(found.path);
-    const base = `${config.name}-${found.invariant}`.replace(/[^\w.-]+/g, '_');
-    const log = join(options.outDir, `${base}.jsonl`);
     const preface = [
       `counterexample ${found.invariant}: ${found.path.length} events, found by viommu-model explore (${config.name})`,
       'breadth-first: no shorter sequence over the alphabet, through states where every invariant holds, breaks it',
       `the last event breaks it: ${found.message}`,
     ];
-    await writeFile(log, formatLog(header, events, preface));
-    const itf = join(options.outDir, `${base}.itf.json`);
-    await writeFile(itf, `${JSON.stringify(itfOfLog(header, events, log))}\n`);
-    if (options.itf !== undefined && counterexamples.length === 0) await copyFile(itf, options.itf);
-    const rendered = await renderCounterexample(log, options.outDir);
-    counterexamples.push({
-      invariant: found.invariant,
-      message: found.message,
-      length: found.path.length,
-      log,
-      itf,
-      html: rendered.html,
-      mermaid: rendered.mermaid,
-      labels: found.path.map((action) => model.actions[action]!),
-    });
+    const labels = found.path.map((action) => model.actions[action]!);
+    const written = await writeCounterexample(
+      config.name,
+      { ...found, header, events, labels, preface },
+      {
+        outDir: options.outDir,
+        itf: counterexamples.length === 0 ? options.itf : undefined,
+      },
+    );
+    const { invariant, message, ...files } = written;
+    counterexamples.push({ invariant, message, length: found.path.length, ...files });
   }
   return {
     name: config.name,
@@ -122,5 +116,40 @@ export async function runExplore(config: ExploreConfig, options: RunOptions): Pr
     itf: options.itf !== undefined && counterexamples.length > 0 ? options.itf : null,
     actions: model.actions.map((label, index) => ({ label, taken: result.actionCounts[index]! })),
     coverage: coverage.report(),
+  };
+}
+
+export interface FoundLog {
+  readonly invariant: string;
+  readonly message: string;
+  readonly header: Header;
+  readonly events: readonly LogEvent[];
+  readonly labels: readonly string[];
+  /** Comment lines at the head of the log: how it was found. */
+  readonly preface: readonly string[];
+}
+
+/** Writes one counterexample as a log (`replay` and `viz` take it as it is), its ITF trace, viewer and Mermaid files. */
+export async function writeCounterexample(
+  name: string,
+  found: FoundLog,
+  where: { readonly outDir: string; readonly itf?: string },
+): Promise<Omit<WrittenCounterexample, 'length'>> {
+  await mkdir(where.outDir, { recursive: true });
+  const base = `${name}-${found.invariant}`.replace(/[^\w.-]+/g, '_');
+  const log = join(where.outDir, `${base}.jsonl`);
+  await writeFile(log, formatLog(found.header, found.events, found.preface));
+  const itf = join(where.outDir, `${base}.itf.json`);
+  await writeFile(itf, `${JSON.stringify(itfOfLog(found.header, found.events, log))}\n`);
+  if (where.itf !== undefined) await copyFile(itf, where.itf);
+  const rendered = await renderCounterexample(log, where.outDir);
+  return {
+    invariant: found.invariant,
+    message: found.message,
+    log,
+    itf,
+    html: rendered.html,
+    mermaid: rendered.mermaid,
+    labels: found.labels,
   };
 }

@@ -84,6 +84,27 @@ describe('explore configurations', () => {
     ).toMatchObject({ line: 2, field: 'invariants[0]' });
   });
 
+  it('names the line and field of a bad SMMUv3 configuration', () => {
+    const smmu = (extra: string) =>
+      `{"explore":1,"model":"smmuv3","variant":"fixed",\n"devices":[{"dev":"nic0","bdf":"0000:01:00.0"}],\n${extra}}`;
+    expect(errorOf(smmu('"stes":[{"valid":true,"config":"s9"}]'))).toMatchObject({ line: 3 });
+    expect(errorOf(smmu('"stes":[{"valid":true,"config":"s9"}]')).field).toMatch(/^stes\[0\]/);
+    expect(errorOf(smmu('"stes":[],\n"commands":["CFGI_STE","REBOOT"]'))).toMatchObject({
+      line: 4,
+      field: 'commands[1]',
+    });
+    expect(errorOf(smmu('"stes":[],\n"boot":[{"type":"smmu.cr0"}]'))).toMatchObject({ line: 4 });
+    const twice = errorOf(
+      '{"explore":1,"model":"smmuv3","variant":"fixed","stes":[],\n"devices":[{"dev":"nic0","bdf":"0000:01:00.0"},\n{"dev":"nic1","bdf":"0000:01:00.0","hotplug":true}]}',
+    );
+    expect(twice.field).toBe('devices[1]');
+    expect(
+      errorOf(
+        '{"explore":1,"model":"smmuv3","variant":"fixed","stes":[],\n"devices":[{"dev":"nic0","bdf":"0000:01:00.0","hotplug":true}]}',
+      ).field,
+    ).toBe('devices[0].hotplug');
+  });
+
   it('exits 2 on a bad configuration with the line and field on stderr, and nothing on stdout', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'explore-config-'));
     const path = join(dir, 'bad.json');
