@@ -130,18 +130,22 @@ export class Replayer {
     violations: readonly Violation[],
   ): void {
     const failure = expectationFailure(event.expect, outcome);
-    const step: ReplayStep = {
-      line,
-      event,
-      outcome,
-      violations,
-      ...(failure === undefined ? {} : { expectationFailure: failure }),
-    };
     this.lastReported =
       violations.length === 0
         ? NONE_REPORTED
         : new Set(violations.map((v) => `${v.invariant}\n${v.message}`));
-    this.options.onStep?.(step, this.snapshot);
+    // The step record is built only for a consumer (a plain `replay --check` has none).
+    const { onStep } = this.options;
+    if (onStep !== undefined) {
+      const step: ReplayStep = {
+        line,
+        event,
+        outcome,
+        violations,
+        ...(failure === undefined ? {} : { expectationFailure: failure }),
+      };
+      onStep(step, this.snapshot);
+    }
     this.violations += violations.length;
     if (failure !== undefined) this.failedExpectations += 1;
     if ((failure !== undefined || violations.length > 0) && this.firstFailure === undefined) {
