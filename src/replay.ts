@@ -134,7 +134,7 @@ export class Replayer {
       violations.length === 0
         ? NONE_REPORTED
         : new Set(violations.map((v) => `${v.invariant}\n${v.message}`));
-    // The step record is built only for a consumer (a plain `replay --check` has none).
+    // The step record is built only for a consumer (the in-memory replays often have none).
     const { onStep } = this.options;
     if (onStep !== undefined) {
       const step: ReplayStep = {

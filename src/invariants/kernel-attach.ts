@@ -83,8 +83,7 @@ export const pasidAttachmentsCompatible: Invariant = {
 };
 
 /** `changes` given: just devices written or attached to a written HWPT. */
-// Loops over the table and `for...in` over attachments, not filter/Object.entries: this runs after
-// every event that wrote a slot, and the arrays those build were most of its cost.
+// Plain loops, not filter/Object.entries: this runs after every event that wrote a slot.
 function pasidViolations(kernel: KernelState, changes: Changes | undefined): string[] {
   const out: string[] = [];
   for (const device of kernel.objects) {
