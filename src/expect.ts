@@ -12,11 +12,13 @@ export function expectationFailure(
   outcome: StepOutcome,
 ): string | undefined {
   if (expected === undefined) return undefined;
-  const got = describeOutcome(outcome);
-  if (expected === 'ok') return outcome.ok ? undefined : `expected ok, got ${got}`;
+  // The outcome is described only for a failure: a replay asks this after every event.
+  if (expected === 'ok') return outcome.ok ? undefined : `expected ok, got ${describeOutcome(outcome)}`;
   if (typeof expected === 'string')
-    return !outcome.ok && outcome.errno === expected ? undefined : `expected ${expected}, got ${got}`;
+    return !outcome.ok && outcome.errno === expected
+      ? undefined
+      : `expected ${expected}, got ${describeOutcome(outcome)}`;
   return outcome.ok && outcome.id === expected.id
     ? undefined
-    : `expected ok with ID ${expected.id}, got ${got}`;
+    : `expected ok with ID ${expected.id}, got ${describeOutcome(outcome)}`;
 }

@@ -136,18 +136,22 @@ export class Replayer {
     violations: readonly Violation[],
   ): void {
     const failure = expectationFailure(event.expect, outcome);
-    const step: ReplayStep = {
-      line,
-      event,
-      outcome,
-      violations,
-      ...(failure === undefined ? {} : { expectationFailure: failure }),
-    };
     this.lastReported =
       violations.length === 0
         ? NONE_REPORTED
         : new Set(violations.map((v) => `${v.invariant}\n${v.message}`));
-    this.options.onStep?.(step, this.snapshot);
+    // The step record is built only for a consumer (the in-memory replays often have none).
+    const { onStep } = this.options;
+    if (onStep !== undefined) {
+      const step: ReplayStep = {
+        line,
+        event,
+        outcome,
+        violations,
+        ...(failure === undefined ? {} : { expectationFailure: failure }),
+      };
+      onStep(step, this.snapshot);
+    }
     const plugged = plugIntegration(line, event, outcome);
     if (plugged !== null) this.integrations.push(plugged);
     if (outcome.integration !== undefined) this.listenerMet = true;

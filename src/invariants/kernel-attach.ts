@@ -1,13 +1,13 @@
 /** Invariants on attachments: per group and PASID, PASID compatibility, auto domains. */
 import { groupDevices } from '../kernel/groups.ts';
 import { liveObject } from '../kernel/table.ts';
-import type { DeviceObject, HwptObject, KernelState } from '../kernel/types.ts';
+import type { DeviceObject, HwptObject, KernelState, Slot } from '../kernel/types.ts';
 import type { Changes, Invariant } from './types.ts';
 
 function deviceTouched(device: DeviceObject, changes: Changes): boolean {
   if (changes.written(device.id)) return true;
-  for (const pasid in device.m.context.attachments)
-    if (changes.written(device.m.context.attachments[pasid]!)) return true;
+  const { attachments } = device.m.context;
+  for (const pasid in attachments) if (changes.written(attachments[pasid]!)) return true;
   return false;
 }
 
@@ -83,13 +83,17 @@ export const pasidAttachmentsCompatible: Invariant = {
 };
 
 /** `changes` given: just devices written or attached to a written HWPT. */
+// Plain loops, not filter/Object.entries: this runs after every event that wrote a slot.
 function pasidViolations(kernel: KernelState, changes: Changes | undefined): string[] {
   const out: string[] = [];
-  for (const device of devicesOf(kernel)) {
+  for (const device of kernel.objects) {
+    if (device?.type !== 'DEVICE') continue;
     if (changes !== undefined && !deviceTouched(device, changes)) continue;
-    const entries = Object.entries(device.m.context.attachments);
-    const hasPasid = entries.some(([pasid]) => pasid !== '0');
-    for (const [pasid, id] of entries) {
+    const { attachments } = device.m.context;
+    let hasPasid = false;
+    for (const pasid in attachments) if (pasid !== '0') hasPasid = true;
+    for (const pasid in attachments) {
+      const id = attachments[pasid]!;
       const hwpt = liveObject(kernel, id) as HwptObject | undefined;
       if (hwpt === undefined) continue; // references-live-and-typed reports it
       if (pasid !== '0' && !hwpt.pasidCompat)
@@ -118,21 +122,30 @@ export const autoDomainsAttached: Invariant = {
     const hwpts = new Set<number>();
     for (const id of changes.slots) {
       hwpts.add(id);
-      for (const slot of [kernel.objects[id], changes.slotBefore(id)]) {
-        if (slot?.type !== 'DEVICE') continue;
-        for (const pasid in slot.m.context.attachments) hwpts.add(slot.m.context.attachments[pasid]!);
-      }
+      addAttached(kernel.objects[id], hwpts);
+      addAttached(changes.slotBefore(id), hwpts);
     }
     return autoDomainViolations(kernel, hwpts);
   },
 };
 
+/** The HWPTs a slot, if it is a DEVICE, is attached to. */
+function addAttached(slot: Slot | undefined, hwpts: Set<number>): void {
+  if (slot?.type !== 'DEVICE') return;
+  const { attachments } = slot.m.context;
+  for (const pasid in attachments) hwpts.add(attachments[pasid]!);
+}
+
 /** `only` given: just those HWPTs. */
 function autoDomainViolations(kernel: KernelState, only: ReadonlySet<number> | undefined): string[] {
   const counts = new Map<number, number>();
-  for (const device of devicesOf(kernel)) {
-    for (const hwpt of Object.values(device.m.context.attachments))
+  for (const device of kernel.objects) {
+    if (device?.type !== 'DEVICE') continue;
+    const { attachments } = device.m.context;
+    for (const pasid in attachments) {
+      const hwpt = attachments[pasid]!;
       counts.set(hwpt, (counts.get(hwpt) ?? 0) + 1);
+    }
   }
   const out: string[] = [];
   for (const slot of kernel.objects) {

@@ -40,8 +40,13 @@ function addPins(delta: Map<number, number>, slot: KernelObject, sign: number): 
  * exactly when its change equals the change in pinning references (written holders' old and new
  * references) plus the change in its own pins.
  */
+// Scratch tables reused from event to event (cleared at each use): this runs after most events.
+const scratchDelta = new Map<number, number>();
+const scratchIds = new Set<number>();
+
 function pinDeltaViolations(kernel: KernelState, changes: Changes): string[] {
-  const delta = new Map<number, number>();
+  const delta = scratchDelta;
+  delta.clear();
   for (const id of changes.slots) {
     const now = kernel.objects[id];
     const before = changes.slotBefore(id);
@@ -50,7 +55,9 @@ function pinDeltaViolations(kernel: KernelState, changes: Changes): string[] {
     addPins(delta, now, 1);
     addPins(delta, before, -1);
   }
-  const ids = new Set<number>(changes.slots);
+  const ids = scratchIds;
+  ids.clear();
+  for (const id of changes.slots) ids.add(id);
   for (const [id, change] of delta) if (change !== 0) ids.add(id);
   const out: string[] = [];
   for (const id of ids.size === 1 ? ids : [...ids].sort(byId)) {

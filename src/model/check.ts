@@ -37,24 +37,51 @@ interface Entry {
   readonly changed: NonNullable<Invariant['checkChanged']> | Invariant['check'];
 }
 
+interface Plan {
+  readonly entries: readonly Entry[];
+  /** For each set of changed parts (as bits), the entries that run then while nothing is violated. */
+  readonly due: readonly (readonly Entry[])[];
+}
+
+// One plan per invariant list: a property makes a checker per generated run, over the same list.
+const plans = new WeakMap<readonly Invariant[], Plan>();
+
+function planOf(invariants: readonly Invariant[]): Plan {
+  let plan = plans.get(invariants);
+  if (plan !== undefined) return plan;
+  const entries = invariants.map((invariant) => ({
+    invariant,
+    step: invariant.kind === 'step',
+    reads: invariant.reads.reduce((bits, part) => bits | PART_BIT[part], 0),
+    changed: (invariant.checkChanged ?? invariant.check).bind(invariant),
+  }));
+  const all = PART_BIT.kernel | PART_BIT.names | PART_BIT.vmm;
+  const due = Array.from({ length: all + 1 }, (_, bits) =>
+    entries.filter((entry) => entry.step || (entry.reads & bits) !== 0),
+  );
+  plan = { entries, due };
+  plans.set(invariants, plan);
+  return plan;
+}
+
 /** Keeps which state invariants were violated after the last event, across calls. */
 export class IncrementalChecker {
   private readonly violated = new Set<string>();
   private readonly entries: readonly Entry[];
+  /** For each set of changed parts (as bits), the entries that run then while nothing is violated. */
+  private readonly due: readonly (readonly Entry[])[];
 
   constructor(private readonly invariants: readonly Invariant[]) {
-    this.entries = invariants.map((invariant) => ({
-      invariant,
-      step: invariant.kind === 'step',
-      reads: invariant.reads.reduce((bits, part) => bits | PART_BIT[part], 0),
-      changed: (invariant.checkChanged ?? invariant.check).bind(invariant),
-    }));
+    const plan = planOf(invariants);
+    this.entries = plan.entries;
+    this.due = plan.due;
   }
 
   check(world: World, step: StepContext & { readonly changes: Changes }): Violation[] {
-    const out: Violation[] = [];
     const bits = changedBits(step.changes);
     const violated = this.violated;
+    if (violated.size === 0) return this.checkDue(world, step, this.due[bits]!);
+    const out: Violation[] = [];
     for (const entry of this.entries) {
       const { invariant } = entry;
       let messages: readonly string[];
@@ -70,6 +97,23 @@ export class IncrementalChecker {
     }
     return out;
   }
+  /** The common case, nothing violated: only the entries due for these changes, in the same order. */
+  private checkDue(
+    world: World,
+    step: StepContext & { readonly changes: Changes },
+    due: readonly Entry[],
+  ): Violation[] {
+    let out: Violation[] | undefined;
+    for (let i = 0; i < due.length; i++) {
+      const entry = due[i]!;
+      const messages = entry.changed(world, step);
+      if (messages.length === 0) continue;
+      if (!entry.step) this.violated.add(entry.invariant.name);
+      push((out ??= []), entry.invariant, messages);
+    }
+    return out ?? [];
+  }
+
   /** After a full check (every N events, or at the end): which state invariants fail now. */
   resync(violations: readonly Violation[]): void {
     this.violated.clear();
