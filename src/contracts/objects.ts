@@ -18,7 +18,7 @@ import type {
 import { HW_QUEUE_TYPE, VEVENTQ_TYPE, VIOMMU_TYPE } from '../kernel/uapi.ts';
 import { type Contract, effect } from './contract.ts';
 import { mustRules } from './drivers.ts';
-import { boundDevice, liveOf, typed } from './view.ts';
+import { boundAccess, boundDevice, liveOf, typed } from './view.ts';
 
 type Op<T extends KernelOp['type']> = Extract<KernelOp, { type: T }>;
 
@@ -348,13 +348,25 @@ interface BindLook {
 export const vfioBind: Contract<Op<'vfio.bind'>, BindLook> = {
   op: 'vfio.bind',
   title: 'VFIO_DEVICE_BIND_IOMMUFD',
-  look: (state, op) => ({ op, bound: boundDevice(state, op.dev) !== undefined }),
+  look: (state, op) => ({
+    op,
+    bound: boundDevice(state, op.dev) !== undefined || boundAccess(state, op.dev) !== undefined,
+  }),
   rows: [
     {
       when: 'the device fd is already bound',
       outcome: 'EINVAL',
       source: 'vfio/device_cdev.c vfio_df_ioctl_bind_iommufd (df->access_granted)',
       decide: (c) => (c.bound ? 'EINVAL' : undefined),
+    },
+    {
+      when: 'an emulated (mdev) device',
+      outcome: 'a new ACCESS (users 1, on no IOAS) bound to the name; its ID is the devid',
+      source: 'vfio/iommufd.c vfio_iommufd_emulated_bind; device.c iommufd_access_create',
+      decide: (c) =>
+        c.op.mdev === true
+          ? effect({ returns: 'created', creates: [{ type: 'ACCESS', users: 1 }], binds: c.op.dev })
+          : undefined,
     },
     {
       when: 'otherwise',
