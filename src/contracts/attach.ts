@@ -73,7 +73,7 @@ function driverAttach(t: Target): Errno | undefined {
     if (member.driver !== t.shape.driver) return 'EINVAL';
     const rules = mustRules(t.shape.driver);
     const errno =
-      t.pasid === 0 ? rules.attachDev(t.state, member, t.shape) : rules.setDevPasid(member, t.shape);
+      t.pasid === 0 ? rules.attachDev(t.state, member, t.shape) : rules.setDevPasid(member, t.shape, t.state);
     if (errno !== undefined) return errno;
   }
   return undefined;
@@ -314,6 +314,8 @@ function autoDomain(c: AttachLook): Decision {
       dirty: false,
       viommu: 0,
       addrWidth: undefined,
+      nestParent: false,
+      steConfig: undefined,
       pasidCompat: false,
     },
   };

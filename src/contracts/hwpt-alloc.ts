@@ -177,10 +177,11 @@ export const hwptAlloc: Contract<HwptAllocOp, Look> = {
     {
       when: "VIOMMU: the vIOMMU's alloc_domain_nested refuses",
       outcome: "the driver's errno",
-      source: 'selftest.c mock_viommu_alloc_domain_nested',
+      source:
+        'selftest.c mock_viommu_alloc_domain_nested; arm-smmu-v3-iommufd.c arm_vsmmu_alloc_domain_nested, arm_smmu_validate_vste',
       decide: (c) =>
         c.pt?.type === 'VIOMMU'
-          ? mustRules(c.pt.driver).viommuNestedAlloc!(c.op.flags & ~FAULT_ID_VALID, c.op.data_type)
+          ? mustRules(c.pt.driver).viommuNestedAlloc!(c.op.flags & ~FAULT_ID_VALID, c.op.data_type, c.op.data)
           : undefined,
     },
     {

@@ -147,6 +147,12 @@ export const viommuAlloc: Contract<Op<'iommufd.viommu_alloc'>, ViommuLook> = {
       decide: (c) => (c.hwpt!.nestParent ? undefined : 'EINVAL'),
     },
     {
+      when: "the driver's viommu_init refuses (SMMUv3: the nest parent is a domain of another SMMU)",
+      outcome: 'EINVAL',
+      source: 'viommu.c iommufd_viommu_alloc_ioctl (ops->viommu_init); arm-smmu-v3-iommufd.c arm_vsmmu_init',
+      decide: (c) => mustRules(c.device!.driver).viommuInit?.(c.device!, c.hwpt!.iommu),
+    },
+    {
       when: 'otherwise',
       outcome: 'a new VIOMMU; the HWPT +1',
       source: 'viommu.c iommufd_viommu_alloc_ioctl',
