@@ -5,6 +5,9 @@
  */
 import { z } from 'zod';
 import {
+  accessCreateFlags,
+  accessPagesFlags,
+  accessRwFlags,
   bindName,
   devName,
   driverName,
@@ -116,6 +119,25 @@ export const kernelEvents = [
   }),
   event('iommufd.ioas_iova_ranges', { ...common, ioas_id: idRef, num_iovas: u32.optional() }),
   event('iommufd.ioas_allow_iovas', { ...common, ioas_id: idRef, allowed_iovas: z.array(iovaRange) }),
+  // Selftest accesses (selftest.c IOMMU_TEST_OP_*): `access_id` names the ACCESS the selftest reaches by its fd.
+  event('iommufd.access_create', { ...creates, ioas_id: idRef, flags: accessCreateFlags.optional() }),
+  event('iommufd.access_pin', {
+    ...common,
+    access_id: idRef,
+    iova: u64,
+    length: u64,
+    flags: accessPagesFlags.optional(),
+  }),
+  event('iommufd.access_unpin', { ...common, access_id: idRef, access_pages_id: u32 }),
+  event('iommufd.access_rw', {
+    ...common,
+    access_id: idRef,
+    iova: u64,
+    length: u64,
+    flags: accessRwFlags.optional(),
+  }),
+  event('iommufd.access_replace_ioas', { ...common, access_id: idRef, ioas_id: idRef }),
+  event('iommufd.access_destroy', { ...common, access_id: idRef }),
 ] as const;
 
 // Platform level: what a VMM does to devices and what the test harness injects.

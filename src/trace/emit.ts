@@ -123,6 +123,8 @@ export const ERRNO_NUMBER: Readonly<Record<string, number>> = {
   ETIMEDOUT: 110,
   EADDRINUSE: 98,
   EMSGSIZE: 90,
+  EBADFD: 77,
+  EDEADLOCK: 35, // EDEADLK on every architecture but powerpc and sparc
 };
 
 export const STRERROR: Readonly<Record<string, string>> = {
@@ -145,4 +147,6 @@ export const STRERROR: Readonly<Record<string, string>> = {
   ETIMEDOUT: 'Connection timed out',
   EADDRINUSE: 'Address already in use',
   EMSGSIZE: 'Message too long',
+  EBADFD: 'File descriptor in bad state',
+  EDEADLOCK: 'Resource deadlock avoided',
 };
