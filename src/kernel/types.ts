@@ -46,6 +46,8 @@ export interface IoptArea {
   readonly source: 'user' | 'file';
   /** Pins of non-internal accesses on this area (area->num_accesses without the internal ones, which num_locks stands for); absent: 0. */
   readonly accesses?: number;
+  /** The host physical address behind the first IOVA, hex, when the log described it (`host_pa`); the area's pages are physically contiguous from there. */
+  readonly hostPa?: string;
 }
 
 export interface DeviceObject extends ObjectBase {

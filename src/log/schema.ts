@@ -90,6 +90,7 @@ export const kernelEvents = [
   event('fd.close', { ...common, id: idRef }),
   event('iommufd.close', { ...common }),
   // IOAS mappings (ioas.c): addresses and lengths are u64; `iova` in is ignored without FIXED_IOVA.
+  // `host_pa` (not uAPI): the host physical address behind the mapping, physically contiguous from there.
   event('iommufd.ioas_map', {
     ...common,
     ioas_id: idRef,
@@ -97,6 +98,7 @@ export const kernelEvents = [
     user_va: u64,
     length: u64,
     iova: u64.optional(),
+    host_pa: u64.optional(),
   }),
   event('iommufd.ioas_map_file', {
     ...common,
@@ -106,6 +108,7 @@ export const kernelEvents = [
     start: u64,
     length: u64,
     iova: u64.optional(),
+    host_pa: u64.optional(),
   }),
   event('iommufd.ioas_unmap', { ...common, ioas_id: idRef, iova: u64, length: u64 }),
   event('iommufd.ioas_copy', {
