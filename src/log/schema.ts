@@ -368,12 +368,22 @@ export const platform = z.discriminatedUnion('viommu', [
 ]);
 export type Platform = z.infer<typeof platform>;
 
+/** One RAM section of the guest's address space: guest physical address, size, QEMU's host VA, read-only (a ROM). */
+export const guestRamSection = z.strictObject({
+  gpa: u64,
+  size: u64,
+  hva: u64,
+  readonly: z.boolean().optional(),
+});
+
 export const header = z.strictObject({
   log: z.literal('viommu-model'),
   version: z.literal(1),
   platform: platform.optional(),
   // The kernel revision the model follows (README "Kernel revisions"); absent: 6.17-rc.
   kernel: kernelRevision.optional(),
+  // Guest RAM as VFIO's memory listener sees it: QEMU maps each section at realize; absent: not described.
+  guest_ram: z.array(guestRamSection).optional(),
 });
 export type Header = z.infer<typeof header>;
 
