@@ -83,9 +83,14 @@ export function iovaAlignment(state: KernelState, ioasId: number): bigint {
     const pgsize = geometryOf(hwpt.driver).pgsizeMin;
     if (pgsize > alignment) alignment = pgsize;
   }
-  // An emulated device's access pins pages: access->iova_alignment is PAGE_SIZE.
+  // An emulated device's access and a selftest access made with NEEDS_PIN_PAGES pin pages: access->iova_alignment is PAGE_SIZE.
   for (const slot of state.objects)
-    if (slot?.type === 'ACCESS' && slot.dev !== undefined && slot.ioas === ioasId && alignment < 4096n)
+    if (
+      slot?.type === 'ACCESS' &&
+      (slot.dev !== undefined || slot.selftest?.needsPinPages === true) &&
+      slot.ioas === ioasId &&
+      alignment < 4096n
+    )
       alignment = 4096n;
   return alignment;
 }
