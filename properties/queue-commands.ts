@@ -7,6 +7,7 @@
  */
 import fc from 'fast-check';
 import { kernelMapCommands } from './arbitraries.ts';
+import { type Twist, twists } from './contract-twists.ts';
 import type { Command, Ref } from './kernel-commands.ts';
 
 const first = (...types: Extract<Ref, { kind: 'live' }>['types']): Ref => ({ kind: 'live', types, index: 0 });
@@ -14,7 +15,9 @@ const first = (...types: Extract<Ref, { kind: 'live' }>['types']): Ref => ({ kin
 const PREFIX: readonly Command[] = [
   { op: 'bind', dev: 0, pasid: false, dirty: false, group: 0 },
   { op: 'ioas' },
-  { op: 'map', ioas: first('IOAS'), slot: 2, pages: 4, fixed: true, writeable: true, offset: 0, file: false },
+  // Two one-page areas side by side: a two-page queue crosses their join (contiguity, EFAULT).
+  { op: 'map', ioas: first('IOAS'), slot: 2, pages: 1, fixed: true, writeable: true, offset: 0, file: false },
+  { op: 'map', ioas: first('IOAS'), slot: 3, pages: 1, fixed: true, writeable: true, offset: 0, file: false },
   {
     op: 'hwpt',
     dev: first('DEVICE'),
@@ -31,3 +34,13 @@ const queue = (index: number): Command => ({ op: 'hwQueue', viommu: first('VIOMM
 export const queueCommands: fc.Arbitrary<Command[]> = fc
   .tuple(fc.array(fc.constantFrom(queue(0), queue(1), queue(2)), { maxLength: 4 }), kernelMapCommands)
   .map(([queues, rest]) => [...PREFIX, ...queues, ...rest]);
+
+/**
+ * The usual twists, and in some logs the two prefix maps at one host address and the first queue
+ * over two pages: a queue across a join that is not physically contiguous (EFAULT).
+ */
+export const queueTwists = fc
+  .tuple(fc.boolean(), twists)
+  .map(([split, rest]): (readonly [number, Twist])[] =>
+    split ? [[2, 'host-pa'], [3, 'host-pa'], [PREFIX.length, 'two-pages'], ...rest] : [...rest],
+  );

@@ -6,7 +6,7 @@
  * the model's own checks (src/kernel/*), so a changed check in the model disagrees with its contract.
  */
 import type { IovaRange } from '../kernel/ioas/iova.ts';
-import type { Errno, IoptArea, KernelState, ObjectType, WrittenBack } from '../kernel/types.ts';
+import type { AccessItem, Errno, IoptArea, KernelState, ObjectType, WrittenBack } from '../kernel/types.ts';
 
 /** A new object, at the lowest free ID (in order, when an operation makes several). */
 export interface Created {
@@ -20,6 +20,13 @@ export interface IoasAfter {
   readonly id: number;
   readonly areas?: readonly IoptArea[];
   readonly allowed?: readonly IovaRange[];
+}
+
+/** A selftest access's items and next item ID after the operation ('created': the new object). */
+export interface AccessAfter {
+  readonly id: number | 'created';
+  readonly items: readonly AccessItem[];
+  readonly nextId: number;
 }
 
 /** What a successful operation does; anything not listed must stay as it was. */
@@ -50,6 +57,8 @@ export interface Effect {
   readonly ioas?: IoasAfter;
   /** The values written back into the command (uAPI field names), exactly. */
   readonly out?: WrittenBack;
+  /** The selftest accesses whose items change (a pin, an unpin, the unmap callback). */
+  readonly accesses?: readonly AccessAfter[];
 }
 
 /** An errno with entry_num written back (IOMMU_HWPT_INVALIDATE reports it on failure too). */
@@ -58,6 +67,8 @@ export interface Refusal {
   readonly done?: number;
   /** IOMMU_IOAS_UNMAP fails part-way: the areas it removed before the failure stay removed. */
   readonly ioas?: IoasAfter;
+  /** ... and the items the unmap callback took before it stay taken. */
+  readonly accesses?: readonly AccessAfter[];
 }
 
 export type Decision = Refusal | { readonly effect: Effect };

@@ -7,14 +7,22 @@
 
 import type { IovaRange } from '../kernel/ioas/iova.ts';
 import type { KernelOp } from '../kernel/ops.ts';
-import type { IoptArea, KernelOutcome, KernelState, Slot } from '../kernel/types.ts';
+import type { AccessItem, IoptArea, KernelOutcome, KernelState, Slot } from '../kernel/types.ts';
+import {
+  accessCreate,
+  accessDestroy,
+  accessPin,
+  accessReplaceIoas,
+  accessRw,
+  accessUnpin,
+} from './access.ts';
 import { vfioAttach, vfioDetach } from './attach.ts';
-import { type Contract, type Decision, decide, type IoasAfter } from './contract.ts';
+import { type AccessAfter, type Contract, type Decision, decide, type IoasAfter } from './contract.ts';
 import { NotCovered } from './drivers.ts';
 import { hwptAlloc } from './hwpt-alloc.ts';
 import { invalidate } from './invalidate.ts';
 import { ioasAllowIovas, ioasCopy, ioasIovaRanges, ioasMap, ioasMapFile, ioasUnmap } from './ioas.ts';
-import { destroy, fdClose, iommufdClose, vfioClose } from './lifecycle.ts';
+import { accessFdReleases, destroy, fdClose, iommufdClose, vfioClose } from './lifecycle.ts';
 import {
   faultAlloc,
   hwQueueAlloc,
@@ -56,6 +64,12 @@ export const CONTRACTS: Readonly<Record<KernelOp['type'], AnyContract>> = {
   'iommufd.ioas_copy': ioasCopy,
   'iommufd.ioas_iova_ranges': ioasIovaRanges,
   'iommufd.ioas_allow_iovas': ioasAllowIovas,
+  'iommufd.access_create': accessCreate,
+  'iommufd.access_pin': accessPin,
+  'iommufd.access_unpin': accessUnpin,
+  'iommufd.access_rw': accessRw,
+  'iommufd.access_replace_ioas': accessReplaceIoas,
+  'iommufd.access_destroy': accessDestroy(accessFdReleases),
 };
 
 export type Expected = (Decision & { readonly row: number }) | { readonly notCovered: string };
@@ -103,6 +117,7 @@ export function judge(
       if (!sameSlots(before, after)) say('a refused operation changed the kernel state');
     } else {
       judgeIoas(before, after, expected.ioas, say);
+      judgeItems(before, after, expected.accesses, [], say);
       if (!sameSlots(withoutAreas(before), withoutAreas(after)))
         say('a refused operation changed the kernel state beyond the areas it unmapped');
     }
@@ -160,6 +175,7 @@ export function judge(
   judgeLinks(before, after, e, created, say);
   judgeIoas(before, after, e.ioas, say);
   judgeAccesses(before, after, e.accessIoas, say);
+  judgeItems(before, after, e.accesses, created, say);
   if (e.out !== undefined && canonical(outcome.out) !== canonical(e.out))
     say(`written back: the contract says ${canonical(e.out)}, the model says ${canonical(outcome.out)}`);
   if (e.closesFd === true && after.fdOpen) say('the iommufd fd should be closed');
@@ -175,11 +191,20 @@ const canonical = (value: object | undefined): string =>
 // The state with every IOAS's areas left out (a part-way unmap is judged on them separately).
 const withoutAreas = (s: KernelState): KernelState => ({
   ...s,
-  objects: s.objects.map((o) => (o?.type === 'IOAS' ? { ...o, areas: [] } : o)),
+  objects: s.objects.map((o) =>
+    o?.type === 'IOAS'
+      ? { ...o, areas: [] }
+      : o?.type === 'ACCESS' && o.selftest
+        ? { ...o, selftest: undefined }
+        : o,
+  ),
 });
 
+// An area as the contracts judge it: its span, protection, pages and pins (host_pa is log data).
 const areasText = (areas: readonly IoptArea[]): string =>
-  `[${areas.map((a) => `${a.iova}-${a.last} prot ${a.prot}${a.writable ? ' writable' : ''} ${a.source} ${a.addr}`).join(', ')}]`;
+  `[${areas.map((a) => `${a.iova}-${a.last} prot ${a.prot}${a.writable ? ' writable' : ''} ${a.source} ${a.addr}${a.accesses ? ` pins ${a.accesses}` : ''}`).join(', ')}]`;
+const itemsText = (items: readonly AccessItem[]): string =>
+  `[${items.map((i) => `#${i.id} ${i.iova}+${i.length}`).join(', ')}]`;
 const rangesText = (ranges: readonly IovaRange[]): string =>
   `[${ranges.map((r) => `${r.start}-${r.last}`).join(', ')}]`;
 
@@ -217,6 +242,29 @@ function judgeAccesses(
     if (was?.type !== 'ACCESS' || was.seq !== now.seq) continue;
     const want = moved !== undefined && moved[0] === now.id ? moved[1] : was.ioas;
     if (now.ioas !== want) say(`ACCESS ${now.id} on IOAS ${now.ioas}, the contract says ${want}`);
+  }
+}
+
+/** Every selftest access keeps its items and next ID, except those the contract names. */
+function judgeItems(
+  before: KernelState,
+  after: KernelState,
+  named: readonly AccessAfter[] | undefined,
+  created: readonly number[],
+  say: (text: string) => void,
+): void {
+  for (const now of after.objects) {
+    if (now?.type !== 'ACCESS' || now.selftest === undefined) continue;
+    const was = before.objects[now.id];
+    const same = was?.type === 'ACCESS' && was.seq === now.seq;
+    const want = named?.find((a) => (a.id === 'created' ? created[0] : a.id) === now.id);
+    const items = want?.items ?? (same ? (was.selftest?.items ?? []) : undefined);
+    const nextId = want?.nextId ?? (same ? was.selftest?.nextId : undefined);
+    if (items === undefined) continue; // a new object: its creation is judged with `creates`
+    if (itemsText(now.selftest.items) !== itemsText(items))
+      say(`ACCESS ${now.id} items ${itemsText(now.selftest.items)}, the contract says ${itemsText(items)}`);
+    if (now.selftest.nextId !== nextId)
+      say(`ACCESS ${now.id} next item ID ${now.selftest.nextId}, the contract says ${nextId}`);
   }
 }
 

@@ -2,14 +2,20 @@
  * The contracts' own view of what narrows an IOAS, derived again from the objects rather than taken
  * from src/kernel/ioas/reserved.ts: iopt->reserved_itree (each paging domain's IOVA outside its
  * aperture; each device attached at its RID through a HWPT of the IOAS adds its reserved regions)
- * and iopt->iova_alignment (the largest smallest page of the domains; an emulated device's access
- * asks for PAGE_SIZE). Only the drivers' geometry and default regions (data) come from the model.
+ * and iopt->iova_alignment (the largest smallest page of the domains and of the accesses on it). Only the drivers' geometry and default regions (data) come from the model.
  * Kernel reference: io_pagetable.c iopt_table_add_domain, iopt_calculate_iova_alignment,
  * iopt_table_enforce_dev_resv_regions; device.c iommufd_hw_pagetable_attach (Linux 6.17-rc,
  * Kingxukai/linux 9b44fff655e2).
  */
 import { driverOf } from '../kernel/drivers/index.ts';
-import type { DeviceObject, DriverName, IoasObject, IoptArea, KernelState } from '../kernel/types.ts';
+import type {
+  AccessObject,
+  DeviceObject,
+  DriverName,
+  IoasObject,
+  IoptArea,
+  KernelState,
+} from '../kernel/types.ts';
 import { attachmentsOf, live } from './view.ts';
 
 export const ULONG = (1n << 64n) - 1n;
@@ -58,6 +64,10 @@ export function reservedSpans(state: KernelState, ioas: IoasObject): IovaSpan[] 
   return out;
 }
 
+/** access->iova_alignment: PAGE_SIZE for an access that pins pages, 1 for a selftest one that does not. */
+const accessAlignment = (access: AccessObject): bigint =>
+  access.selftest !== undefined && !access.selftest.needsPinPages ? 1n : PAGE;
+
 export function alignmentOf(state: KernelState, ioas: IoasObject): bigint {
   let alignment = 1n;
   for (const slot of state.objects) {
@@ -65,8 +75,10 @@ export function alignmentOf(state: KernelState, ioas: IoasObject): bigint {
       const page = driverOf(slot.driver).pagingGeometry.pgsizeMin;
       if (page > alignment) alignment = page;
     }
-    if (slot?.type === 'ACCESS' && slot.dev !== undefined && slot.ioas === ioas.id && alignment < PAGE)
-      alignment = PAGE;
+    // Every access on the IOAS's access_list counts: an mdev's, a selftest one made with
+    // NEEDS_PIN_PAGES, and a HW queue's internal one (iommufd_access_create_internal) ask for PAGE_SIZE.
+    if (slot?.type === 'ACCESS' && slot.ioas === ioas.id && accessAlignment(slot) > alignment)
+      alignment = accessAlignment(slot);
   }
   return alignment;
 }

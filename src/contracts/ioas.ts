@@ -11,8 +11,9 @@
  * iopt_alloc_user_pages / iopt_alloc_file_pages (the length and wrap checks).
  */
 import type { KernelOp } from '../kernel/ops.ts';
-import type { IoasObject, IoptArea, KernelState } from '../kernel/types.ts';
-import { type Contract, type Decision, effect } from './contract.ts';
+import type { AccessItem, AccessObject, IoasObject, IoptArea, KernelState } from '../kernel/types.ts';
+import { unmapCallback } from './access.ts';
+import { type AccessAfter, type Contract, type Decision, effect } from './contract.ts';
 import {
   alignmentOf,
   holesIn,
@@ -361,27 +362,54 @@ interface UnmapLook {
 
 /**
  * iopt_unmap_iova_range: areas meeting [start, last] go lowest first; a locked area is EBUSY and one
- * straddling the range is ENOENT, each after the areas below it are gone (no roll-back); nothing
- * met is ENOENT, which unmap-all turns into success.
+ * straddling the range is ENOENT, each after the areas below it are gone (no roll-back). An area
+ * accesses hold pinned is first announced to every non-internal access of the IOAS in ID order
+ * (iommufd_access_notify_unmap; the selftest's callback unpins each item meeting the area), then
+ * removed; pins that stay would be EDEADLOCK. Nothing met is ENOENT, which unmap-all turns into success.
  */
 function unmapRange(c: UnmapLook, start: bigint, last: bigint, all: boolean): Decision {
   const ioas = c.ioas!;
-  let kept = [...ioas.areas];
+  let areas = [...ioas.areas];
+  const listeners = c.state.objects.filter(
+    (o): o is AccessObject => o?.type === 'ACCESS' && o.ioas === ioas.id && o.owner === 0,
+  );
+  const items = new Map<number, readonly AccessItem[]>();
+  const changed = (): AccessAfter[] =>
+    listeners
+      .filter((a) => items.has(a.id))
+      .map((a) => ({ id: a.id, items: items.get(a.id)!, nextId: a.selftest!.nextId }));
+  const stop = (errno: 'EBUSY' | 'ENOENT' | 'EDEADLOCK'): Decision => ({
+    errno,
+    ioas: { id: ioas.id, areas },
+    accesses: changed(),
+  });
   let unmapped = 0n;
   for (const area of ioas.areas) {
     const span = spanOfArea(area);
     if (!overlaps(span, start, last)) continue;
-    const stop = lockedArea(c.state, ioas, span)
-      ? 'EBUSY'
-      : span.start < start || span.last > last
-        ? 'ENOENT'
-        : undefined;
-    if (stop !== undefined) return { errno: stop, ioas: { id: ioas.id, areas: kept } };
-    kept = kept.filter((a) => a !== area);
+    if (lockedArea(c.state, ioas, span)) return stop('EBUSY');
+    if (span.start < start || span.last > last) return stop('ENOENT');
+    const pinned = () => areas.find((a) => a.iova === area.iova)?.accesses ?? 0;
+    if (pinned() > 0) {
+      for (const listener of listeners) {
+        if (listener.selftest === undefined) continue; // an mdev's VFIO callback holds no pins here
+        const after = unmapCallback(
+          areas,
+          items.get(listener.id) ?? listener.selftest.items,
+          span.start,
+          span.last,
+        );
+        areas = after.areas;
+        if (after.items.length !== (items.get(listener.id) ?? listener.selftest.items).length)
+          items.set(listener.id, after.items);
+      }
+      if (pinned() > 0) return stop('EDEADLOCK');
+    }
+    areas = areas.filter((a) => a.iova !== area.iova);
     unmapped += span.last - span.start + 1n;
   }
   if (unmapped === 0n && !all) return { errno: 'ENOENT' };
-  return effect({ ioas: { id: ioas.id, areas: kept }, out: { length: toHex(unmapped) } });
+  return effect({ ioas: { id: ioas.id, areas }, out: { length: toHex(unmapped) }, accesses: changed() });
 }
 
 export const ioasUnmap: Contract<Op<'iommufd.ioas_unmap'>, UnmapLook> = {

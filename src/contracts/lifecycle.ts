@@ -25,6 +25,14 @@ function releases(fdStillOpen: boolean, devicesLeft: number, eventFdsLeft: numbe
   return !fdStillOpen && devicesLeft === 0 && eventFdsLeft === 0;
 }
 
+/** The selftest access fds: each holds the context (iommufd_access_create: iommufd_ctx_get). */
+const accessFds = (state: KernelState): number =>
+  [...liveOf(state)].filter((o) => o.type === 'ACCESS' && o.selftest !== undefined).length;
+
+/** Closing a selftest access fd: the release runs if nothing else holds the file. */
+export const accessFdReleases = (state: KernelState): boolean =>
+  releases(state.fdOpen, boundNames(state).length + accessFds(state) - 1, openEventFds(state));
+
 const openEventFds = (state: KernelState): number => [...liveOf(state)].filter(fdOpen).length;
 
 /** The references each object's destroy op drops (and what it frees with it). */
@@ -129,7 +137,7 @@ function closeEffect(state: KernelState, device: DeviceObject, name: string): Ef
     pins.push([vdev.viommu, -1]);
   }
   frees.push(device.id);
-  const others = boundNames(state).length - 1;
+  const others = boundNames(state).length + accessFds(state) - 1;
   return {
     frees,
     pins,
@@ -161,7 +169,11 @@ export const vfioClose: Contract<Op<'vfio.close'>, CloseLook & { readonly name: 
               frees: [c.access.id],
               pins: c.access.ioas === 0 ? [] : [[c.access.ioas, -1]],
               unbinds: c.name,
-              release: releases(c.state.fdOpen, boundNames(c.state).length - 1, openEventFds(c.state)),
+              release: releases(
+                c.state.fdOpen,
+                boundNames(c.state).length + accessFds(c.state) - 1,
+                openEventFds(c.state),
+              ),
             }),
     },
     {
@@ -204,7 +216,11 @@ export const fdClose: Contract<Op<'fd.close'>, FdLook> = {
       decide: (c) =>
         effect({
           pins: [[c.object!.id, -1]],
-          release: releases(c.state.fdOpen, boundNames(c.state).length, openEventFds(c.state) - 1),
+          release: releases(
+            c.state.fdOpen,
+            boundNames(c.state).length + accessFds(c.state),
+            openEventFds(c.state) - 1,
+          ),
         }),
     },
   ],
@@ -227,7 +243,10 @@ export const iommufdClose: Contract<Op<'iommufd.close'>, KernelState> = {
         'the fd closed; iommufd_fops_release destroys everything if no device or event fd holds the file',
       source: 'main.c iommufd_fops_release',
       decide: (s) =>
-        effect({ closesFd: true, release: releases(false, boundNames(s).length, openEventFds(s)) }),
+        effect({
+          closesFd: true,
+          release: releases(false, boundNames(s).length + accessFds(s), openEventFds(s)),
+        }),
     },
   ],
 };

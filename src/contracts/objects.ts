@@ -11,11 +11,11 @@ import type {
   DeviceObject,
   HwptPagingObject,
   IoasObject,
-  IoptArea,
   KernelState,
   ViommuObject,
 } from '../kernel/types.ts';
 import { HW_QUEUE_TYPE, VEVENTQ_TYPE, VIOMMU_TYPE } from '../kernel/uapi.ts';
+import { addAccessErrno, physicallyContiguous, walkRun } from './access.ts';
 import { type Contract, effect } from './contract.ts';
 import { mustRules } from './drivers.ts';
 import { boundAccess, boundDevice, liveOf, typed } from './view.ts';
@@ -242,6 +242,10 @@ interface HwQueueLook {
 }
 
 const U64_MAX = (1n << 64n) - 1n;
+const parentIoas = (c: HwQueueLook): IoasObject => {
+  const parent = c.state.objects[c.viommu!.hwpt] as HwptPagingObject;
+  return c.state.objects[parent.ioas] as IoasObject;
+};
 const queueAt = (state: KernelState, viommu: number, index: number) =>
   [...liveOf(state)].find((o) => o.type === 'HW_QUEUE' && o.viommu === viommu && o.index === index);
 
@@ -295,15 +299,31 @@ export const hwQueueAlloc: Contract<Op<'iommufd.hw_queue_alloc'>, HwQueueLook> =
       decide: (c) => (queuePin(c.op) === 'EOVERFLOW' ? 'EOVERFLOW' : undefined),
     },
     {
-      when: "the pinned range is not mapped by one contiguous run of areas of the nesting parent's IOAS",
-      outcome: 'ENOENT',
-      source: 'device.c iommufd_access_pin_pages (iopt_for_each_contig_area, !iopt_area_contig_done)',
+      when: "the nesting parent's IOAS has an area not on PAGE_SIZE (the internal access asks for it)",
+      outcome: 'EADDRINUSE',
+      source:
+        'viommu.c iommufd_hw_queue_alloc_phys -> device.c iommufd_access_attach_internal -> io_pagetable.c iopt_add_access',
+      decide: (c) => addAccessErrno(c.state, parentIoas(c), true),
+    },
+    {
+      when: "the pin (flags 0: read) over the nesting parent's IOAS: unaligned at a join (EINVAL), an area without read (EPERM), a gap (ENOENT)",
+      outcome: 'EINVAL / EPERM / ENOENT',
+      source: 'device.c iommufd_access_pin_pages, iopt_area_contig_is_aligned, check_area_prot',
+      decide: (c) => {
+        const pin = queuePin(c.op);
+        return typeof pin === 'string'
+          ? undefined
+          : walkRun(parentIoas(c).areas, pin.start, pin.last, false, true);
+      },
+    },
+    {
+      when: 'the pinned host pages are not physically contiguous (where the log gave host_pa)',
+      outcome: 'EFAULT',
+      source: 'viommu.c iommufd_hw_queue_alloc_phys (page_to_pfn(pages[i]) != page_to_pfn(pages[i - 1]) + 1)',
       decide: (c) => {
         const pin = queuePin(c.op);
         if (typeof pin === 'string') return undefined;
-        const parent = c.state.objects[c.viommu!.hwpt] as HwptPagingObject;
-        const ioas = c.state.objects[parent.ioas] as IoasObject;
-        return mappedContiguously(ioas.areas, pin.start, pin.last) ? undefined : 'ENOENT';
+        return physicallyContiguous(parentIoas(c).areas, pin.start, pin.last) ? undefined : 'EFAULT';
       },
     },
     {
@@ -397,17 +417,4 @@ function queuePin(
   const pages = (withOffset + PAGE - 1n) / PAGE;
   const last = start + pages * PAGE - 1n;
   return last > U64 ? 'EOVERFLOW' : { start, last };
-}
-
-/** Every IOVA of [start, last] inside some area, the areas touching end to end (no hole). */
-function mappedContiguously(areas: readonly IoptArea[], start: bigint, last: bigint): boolean {
-  const sorted = [...areas].sort((a, b) => (BigInt(a.iova) < BigInt(b.iova) ? -1 : 1));
-  let next = start;
-  for (const area of sorted) {
-    if (BigInt(area.last) < next) continue;
-    if (BigInt(area.iova) > next) return false;
-    if (BigInt(area.last) >= last) return true;
-    next = BigInt(area.last) + 1n;
-  }
-  return false;
 }
