@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import type { ObjectType } from '../src/index.ts';
-import type { Command, IoasCommand, Ref } from './kernel-commands.ts';
+import type { AccessCommand, Command, IoasCommand, Ref } from './kernel-commands.ts';
 
 const DEVICES = 3;
 
@@ -229,5 +229,54 @@ export const ioasCommand: fc.Arbitrary<IoasCommand> = fc.oneof(
 /** Kernel logs with IOAS mappings mixed in (about a third of the commands). */
 export const kernelMapCommands: fc.Arbitrary<Command[]> = fc.array(
   fc.oneof({ weight: 2, arbitrary: kernelCommand }, { weight: 1, arbitrary: ioasCommand }),
+  { minLength: 1, maxLength: 300, size: 'max' },
+);
+
+const accessRef = refTo('ACCESS');
+
+/** The selftest's access commands: create (pinning or not), pin, unpin, read/write, replace, close. */
+export const accessCommand: fc.Arbitrary<AccessCommand> = fc.oneof(
+  {
+    weight: 8,
+    arbitrary: fc.record({ op: fc.constant('accessCreate' as const), ioas: ioasRef, pin: fc.boolean() }),
+  },
+  {
+    weight: 30,
+    arbitrary: fc.record({
+      op: fc.constant('accessPin' as const),
+      access: accessRef,
+      slot,
+      pages: fc.integer({ min: 1, max: 3 }),
+      write: fc.boolean(),
+      offset: fc.constantFrom(0, 0, 0, 0x800),
+    }),
+  },
+  {
+    weight: 10,
+    arbitrary: fc.record({ op: fc.constant('accessUnpin' as const), access: accessRef, item: fc.nat(4) }),
+  },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      op: fc.constant('accessRw' as const),
+      access: accessRef,
+      slot,
+      write: fc.boolean(),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({ op: fc.constant('accessReplace' as const), access: accessRef, ioas: ioasRef }),
+  },
+  { weight: 8, arbitrary: fc.record({ op: fc.constant('accessDestroy' as const), access: accessRef }) },
+);
+
+/** Kernel logs with IOAS mappings and selftest access pins mixed in. */
+export const kernelAccessCommands: fc.Arbitrary<Command[]> = fc.array(
+  fc.oneof(
+    { weight: 2, arbitrary: kernelCommand },
+    { weight: 2, arbitrary: ioasCommand },
+    { weight: 1, arbitrary: accessCommand },
+  ),
   { minLength: 1, maxLength: 300, size: 'max' },
 );

@@ -69,7 +69,24 @@ export type IoasCommand =
       readonly writeable: boolean;
     }
   | { readonly op: 'ranges'; readonly ioas: Ref; readonly num: number }
-  | { readonly op: 'allow'; readonly ioas: Ref; readonly ranges: readonly (readonly [number, number])[] };
+  | { readonly op: 'allow'; readonly ioas: Ref; readonly ranges: readonly (readonly [number, number])[] }
+  | AccessCommand;
+
+/** The selftest's access commands (properties/access.prop.test.ts): pins by slot like the maps. */
+export type AccessCommand =
+  | { readonly op: 'accessCreate'; readonly ioas: Ref; readonly pin: boolean }
+  | {
+      readonly op: 'accessPin';
+      readonly access: Ref;
+      readonly slot: number;
+      readonly pages: number;
+      readonly write: boolean;
+      readonly offset: number;
+    }
+  | { readonly op: 'accessUnpin'; readonly access: Ref; readonly item: number }
+  | { readonly op: 'accessRw'; readonly access: Ref; readonly slot: number; readonly write: boolean }
+  | { readonly op: 'accessReplace'; readonly access: Ref; readonly ioas: Ref }
+  | { readonly op: 'accessDestroy'; readonly access: Ref };
 
 const MOCK_APERTURE_START = 1 << 24;
 const PAGE = 0x1000;
@@ -88,6 +105,15 @@ function mapFlags(fixed: boolean, writeable: boolean): ('FIXED_IOVA' | 'READABLE
     'READABLE',
     ...(writeable ? (['WRITEABLE'] as const) : []),
   ];
+}
+
+/** Where a pin lands: an area of the access's IOAS picked by `slot` (odd slots), else the slot's IOVA. */
+function pinIova(world: World, accessId: number, slot: number): number {
+  const access = world.kernel.objects[accessId];
+  const ioas = access?.type === 'ACCESS' ? world.kernel.objects[access.ioas] : undefined;
+  if (slot % 2 === 1 && ioas?.type === 'IOAS' && ioas.areas.length > 0)
+    return Number(ioas.areas[(slot >> 1) % ioas.areas.length]!.iova);
+  return slotIova(slot);
 }
 
 export interface Concretizer {
@@ -259,6 +285,49 @@ export function createConcretizer(): Concretizer {
               last: slotIova(slot) + pages * PAGE - 1,
             })),
           };
+        case 'accessCreate':
+          return {
+            type: 'iommufd.access_create',
+            ioas_id: resolve(command.ioas, world),
+            flags: command.pin ? ['NEEDS_PIN_PAGES'] : [],
+          };
+        case 'accessPin': {
+          const access_id = resolve(command.access, world);
+          return {
+            type: 'iommufd.access_pin',
+            access_id,
+            iova: pinIova(world, access_id, command.slot) + command.offset,
+            length: command.pages * PAGE,
+            flags: command.write ? ['WRITE'] : [],
+          };
+        }
+        case 'accessUnpin': {
+          const access_id = resolve(command.access, world);
+          const access = world.kernel.objects[access_id];
+          const items = access?.type === 'ACCESS' ? (access.selftest?.items ?? []) : [];
+          // Mostly an item the access holds; item 4 (or none held) asks for one it may not.
+          const held =
+            command.item < 4 && items.length > 0 ? items[command.item % items.length]!.id : command.item;
+          return { type: 'iommufd.access_unpin', access_id, access_pages_id: held };
+        }
+        case 'accessRw': {
+          const access_id = resolve(command.access, world);
+          return {
+            type: 'iommufd.access_rw',
+            access_id,
+            iova: pinIova(world, access_id, command.slot) + 8,
+            length: 16,
+            flags: command.write ? ['WRITE'] : [],
+          };
+        }
+        case 'accessReplace':
+          return {
+            type: 'iommufd.access_replace_ioas',
+            access_id: resolve(command.access, world),
+            ioas_id: resolve(command.ioas, world),
+          };
+        case 'accessDestroy':
+          return { type: 'iommufd.access_destroy', access_id: resolve(command.access, world) };
         default:
           return command satisfies never;
       }

@@ -14,7 +14,7 @@ interface Mutant {
   readonly patch: (original: Module) => Module;
   readonly caughtBy: readonly string[];
   /** The generated logs that must catch it: plain kernel logs, or kernel logs with IOAS mappings. */
-  readonly logs?: 'kernel' | 'maps';
+  readonly logs?: 'kernel' | 'maps' | 'access';
 }
 
 const MUTANTS: readonly Mutant[] = [
@@ -142,6 +142,22 @@ const MUTANTS: readonly Mutant[] = [
     caughtBy: ['ioas-unmap-accounts'],
     logs: 'maps',
   },
+  {
+    name: 'access-close-keeps-pins',
+    module: '../src/kernel/access/notify.ts',
+    // iommufd_test_staccess_release / iommufd_access_change_ioas forget ops->unmap(0, ULONG_MAX).
+    patch: (original) => ({ ...original, selftestUnmapAll: () => undefined }),
+    caughtBy: ['area-pin-counts-match', 'access-pins-mapped'],
+    logs: 'access',
+  },
+  {
+    name: 'access-pin-not-counted',
+    module: '../src/kernel/access/area-pins.ts',
+    // iopt_area_add_access / _remove_access forget area->num_accesses: unmap no longer tells the access.
+    patch: (original) => ({ ...original, countPins: () => undefined }),
+    caughtBy: ['area-pin-counts-match', 'access-pins-mapped'],
+    logs: 'access',
+  },
 ];
 
 afterEach(() => {
@@ -155,7 +171,11 @@ describe('mutants: the kernel property catches each broken variant', () => {
     vi.doMock(mutant.module, async (importOriginal) => mutant.patch(await importOriginal<Module>()));
     const arbitraries = await import('../properties/arbitraries.ts');
     const kernelCommands =
-      mutant.logs === 'maps' ? arbitraries.kernelMapCommands : arbitraries.kernelCommands;
+      mutant.logs === 'maps'
+        ? arbitraries.kernelMapCommands
+        : mutant.logs === 'access'
+          ? arbitraries.kernelAccessCommands
+          : arbitraries.kernelCommands;
     const { runCommands, NONE_HEADER, violationsPerEvent } = await import('../properties/run.ts');
     const { keepCounterexample } = await import('../properties/keep.ts');
     const details = fc.check(

@@ -6,6 +6,7 @@
  * checked). `-` reads the log from stdin.
  */
 import { writeItfOfLogFile } from '../explore/itf-file.ts';
+import type { KernelRevision } from '../log/fields.ts';
 import { inputName, inputProblem, STDIN } from '../log/input.ts';
 import { type LogItem, readLogFileBatches } from '../log/read.ts';
 import type { Platform } from '../log/schema.ts';
@@ -56,7 +57,9 @@ export async function runReplay(input: ParsedCommand, io: CommandIo): Promise<nu
   const nothingChecked = summary.inputError === undefined && summary.events === 0;
   const exit = nothingChecked ? 2 : exitCodeOf(summary);
   if (json)
-    io.stdout(JSON.stringify({ ...jsonEnvelope(seen.platform), summary: { file, exit, ...summary } }));
+    io.stdout(
+      JSON.stringify({ ...jsonEnvelope(seen.platform, seen.kernel), summary: { file, exit, ...summary } }),
+    );
   if (nothingChecked) {
     io.stderr(`${name}: no events: nothing was checked (a log needs at least one event line)`);
     return 2;
@@ -79,6 +82,7 @@ export async function runReplay(input: ParsedCommand, io: CommandIo): Promise<nu
 
 interface Seen {
   platform: Platform | undefined;
+  kernel?: KernelRevision;
 }
 
 /** Notes the header's platform (for the JSON baselines) and keeps stdin's items. */
@@ -90,7 +94,10 @@ async function* watchItems(
   for await (const batch of batches) {
     // A header without a platform is VT-d, as initialWorld reads it.
     for (const item of batch)
-      if (item.kind === 'header') seen.platform = item.header.platform ?? { viommu: 'intel-iommu' };
+      if (item.kind === 'header') {
+        seen.platform = item.header.platform ?? { viommu: 'intel-iommu' };
+        seen.kernel = item.header.kernel; // the JSON baselines name the revision the log follows
+      }
     kept?.push(...batch);
     yield batch;
   }

@@ -11,12 +11,23 @@
  * vfio/device_cdev.c vfio_df_ioctl_attach_pt, vfio_df_ioctl_detach_pt.
  */
 import type { KernelOp } from '../kernel/ops.ts';
-import type { DeviceObject, Errno, HwptPagingObject, KernelObject, KernelState } from '../kernel/types.ts';
+import type {
+  AccessObject,
+  DeviceObject,
+  Errno,
+  HwptPagingObject,
+  IoasObject,
+  KernelObject,
+  KernelState,
+} from '../kernel/types.ts';
 import { PASID_MAX } from '../kernel/uapi.ts';
 import { type Contract, type Decision, decide, type Effect, effect } from './contract.ts';
 import { type DomainShape, mustRules, shapeOf } from './drivers.ts';
+import { emulatedAttach, emulatedDetach } from './emulated.ts';
+import { addDomainErrno, devResvErrno, pagingIoas } from './ioas-view.ts';
 import {
   attachmentsOf,
+  boundAccess,
   boundDevice,
   groupAttachment,
   groupHasPasid,
@@ -25,6 +36,7 @@ import {
   isHwpt,
   live,
   lowestFree,
+  typed,
 } from './view.ts';
 
 type Op<T extends KernelOp['type']> = Extract<KernelOp, { type: T }>;
@@ -42,6 +54,9 @@ export interface Target {
 
 const targetId = (t: Target): number => t.hwpt ?? lowestFree(t.state, 1)[0]!;
 
+/** The IOAS behind the target: a new auto domain's, or the paging HWPT's (a nested one's parent). */
+const ioasBehind = (t: Target): number => (t.hwpt === undefined ? t.ioas : pagingIoas(t.state, t.hwpt));
+
 /** iommufd_hwpt_pasid_compat. */
 function pasidCompat(t: Target): Errno | undefined {
   if (t.pasid === 0) return !t.shape.pasidCompat && groupHasPasid(t.state, t.device) ? 'EINVAL' : undefined;
@@ -58,7 +73,7 @@ function driverAttach(t: Target): Errno | undefined {
     if (member.driver !== t.shape.driver) return 'EINVAL';
     const rules = mustRules(t.shape.driver);
     const errno =
-      t.pasid === 0 ? rules.attachDev(t.state, member, t.shape) : rules.setDevPasid(member, t.shape);
+      t.pasid === 0 ? rules.attachDev(t.state, member, t.shape) : rules.setDevPasid(member, t.shape, t.state);
     if (errno !== undefined) return errno;
   }
   return undefined;
@@ -73,6 +88,8 @@ function newDomainEffect(
 ): Decision {
   const refusal = mustRules(t.device.driver).pagingAlloc(t.device, 0, false);
   if (refusal !== undefined) return { errno: refusal };
+  const added = addDomainErrno(t.state, typed(t.state, t.ioas, 'IOAS')!, t.device.driver);
+  if (added !== undefined) return { errno: added };
   return effect({
     ...extra,
     returns: 'created',
@@ -99,6 +116,15 @@ export const attachToHwpt: Contract<Target, Target> = {
       decide: (t) => {
         const current = groupAttachment(t.state, t.device, t.pasid);
         return current !== undefined && current !== targetId(t) ? 'EINVAL' : undefined;
+      },
+    },
+    {
+      when: "the RID: the device's reserved regions meet an area or allowed range of the IOAS behind the HWPT",
+      outcome: 'EADDRINUSE',
+      source: 'device.c iommufd_hw_pagetable_attach -> iommufd_device_attach_reserved_iova',
+      decide: (t) => {
+        const ioas = t.pasid === 0 ? typed(t.state, ioasBehind(t), 'IOAS') : undefined;
+        return ioas === undefined ? undefined : devResvErrno(ioas, t.device);
       },
     },
     {
@@ -188,6 +214,23 @@ export const replaceWithHwpt: Contract<Target, Target> = {
           : undefined,
     },
     {
+      when: 'the RID moves to another IOAS: a reserved region of a member attached there meets an area or allowed range of the new IOAS',
+      outcome: 'EADDRINUSE',
+      source: 'device.c iommufd_device_do_replace -> iommufd_group_do_replace_reserved_iova',
+      decide: (t) => {
+        if (t.pasid !== 0) return undefined;
+        const old = groupAttachment(t.state, t.device, 0);
+        const to = ioasBehind(t);
+        if (old === undefined || to === 0 || pagingIoas(t.state, old) === to) return undefined;
+        const ioas = typed(t.state, to, 'IOAS')!;
+        for (const member of groupMembersAt(t.state, t.device, 0)) {
+          const errno = devResvErrno(ioas, member);
+          if (errno !== undefined) return errno;
+        }
+        return undefined;
+      },
+    },
+    {
       when: 'PASID compatibility fails',
       outcome: 'EINVAL',
       source: 'device.c iommufd_hwpt_replace_device, iommufd_hwpt_pasid_compat',
@@ -227,6 +270,7 @@ interface AttachLook {
   readonly state: KernelState;
   readonly op: Op<'vfio.attach'>;
   readonly device: DeviceObject | undefined;
+  readonly access: AccessObject | undefined;
   readonly pasid: number;
   readonly pt: KernelObject | undefined;
 }
@@ -270,9 +314,16 @@ function autoDomain(c: AttachLook): Decision {
       dirty: false,
       viommu: 0,
       addrWidth: undefined,
+      nestParent: false,
+      steConfig: undefined,
       pasidCompat: false,
     },
   };
+  // Replace allocates the domain (iopt_table_add_domain) before it replaces; attach attaches first.
+  if (table === replaceWithHwpt) {
+    const added = addDomainErrno(c.state, c.pt as IoasObject, device.driver);
+    if (added !== undefined) return { errno: added };
+  }
   return decide(table, c.state, fresh);
 }
 
@@ -283,10 +334,20 @@ export const vfioAttach: Contract<Op<'vfio.attach'>, AttachLook> = {
     state,
     op,
     device: boundDevice(state, op.dev),
+    access: boundAccess(state, op.dev),
     pasid: op.pasid ?? 0,
     pt: live(state, op.pt_id),
   }),
   rows: [
+    {
+      when: 'an emulated (mdev) device',
+      outcome:
+        'a PASID form EOPNOTSUPP; pt_id not an IOAS ENOENT; areas not PAGE_SIZE-aligned EADDRINUSE; else the access moved to the IOAS (new +1, old -1)',
+      source:
+        'vfio/device_cdev.c vfio_df_ioctl_attach_pt; vfio/iommufd.c vfio_iommufd_emulated_attach_ioas; device.c iommufd_access_change_ioas',
+      decide: (c) =>
+        c.access === undefined ? undefined : emulatedAttach(c.state, c.access, c.op.pt_id, c.op.pasid),
+    },
     {
       when: 'the device fd is not bound to iommufd',
       outcome: 'EINVAL',
@@ -330,7 +391,9 @@ export const vfioAttach: Contract<Op<'vfio.attach'>, AttachLook> = {
 interface DetachLook {
   readonly state: KernelState;
   readonly device: DeviceObject | undefined;
+  readonly access: AccessObject | undefined;
   readonly pasid: number;
+  readonly pasidGiven: number | undefined;
 }
 
 /** One detach: the device's attachment at `pasid` goes, with its HWPT and DEVICE references. */
@@ -363,8 +426,21 @@ export function detachEffect(
 export const vfioDetach: Contract<Op<'vfio.detach'>, DetachLook> = {
   op: 'vfio.detach',
   title: 'VFIO_DEVICE_DETACH_IOMMUFD_PT',
-  look: (state, op) => ({ state, device: boundDevice(state, op.dev), pasid: op.pasid ?? 0 }),
+  look: (state, op) => ({
+    state,
+    device: boundDevice(state, op.dev),
+    access: boundAccess(state, op.dev),
+    pasid: op.pasid ?? 0,
+    pasidGiven: op.pasid,
+  }),
   rows: [
+    {
+      when: 'an emulated (mdev) device',
+      outcome: 'a PASID form EOPNOTSUPP; else the access leaves its IOAS (-1), success',
+      source:
+        'vfio/device_cdev.c vfio_df_ioctl_detach_pt (no pasid_detach_ioas); vfio/iommufd.c vfio_iommufd_emulated_detach_ioas',
+      decide: (c) => (c.access === undefined ? undefined : emulatedDetach(c.access, c.pasidGiven)),
+    },
     {
       when: 'the device fd is not bound to iommufd',
       outcome: 'EINVAL',

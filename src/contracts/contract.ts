@@ -5,13 +5,28 @@
  * attachments made). Contracts read the kernel state through src/contracts/view.ts and never call
  * the model's own checks (src/kernel/*), so a changed check in the model disagrees with its contract.
  */
-import type { Errno, KernelState, ObjectType } from '../kernel/types.ts';
+import type { IovaRange } from '../kernel/ioas/iova.ts';
+import type { AccessItem, Errno, IoptArea, KernelState, ObjectType, WrittenBack } from '../kernel/types.ts';
 
 /** A new object, at the lowest free ID (in order, when an operation makes several). */
 export interface Created {
   readonly type: ObjectType;
   /** Its users count right after the operation (the fd's or the driver's reference, attachments). */
   readonly users: number;
+}
+
+/** An IOAS's areas and allowed ranges after the operation (either left out: unchanged). */
+export interface IoasAfter {
+  readonly id: number;
+  readonly areas?: readonly IoptArea[];
+  readonly allowed?: readonly IovaRange[];
+}
+
+/** A selftest access's items and next item ID after the operation ('created': the new object). */
+export interface AccessAfter {
+  readonly id: number | 'created';
+  readonly items: readonly AccessItem[];
+  readonly nextId: number;
 }
 
 /** What a successful operation does; anything not listed must stay as it was. */
@@ -36,12 +51,24 @@ export interface Effect {
   readonly release?: boolean;
   /** The iommufd fd is closed (the context may live on). */
   readonly closesFd?: boolean;
+  /** An emulated device's ACCESS pointed at an IOAS (0: detached); other accesses keep theirs. */
+  readonly accessIoas?: readonly [access: number, ioas: number];
+  /** The IOAS mapping ioctls: the one IOAS whose areas or allowed ranges change. */
+  readonly ioas?: IoasAfter;
+  /** The values written back into the command (uAPI field names), exactly. */
+  readonly out?: WrittenBack;
+  /** The selftest accesses whose items change (a pin, an unpin, the unmap callback). */
+  readonly accesses?: readonly AccessAfter[];
 }
 
 /** An errno with entry_num written back (IOMMU_HWPT_INVALIDATE reports it on failure too). */
 export interface Refusal {
   readonly errno: Errno;
   readonly done?: number;
+  /** IOMMU_IOAS_UNMAP fails part-way: the areas it removed before the failure stay removed. */
+  readonly ioas?: IoasAfter;
+  /** ... and the items the unmap callback took before it stay taken. */
+  readonly accesses?: readonly AccessAfter[];
 }
 
 export type Decision = Refusal | { readonly effect: Effect };

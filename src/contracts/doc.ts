@@ -18,8 +18,8 @@ export function renderContractsDoc(): string {
     'in src/kernel/. The first row whose condition holds decides. After every event of the generated logs,',
     '`properties/contracts.prop.test.ts` holds the model to these rows: the errno, or the ID written back,',
     'the objects made, the pins taken and dropped, the attachments, frees and tombstones, and nothing else',
-    'changed. After the iommufd is released every operation is EBADF. Driver rows cover the selftest mock',
-    'and Intel VT-d (src/contracts/drivers.ts); operations of arm-smmuv3 devices are not judged.',
+    'changed. After the iommufd is released every operation is EBADF. Driver rows cover the selftest mock,',
+    'Intel VT-d and ARM SMMUv3 (src/contracts/drivers.ts); the IOAS mapping ioctls are in src/contracts/ioas.ts.',
   ];
   for (const contract of [...Object.values(CONTRACTS), attachToHwpt, replaceWithHwpt]) {
     out.push(

@@ -5,10 +5,11 @@
  * iommufd_hwpt_paging_alloc, iommufd_hwpt_nested_alloc, iommufd_viommu_alloc_hwpt_nested.
  */
 import type { KernelOp } from '../kernel/ops.ts';
-import type { DeviceObject, KernelObject, KernelState } from '../kernel/types.ts';
+import type { DeviceObject, IoasObject, KernelObject, KernelState } from '../kernel/types.ts';
 import { HWPT_ALLOC, HWPT_DATA } from '../kernel/uapi.ts';
 import { type Contract, effect } from './contract.ts';
 import { mustRules } from './drivers.ts';
+import { addDomainErrno } from './ioas-view.ts';
 import { live, typed } from './view.ts';
 
 type HwptAllocOp = Extract<KernelOp, { type: 'iommufd.hwpt_alloc' }>;
@@ -106,6 +107,13 @@ export const hwptAlloc: Contract<HwptAllocOp, Look> = {
           : undefined,
     },
     {
+      when: 'IOAS: the new domain does not fit the IOAS (alignment above PAGE_SIZE; areas not on the raised alignment, or an area or allowed range outside the aperture)',
+      outcome: 'EINVAL / EADDRINUSE',
+      source: 'hw_pagetable.c iommufd_hwpt_paging_alloc -> io_pagetable.c iopt_table_add_domain',
+      decide: (c) =>
+        on(c, 'IOAS') ? addDomainErrno(c.state, c.pt as IoasObject, c.device!.driver) : undefined,
+    },
+    {
       when: 'IOAS: FAULT_ID_VALID and fault_id is not a FAULT; otherwise a new HWPT_PAGING, the IOAS +1 (and the FAULT +1)',
       outcome: 'ENOENT, else the effect',
       source:
@@ -169,10 +177,11 @@ export const hwptAlloc: Contract<HwptAllocOp, Look> = {
     {
       when: "VIOMMU: the vIOMMU's alloc_domain_nested refuses",
       outcome: "the driver's errno",
-      source: 'selftest.c mock_viommu_alloc_domain_nested',
+      source:
+        'selftest.c mock_viommu_alloc_domain_nested; arm-smmu-v3-iommufd.c arm_vsmmu_alloc_domain_nested, arm_smmu_validate_vste',
       decide: (c) =>
         c.pt?.type === 'VIOMMU'
-          ? mustRules(c.pt.driver).viommuNestedAlloc!(c.op.flags & ~FAULT_ID_VALID, c.op.data_type)
+          ? mustRules(c.pt.driver).viommuNestedAlloc!(c.op.flags & ~FAULT_ID_VALID, c.op.data_type, c.op.data)
           : undefined,
     },
     {

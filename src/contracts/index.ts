@@ -4,14 +4,25 @@
  * written back, the objects made, the pins taken and dropped, the attachments, the frees and
  * tombstones, and nothing else changed.
  */
+
+import type { IovaRange } from '../kernel/ioas/iova.ts';
 import type { KernelOp } from '../kernel/ops.ts';
-import type { KernelOutcome, KernelState, Slot } from '../kernel/types.ts';
+import type { AccessItem, IoptArea, KernelOutcome, KernelState, Slot } from '../kernel/types.ts';
+import {
+  accessCreate,
+  accessDestroy,
+  accessPin,
+  accessReplaceIoas,
+  accessRw,
+  accessUnpin,
+} from './access.ts';
 import { vfioAttach, vfioDetach } from './attach.ts';
-import { type Contract, type Decision, decide } from './contract.ts';
+import { type AccessAfter, type Contract, type Decision, decide, type IoasAfter } from './contract.ts';
 import { NotCovered } from './drivers.ts';
 import { hwptAlloc } from './hwpt-alloc.ts';
 import { invalidate } from './invalidate.ts';
-import { destroy, fdClose, iommufdClose, vfioClose } from './lifecycle.ts';
+import { ioasAllowIovas, ioasCopy, ioasIovaRanges, ioasMap, ioasMapFile, ioasUnmap } from './ioas.ts';
+import { accessFdReleases, destroy, fdClose, iommufdClose, vfioClose } from './lifecycle.ts';
 import {
   faultAlloc,
   hwQueueAlloc,
@@ -21,38 +32,17 @@ import {
   vfioBind,
   viommuAlloc,
 } from './objects.ts';
-import { attachmentsOf, boundDevices, lowestFree } from './view.ts';
+import { attachmentsOf, boundDevices, boundNames, lowestFree } from './view.ts';
 
 export { attachToHwpt, replaceWithHwpt } from './attach.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: one registry for contracts of different look-up types
 type AnyContract = Contract<any, any>;
 
-/**
- * The IOAS mapping operations (issue 12) landed after the contracts were written: until theirs are
- * written from ioas.c / io_pagetable.c, the judge reports them as not covered rather than guess.
- */
-type NotYetContracted =
-  | 'iommufd.ioas_map'
-  | 'iommufd.ioas_map_file'
-  | 'iommufd.ioas_unmap'
-  | 'iommufd.ioas_copy'
-  | 'iommufd.ioas_iova_ranges'
-  | 'iommufd.ioas_allow_iovas';
-const NOT_YET_CONTRACTED: ReadonlySet<string> = new Set<NotYetContracted>([
-  'iommufd.ioas_map',
-  'iommufd.ioas_map_file',
-  'iommufd.ioas_unmap',
-  'iommufd.ioas_copy',
-  'iommufd.ioas_iova_ranges',
-  'iommufd.ioas_allow_iovas',
-]);
-type ContractedOp = Exclude<KernelOp, { type: NotYetContracted }>;
+/** Every operation has a contract (the IOAS mapping ioctls in src/contracts/ioas.ts). */
+export const isContracted = (type: KernelOp['type']): boolean => Object.hasOwn(CONTRACTS, type);
 
-/** Whether the operation has a contract yet (the IOAS mapping operations do not). */
-export const isContracted = (type: KernelOp['type']): boolean => !NOT_YET_CONTRACTED.has(type);
-
-export const CONTRACTS: Readonly<Record<ContractedOp['type'], AnyContract>> = {
+export const CONTRACTS: Readonly<Record<KernelOp['type'], AnyContract>> = {
   'vfio.bind': vfioBind,
   'vfio.attach': vfioAttach,
   'vfio.detach': vfioDetach,
@@ -68,6 +58,18 @@ export const CONTRACTS: Readonly<Record<ContractedOp['type'], AnyContract>> = {
   'iommufd.invalidate': invalidate,
   'fd.close': fdClose,
   'iommufd.close': iommufdClose,
+  'iommufd.ioas_map': ioasMap,
+  'iommufd.ioas_map_file': ioasMapFile,
+  'iommufd.ioas_unmap': ioasUnmap,
+  'iommufd.ioas_copy': ioasCopy,
+  'iommufd.ioas_iova_ranges': ioasIovaRanges,
+  'iommufd.ioas_allow_iovas': ioasAllowIovas,
+  'iommufd.access_create': accessCreate,
+  'iommufd.access_pin': accessPin,
+  'iommufd.access_unpin': accessUnpin,
+  'iommufd.access_rw': accessRw,
+  'iommufd.access_replace_ioas': accessReplaceIoas,
+  'iommufd.access_destroy': accessDestroy(accessFdReleases),
 };
 
 export type Expected = (Decision & { readonly row: number }) | { readonly notCovered: string };
@@ -75,9 +77,8 @@ export type Expected = (Decision & { readonly row: number }) | { readonly notCov
 /** What the contract says the operation does on `before` (main.c: after release every ioctl is EBADF). */
 export function expectedOutcome(before: KernelState, op: KernelOp): Expected {
   if (before.released) return { errno: 'EBADF', row: -1 };
-  if (NOT_YET_CONTRACTED.has(op.type)) return { notCovered: `${op.type}: no contract written yet` };
   try {
-    return decide(CONTRACTS[op.type as ContractedOp['type']], before, op);
+    return decide(CONTRACTS[op.type], before, op);
   } catch (error) {
     if (error instanceof NotCovered) return { notCovered: error.message };
     throw error;
@@ -103,7 +104,7 @@ export function judge(
   const where =
     expected.row < 0
       ? 'after release'
-      : `row ${expected.row + 1}: ${CONTRACTS[op.type as ContractedOp['type']].rows[expected.row]!.when}`;
+      : `row ${expected.row + 1}: ${CONTRACTS[op.type].rows[expected.row]!.when}`;
   const out: string[] = [];
   const say = (text: string) => out.push(`${op.type} (${where}): ${text}`);
   if ('errno' in expected) {
@@ -112,7 +113,14 @@ export function judge(
       say(`the contract says ${expected.errno}, the model says ${outcome.errno}`);
     if (expected.done !== undefined && outcome.done !== expected.done)
       say(`entry_num: the contract says ${expected.done}, the model says ${outcome.done}`);
-    if (!sameSlots(before, after)) say('a refused operation changed the kernel state');
+    if (expected.ioas === undefined) {
+      if (!sameSlots(before, after)) say('a refused operation changed the kernel state');
+    } else {
+      judgeIoas(before, after, expected.ioas, say);
+      judgeItems(before, after, expected.accesses, [], say);
+      if (!sameSlots(withoutAreas(before), withoutAreas(after)))
+        say('a refused operation changed the kernel state beyond the areas it unmapped');
+    }
     return out;
   }
   const e = expected.effect;
@@ -165,10 +173,99 @@ export function judge(
       say(`${was.type} ${id}: users ${was.users} -> ${now.users}, the contract says ${want}`);
   }
   judgeLinks(before, after, e, created, say);
+  judgeIoas(before, after, e.ioas, say);
+  judgeAccesses(before, after, e.accessIoas, say);
+  judgeItems(before, after, e.accesses, created, say);
+  if (e.out !== undefined && canonical(outcome.out) !== canonical(e.out))
+    say(`written back: the contract says ${canonical(e.out)}, the model says ${canonical(outcome.out)}`);
   if (e.closesFd === true && after.fdOpen) say('the iommufd fd should be closed');
   if (e.closesFd !== true && before.fdOpen !== after.fdOpen)
     say('the iommufd fd changed; the contract does not say so');
   return out;
+}
+
+// Written-back values compared with their keys in one order.
+const canonical = (value: object | undefined): string =>
+  value === undefined ? 'nothing' : JSON.stringify(Object.fromEntries(Object.entries(value).sort()));
+
+// The state with every IOAS's areas left out (a part-way unmap is judged on them separately).
+const withoutAreas = (s: KernelState): KernelState => ({
+  ...s,
+  objects: s.objects.map((o) =>
+    o?.type === 'IOAS'
+      ? { ...o, areas: [] }
+      : o?.type === 'ACCESS' && o.selftest
+        ? { ...o, selftest: undefined }
+        : o,
+  ),
+});
+
+// An area as the contracts judge it: its span, protection, pages and pins (host_pa is log data).
+const areasText = (areas: readonly IoptArea[]): string =>
+  `[${areas.map((a) => `${a.iova}-${a.last} prot ${a.prot}${a.writable ? ' writable' : ''} ${a.source} ${a.addr}${a.accesses ? ` pins ${a.accesses}` : ''}`).join(', ')}]`;
+const itemsText = (items: readonly AccessItem[]): string =>
+  `[${items.map((i) => `#${i.id} ${i.iova}+${i.length}`).join(', ')}]`;
+const rangesText = (ranges: readonly IovaRange[]): string =>
+  `[${ranges.map((r) => `${r.start}-${r.last}`).join(', ')}]`;
+
+/** Every IOAS keeps its areas and allowed ranges, except the one the contract names, which has its. */
+function judgeIoas(
+  before: KernelState,
+  after: KernelState,
+  want: IoasAfter | undefined,
+  say: (text: string) => void,
+): void {
+  for (const now of after.objects) {
+    if (now?.type !== 'IOAS') continue;
+    const was = before.objects[now.id];
+    if (was?.type !== 'IOAS' || was.seq !== now.seq) continue;
+    const named = want?.id === now.id ? want : undefined;
+    const areas = areasText(named?.areas ?? was.areas);
+    const allowed = rangesText(named?.allowed ?? was.allowed);
+    if (areasText(now.areas) !== areas)
+      say(`IOAS ${now.id} areas ${areasText(now.areas)}, the contract says ${areas}`);
+    if (rangesText(now.allowed) !== allowed)
+      say(`IOAS ${now.id} allowed ranges ${rangesText(now.allowed)}, the contract says ${allowed}`);
+  }
+}
+
+/** Every ACCESS keeps the IOAS it is on, except the one the contract moves. */
+function judgeAccesses(
+  before: KernelState,
+  after: KernelState,
+  moved: readonly [number, number] | undefined,
+  say: (text: string) => void,
+): void {
+  for (const now of after.objects) {
+    if (now?.type !== 'ACCESS') continue;
+    const was = before.objects[now.id];
+    if (was?.type !== 'ACCESS' || was.seq !== now.seq) continue;
+    const want = moved !== undefined && moved[0] === now.id ? moved[1] : was.ioas;
+    if (now.ioas !== want) say(`ACCESS ${now.id} on IOAS ${now.ioas}, the contract says ${want}`);
+  }
+}
+
+/** Every selftest access keeps its items and next ID, except those the contract names. */
+function judgeItems(
+  before: KernelState,
+  after: KernelState,
+  named: readonly AccessAfter[] | undefined,
+  created: readonly number[],
+  say: (text: string) => void,
+): void {
+  for (const now of after.objects) {
+    if (now?.type !== 'ACCESS' || now.selftest === undefined) continue;
+    const was = before.objects[now.id];
+    const same = was?.type === 'ACCESS' && was.seq === now.seq;
+    const want = named?.find((a) => (a.id === 'created' ? created[0] : a.id) === now.id);
+    const items = want?.items ?? (same ? (was.selftest?.items ?? []) : undefined);
+    const nextId = want?.nextId ?? (same ? was.selftest?.nextId : undefined);
+    if (items === undefined) continue; // a new object: its creation is judged with `creates`
+    if (itemsText(now.selftest.items) !== itemsText(items))
+      say(`ACCESS ${now.id} items ${itemsText(now.selftest.items)}, the contract says ${itemsText(items)}`);
+    if (now.selftest.nextId !== nextId)
+      say(`ACCESS ${now.id} next item ID ${now.selftest.nextId}, the contract says ${nextId}`);
+  }
 }
 
 /** Attachments, vDEVICE links and the bound names. */
@@ -200,10 +297,7 @@ function judgeLinks(
     if (device.vdevice !== wantLink)
       say(`DEVICE ${device.id} vDEVICE link ${device.vdevice}, the contract says ${wantLink}`);
   }
-  const names = (s: KernelState) =>
-    boundDevices(s)
-      .map((d) => d.dev)
-      .sort();
+  const names = (s: KernelState) => boundNames(s).sort();
   const wantNames = new Set(names(before));
   if (e.binds !== undefined) wantNames.add(e.binds);
   if (e.unbinds !== undefined) wantNames.delete(e.unbinds);

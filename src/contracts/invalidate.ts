@@ -23,11 +23,16 @@ interface Look {
 function entries(
   op: InvalidateOp,
   rule:
-    | { readonly type: number; readonly entry: (e: InvalidateEntryFields) => Errno | undefined }
+    | {
+        readonly type: number;
+        readonly entry: (e: InvalidateEntryFields) => Errno | undefined;
+        readonly nonEmpty?: boolean;
+      }
     | undefined,
 ): Decision {
   if (rule === undefined) return { errno: 'EOPNOTSUPP', done: 0 };
   if (op.data_type !== rule.type) return { errno: 'EINVAL', done: 0 };
+  if (rule.nonEmpty === true && op.entries.length === 0) return { errno: 'EINVAL', done: 0 };
   for (let done = 0; done < op.entries.length; done++) {
     const errno = rule.entry(op.entries[done]!);
     if (errno !== undefined) return { errno, done };
@@ -59,14 +64,17 @@ export const invalidate: Contract<InvalidateOp, Look> = {
     {
       when: "a VIOMMU: no cache_invalidate (EOPNOTSUPP), else the driver's type and per-entry checks (vdev_id must be a vDEVICE of it)",
       outcome: "the driver's errno with the entries handled before it, else all handled",
-      source: 'hw_pagetable.c iommufd_hwpt_invalidate; selftest.c mock_viommu_cache_invalidate',
+      source:
+        'hw_pagetable.c iommufd_hwpt_invalidate; selftest.c mock_viommu_cache_invalidate; arm-smmu-v3-iommufd.c arm_vsmmu_cache_invalidate',
       decide: (c) => {
         if (c.target?.type !== 'VIOMMU') return undefined;
         const rule = mustRules(c.target.driver).viommuInvalidate;
         const virtIds = virtIdsOf(c.state, c.target);
         return entries(
           c.op,
-          rule === undefined ? undefined : { type: rule.type, entry: (e) => rule.entry(e, virtIds) },
+          rule === undefined
+            ? undefined
+            : { type: rule.type, nonEmpty: rule.nonEmpty, entry: (e) => rule.entry(e, virtIds) },
         );
       },
     },

@@ -10,10 +10,10 @@
  * vfio/iommufd.c vfio_iommufd_physical_unbind.
  */
 import type { KernelOp } from '../kernel/ops.ts';
-import type { DeviceObject, KernelObject, KernelState } from '../kernel/types.ts';
+import type { AccessObject, DeviceObject, KernelObject, KernelState } from '../kernel/types.ts';
 import { detachEffect } from './attach.ts';
 import { type Contract, type Effect, effect } from './contract.ts';
-import { attachmentsOf, boundDevice, boundDevices, live, liveOf } from './view.ts';
+import { attachmentsOf, boundAccess, boundDevice, boundNames, live, liveOf } from './view.ts';
 
 type Op<T extends KernelOp['type']> = Extract<KernelOp, { type: T }>;
 
@@ -24,6 +24,14 @@ const fdOpen = (o: KernelObject): boolean =>
 function releases(fdStillOpen: boolean, devicesLeft: number, eventFdsLeft: number): boolean {
   return !fdStillOpen && devicesLeft === 0 && eventFdsLeft === 0;
 }
+
+/** The selftest access fds: each holds the context (iommufd_access_create: iommufd_ctx_get). */
+const accessFds = (state: KernelState): number =>
+  [...liveOf(state)].filter((o) => o.type === 'ACCESS' && o.selftest !== undefined).length;
+
+/** Closing a selftest access fd: the release runs if nothing else holds the file. */
+export const accessFdReleases = (state: KernelState): boolean =>
+  releases(state.fdOpen, boundNames(state).length + accessFds(state) - 1, openEventFds(state));
 
 const openEventFds = (state: KernelState): number => [...liveOf(state)].filter(fdOpen).length;
 
@@ -108,6 +116,7 @@ export const destroy: Contract<Op<'iommufd.destroy'>, DestroyLook> = {
 interface CloseLook {
   readonly state: KernelState;
   readonly device: DeviceObject | undefined;
+  readonly access?: AccessObject | undefined;
 }
 
 /** Closing the device fd: PASIDs (lowest first) then the RID detach, the vDEVICE is tombstoned, the DEVICE goes. */
@@ -128,7 +137,7 @@ function closeEffect(state: KernelState, device: DeviceObject, name: string): Ef
     pins.push([vdev.viommu, -1]);
   }
   frees.push(device.id);
-  const others = boundDevices(state).length - 1;
+  const others = boundNames(state).length + accessFds(state) - 1;
   return {
     frees,
     pins,
@@ -141,8 +150,32 @@ function closeEffect(state: KernelState, device: DeviceObject, name: string): Ef
 export const vfioClose: Contract<Op<'vfio.close'>, CloseLook & { readonly name: string }> = {
   op: 'vfio.close',
   title: 'close of a VFIO device fd bound to iommufd',
-  look: (state, op) => ({ state, device: boundDevice(state, op.dev), name: op.dev }),
+  look: (state, op) => ({
+    state,
+    device: boundDevice(state, op.dev),
+    access: boundAccess(state, op.dev),
+    name: op.dev,
+  }),
   rows: [
+    {
+      when: 'an emulated (mdev) device',
+      outcome:
+        'the access leaves its IOAS (-1) and is freed, the name unbound; the context released if nothing else holds it',
+      source: 'vfio/iommufd.c vfio_iommufd_emulated_unbind; device.c iommufd_access_destroy',
+      decide: (c) =>
+        c.access === undefined
+          ? undefined
+          : effect({
+              frees: [c.access.id],
+              pins: c.access.ioas === 0 ? [] : [[c.access.ioas, -1]],
+              unbinds: c.name,
+              release: releases(
+                c.state.fdOpen,
+                boundNames(c.state).length + accessFds(c.state) - 1,
+                openEventFds(c.state),
+              ),
+            }),
+    },
     {
       when: 'the device fd is not bound',
       outcome: 'EBADF',
@@ -183,7 +216,11 @@ export const fdClose: Contract<Op<'fd.close'>, FdLook> = {
       decide: (c) =>
         effect({
           pins: [[c.object!.id, -1]],
-          release: releases(c.state.fdOpen, boundDevices(c.state).length, openEventFds(c.state) - 1),
+          release: releases(
+            c.state.fdOpen,
+            boundNames(c.state).length + accessFds(c.state),
+            openEventFds(c.state) - 1,
+          ),
         }),
     },
   ],
@@ -206,7 +243,10 @@ export const iommufdClose: Contract<Op<'iommufd.close'>, KernelState> = {
         'the fd closed; iommufd_fops_release destroys everything if no device or event fd holds the file',
       source: 'main.c iommufd_fops_release',
       decide: (s) =>
-        effect({ closesFd: true, release: releases(false, boundDevices(s).length, openEventFds(s)) }),
+        effect({
+          closesFd: true,
+          release: releases(false, boundNames(s).length + accessFds(s), openEventFds(s)),
+        }),
     },
   ],
 };

@@ -11,14 +11,14 @@ import type {
   DeviceObject,
   HwptPagingObject,
   IoasObject,
-  IoptArea,
   KernelState,
   ViommuObject,
 } from '../kernel/types.ts';
 import { HW_QUEUE_TYPE, VEVENTQ_TYPE, VIOMMU_TYPE } from '../kernel/uapi.ts';
+import { addAccessErrno, physicallyContiguous, walkRun } from './access.ts';
 import { type Contract, effect } from './contract.ts';
 import { mustRules } from './drivers.ts';
-import { boundDevice, liveOf, typed } from './view.ts';
+import { boundAccess, boundDevice, liveOf, typed } from './view.ts';
 
 type Op<T extends KernelOp['type']> = Extract<KernelOp, { type: T }>;
 
@@ -147,6 +147,12 @@ export const viommuAlloc: Contract<Op<'iommufd.viommu_alloc'>, ViommuLook> = {
       decide: (c) => (c.hwpt!.nestParent ? undefined : 'EINVAL'),
     },
     {
+      when: "the driver's viommu_init refuses (SMMUv3: the nest parent is a domain of another SMMU)",
+      outcome: 'EINVAL',
+      source: 'viommu.c iommufd_viommu_alloc_ioctl (ops->viommu_init); arm-smmu-v3-iommufd.c arm_vsmmu_init',
+      decide: (c) => mustRules(c.device!.driver).viommuInit?.(c.device!, c.hwpt!.iommu),
+    },
+    {
       when: 'otherwise',
       outcome: 'a new VIOMMU; the HWPT +1',
       source: 'viommu.c iommufd_viommu_alloc_ioctl',
@@ -236,6 +242,10 @@ interface HwQueueLook {
 }
 
 const U64_MAX = (1n << 64n) - 1n;
+const parentIoas = (c: HwQueueLook): IoasObject => {
+  const parent = c.state.objects[c.viommu!.hwpt] as HwptPagingObject;
+  return c.state.objects[parent.ioas] as IoasObject;
+};
 const queueAt = (state: KernelState, viommu: number, index: number) =>
   [...liveOf(state)].find((o) => o.type === 'HW_QUEUE' && o.viommu === viommu && o.index === index);
 
@@ -289,15 +299,31 @@ export const hwQueueAlloc: Contract<Op<'iommufd.hw_queue_alloc'>, HwQueueLook> =
       decide: (c) => (queuePin(c.op) === 'EOVERFLOW' ? 'EOVERFLOW' : undefined),
     },
     {
-      when: "the pinned range is not mapped by one contiguous run of areas of the nesting parent's IOAS",
-      outcome: 'ENOENT',
-      source: 'device.c iommufd_access_pin_pages (iopt_for_each_contig_area, !iopt_area_contig_done)',
+      when: "the nesting parent's IOAS has an area not on PAGE_SIZE (the internal access asks for it)",
+      outcome: 'EADDRINUSE',
+      source:
+        'viommu.c iommufd_hw_queue_alloc_phys -> device.c iommufd_access_attach_internal -> io_pagetable.c iopt_add_access',
+      decide: (c) => addAccessErrno(c.state, parentIoas(c), true),
+    },
+    {
+      when: "the pin (flags 0: read) over the nesting parent's IOAS: unaligned at a join (EINVAL), an area without read (EPERM), a gap (ENOENT)",
+      outcome: 'EINVAL / EPERM / ENOENT',
+      source: 'device.c iommufd_access_pin_pages, iopt_area_contig_is_aligned, check_area_prot',
+      decide: (c) => {
+        const pin = queuePin(c.op);
+        return typeof pin === 'string'
+          ? undefined
+          : walkRun(parentIoas(c).areas, pin.start, pin.last, false, true);
+      },
+    },
+    {
+      when: 'the pinned host pages are not physically contiguous (where the log gave host_pa)',
+      outcome: 'EFAULT',
+      source: 'viommu.c iommufd_hw_queue_alloc_phys (page_to_pfn(pages[i]) != page_to_pfn(pages[i - 1]) + 1)',
       decide: (c) => {
         const pin = queuePin(c.op);
         if (typeof pin === 'string') return undefined;
-        const parent = c.state.objects[c.viommu!.hwpt] as HwptPagingObject;
-        const ioas = c.state.objects[parent.ioas] as IoasObject;
-        return mappedContiguously(ioas.areas, pin.start, pin.last) ? undefined : 'ENOENT';
+        return physicallyContiguous(parentIoas(c).areas, pin.start, pin.last) ? undefined : 'EFAULT';
       },
     },
     {
@@ -348,13 +374,25 @@ interface BindLook {
 export const vfioBind: Contract<Op<'vfio.bind'>, BindLook> = {
   op: 'vfio.bind',
   title: 'VFIO_DEVICE_BIND_IOMMUFD',
-  look: (state, op) => ({ op, bound: boundDevice(state, op.dev) !== undefined }),
+  look: (state, op) => ({
+    op,
+    bound: boundDevice(state, op.dev) !== undefined || boundAccess(state, op.dev) !== undefined,
+  }),
   rows: [
     {
       when: 'the device fd is already bound',
       outcome: 'EINVAL',
       source: 'vfio/device_cdev.c vfio_df_ioctl_bind_iommufd (df->access_granted)',
       decide: (c) => (c.bound ? 'EINVAL' : undefined),
+    },
+    {
+      when: 'an emulated (mdev) device',
+      outcome: 'a new ACCESS (users 1, on no IOAS) bound to the name; its ID is the devid',
+      source: 'vfio/iommufd.c vfio_iommufd_emulated_bind; device.c iommufd_access_create',
+      decide: (c) =>
+        c.op.mdev === true
+          ? effect({ returns: 'created', creates: [{ type: 'ACCESS', users: 1 }], binds: c.op.dev })
+          : undefined,
     },
     {
       when: 'otherwise',
@@ -379,17 +417,4 @@ function queuePin(
   const pages = (withOffset + PAGE - 1n) / PAGE;
   const last = start + pages * PAGE - 1n;
   return last > U64 ? 'EOVERFLOW' : { start, last };
-}
-
-/** Every IOVA of [start, last] inside some area, the areas touching end to end (no hole). */
-function mappedContiguously(areas: readonly IoptArea[], start: bigint, last: bigint): boolean {
-  const sorted = [...areas].sort((a, b) => (BigInt(a.iova) < BigInt(b.iova) ? -1 : 1));
-  let next = start;
-  for (const area of sorted) {
-    if (BigInt(area.last) < next) continue;
-    if (BigInt(area.iova) > next) return false;
-    if (BigInt(area.last) >= last) return true;
-    next = BigInt(area.last) + 1n;
-  }
-  return false;
 }

@@ -5,6 +5,7 @@
  * user strings are read as either a Map or a plain record.
  */
 import type {
+  AccessObject,
   DeviceObject,
   HwptNestedObject,
   HwptPagingObject,
@@ -51,6 +52,19 @@ function entriesOf(table: unknown): [string, number][] {
 export function boundDevice(state: KernelState, name: string): DeviceObject | undefined {
   const entry = entriesOf(state.devices).find(([dev]) => dev === name);
   return entry === undefined ? undefined : typed(state, entry[1], 'DEVICE');
+}
+
+/** The ACCESS an emulated (mdev) device's bind made under a VFIO device name, if any. */
+export function boundAccess(state: KernelState, name: string): AccessObject | undefined {
+  const entry = entriesOf(state.devices).find(([dev]) => dev === name);
+  return entry === undefined ? undefined : typed(state, entry[1], 'ACCESS');
+}
+
+/** The bound VFIO device fds, physical (DEVICE) and emulated (ACCESS): each holds the iommufd file. */
+export function boundNames(state: KernelState): string[] {
+  return entriesOf(state.devices)
+    .filter(([, id]) => live(state, id)?.type === 'DEVICE' || live(state, id)?.type === 'ACCESS')
+    .map(([dev]) => dev);
 }
 
 export function boundDevices(state: KernelState): DeviceObject[] {

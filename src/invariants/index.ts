@@ -7,6 +7,7 @@
 
 import type { World } from '../model/world.ts';
 import { frontendOf, registeredFrontends } from '../vmm/frontends.ts';
+import { accessInvariants } from './kernel-access.ts';
 import { autoDomainsAttached, oneHwptPerGroupPasid, pasidAttachmentsCompatible } from './kernel-attach.ts';
 import { idsUnique, lowestFreeId, noObjectIdZero } from './kernel-ids.ts';
 import { ioasInvariants } from './kernel-ioas.ts';
@@ -51,6 +52,7 @@ export const kernelInvariants: readonly Invariant[] = [
   vdevicesConsistent,
   releasedContextEmpty,
   ...ioasInvariants,
+  ...accessInvariants,
 ];
 
 /** The VMM invariants in report order (the README table's): the core's and VT-d's, interleaved as they always were. */

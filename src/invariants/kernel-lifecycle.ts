@@ -1,6 +1,6 @@
 /** Invariants on lifecycles: failed events, machine states, nesting, vDEVICEs, tombstones, release. */
 import { liveObject } from '../kernel/table.ts';
-import type { HwptNestedObject, KernelState, Slot } from '../kernel/types.ts';
+import type { HwptNestedObject, IoasObject, IoptArea, KernelState, Slot } from '../kernel/types.ts';
 import type { Changes, CheckedWorld, Invariant, StepContext } from './types.ts';
 
 export const failedEventChangesNothing: Invariant = {
@@ -53,22 +53,40 @@ function failedEventChanges(
  * IOMMU_IOAS_UNMAP is the one ioctl the kernel lets fail part-way: iopt_unmap_iova_range removes
  * areas lowest first and answers ENOENT at an area straddling the range's end (EBUSY at one a HW
  * queue locked) without putting the ones below back. Such a failure may only have dropped areas of its IOAS: the state before the
- * event with exactly those areas gone is what it must equal.
+ * event with exactly those areas gone is what it must equal; the unmap callback that ran for them
+ * may also have unpinned selftest access items (fewer items, lower pin counts, never more).
  */
 function partWayUnmapUndone(now: KernelState, prev: KernelState, step: StepContext): KernelState {
   const op = step.outcome.hostOps[0]?.op;
   const errno = step.outcome.errno;
-  if (op?.type !== 'iommufd.ioas_unmap' || (errno !== 'ENOENT' && errno !== 'EBUSY')) return prev;
+  if (op?.type !== 'iommufd.ioas_unmap' || (errno !== 'ENOENT' && errno !== 'EBUSY' && errno !== 'EDEADLOCK'))
+    return prev;
   const before = liveObject(prev, op.ioas_id);
   const after = liveObject(now, op.ioas_id);
   if (before?.type !== 'IOAS' || after?.type !== 'IOAS') return prev;
-  // Compared by contents: the reference reducer's copies are not the checked path's objects.
-  const kept = new Set(after.areas.map((area) => JSON.stringify(area)));
-  const remaining = before.areas.filter((area) => kept.has(JSON.stringify(area)));
+  // Compared by contents (the reference reducer's copies are not the checked path's objects), pin counts aside.
+  const key = (area: IoptArea): string => JSON.stringify({ ...area, accesses: undefined });
+  const kept = new Set(after.areas.map(key));
+  const remaining = before.areas.filter((area) => kept.has(key(area)));
   if (remaining.length !== after.areas.length) return prev;
   const objects = prev.objects.slice();
-  objects[op.ioas_id] = { ...before, areas: remaining };
+  objects[op.ioas_id] = { ...before, areas: pinsDropped(before, after) ? after.areas : remaining };
+  // The unmap callback ran for the areas already removed: their accesses may have lost items.
+  for (let id = 1; id < prev.objects.length; id++) {
+    const was = prev.objects[id];
+    const is = now.objects[id];
+    if (was?.type !== 'ACCESS' || is?.type !== 'ACCESS' || was.ioas !== op.ioas_id) continue;
+    if (was.selftest === undefined || is.selftest === undefined) continue;
+    const held = new Set(was.selftest.items.map((item) => item.id));
+    if (is.selftest.items.every((item) => held.has(item.id))) objects[id] = { ...was, selftest: is.selftest };
+  }
   return { ...prev, objects };
+}
+
+/** Whether the areas kept only lost pin counts (never gained one) across the failed unmap. */
+function pinsDropped(before: IoasObject, after: IoasObject): boolean {
+  const counts = new Map(before.areas.map((area) => [area.iova, area.accesses ?? 0]));
+  return after.areas.every((area) => (area.accesses ?? 0) <= (counts.get(area.iova) ?? 0));
 }
 
 export const machinesLive: Invariant = {
@@ -210,7 +228,8 @@ export const releasedContextEmpty: Invariant = {
     const held =
       kernel.fdOpen ||
       kernel.devices.size > 0 ||
-      kernel.objects.some((s) => (s?.type === 'FAULT' || s?.type === 'VEVENTQ') && s.m.value === 'fdOpen');
+      kernel.objects.some((s) => (s?.type === 'FAULT' || s?.type === 'VEVENTQ') && s.m.value === 'fdOpen') ||
+      kernel.objects.some((s) => s?.type === 'ACCESS' && s.selftest !== undefined); // a selftest access fd
     if (!kernel.released && !held) out.push('nothing holds the iommufd any more, but it was not released');
     return out;
   },

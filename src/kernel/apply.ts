@@ -5,6 +5,7 @@
  */
 
 import { ioasFast } from '../../machines/pinned-object.machine.ts';
+import { applyAccessOp } from './access/apply.ts';
 import { iommufdClose, releaseIfUnheld } from './context.ts';
 import { destroy } from './destroy.ts';
 import { faultAlloc, fdClose, veventqAlloc } from './eventq.ts';
@@ -72,6 +73,13 @@ function dispatch(state: KernelState, op: KernelOp): KernelOutcome {
     case 'iommufd.ioas_iova_ranges':
     case 'iommufd.ioas_allow_iovas':
       return applyIoasOp(state, op);
+    case 'iommufd.access_create':
+    case 'iommufd.access_pin':
+    case 'iommufd.access_unpin':
+    case 'iommufd.access_rw':
+    case 'iommufd.access_replace_ioas':
+    case 'iommufd.access_destroy':
+      return applyAccessOp(state, op);
     default:
       return op satisfies never;
   }
@@ -87,6 +95,10 @@ export function applyKernelOp(state: KernelState, op: KernelOp): KernelOutcome {
     if (error instanceof AllocationFailed) return fail('ENOMEM'); // fail_nth: the op unwound itself
     throw error;
   }
-  if (outcome.ok && (op.type === 'vfio.close' || op.type === 'fd.close')) releaseIfUnheld(state);
+  if (
+    outcome.ok &&
+    (op.type === 'vfio.close' || op.type === 'fd.close' || op.type === 'iommufd.access_destroy')
+  )
+    releaseIfUnheld(state);
   return outcome;
 }

@@ -5,11 +5,12 @@
  * Kernel reference: drivers/iommu/iommufd/main.c (iommufd_fops_release), device_cdev.c (the bind
  * takes a file reference), eventq.c (iommufd_eventq_init takes one per fd).
  */
+import { hasSelftestAccess } from './access/create.ts';
 import { hasOpenEventFd } from './eventq.ts';
 import { fail, type KernelOutcome, type KernelState, OK } from './types.ts';
 
 export function holdsContext(state: KernelState): boolean {
-  return state.fdOpen || state.devices.size > 0 || hasOpenEventFd(state);
+  return state.fdOpen || state.devices.size > 0 || hasOpenEventFd(state) || hasSelftestAccess(state);
 }
 
 /** Runs the release if the last holder is gone; every object, tombstones included, disappears. */

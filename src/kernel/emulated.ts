@@ -44,7 +44,8 @@ export function emulatedAttach(
   return { ok: true, id: ptId };
 }
 
-export function emulatedDetach(state: KernelState, access: AccessObject): KernelOutcome {
+export function emulatedDetach(state: KernelState, access: AccessObject, pasid?: number): KernelOutcome {
+  if (pasid !== undefined) return fail('EOPNOTSUPP'); // vfio_df_ioctl_detach_pt: no pasid_detach_ioas
   if (access.ioas !== 0) {
     unpin(state, access.ioas);
     edit(state, access).ioas = 0;

@@ -4,6 +4,7 @@
  */
 import type { KernelEvent } from '../log/schema.ts';
 import { toBigU64 } from '../log/values.ts';
+import { type AccessOp, accessOpFromEvent } from './access/ops.ts';
 import type { IovaRange } from './ioas/iova.ts';
 import { type IoasOp, ioasOpFromEvent } from './ioas/ops.ts';
 import type { DriverName } from './types.ts';
@@ -98,7 +99,8 @@ export type KernelOp =
     }
   | { readonly type: 'fd.close'; readonly id: number }
   | { readonly type: 'iommufd.close' }
-  | IoasOp;
+  | IoasOp
+  | AccessOp;
 
 export type KernelOpType = KernelOp['type'];
 
@@ -225,6 +227,13 @@ export function kernelOpFromEvent(
     case 'iommufd.ioas_iova_ranges':
     case 'iommufd.ioas_allow_iovas':
       return ioasOpFromEvent(event, resolve);
+    case 'iommufd.access_create':
+    case 'iommufd.access_pin':
+    case 'iommufd.access_unpin':
+    case 'iommufd.access_rw':
+    case 'iommufd.access_replace_ioas':
+    case 'iommufd.access_destroy':
+      return accessOpFromEvent(event, resolve);
     default:
       return event satisfies never;
   }

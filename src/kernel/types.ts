@@ -44,6 +44,10 @@ export interface IoptArea {
   /** The user VA (or file offset) behind the first IOVA, hex: its low bits are area->page_offset. */
   readonly addr: string;
   readonly source: 'user' | 'file';
+  /** Pins of non-internal accesses on this area (area->num_accesses without the internal ones, which num_locks stands for); absent: 0. */
+  readonly accesses?: number;
+  /** The host physical address behind the first IOVA, hex, when the log described it (`host_pa`); the area's pages are physically contiguous from there. */
+  readonly hostPa?: string;
 }
 
 export interface DeviceObject extends ObjectBase {
@@ -137,6 +141,25 @@ export interface AccessObject extends ObjectBase {
   readonly dev?: string;
   /** The IOVA range a HW queue's internal access pinned (and locked) in its IOAS. */
   readonly pinned?: IovaRange;
+  /** A selftest access (IOMMU_TEST_OP_CREATE_ACCESS): its ops and its pinned items (struct selftest_access). */
+  selftest?: SelftestAccess;
+}
+
+/** struct selftest_access: which ops it was created with and the ranges it holds pinned. */
+export interface SelftestAccess {
+  /** MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES: selftest_access_ops_pin (iova_alignment PAGE_SIZE). */
+  readonly needsPinPages: boolean;
+  /** staccess->next_id: the next out_access_pages_id. */
+  readonly nextId: number;
+  /** staccess->items: one per successful IOMMU_TEST_OP_ACCESS_PAGES not yet undone. */
+  readonly items: readonly AccessItem[];
+}
+
+/** struct selftest_access_item: a pinned range exactly as it was asked for (iova, length hex). */
+export interface AccessItem {
+  readonly id: number;
+  readonly iova: string;
+  readonly length: string;
 }
 
 export interface FaultObject extends ObjectBase {

@@ -82,7 +82,7 @@ export function vfioAttach(state: KernelState, op: Op<'vfio.attach'>): KernelOut
 
 export function vfioDetach(state: KernelState, op: Op<'vfio.detach'>): KernelOutcome {
   const access = boundAccess(state, op.dev);
-  if (access !== undefined) return emulatedDetach(state, access);
+  if (access !== undefined) return emulatedDetach(state, access, op.pasid);
   const device = boundDevice(state, op.dev);
   if (device === undefined) return fail('EINVAL');
   const pasid = op.pasid ?? 0;

@@ -13,6 +13,7 @@ import { vdeviceFast } from '../../machines/vdevice.machine.ts';
 import { viommuFast } from '../../machines/viommu.machine.ts';
 import { driverOf } from './drivers/index.ts';
 import { pinRefusal, queuePinRange } from './ioas/pin.ts';
+import { alignmentRefusal, iovaAlignment } from './ioas/reserved.ts';
 import { edit } from './journal.ts';
 import { mustStep } from './machine-step.ts';
 import type { KernelOp } from './ops.ts';
@@ -115,7 +116,13 @@ export function hwQueueAlloc(state: KernelState, op: Op<'iommufd.hw_queue_alloc'
   // iommufd_hw_queue_alloc_phys: the internal access pins the queue's pages in the parent's IOAS.
   const pinned = queuePinRange(BigInt(op.nesting_parent_iova), length);
   if (typeof pinned === 'string') return fail(pinned);
-  const unmapped = pinRefusal(state.objects[parent.ioas] as IoasObject, pinned);
+  // iommufd_access_attach_internal -> iopt_add_access: the internal access asks the IOAS for PAGE_SIZE.
+  const ioas = state.objects[parent.ioas] as IoasObject;
+  if (iovaAlignment(state, ioas.id) < 4096n) {
+    const misaligned = alignmentRefusal(ioas, 4096n);
+    if (misaligned !== undefined) return fail(misaligned);
+  }
+  const unmapped = pinRefusal(ioas, pinned);
   if (unmapped !== undefined) return fail(unmapped);
   // The driver's hw_queue_init_phys (its checks change nothing, so they run before the allocation).
   const init = ops.hwQueueInitPhys(state, viommu, op.index);

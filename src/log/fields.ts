@@ -55,6 +55,8 @@ export const ERRNOS = [
   'ETIMEDOUT',
   'EADDRINUSE',
   'EMSGSIZE',
+  'EBADFD',
+  'EDEADLOCK',
 ] as const;
 export type Errno = (typeof ERRNOS)[number];
 export const errno = z.enum(ERRNOS);
@@ -97,6 +99,18 @@ export const invalidateEntry = z.strictObject({
 /** IOMMU_IOAS_MAP / _MAP_FILE / _COPY flags: an array of names, or the number. */
 export const ioasMapFlags = z.union([z.array(z.enum(['FIXED_IOVA', 'WRITEABLE', 'READABLE'])), u32], {
   error: 'an array of FIXED_IOVA, WRITEABLE, READABLE, or a number',
+});
+/** The selftest's access flags (iommufd_test.h): create_access, access_pages, access_rw; names or the number. */
+export const accessCreateFlags = z.union([z.array(z.enum(['NEEDS_PIN_PAGES'])), u32], {
+  error: 'an array of NEEDS_PIN_PAGES, or a number',
+});
+// Up to 0xffff: MOCK_FLAGS_ACCESS_SYZ (1 << 16) makes the kernel decode the IOVA (iommufd_test_syz_conv_iova), not modelled.
+const withoutSyz = z.number().int().min(0).max(0xffff);
+export const accessPagesFlags = z.union([z.array(z.enum(['WRITE'])), withoutSyz], {
+  error: 'an array of WRITE, or a number',
+});
+export const accessRwFlags = z.union([z.array(z.enum(['WRITE', 'SLOW_PATH'])), withoutSyz], {
+  error: 'an array of WRITE, SLOW_PATH, or a number',
 });
 /** struct iommu_iova_range: an inclusive IOVA range. */
 export const iovaRange = z.strictObject({ start: u64, last: u64 });

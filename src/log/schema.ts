@@ -5,6 +5,9 @@
  */
 import { z } from 'zod';
 import {
+  accessCreateFlags,
+  accessPagesFlags,
+  accessRwFlags,
   bindName,
   devName,
   driverName,
@@ -87,6 +90,7 @@ export const kernelEvents = [
   event('fd.close', { ...common, id: idRef }),
   event('iommufd.close', { ...common }),
   // IOAS mappings (ioas.c): addresses and lengths are u64; `iova` in is ignored without FIXED_IOVA.
+  // `host_pa` (not uAPI): the host physical address behind the mapping, physically contiguous from there.
   event('iommufd.ioas_map', {
     ...common,
     ioas_id: idRef,
@@ -94,6 +98,7 @@ export const kernelEvents = [
     user_va: u64,
     length: u64,
     iova: u64.optional(),
+    host_pa: u64.optional(),
   }),
   event('iommufd.ioas_map_file', {
     ...common,
@@ -103,6 +108,7 @@ export const kernelEvents = [
     start: u64,
     length: u64,
     iova: u64.optional(),
+    host_pa: u64.optional(),
   }),
   event('iommufd.ioas_unmap', { ...common, ioas_id: idRef, iova: u64, length: u64 }),
   event('iommufd.ioas_copy', {
@@ -116,6 +122,25 @@ export const kernelEvents = [
   }),
   event('iommufd.ioas_iova_ranges', { ...common, ioas_id: idRef, num_iovas: u32.optional() }),
   event('iommufd.ioas_allow_iovas', { ...common, ioas_id: idRef, allowed_iovas: z.array(iovaRange) }),
+  // Selftest accesses (selftest.c IOMMU_TEST_OP_*): `access_id` names the ACCESS the selftest reaches by its fd.
+  event('iommufd.access_create', { ...creates, ioas_id: idRef, flags: accessCreateFlags.optional() }),
+  event('iommufd.access_pin', {
+    ...common,
+    access_id: idRef,
+    iova: u64,
+    length: u64,
+    flags: accessPagesFlags.optional(),
+  }),
+  event('iommufd.access_unpin', { ...common, access_id: idRef, access_pages_id: u32 }),
+  event('iommufd.access_rw', {
+    ...common,
+    access_id: idRef,
+    iova: u64,
+    length: u64,
+    flags: accessRwFlags.optional(),
+  }),
+  event('iommufd.access_replace_ioas', { ...common, access_id: idRef, ioas_id: idRef }),
+  event('iommufd.access_destroy', { ...common, access_id: idRef }),
 ] as const;
 
 // Platform level: what a VMM does to devices and what the test harness injects.
@@ -345,12 +370,22 @@ export const platform = z.discriminatedUnion('viommu', [
 ]);
 export type Platform = z.infer<typeof platform>;
 
+/** One RAM section of the guest's address space: guest physical address, size, QEMU's host VA, read-only (a ROM). */
+export const guestRamSection = z.strictObject({
+  gpa: u64,
+  size: u64,
+  hva: u64,
+  readonly: z.boolean().optional(),
+});
+
 export const header = z.strictObject({
   log: z.literal('viommu-model'),
   version: z.literal(1),
   platform: platform.optional(),
   // The kernel revision the model follows (README "Kernel revisions"); absent: 6.17-rc.
   kernel: kernelRevision.optional(),
+  // Guest RAM as VFIO's memory listener sees it: QEMU maps each section at realize; absent: not described.
+  guest_ram: z.array(guestRamSection).optional(),
 });
 export type Header = z.infer<typeof header>;
 

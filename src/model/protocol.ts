@@ -82,6 +82,12 @@ export function isKernelEvent(event: LogEvent): event is KernelEvent {
     case 'iommufd.ioas_copy':
     case 'iommufd.ioas_iova_ranges':
     case 'iommufd.ioas_allow_iovas':
+    case 'iommufd.access_create':
+    case 'iommufd.access_pin':
+    case 'iommufd.access_unpin':
+    case 'iommufd.access_rw':
+    case 'iommufd.access_replace_ioas':
+    case 'iommufd.access_destroy':
       return true;
     default:
       return false;

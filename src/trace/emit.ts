@@ -45,6 +45,20 @@ export const emit = {
   ) =>
     `iommufd_backend_alloc_hwpt  iommufd=${fd} dev_id=${a.devId} pt_id=${a.ptId} flags=0x${hex(a.flags)} ` +
     `hwpt_type=${a.hwptType} len=${a.len} data_ptr=0x${a.len === 0 ? '0' : HWPT_DATA_PTR} out_hwpt=${a.out} (${a.ret})`,
+  // iova, size and addr come as 0x-prefixed lowercase hex (PRIx64; glibc's %p, which prints NULL as "(nil)").
+  mapDma: (
+    fd: number,
+    ioas: number,
+    iova: string,
+    size: string,
+    addr: string,
+    readonly: boolean,
+    ret: number,
+  ) =>
+    `iommufd_backend_map_dma  iommufd=${fd} ioas=${ioas} iova=${iova} size=${size} ` +
+    `addr=${addr === '0x0' ? '(nil)' : addr} readonly=${readonly ? 1 : 0} (${ret})`,
+  unmapDma: (fd: number, ioas: number, iova: string, size: string, ret: number) =>
+    `iommufd_backend_unmap_dma  iommufd=${fd} ioas=${ioas} iova=${iova} size=${size} (${ret})`,
   freeId: (fd: number, id: number, ret: number) => `iommufd_backend_free_id  iommufd=${fd} id=${id} (${ret})`,
   invalidateCache: (
     fd: number,
@@ -128,6 +142,8 @@ export const ERRNO_NUMBER: Readonly<Record<string, number>> = {
   ETIMEDOUT: 110,
   EADDRINUSE: 98,
   EMSGSIZE: 90,
+  EBADFD: 77,
+  EDEADLOCK: 35, // EDEADLK on every architecture but powerpc and sparc
 };
 
 export const STRERROR: Readonly<Record<string, string>> = {
@@ -150,4 +166,6 @@ export const STRERROR: Readonly<Record<string, string>> = {
   ETIMEDOUT: 'Connection timed out',
   EADDRINUSE: 'Address already in use',
   EMSGSIZE: 'Message too long',
+  EBADFD: 'File descriptor in bad state',
+  EDEADLOCK: 'Resource deadlock avoided',
 };

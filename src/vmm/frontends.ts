@@ -6,7 +6,7 @@
  */
 import type { Platform } from '../log/schema.ts';
 import type { Frontend } from './core/frontend.ts';
-import { copyCore, initialCore, type Vmm } from './core/state.ts';
+import { copyCore, type GuestRamSection, initialCore, type Vmm } from './core/state.ts';
 import { smmuv3Frontend } from './smmuv3/frontend.ts';
 import { virtioFrontend } from './virtio-iommu/frontend.ts';
 import { vtdFrontend } from './vtd/frontend.ts';
@@ -38,10 +38,14 @@ export function frontendOf(vmm: Vmm): Frontend {
 }
 
 /** null for platforms with no frontend; throws LogInputError on a header QEMU refuses. */
-export function initialVmm(platform: Platform, headerLine = 0): VmmState | null {
+export function initialVmm(
+  platform: Platform,
+  headerLine = 0,
+  guestRam?: readonly GuestRamSection[],
+): VmmState | null {
   const frontend = frontendForPlatform(platform.viommu);
   if (frontend === undefined) return null;
-  return { core: initialCore(), frontend: frontend.create(platform, headerLine) as FrontendState };
+  return { core: initialCore(guestRam), frontend: frontend.create(platform, headerLine) as FrontendState };
 }
 
 /** A copy that stays as it is while `vmm` is stepped in place (core and frontend copy their mutable parts). */

@@ -119,3 +119,64 @@ describe('hw_queue_alloc', () => {
     t.ok(unmapAll);
   });
 });
+
+describe('hw_queue_alloc: the pin of iommufd_hw_queue_alloc_phys (iommufd_access_pin_pages, then physical contiguity)', () => {
+  /** The nest parent's IOAS with two adjacent one-page areas; `host_pa` as given (absent: not described). */
+  function twoAreas(first?: string, second?: string): KernelFixture {
+    const t = addSelftestViommu(nestParentFixture(), 4);
+    t.ok({ ...mapQueueMemory, length: 0x1000, ...(first === undefined ? {} : { host_pa: first }) });
+    t.ok({
+      ...mapQueueMemory,
+      user_va: '0x7f0000001000',
+      iova: '0x1001000',
+      length: 0x1000,
+      ...(second === undefined ? {} : { host_pa: second }),
+    });
+    return t;
+  }
+
+  it('EFAULT: iommufd_hw_queue_alloc_phys, the pinned pages are not physically contiguous; nothing is left', () => {
+    const t = twoAreas('0x80000000', '0x90000000');
+    t.fails('EFAULT', { ...queue(0), length: 0x2000 });
+    t.ok({ type: 'iommufd.ioas_unmap', ioas_id: '$ioas', iova: QUEUE_IOVA, length: 0x2000 }); // no lock remains
+  });
+
+  it('EFAULT comes after the pin, before the driver: an index the driver refuses still gets EFAULT', () => {
+    const t = twoAreas('0x80000000', '0x90000000');
+    t.fails('EFAULT', { ...queue(5), length: 0x2000 });
+  });
+
+  it('ok: adjacent host pages across the join; one page needs no join; undescribed memory is assumed contiguous', () => {
+    queueFits(twoAreas('0x80000000', '0x80001000'), 0x2000);
+    queueFits(twoAreas('0x80000000', '0x90000000'), 0x1000);
+    queueFits(twoAreas(), 0x2000);
+    queueFits(twoAreas('0x80000000'), 0x2000);
+  });
+
+  it('a copy keeps the host pages: a queue over copied areas is judged by where their pages are', () => {
+    const t = twoAreas('0x80000000', '0x90000000');
+    // Move the second page next to the first in IOVA order but not in host memory: still EFAULT.
+    t.ok({ type: 'iommufd.ioas_unmap', ioas_id: '$ioas', iova: '0x1001000', length: 0x1000 });
+    t.ok({
+      type: 'iommufd.ioas_copy',
+      dst_ioas_id: '$ioas',
+      src_ioas_id: '$ioas',
+      flags: ['FIXED_IOVA', 'READABLE'],
+      length: 0x1000,
+      src_iova: QUEUE_IOVA,
+      dst_iova: '0x1001000',
+    });
+    t.fails('EFAULT', { ...queue(0), length: 0x2000 }); // the same host page twice is not contiguous
+  });
+
+  it('EPERM: check_area_prot, the queue memory is mapped write-only (the internal access reads)', () => {
+    const t = addSelftestViommu(nestParentFixture(), 4);
+    t.ok({ ...mapQueueMemory, flags: ['FIXED_IOVA', 'WRITEABLE'] });
+    t.fails('EPERM', queue(0));
+  });
+});
+
+/** A queue of `length` at QUEUE_IOVA is allocated (ID 5). */
+function queueFits(t: KernelFixture, length: number): void {
+  t.alloc({ ...queue(0), length }, 5);
+}

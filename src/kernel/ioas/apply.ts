@@ -17,6 +17,7 @@ export function applyIoasOp(state: KernelState, op: IoasOp): KernelOutcome {
         length: BigInt(op.length),
         iova: BigInt(op.iova),
         source: 'user',
+        ...(op.host_pa === undefined ? {} : { hostPa: BigInt(op.host_pa) }),
       });
     case 'iommufd.ioas_map_file':
       return ioasMap(state, {
@@ -27,6 +28,7 @@ export function applyIoasOp(state: KernelState, op: IoasOp): KernelOutcome {
         iova: BigInt(op.iova),
         source: 'file',
         fd: op.fd,
+        ...(op.host_pa === undefined ? {} : { hostPa: BigInt(op.host_pa) }),
       });
     case 'iommufd.ioas_unmap':
       return ioasUnmap(state, { ioas_id: op.ioas_id, iova: BigInt(op.iova), length: BigInt(op.length) });

@@ -39,6 +39,10 @@ export function ioasCopy(state: KernelState, cmd: CopyCommand): KernelOutcome {
     length: s.length,
     writable: s.area.writable,
     source: s.area.source,
+    // The same pages: the copy's host address moves with the slice's offset in its area.
+    ...(s.area.hostPa === undefined
+      ? {}
+      : { hostPa: BigInt(s.area.hostPa) + (s.from - BigInt(s.area.iova)) }),
   }));
   const fixed = (cmd.flags & IOAS_MAP.FIXED_IOVA) !== 0 ? cmd.dst_iova : undefined;
   const placed = placeSlices(state, dst, slices, cmd.length, fixed, protOf(cmd.flags));

@@ -120,6 +120,8 @@ export interface PlacedSlice {
   readonly length: bigint;
   readonly writable: boolean;
   readonly source: IoptArea['source'];
+  /** The host physical address behind `addr`, when described. */
+  readonly hostPa?: bigint;
 }
 
 /**
@@ -160,6 +162,7 @@ export function placeSlices(
       writable: slice.writable,
       addr: hex(slice.addr),
       source: slice.source,
+      ...(slice.hostPa === undefined ? {} : { hostPa: hex(slice.hostPa) }),
     });
     cursor += slice.length;
   }
@@ -177,6 +180,8 @@ export interface MapCommand {
   readonly source: IoptArea['source'];
   /** IOMMU_IOAS_MAP_FILE's fd (fget after the IOAS lookup: a negative one is EBADF). */
   readonly fd?: number;
+  /** The host physical address behind `addr` (the log's `host_pa`), when described. */
+  readonly hostPa?: bigint;
 }
 
 /** iommufd_ioas_map / iommufd_ioas_map_file: the chosen or given IOVA is written back as `iova`. */
@@ -197,6 +202,7 @@ export function ioasMap(state: KernelState, cmd: MapCommand): KernelOutcome {
     length: cmd.length,
     writable: (prot & IOMMU_WRITE) !== 0,
     source: cmd.source,
+    ...(cmd.hostPa === undefined ? {} : { hostPa: cmd.hostPa }),
   };
   const placed = placeSlices(state, ioas, [slice], cmd.length, fixed, prot);
   if (typeof placed === 'string') return fail(placed);

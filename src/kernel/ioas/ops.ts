@@ -17,6 +17,8 @@ export type IoasOp =
       readonly user_va: string;
       readonly length: string;
       readonly iova: string;
+      /** Not uAPI: the host physical address behind user_va (the log's description of host memory). */
+      readonly host_pa?: string;
     }
   | {
       readonly type: 'iommufd.ioas_map_file';
@@ -26,6 +28,7 @@ export type IoasOp =
       readonly start: string;
       readonly length: string;
       readonly iova: string;
+      readonly host_pa?: string;
     }
   | {
       readonly type: 'iommufd.ioas_unmap';
@@ -73,6 +76,7 @@ export function ioasOpFromEvent(
         user_va: u64(event.user_va),
         length: u64(event.length),
         iova: u64(event.iova),
+        ...(event.host_pa === undefined ? {} : { host_pa: u64(event.host_pa) }),
       };
     case 'iommufd.ioas_map_file':
       return {
@@ -83,6 +87,7 @@ export function ioasOpFromEvent(
         start: u64(event.start),
         length: u64(event.length),
         iova: u64(event.iova),
+        ...(event.host_pa === undefined ? {} : { host_pa: u64(event.host_pa) }),
       };
     case 'iommufd.ioas_unmap':
       return {

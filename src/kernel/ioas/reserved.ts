@@ -83,9 +83,15 @@ export function iovaAlignment(state: KernelState, ioasId: number): bigint {
     const pgsize = geometryOf(hwpt.driver).pgsizeMin;
     if (pgsize > alignment) alignment = pgsize;
   }
-  // An emulated device's access pins pages: access->iova_alignment is PAGE_SIZE.
+  // An emulated device's access, a selftest access made with NEEDS_PIN_PAGES and a HW queue's internal
+  // access (iommufd_access_create_internal) pin pages: access->iova_alignment is PAGE_SIZE.
   for (const slot of state.objects)
-    if (slot?.type === 'ACCESS' && slot.dev !== undefined && slot.ioas === ioasId && alignment < 4096n)
+    if (
+      slot?.type === 'ACCESS' &&
+      (slot.dev !== undefined || slot.selftest?.needsPinPages === true || slot.owner !== 0) &&
+      slot.ioas === ioasId &&
+      alignment < 4096n
+    )
       alignment = 4096n;
   return alignment;
 }

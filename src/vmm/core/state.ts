@@ -37,6 +37,16 @@ export interface VfioDevice {
   readonly integration: 'shadow' | 'system';
   /** Bound as PASID-capable (`vfio.plug` pasid: the host's max_pasid_log2 > 0); absent: not. */
   readonly pasid?: boolean;
+  /** The listener mapped the header's guest RAM into its IOAS at realize (unmapped at teardown); absent: not. */
+  readonly ramMapped?: true;
+}
+
+/** A guest RAM section of the header (`guest_ram`), 64-bit values as hex. */
+export interface GuestRamSection {
+  readonly gpa: string;
+  readonly size: string;
+  readonly hva: string;
+  readonly readonly: boolean;
 }
 
 /** A pending `host.fail`: the next `count` operations of its kind fail with `errno`. */
@@ -56,6 +66,8 @@ export interface CoreVmm {
   /** Plugged devices in plug order (names are user input: never object keys). */
   readonly devices: VfioDevice[];
   readonly failures: Partial<Record<HostOpKind, PendingFailure>>;
+  /** The header's guest RAM, which VFIO's listener maps at realize; absent: not described (nothing mapped). */
+  readonly guestRam?: readonly GuestRamSection[];
 }
 
 /** What every frontend's state has: a tag naming the frontend. */
@@ -72,14 +84,15 @@ export interface Vmm<S extends FrontendStateBase = FrontendStateBase> {
 export const IOMMUFD_FD = 3;
 export const FIRST_DEVICE_FD = 10;
 
-export function initialCore(): CoreVmm {
-  return {
+export function initialCore(guestRam?: readonly GuestRamSection[]): CoreVmm {
+  const core: CoreVmm = {
     fatal: null,
     iommufdUsers: 0,
     nextDevFd: FIRST_DEVICE_FD,
     devices: [],
     failures: {},
   };
+  return guestRam === undefined ? core : { ...core, guestRam };
 }
 
 /** A copy whose mutable parts are new (devices and failure entries are immutable values: shared). */
@@ -90,6 +103,7 @@ export function copyCore(core: CoreVmm): CoreVmm {
     nextDevFd: core.nextDevFd,
     devices: core.devices.slice(),
     failures: { ...core.failures },
+    ...(core.guestRam === undefined ? {} : { guestRam: core.guestRam }), // immutable: shared
   };
 }
 

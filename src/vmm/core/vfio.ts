@@ -17,6 +17,7 @@ import { HWPT_ALLOC } from '../../kernel/uapi.ts';
 import type { EventOf } from '../../log/schema.ts';
 import { emit } from '../../trace/emit.ts';
 import { type Frontend, VIOMMU_FLAG_WANT_NESTING_PARENT } from './frontend.ts';
+import { mapGuestRam, unmapGuestRam } from './guest-ram.ts';
 import { allocHwpt, attachHwpt, detachHwpt, freeId, hostOp, strerror, type VmmStep } from './host.ts';
 import { listen, STALL_PREFIX } from './listener.ts';
 import { removeNamed } from './named.ts';
@@ -59,6 +60,7 @@ function teardown(step: VmmStep, device: VfioDevice, attached: boolean): void {
     if (!detached.ok && detached.error !== undefined) step.messages.push(detached.error);
   }
   if (device.hwptId !== 0) freeId(step, device.hwptId);
+  unmapGuestRam(step, device); // iommufd_cdev_container_destroy: the listener goes before the IOAS
   if (device.ioasId !== 0) freeId(step, device.ioasId);
   disconnect(step);
   hostOp(step, { type: 'vfio.close', dev: device.dev });
@@ -177,6 +179,17 @@ export function plug<S extends { kind: string }>(
     return;
   }
   device = { ...device, integration: listened.kind };
+  if (listened.kind === 'system' && step.core.guestRam !== undefined) {
+    // vfio_listener_register: region_add of each RAM section maps it (the header's guest_ram).
+    const refused = mapGuestRam(step, device);
+    // A refused realize frees the IOAS, and the sections already mapped with it, without unmapping.
+    if (refused === undefined) device = { ...device, ramMapped: true };
+    else {
+      teardown(step, device, true);
+      refuse(step, `vfio ${event.dev}: ${refused}`, event);
+      return;
+    }
+  }
   const check = frontend.setIommuDevice(step, device);
   if (check !== undefined) {
     teardown(step, device, true);

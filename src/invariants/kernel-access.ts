@@ -1,0 +1,120 @@
+/**
+ * Invariants over the selftest's access pins: a pinned range stays mapped (an unmap of it first
+ * tells the access, whose callback unpins), and the two books of a pin agree (the access's items
+ * and the areas' num_accesses), so no pin outlives its item or its access.
+ * Kernel reference: drivers/iommu/iommufd/io_pagetable.c (iopt_unmap_iova_range: num_accesses),
+ * device.c (iommufd_access_pin_pages, iommufd_access_unpin_pages, iommufd_access_notify_unmap),
+ * selftest.c (iommufd_test_access_unmap, iommufd_test_staccess_release). 6.17-rc at 9b44fff655e2.
+ */
+import { contigRun } from '../kernel/access/area-pins.ts';
+import { areaSpan } from '../kernel/ioas/areas.ts';
+import { intersects } from '../kernel/ioas/iova.ts';
+import type { AccessItem, AccessObject, IoasObject, KernelState } from '../kernel/types.ts';
+import type { Changes, Invariant } from './types.ts';
+
+const itemSpan = (item: AccessItem) => {
+  const start = BigInt(item.iova);
+  return { start, last: start + BigInt(item.length) - 1n };
+};
+
+function selftestAccesses(kernel: KernelState): AccessObject[] {
+  const out: AccessObject[] = [];
+  for (const slot of kernel.objects)
+    if (slot?.type === 'ACCESS' && slot.selftest !== undefined) out.push(slot);
+  return out;
+}
+
+/** The IOASes whose pins an event can have changed: those it wrote, and those of the accesses it wrote. */
+function touchedIoases(kernel: KernelState, changes: Changes): Set<number> {
+  const ids = new Set<number>();
+  for (const id of changes.slots) {
+    const slot = kernel.objects[id];
+    if (slot?.type === 'IOAS') ids.add(id);
+    if (slot?.type === 'ACCESS' && slot.ioas !== 0) ids.add(slot.ioas);
+  }
+  return ids;
+}
+
+function pinsMapped(kernel: KernelState, only: Set<number> | undefined, out: string[]): void {
+  for (const access of selftestAccesses(kernel)) {
+    if (only !== undefined && !only.has(access.ioas)) continue;
+    const ioas = kernel.objects[access.ioas];
+    for (const item of access.selftest!.items) {
+      const span = itemSpan(item);
+      if (ioas?.type !== 'IOAS' || !contigRun(ioas.areas, span.start, span.last).done)
+        out.push(
+          `ACCESS ${access.id}: pinned item ${item.id} (${item.iova}, ${item.length}) is not mapped in IOAS ${access.ioas}`,
+        );
+    }
+  }
+}
+
+export const accessPinsMapped: Invariant = {
+  name: 'access-pins-mapped',
+  kind: 'state',
+  reads: ['kernel'],
+  sentence:
+    'Every range a selftest access holds pinned lies in contiguous areas of its IOAS: an unmap told the access first.',
+  source: 'io_pagetable.c iopt_unmap_iova_range (num_accesses -> iommufd_access_notify_unmap, retry)',
+  check(world) {
+    const out: string[] = [];
+    pinsMapped(world.kernel, undefined, out);
+    return out;
+  },
+  // A pin can lose its areas only when its IOAS or its access is written.
+  checkChanged(world, { changes }) {
+    const out: string[] = [];
+    pinsMapped(world.kernel, touchedIoases(world.kernel, changes), out);
+    return out;
+  },
+};
+
+function countsMatch(ioas: IoasObject, accesses: readonly AccessObject[], out: string[]): void {
+  for (const area of ioas.areas) {
+    const span = areaSpan(area);
+    let expected = 0;
+    for (const access of accesses) {
+      if (access.ioas !== ioas.id) continue;
+      for (const item of access.selftest!.items) {
+        const pin = itemSpan(item);
+        if (intersects(span, pin.start, pin.last)) expected += 1;
+      }
+    }
+    const counted = area.accesses ?? 0;
+    if (counted !== expected)
+      out.push(
+        `IOAS ${ioas.id}: area ${area.iova}..${area.last} counts ${counted} pins, its accesses hold ${expected}`,
+      );
+  }
+}
+
+function pinCounts(kernel: KernelState, only: Set<number> | undefined, out: string[]): void {
+  const accesses = selftestAccesses(kernel);
+  for (const slot of kernel.objects) {
+    if (slot?.type !== 'IOAS' || (only !== undefined && !only.has(slot.id))) continue;
+    countsMatch(slot, accesses, out);
+  }
+}
+
+export const areaPinCountsMatch: Invariant = {
+  name: 'area-pin-counts-match',
+  kind: 'state',
+  reads: ['kernel'],
+  sentence:
+    "Each area's pin count equals the pinned items of live accesses over it: no pin survives its item or its access.",
+  source:
+    'pages.c iopt_area_add_access / iopt_area_remove_access (area->num_accesses); selftest.c iommufd_test_staccess_release',
+  check(world) {
+    const out: string[] = [];
+    pinCounts(world.kernel, undefined, out);
+    return out;
+  },
+  // A destroyed access unpins its IOAS (written); a new pin or unpin writes the IOAS's areas.
+  checkChanged(world, { changes }) {
+    const out: string[] = [];
+    pinCounts(world.kernel, touchedIoases(world.kernel, changes), out);
+    return out;
+  },
+};
+
+export const accessInvariants: readonly Invariant[] = [accessPinsMapped, areaPinCountsMatch];
