@@ -13,6 +13,7 @@ import { parseLines } from '../log/read.ts';
 import type { Platform } from '../log/schema.ts';
 import type { World } from '../model/world.ts';
 import { type ReplayOptions, type ReplayStep, type ReplaySummary, replayItems } from '../replay.ts';
+import type { ExpectedTrace } from './expected-trace.ts';
 
 export interface ReplayRecord {
   /** The log's name for titles: its file name, or what the caller passed. */
@@ -20,6 +21,8 @@ export interface ReplayRecord {
   readonly platform: Platform | undefined;
   readonly steps: readonly ReplayStep[];
   readonly summary: ReplaySummary;
+  /** `--expect-trace`: the real trace's host operations next to the model's, per event. */
+  readonly expected?: ExpectedTrace;
 }
 
 /**

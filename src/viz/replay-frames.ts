@@ -12,6 +12,7 @@ import type { LogItem } from '../log/read.ts';
 import type { Header } from '../log/schema.ts';
 import { initialWorld, type World } from '../model/world.ts';
 import { type ReplayStep, replayItems } from '../replay.ts';
+import type { StepTraceSides, TraceSidesMark } from './expected-trace.ts';
 import { firstFailureIndex, platformText, type ReplayRecord } from './replay-collect.ts';
 import * as say from './replay-describe.ts';
 import type { VmmInstance } from './replay-machines.ts';
@@ -40,6 +41,14 @@ export interface Frame extends Changes {
   h?: string[];
   t?: string[];
   f?: string[];
+  /** `--expect-trace`: this event's host operations, the model's next to the real trace's. */
+  x?: FrameTraceSides;
+}
+
+export interface FrameTraceSides {
+  k: TraceSidesMark;
+  /** Model line, trace line number and text; `d`: the first difference's differing fields. */
+  r: { m?: string; l?: number; t?: string; d?: readonly string[] }[];
 }
 
 export interface ViewerData {
@@ -54,6 +63,8 @@ export interface ViewerData {
   note: string | null;
   base: Changes;
   frames: Frame[];
+  /** `--expect-trace`: the report, and the frame of the first difference (-1: none, or outside the frames). */
+  expected: { file: string; report: readonly string[]; difference: number } | null;
 }
 
 export function frameWindow(events: number, failure: number, cap: number = MAX_FRAMES): [number, number] {
@@ -82,7 +93,18 @@ function diff(prev: WorldView | null, next: WorldView): Changes {
   return changes;
 }
 
-function frameOf(step: ReplayStep, changes: Changes): Frame {
+function frameSides(sides: StepTraceSides): FrameTraceSides {
+  return {
+    k: sides.mark,
+    r: sides.rows.map((row) => ({
+      ...(row.model === undefined ? {} : { m: row.model }),
+      ...(row.traced === undefined ? {} : { l: row.traced.line, t: row.traced.raw }),
+      ...(row.first ? { d: row.fields } : {}),
+    })),
+  };
+}
+
+function frameOf(step: ReplayStep, changes: Changes, sides?: StepTraceSides): Frame {
   const mark = step.expectationFailure !== undefined ? 'FAIL' : step.violations.length > 0 ? 'INV' : '';
   const frame: Frame = {
     l: step.line,
@@ -98,7 +120,19 @@ function frameOf(step: ReplayStep, changes: Changes): Frame {
   if (hostOps.length > 0) frame.h = hostOps;
   if (trace.length > 0) frame.t = trace;
   if (failures.length > 0) frame.f = failures;
+  if (sides !== undefined) frame.x = frameSides(sides);
   return frame;
+}
+
+function expectedOfFrames(record: ReplayRecord, frames: readonly Frame[]): ViewerData['expected'] {
+  const expected = record.expected;
+  if (expected === undefined) return null;
+  const line = expected.differenceLine;
+  return {
+    file: expected.file,
+    report: expected.report,
+    difference: line === undefined ? -1 : frames.findIndex((frame) => frame.l === line),
+  };
 }
 
 /** Replays `items` again (the same log `record` came from) and snapshots the Worlds of the window. */
@@ -124,7 +158,7 @@ export function buildViewerData(
     if (index === 0 && start === 0) base = diff(null, (prev = worldView(initialWorld(header))));
     if (index >= start && index < end) {
       const view = worldView(snapshot());
-      frames.push(frameOf(step, diff(prev, view)));
+      frames.push(frameOf(step, diff(prev, view), record.expected?.byLine.get(step.line)));
       prev = view;
     } else if (index === start - 1) base = diff(null, (prev = worldView(snapshot())));
     index += 1;
@@ -146,5 +180,6 @@ export function buildViewerData(
     note,
     base,
     frames,
+    expected: expectedOfFrames(record, frames),
   };
 }

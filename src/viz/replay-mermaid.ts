@@ -8,6 +8,7 @@
  * saying how many were left out.
  */
 import type { ReplayStep } from '../replay.ts';
+import type { ExpectedTrace, StepTraceSides } from './expected-trace.ts';
 import { firstFailureIndex, platformText, type ReplayRecord } from './replay-collect.ts';
 import {
   describeEvent,
@@ -53,7 +54,26 @@ export function wrappedSequenceText(text: string): string {
 const FROM: Readonly<Record<Sender, string>> = { 'user-kernel': 'U', guest: 'G', 'user-qemu': 'U' };
 const TO: Readonly<Record<Sender, string>> = { 'user-kernel': 'K', guest: 'Q', 'user-qemu': 'Q' };
 
-function stepLines(step: ReplayStep): string[] {
+/**
+ * `--expect-trace`: the event holding the first difference gets a note with both sides (the model's
+ * line and QEMU's, the fields that differ) in an orange box; matching events need nothing more,
+ * their host operations are already drawn.
+ */
+function traceDifferenceLines(sides: StepTraceSides | undefined): string[] {
+  if (sides?.mark !== 'first-difference') return [];
+  const row = sides.rows.find((r) => r.first);
+  if (row === undefined) return [];
+  const parts = [
+    'expect-trace FIRST DIFFERENCE',
+    `model: ${row.model ?? '(predicts nothing more)'}`,
+    `qemu: ${row.traced === undefined ? '(the trace has no more host operations)' : `L${row.traced.line} ${row.traced.raw}`}`,
+    ...row.fields,
+  ];
+  const note = `  Note over Q,K: ${parts.map((part) => wrappedSequenceText(part)).join('<br/>')}`;
+  return ['  rect rgb(255, 236, 204)', `  ${note}`, '  end'];
+}
+
+function stepLines(step: ReplayStep, expected?: ExpectedTrace): string[] {
   const sender = senderOf(step);
   const from = FROM[sender];
   const to = TO[sender];
@@ -73,8 +93,9 @@ function stepLines(step: ReplayStep): string[] {
   lines.push(`  ${to}-->>${from}: ${sequenceText(describeStepOutcome(step))}`);
   for (const failure of failureLines(step))
     lines.push(`  Note over ${from},K: ${wrappedSequenceText(`FAIL ${failure}`)}`);
-  if (!stepFailed(step)) return lines;
-  return ['  rect rgb(255, 228, 228)', ...lines.map((line) => `  ${line}`), '  end'];
+  const difference = traceDifferenceLines(expected?.byLine.get(step.line));
+  if (!stepFailed(step)) return [...lines, ...difference];
+  return ['  rect rgb(255, 228, 228)', ...lines.map((line) => `  ${line}`), '  end', ...difference];
 }
 
 export function replayToMermaid(record: ReplayRecord, cap: number = MAX_FRAMES): string {
@@ -89,7 +110,7 @@ export function replayToMermaid(record: ReplayRecord, cap: number = MAX_FRAMES):
   ];
   if (start > 0)
     lines.push(`  Note over U,K: ${sequenceText(`events 1 to ${start} left out (a cap of ${cap} steps)`)}`);
-  for (const step of record.steps.slice(start, end)) lines.push(...stepLines(step));
+  for (const step of record.steps.slice(start, end)) lines.push(...stepLines(step, record.expected));
   if (end < record.steps.length)
     lines.push(
       `  Note over U,K: ${sequenceText(`events ${end + 1} to ${record.steps.length} left out (a cap of ${cap} steps)`)}`,
@@ -102,5 +123,7 @@ export function replayToMermaid(record: ReplayRecord, cap: number = MAX_FRAMES):
   } else if (record.summary.firstFailure === undefined) {
     lines.push(`  Note over U,K: ${sequenceText('all expectations and invariants hold')}`);
   }
+  for (const report of record.expected?.report ?? [])
+    lines.push(`  Note over U,K: ${wrappedSequenceText(report.trim())}`);
   return `${lines.join('\n')}\n`;
 }

@@ -10,6 +10,7 @@
  */
 
 import type { ReplayStep } from '../replay.ts';
+import type { ExpectedTrace, StepTraceSides } from './expected-trace.ts';
 import { platformText, type ReplayRecord } from './replay-collect.ts';
 import {
   describeEvent,
@@ -55,10 +56,46 @@ export function summaryText(record: ReplayRecord): string {
   return `# ${summary.events} events, ${summary.failedExpectations} failed expectations, ${summary.violations} invariant violations: ${verdict}`;
 }
 
+const SIDES_NOTE: Readonly<Record<StepTraceSides['mark'], string>> = {
+  match: 'matches',
+  'first-difference': 'FIRST DIFFERENCE',
+  after: 'after the first difference, paired by position only',
+};
+
+/**
+ * `--expect-trace`: the model's host operations (`model`) over the real trace's at the same
+ * positions (`qemu`, with its trace line), the first difference marked `DIFF`.
+ */
+export function traceSidesToText(sides: StepTraceSides): string[] {
+  const lines = [`${INDENT}| expect-trace: ${SIDES_NOTE[sides.mark]}`];
+  for (const row of sides.rows) {
+    lines.push(`${INDENT}|   model ${row.model ?? '(predicts nothing more)'}`);
+    lines.push(
+      `${INDENT}|   qemu  ${row.traced === undefined ? '(the trace has no more host operations)' : `L${row.traced.line} ${row.traced.raw}`}`,
+    );
+    if (row.first)
+      lines.push(`${INDENT}| DIFF  ${row.fields.length > 0 ? row.fields.join('; ') : 'first difference'}`);
+  }
+  return lines;
+}
+
+/** The lines of one event, with its `--expect-trace` rows when there are any. */
+export function stepWithTraceText(step: ReplayStep, expected: ExpectedTrace | undefined): string[] {
+  const lines = stepToText(step);
+  const sides = expected?.byLine.get(step.line);
+  if (sides !== undefined) lines.push(...traceSidesToText(sides));
+  return lines;
+}
+
+/** The `--expect-trace` report under the summary, as `#` lines. */
+export function expectedTraceText(expected: ExpectedTrace | undefined): string[] {
+  return expected === undefined ? [] : expected.report.map((line) => `# ${line.trim()}`);
+}
+
 /** The whole timeline as one string, ending in a newline. */
 export function replayToText(record: ReplayRecord): string {
   const lines = [`# ${record.name}: ${platformText(record.platform)}, ${record.steps.length} events`];
-  for (const step of record.steps) lines.push(...stepToText(step));
-  lines.push(summaryText(record));
+  for (const step of record.steps) lines.push(...stepWithTraceText(step, record.expected));
+  lines.push(summaryText(record), ...expectedTraceText(record.expected));
   return `${lines.join('\n')}\n`;
 }

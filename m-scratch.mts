@@ -1,0 +1,14 @@
+import { chromium } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+const src = readFileSync('test/browser/viewer.test.ts', 'utf8');
+const code = /const MEASURE_LABELS = `([\s\S]*?)`;/.exec(src)![1]!;
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--headless', '--disable-gpu'] });
+const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+await page.goto(pathToFileURL(process.argv[2]!).href);
+await page.evaluate('document.fonts.ready');
+const r: any = await page.evaluate(code);
+console.log('onNodes', r.onNodes.length, 'crossed', r.crossedByEdges.length, 'overlap', r.overlapping.length, 'outside', r.outside.length, 'edges', r.edgesSampled);
+for (const x of r.onNodes) console.log('N', x);
+for (const x of r.crossedByEdges) console.log('E', x);
+await browser.close();

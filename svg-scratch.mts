@@ -1,0 +1,12 @@
+import { chromium } from 'playwright-core';
+import { writeFileSync } from 'node:fs';
+import { allMachines } from './machines/index.ts';
+import { machineToSvg } from './src/viz/svg.ts';
+import { inlineSvg } from './src/viz/replay-html.ts';
+const d = allMachines.find((m) => m.spec.id === process.argv[2])!;
+writeFileSync('/tmp/i14/m.html', `<!DOCTYPE html><html><body style="margin:0">${inlineSvg(await machineToSvg(d))}</body></html>`);
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+const page = await browser.newPage({ viewport: { width: 1800, height: 1000 } });
+await page.goto('file:///tmp/i14/m.html');
+await page.locator('svg').screenshot({ path: '/tmp/i14/m.png', timeout: 60000 });
+await browser.close();
