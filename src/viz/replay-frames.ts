@@ -13,14 +13,15 @@ import type { Header } from '../log/schema.ts';
 import { initialWorld, type World } from '../model/world.ts';
 import { type ReplayStep, replayItems } from '../replay.ts';
 import type { StepTraceSides, TraceSidesMark } from './expected-trace.ts';
-import { firstFailureIndex, platformText, type ReplayRecord } from './replay-collect.ts';
+import { firstFailureIndex, platformText, type ReplayRecord, stepCount } from './replay-collect.ts';
 import * as say from './replay-describe.ts';
 import type { VmmInstance } from './replay-machines.ts';
 import { summaryText } from './replay-text.ts';
 import { type ObjectRow, type WorldView, worldView } from './replay-view.ts';
+import { frameWindow, MAX_FRAMES } from './step-window.ts';
 
-export const MAX_FRAMES = 5000;
-const AFTER_FAILURE = 100;
+// The window rule lives with the streaming keeper of steps (step-window.ts); exported here as before.
+export { afterFailure, frameWindow, MAX_FRAMES } from './step-window.ts';
 
 export interface Changes {
   os?: ObjectRow[];
@@ -65,13 +66,6 @@ export interface ViewerData {
   frames: Frame[];
   /** `--expect-trace`: the report, and the frame of the first difference (-1: none, or outside the frames). */
   expected: { file: string; report: readonly string[]; difference: number } | null;
-}
-
-export function frameWindow(events: number, failure: number, cap: number = MAX_FRAMES): [number, number] {
-  const after = Math.min(AFTER_FAILURE, Math.floor(cap / 10));
-  if (events <= cap || failure < cap - after) return [0, Math.min(events, cap)];
-  const end = Math.min(events, failure + after);
-  return [end - cap, end];
 }
 
 function diff(prev: WorldView | null, next: WorldView): Changes {
@@ -142,10 +136,14 @@ export function buildViewerData(
   cap: number = MAX_FRAMES,
 ): ViewerData {
   const failureAt = firstFailureIndex(record);
-  const [start, end] = frameWindow(record.steps.length, failureAt, cap);
+  const total = stepCount(record);
+  const [start, end] = frameWindow(total, failureAt, cap);
   let header: Header = { log: 'viommu-model', version: 1 };
+  let index = 0;
   const watched = function* (): Generator<LogItem> {
     for (const item of items) {
+      // Nothing past the window is drawn: the replay can end there.
+      if (index >= end) return;
       if (item.kind === 'header') header = item.header;
       yield item;
     }
@@ -153,7 +151,6 @@ export function buildViewerData(
   let prev: WorldView | null = null;
   let base: Changes = {};
   const frames: Frame[] = [];
-  let index = 0;
   const onStep = (step: ReplayStep, snapshot: () => World) => {
     if (index === 0 && start === 0) base = diff(null, (prev = worldView(initialWorld(header))));
     if (index >= start && index < end) {
@@ -164,17 +161,17 @@ export function buildViewerData(
     index += 1;
   };
   replayItems(watched(), { onStep });
-  if (record.steps.length === 0) base = diff(null, worldView(initialWorld(header)));
+  if (total === 0) base = diff(null, worldView(initialWorld(header)));
   const shown = end - start;
   const note =
-    shown < record.steps.length
-      ? `This log has ${record.steps.length} events; the viewer keeps ${shown} of them (events ${start + 1} to ${end}), a cap of ${cap} to keep the file small. The text timeline (--format text) lists every event.`
+    shown < total
+      ? `This log has ${total} events; the viewer keeps ${shown} of them (events ${start + 1} to ${end}), a cap of ${cap} to keep the file small. The text timeline (--format text) lists every event.`
       : null;
   return {
     name: record.name,
     platform: platformText(record.platform),
     summary: summaryText(record).replace(/^# /, ''),
-    events: record.steps.length,
+    events: total,
     start,
     failure: failureAt >= start && failureAt < end ? failureAt - start : -1,
     note,

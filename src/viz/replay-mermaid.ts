@@ -9,7 +9,13 @@
  */
 import type { ReplayStep } from '../replay.ts';
 import type { ExpectedTrace, StepTraceSides } from './expected-trace.ts';
-import { firstFailureIndex, platformText, type ReplayRecord } from './replay-collect.ts';
+import {
+  firstFailureIndex,
+  platformText,
+  type ReplayRecord,
+  stepCount,
+  stepsBetween,
+} from './replay-collect.ts';
 import {
   describeEvent,
   describeHostOp,
@@ -99,10 +105,11 @@ function stepLines(step: ReplayStep, expected?: ExpectedTrace): string[] {
 }
 
 export function replayToMermaid(record: ReplayRecord, cap: number = MAX_FRAMES): string {
-  const [start, end] = frameWindow(record.steps.length, firstFailureIndex(record), cap);
+  const total = stepCount(record);
+  const [start, end] = frameWindow(total, firstFailureIndex(record), cap);
   const lines = [
     'sequenceDiagram',
-    `  %% ${sequenceText(`${record.name}: ${platformText(record.platform)}, ${record.steps.length} events`)}`,
+    `  %% ${sequenceText(`${record.name}: ${platformText(record.platform)}, ${total} events`)}`,
     '  actor U as user',
     '  participant G as Guest',
     '  participant Q as QEMU/vIOMMU',
@@ -110,10 +117,10 @@ export function replayToMermaid(record: ReplayRecord, cap: number = MAX_FRAMES):
   ];
   if (start > 0)
     lines.push(`  Note over U,K: ${sequenceText(`events 1 to ${start} left out (a cap of ${cap} steps)`)}`);
-  for (const step of record.steps.slice(start, end)) lines.push(...stepLines(step, record.expected));
-  if (end < record.steps.length)
+  for (const step of stepsBetween(record, start, end)) lines.push(...stepLines(step, record.expected));
+  if (end < total)
     lines.push(
-      `  Note over U,K: ${sequenceText(`events ${end + 1} to ${record.steps.length} left out (a cap of ${cap} steps)`)}`,
+      `  Note over U,K: ${sequenceText(`events ${end + 1} to ${total} left out (a cap of ${cap} steps)`)}`,
     );
   const input = record.summary.inputError;
   if (input !== undefined) {

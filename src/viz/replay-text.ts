@@ -9,9 +9,11 @@
  *        | FAIL  invariant pin-count-matches: IOAS 2 has users 1 but 2 references pin it
  */
 
-import type { ReplayStep } from '../replay.ts';
+import type { LogItem } from '../log/read.ts';
+import type { Platform } from '../log/schema.ts';
+import type { ReplayStep, ReplaySummary } from '../replay.ts';
 import type { ExpectedTrace, StepTraceSides } from './expected-trace.ts';
-import { platformText, type ReplayRecord } from './replay-collect.ts';
+import { platformText, type ReplayRecord, replayKeeping } from './replay-collect.ts';
 import {
   describeEvent,
   describeHostOp,
@@ -21,6 +23,7 @@ import {
   qemuMessages,
   traceLines,
 } from './replay-describe.ts';
+import { MAX_FRAMES } from './step-window.ts';
 
 const EVENT_WIDTH = 52;
 const INDENT = ' '.repeat(7);
@@ -43,7 +46,7 @@ export function stepToText(step: ReplayStep): string[] {
   return lines;
 }
 
-export function summaryText(record: ReplayRecord): string {
+export function summaryText(record: Pick<ReplayRecord, 'summary'>): string {
   const { summary } = record;
   if (summary.inputError !== undefined) {
     const field = summary.inputError.field === undefined ? '' : ` (${summary.inputError.field})`;
@@ -94,8 +97,59 @@ export function expectedTraceText(expected: ExpectedTrace | undefined): string[]
 
 /** The whole timeline as one string, ending in a newline. */
 export function replayToText(record: ReplayRecord): string {
+  if (record.window !== undefined && record.steps.length < record.window.total)
+    throw new Error('replayToText needs every step: stream a long log with TextTimeline instead');
   const lines = [`# ${record.name}: ${platformText(record.platform)}, ${record.steps.length} events`];
   for (const step of record.steps) lines.push(...stepWithTraceText(step, record.expected));
   lines.push(summaryText(record), ...expectedTraceText(record.expected));
   return `${lines.join('\n')}\n`;
+}
+
+export interface StreamedTimeline {
+  readonly summary: ReplaySummary;
+  readonly platform: Platform | undefined;
+  /** Writes what is still held (a short log's lines) and the closing `#` lines. */
+  readonly end: () => void;
+}
+
+/**
+ * The timeline of a log of any length, written line by line as the replay goes, so nothing grows
+ * with the log. The first `cap` events are held back so a short log's opening line can state its
+ * event count exactly as replayToText does; a longer log's opening says so and the count is on the
+ * summary line. Nothing is written after the replay until `end()` (the caller may refuse an empty log).
+ */
+export function streamTextTimeline(
+  items: Iterable<LogItem>,
+  name: string,
+  write: (line: string) => void,
+  expected?: ExpectedTrace,
+  cap: number = MAX_FRAMES,
+): StreamedTimeline {
+  let held: string[] | null = [];
+  let count = 0;
+  const opening = (platform: Platform | undefined, events: string) =>
+    `# ${name}: ${platformText(platform)}, ${events}`;
+  const { summary, platform } = replayKeeping(items, (step, platformSeen) => {
+    count += 1;
+    const lines = stepWithTraceText(step, expected);
+    if (held === null) {
+      for (const line of lines) write(line);
+      return;
+    }
+    held.push(...lines);
+    if (count <= cap) return;
+    write(opening(platformSeen, `more than ${cap} events (counted on the last line)`));
+    for (const line of held) write(line);
+    held = null;
+  });
+  const end = () => {
+    if (held !== null) {
+      write(opening(platform, `${count} events`));
+      for (const line of held) write(line);
+      held = null;
+    }
+    write(summaryText({ summary }));
+    for (const line of expectedTraceText(expected)) write(line);
+  };
+  return { summary, platform, end };
 }
