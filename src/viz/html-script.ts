@@ -115,15 +115,23 @@ export const VIEWER_SCRIPT = String.raw`
     });
     return taken;
   }
+  // An edge's transition: its class 'from->to' (machines-dot.ts; a label drawn as a node carries it
+  // too), else its Graphviz title.
+  function transitionOf(el) {
+    var named = Array.prototype.filter.call(el.classList, function (c) { return c.indexOf('->') > 0; })[0];
+    if (named) return named;
+    var title = el.querySelector('title');
+    return title ? title.textContent : '';
+  }
   function renderTaken(taken) {
     Array.prototype.forEach.call(document.querySelectorAll('.machine'), function (el) {
       var edges = taken[el.dataset.machine] || {};
       var shown = [];
-      Array.prototype.forEach.call(el.querySelectorAll('g.edge'), function (edge) {
-        var title = edge.querySelector('title');
-        var hit = !!title && Object.prototype.hasOwnProperty.call(edges, title.textContent);
+      Array.prototype.forEach.call(el.querySelectorAll('g.edge, g.node.transition-label'), function (edge) {
+        var name = transitionOf(edge);
+        var hit = name !== '' && Object.prototype.hasOwnProperty.call(edges, name);
         edge.classList.toggle('taken', hit);
-        if (hit && shown.indexOf(title.textContent) < 0) shown.push(title.textContent);
+        if (hit && shown.indexOf(name) < 0) shown.push(name);
       });
       el.querySelector('.taken-list').textContent = shown.length === 0 ? '' :
         'just taken: ' + shown.map(function (t) {

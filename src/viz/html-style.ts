@@ -60,7 +60,7 @@ g.node.active path, g.node.active polygon, g.node.active ellipse { fill: #ffd54f
 g.node.active text { font-weight: bold; }
 g.edge.taken path { stroke: #0969da; stroke-width: 3px; }
 g.edge.taken polygon { fill: #0969da; stroke: #0969da; }
-g.edge.taken text { fill: #0969da; }
+g.edge.taken text, g.node.transition-label.taken text { fill: #0969da; font-weight: bold; }
 .machine .taken-list { color: #0969da; }
 .muted { color: var(--muted); }
 #expect-trace { margin-top: 4px; font-family: ui-monospace, monospace; font-size: 12px; }

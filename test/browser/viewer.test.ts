@@ -5,8 +5,8 @@
  * and checked: the failure is highlighted, an object instance's statechart state is highlighted in
  * its diagram, nothing but the page itself is fetched and no script error occurs. A screenshot is
  * kept at test/output/viewer.png (git-ignored; CI keeps it as test output). Every chart label is
- * measured: inside its node's box, not overlapping another label, drawn in the embedded Arimo at
- * no less than MIN_FONT_PX. A kept counterexample is opened at its failing step, its two PASID
+ * measured: inside its node's box, not overlapping another label, an edge label neither on a node
+ * nor crossed by another edge's line, drawn in the embedded Arimo at no less than MIN_FONT_PX. A kept counterexample is opened at its failing step, its two PASID
  * entries checked side by side, and screenshotted (test/output/viewer-kept-failure.png).
  *
  * No Chromium is a failure, not a skip: run `bash scripts/ensure-chromium.sh`.
@@ -167,7 +167,13 @@ const MEASURE_LABELS = `(() => {
       if (shape) {
         if (!inside(box, shape.getBBox()))
           outside.push(id + '/' + node.querySelector('title').textContent + ': "' + text.textContent + '"');
-      } else free.push({ name: id + ': "' + text.textContent + '"', box, edge: text.closest('g.edge') });
+      } else {
+        // A label's own lines: its edge, or for a label drawn as a node the two halves through it
+        // (they share its transition class, 'from->to').
+        const holder = text.closest('g.edge, g.node');
+        const transitions = holder ? [...holder.classList].filter((c) => c.includes('->')) : [];
+        free.push({ name: id + ': "' + text.textContent + '"', box, holder, transitions });
+      }
     }
     for (let i = 0; i < free.length; i++)
       for (let j = i + 1; j < free.length; j++)
@@ -176,7 +182,8 @@ const MEASURE_LABELS = `(() => {
       for (const shape of shapes)
         if (overlap(label.box, shape.box)) onNodes.push(label.name + ' / node ' + shape.name);
       for (const line of lines)
-        if (line.edge !== label.edge && line.points.some((p) => strictlyInside(p, label.box)))
+        if (line.edge !== label.holder && !label.transitions.some((t) => line.edge.classList.contains(t)) &&
+            line.points.some((p) => strictlyInside(p, label.box)))
           crossedByEdges.push(label.name + ' / edge ' + line.name);
     }
   }
@@ -268,7 +275,23 @@ describe('replay viewer in headless Chromium', () => {
     expect(report.fonts).toEqual(['Arimo, sans-serif']);
     expect(report.outside).toEqual([]);
     expect(report.overlapping).toEqual([]);
+    expect(report.edgesSampled).toBeGreaterThan(50);
+    expect(report.onNodes).toEqual([]);
+    expect(report.crossedByEdges).toEqual([]);
     expect(report.smallestPx).toBeGreaterThanOrEqual(MIN_FONT_PX);
+  });
+
+  it('highlights a transition of a dense chart, drawn through its label node, on both halves and the label', async () => {
+    // smmuStream draws its labels as nodes (machines-dot.ts); the class from->to ties the pieces.
+    const stream = page.locator('.machine[data-machine="smmuStream"]');
+    expect(await stream.locator('g.node.transition-label').count()).toBeGreaterThan(10);
+    const halves = await page.evaluate(`(() => {
+      const chart = document.querySelector('.machine[data-machine="smmuStream"]');
+      const label = chart.querySelector('g.node.transition-label');
+      const name = [...label.classList].find((c) => c.includes('->'));
+      return [...chart.querySelectorAll('g.edge')].filter((e) => e.classList.contains(name)).length;
+    })()`);
+    expect(halves).toBe(2);
   });
 
   it('jumps back to the first failure with its button', async () => {
@@ -300,6 +323,8 @@ describe('a kept counterexample at its failing step', () => {
     const report = await measureLabels(keptPage);
     expect(report.outside).toEqual([]);
     expect(report.overlapping).toEqual([]);
+    expect(report.onNodes).toEqual([]);
+    expect(report.crossedByEdges).toEqual([]);
     expect(report.smallestPx).toBeGreaterThanOrEqual(MIN_FONT_PX);
     expect(await keptPage.locator('.machine g.node.active').count()).toBeGreaterThan(0);
     await keptPage.screenshot({ path: keptScreenshot });
