@@ -15,7 +15,7 @@ import type { PredictedLine } from '../trace/differential.ts';
 import { expectTraceReport } from '../trace/differential-file.ts';
 import type { ParsedCommand } from './command.ts';
 import { formatStepText, formatSummaryText, stepJson } from './format-step.ts';
-import type { CommandIo } from './io.ts';
+import { type CommandIo, UsageError } from './io.ts';
 import { jsonEnvelope } from './json-envelope.ts';
 import { startProgress } from './progress.ts';
 import { renderFailure } from './render-options.ts';
@@ -34,6 +34,8 @@ export async function runReplay(input: ParsedCommand, io: CommandIo): Promise<nu
   const check = input.flag('check');
   // --expect-trace: the host operations predicted by each step, compared with a real trace at the end.
   const expectTrace = input.string('expect-trace');
+  if (file === STDIN && expectTrace === STDIN)
+    throw new UsageError('stdin cannot be both the log and the trace: give LOG or --expect-trace as a file');
   const predicted: PredictedLine[] = [];
   const progress = startProgress(io, 'replay', { quiet });
   let events = 0;

@@ -77,7 +77,8 @@ export function hostRecords(items: Iterable<TraceItem>): TraceRecord[] {
   return out;
 }
 
-function predictedRecords(
+/** The predicted lines that are host operations, parsed, in order (the positions firstDifference compares). */
+export function predictedRecords(
   predicted: readonly PredictedLine[],
 ): { line: PredictedLine; record: TraceRecord }[] {
   const out: { line: PredictedLine; record: TraceRecord }[] = [];

@@ -10,6 +10,7 @@ import type { LogItem } from '../log/read.ts';
 import { collectReplay, logName, readLogItems } from './replay-collect.ts';
 import { replayToHtml } from './replay-html.ts';
 import { replayToMermaid } from './replay-mermaid.ts';
+import { MAX_FRAMES } from './step-window.ts';
 
 export interface RenderedCounterexample {
   readonly html: string;
@@ -40,7 +41,8 @@ export async function renderCounterexample(
     /[^\w.-]+/g,
     '_',
   );
-  const record = collectReplay(items, base);
+  // Only the window the renderers draw is kept, so a failure deep in a long log stays cheap.
+  const record = collectReplay(items, base, MAX_FRAMES);
   await mkdir(outDir, { recursive: true });
   const html = join(outDir, `${base}.html`);
   const mermaid = join(outDir, `${base}.mmd`);

@@ -51,6 +51,8 @@ export const VIEWER_SCRIPT = String.raw`
     li.dataset.index = String(i);
     if (fr.f) li.classList.add('fail');
     if (i === data.failure) li.classList.add('first-fail');
+    if (fr.x && fr.x.k === 'first-difference') li.classList.add('trace-diff');
+    if (fr.x && fr.x.k === 'after') li.classList.add('trace-after');
     li.innerHTML = '<span class="ln">L' + fr.l + '</span> ' + esc(fr.e) + ' &rarr; ' + esc(fr.o);
     li.title = fr.e + ' -> ' + fr.o;
     li.addEventListener('click', function () { show(i); });
@@ -113,15 +115,23 @@ export const VIEWER_SCRIPT = String.raw`
     });
     return taken;
   }
+  // An edge's transition: its class 'from->to' (machines-dot.ts; a label drawn as a node carries it
+  // too), else its Graphviz title.
+  function transitionOf(el) {
+    var named = Array.prototype.filter.call(el.classList, function (c) { return c.indexOf('->') > 0; })[0];
+    if (named) return named;
+    var title = el.querySelector('title');
+    return title ? title.textContent : '';
+  }
   function renderTaken(taken) {
     Array.prototype.forEach.call(document.querySelectorAll('.machine'), function (el) {
       var edges = taken[el.dataset.machine] || {};
       var shown = [];
-      Array.prototype.forEach.call(el.querySelectorAll('g.edge'), function (edge) {
-        var title = edge.querySelector('title');
-        var hit = !!title && Object.prototype.hasOwnProperty.call(edges, title.textContent);
+      Array.prototype.forEach.call(el.querySelectorAll('g.edge, g.node.transition-label'), function (edge) {
+        var name = transitionOf(edge);
+        var hit = name !== '' && Object.prototype.hasOwnProperty.call(edges, name);
         edge.classList.toggle('taken', hit);
-        if (hit && shown.indexOf(title.textContent) < 0) shown.push(title.textContent);
+        if (hit && shown.indexOf(name) < 0) shown.push(name);
       });
       el.querySelector('.taken-list').textContent = shown.length === 0 ? '' :
         'just taken: ' + shown.map(function (t) {
@@ -165,6 +175,25 @@ export const VIEWER_SCRIPT = String.raw`
     }).join('');
     return '<table class="sides"><thead><tr><th></th><th>' + esc(sd.left.trim()) + '</th><th>' +
       esc(sd.right.trim()) + '</th></tr></thead><tbody>' + rows + '</tbody></table>';
+  }
+  // --expect-trace: the model's host operations next to the real trace's at the same positions.
+  var SIDES_NOTE = { match: 'the trace agrees', 'first-difference': 'first difference from the trace',
+    after: 'after the first difference: paired by position only' };
+  function renderExpected(fr) {
+    var box = byId('step-expected');
+    box.hidden = !fr.x;
+    if (!fr.x) { box.innerHTML = ''; return; }
+    box.className = fr.x.k;
+    var rows = fr.x.r.map(function (r) {
+      var cls = r.d ? ' class="differs"' : '';
+      return '<tr' + cls + '><td class="mono">' + esc(r.m === undefined ? '(the model predicts nothing more)' : r.m) +
+        '</td><td class="ln">' + (r.l === undefined ? '' : 'L' + r.l) + '</td><td class="mono">' +
+        esc(r.t === undefined ? '(the trace has no more host operations)' : r.t) + '</td></tr>' +
+        (r.d ? '<tr class="why"><td colspan="3">' + esc(r.d.length ? r.d.join('; ') : 'the first difference') + '</td></tr>' : '');
+    }).join('');
+    box.innerHTML = '<h2>Host operations: model vs QEMU trace</h2><div class="sides-note">' + esc(SIDES_NOTE[fr.x.k]) +
+      '</div><table class="expected"><thead><tr><th>model predicts</th><th>line</th><th>QEMU traced</th></tr></thead><tbody>' +
+      rows + '</tbody></table>';
   }
   function renderMachines(st) {
     var seen = {};
@@ -215,6 +244,7 @@ export const VIEWER_SCRIPT = String.raw`
     fails.hidden = !fr.f;
     fails.innerHTML = (i === data.failure ? '<div>first failure</div>' : '') + lines(fr.f, 'failure') +
       (fr.f || []).map(sides).filter(Boolean).map(sidesTable).join('');
+    renderExpected(fr);
     byId('kernel').textContent = st.kernel;
     renderObjects(st, fr);
     renderVmm(st, fr);
@@ -229,6 +259,12 @@ export const VIEWER_SCRIPT = String.raw`
   var jump = byId('jump');
   jump.disabled = data.failure < 0;
   jump.addEventListener('click', function () { show(data.failure); });
+  var traceDiff = data.expected ? data.expected.difference : -1;
+  var jumpTrace = byId('jump-trace');
+  if (jumpTrace) {
+    jumpTrace.disabled = traceDiff < 0;
+    jumpTrace.addEventListener('click', function () { show(traceDiff); });
+  }
   document.addEventListener('keydown', function (ev) {
     if (ev.target === slider) return;
     if (ev.key === 'ArrowRight' || ev.key === 'ArrowDown') show(current + 1);
@@ -236,9 +272,11 @@ export const VIEWER_SCRIPT = String.raw`
     else if (ev.key === 'Home') show(0);
     else if (ev.key === 'End') show(frames.length - 1);
     else if (ev.key === 'f' && data.failure >= 0) show(data.failure);
+    else if (ev.key === 'd' && traceDiff >= 0) show(traceDiff);
     else return;
     ev.preventDefault();
   });
-  show(0);
+  // Opened at the first disagreement with the trace, when there is one: that is what was asked.
+  show(traceDiff >= 0 ? traceDiff : 0);
 })();
 `;

@@ -60,7 +60,24 @@ g.node.active path, g.node.active polygon, g.node.active ellipse { fill: #ffd54f
 g.node.active text { font-weight: bold; }
 g.edge.taken path { stroke: #0969da; stroke-width: 3px; }
 g.edge.taken polygon { fill: #0969da; stroke: #0969da; }
-g.edge.taken text { fill: #0969da; }
+g.edge.taken text, g.node.transition-label.taken text { fill: #0969da; font-weight: bold; }
 .machine .taken-list { color: #0969da; }
 .muted { color: var(--muted); }
+#expect-trace { margin-top: 4px; font-family: ui-monospace, monospace; font-size: 12px; }
+#expect-trace.differs { color: #b35900; font-weight: 600; }
+#expect-trace.matches { color: var(--ok); }
+#controls button#jump-trace { color: #fff; background: #b35900; border: 1px solid #b35900; border-radius: 4px; }
+#controls button#jump-trace:disabled { background: #ccc; border-color: #ccc; cursor: default; }
+#events li.trace-diff { border-left-color: #b35900; background: #ffecd1; }
+#events li.trace-after { color: #8a6d3b; }
+#step-expected { margin-top: 6px; }
+#step-expected.first-difference { border: 2px solid #b35900; padding: 4px 8px; border-radius: 4px; }
+#step-expected .sides-note { color: var(--muted); }
+#step-expected.first-difference .sides-note { color: #b35900; font-weight: 600; }
+table.expected { table-layout: fixed; width: 100%; }
+table.expected th:nth-child(2) { width: 4em; }
+table.expected td { overflow-wrap: anywhere; }
+table.expected td.ln { color: var(--muted); white-space: nowrap; }
+table.expected tr.differs td { background: #ffd7d5; font-weight: 700; }
+table.expected tr.why td { color: #b35900; }
 `;

@@ -3,7 +3,10 @@
  * Graphviz (offline through `svg.ts`, or by anyone's `dot` binary).
  *
  * Initial state: a point with an arrow; final states: doublecircle. Each node shows its name and
- * description; each edge the house-style label `event [guard] / actions` plus its description.
+ * description; each edge the house-style label `event [guard] / actions` plus its description,
+ * parallel edges (same source and target) as one line with their labels stacked. In a dense chart
+ * each label is a plain-text node the line passes through, so no other line crosses it (the
+ * browser test measures this). Every transition's lines carry the class `from->to` for the viewer.
  * Long descriptions are wrapped so the nodes stay readable; tooltips keep the unwrapped text.
  */
 import { type AnyDefinedMachine, describeMachine, edgeEnd, edgeLabel } from './machines-model.ts';
@@ -43,6 +46,25 @@ function attrs(pairs: Readonly<Record<string, string>>): string {
     .join(', ')}]`;
 }
 
+type MachineEdge = ReturnType<typeof describeMachine>['edges'][number];
+
+/**
+ * Edges with the same source and target, in first-seen order: drawn as one line with their labels
+ * stacked, because Graphviz nests parallel self-loops so that the outer loops run through the
+ * inner loops' labels (the browser test checks no edge crosses a label). The viewer highlights an
+ * edge by its `from->to` title, which all of a group share anyway.
+ */
+function parallelGroups(edges: readonly MachineEdge[]): MachineEdge[][] {
+  const groups = new Map<string, MachineEdge[]>();
+  for (const edge of edges) {
+    const key = `${edge.source}\n${edgeEnd(edge)}`;
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [edge]);
+    else group.push(edge);
+  }
+  return [...groups.values()];
+}
+
 export function machineToDot(defined: AnyDefinedMachine): string {
   const view = describeMachine(defined);
   const lines: string[] = [
@@ -60,11 +82,35 @@ export function machineToDot(defined: AnyDefinedMachine): string {
     if (state.description !== null) node.tooltip = quoteDot(state.description);
     lines.push(`  ${quoteDot(state.name)} ${attrs(node)};`);
   }
-  for (const edge of view.edges) {
-    const text = [edgeLabel(edge), ...(edge.description === null ? [] : wrap(`(${edge.description})`))];
+  const groups = parallelGroups(view.edges);
+  // A dense chart (more than two drawn transitions per state: smmuStream, vtdDevice) has its labels
+  // drawn as nodes; in the others dot's own label placement already keeps lines off the labels.
+  const labelNodes = groups.length > 2 * view.states.length;
+  let labelCount = 0;
+  for (const group of groups) {
+    const text = group.flatMap((edge) => [
+      edgeLabel(edge),
+      ...(edge.description === null ? [] : wrap(`(${edge.description})`)),
+    ]);
     const attributes: Record<string, string> = { label: multiline(text) };
-    if (edge.description !== null) attributes.tooltip = quoteDot(edge.description);
-    lines.push(`  ${quoteDot(edge.source)} -> ${quoteDot(edgeEnd(edge))} ${attrs(attributes)};`);
+    const descriptions = group.flatMap((edge) => (edge.description === null ? [] : [edge.description]));
+    if (descriptions.length > 0) attributes.tooltip = quoteDot(descriptions.join('; '));
+    const first = group[0]!;
+    const from = quoteDot(first.source);
+    const to = quoteDot(edgeEnd(first));
+    // The viewer finds a transition's lines by this class (both halves of one drawn through its label).
+    const transition = quoteDot(`${first.source}->${edgeEnd(first)}`);
+    if (!labelNodes) {
+      lines.push(`  ${from} -> ${to} ${attrs({ ...attributes, class: transition })};`);
+      continue;
+    }
+    // The label as a plain-text node on the way: dot routes other lines around nodes, never through them.
+    const node = quoteDot(`__label${++labelCount}`);
+    lines.push(
+      `  ${node} ${attrs({ ...attributes, shape: 'plain', fontsize: '10', class: quoteDot(`transition-label ${first.source}->${edgeEnd(first)}`) })};`,
+      `  ${from} -> ${node} ${attrs({ arrowhead: 'none', class: transition })};`,
+      `  ${node} -> ${to} ${attrs({ class: transition })};`,
+    );
   }
   lines.push('}');
   return `${lines.join('\n')}\n`;

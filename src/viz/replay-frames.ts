@@ -12,14 +12,16 @@ import type { LogItem } from '../log/read.ts';
 import type { Header } from '../log/schema.ts';
 import { initialWorld, type World } from '../model/world.ts';
 import { type ReplayStep, replayItems } from '../replay.ts';
-import { firstFailureIndex, platformText, type ReplayRecord } from './replay-collect.ts';
+import type { StepTraceSides, TraceSidesMark } from './expected-trace.ts';
+import { firstFailureIndex, platformText, type ReplayRecord, stepCount } from './replay-collect.ts';
 import * as say from './replay-describe.ts';
 import type { VmmInstance } from './replay-machines.ts';
 import { summaryText } from './replay-text.ts';
 import { type ObjectRow, type WorldView, worldView } from './replay-view.ts';
+import { frameWindow, MAX_FRAMES } from './step-window.ts';
 
-export const MAX_FRAMES = 5000;
-const AFTER_FAILURE = 100;
+// The window rule lives with the streaming keeper of steps (step-window.ts); exported here as before.
+export { afterFailure, frameWindow, MAX_FRAMES } from './step-window.ts';
 
 export interface Changes {
   os?: ObjectRow[];
@@ -40,6 +42,14 @@ export interface Frame extends Changes {
   h?: string[];
   t?: string[];
   f?: string[];
+  /** `--expect-trace`: this event's host operations, the model's next to the real trace's. */
+  x?: FrameTraceSides;
+}
+
+export interface FrameTraceSides {
+  k: TraceSidesMark;
+  /** Model line, trace line number and text; `d`: the first difference's differing fields. */
+  r: { m?: string; l?: number; t?: string; d?: readonly string[] }[];
 }
 
 export interface ViewerData {
@@ -54,13 +64,8 @@ export interface ViewerData {
   note: string | null;
   base: Changes;
   frames: Frame[];
-}
-
-export function frameWindow(events: number, failure: number, cap: number = MAX_FRAMES): [number, number] {
-  const after = Math.min(AFTER_FAILURE, Math.floor(cap / 10));
-  if (events <= cap || failure < cap - after) return [0, Math.min(events, cap)];
-  const end = Math.min(events, failure + after);
-  return [end - cap, end];
+  /** `--expect-trace`: the report, and the frame of the first difference (-1: none, or outside the frames). */
+  expected: { file: string; report: readonly string[]; difference: number } | null;
 }
 
 function diff(prev: WorldView | null, next: WorldView): Changes {
@@ -82,7 +87,18 @@ function diff(prev: WorldView | null, next: WorldView): Changes {
   return changes;
 }
 
-function frameOf(step: ReplayStep, changes: Changes): Frame {
+function frameSides(sides: StepTraceSides): FrameTraceSides {
+  return {
+    k: sides.mark,
+    r: sides.rows.map((row) => ({
+      ...(row.model === undefined ? {} : { m: row.model }),
+      ...(row.traced === undefined ? {} : { l: row.traced.line, t: row.traced.raw }),
+      ...(row.first ? { d: row.fields } : {}),
+    })),
+  };
+}
+
+function frameOf(step: ReplayStep, changes: Changes, sides?: StepTraceSides): Frame {
   const mark = step.expectationFailure !== undefined ? 'FAIL' : step.violations.length > 0 ? 'INV' : '';
   const frame: Frame = {
     l: step.line,
@@ -98,7 +114,19 @@ function frameOf(step: ReplayStep, changes: Changes): Frame {
   if (hostOps.length > 0) frame.h = hostOps;
   if (trace.length > 0) frame.t = trace;
   if (failures.length > 0) frame.f = failures;
+  if (sides !== undefined) frame.x = frameSides(sides);
   return frame;
+}
+
+function expectedOfFrames(record: ReplayRecord, frames: readonly Frame[]): ViewerData['expected'] {
+  const expected = record.expected;
+  if (expected === undefined) return null;
+  const line = expected.differenceLine;
+  return {
+    file: expected.file,
+    report: expected.report,
+    difference: line === undefined ? -1 : frames.findIndex((frame) => frame.l === line),
+  };
 }
 
 /** Replays `items` again (the same log `record` came from) and snapshots the Worlds of the window. */
@@ -108,10 +136,14 @@ export function buildViewerData(
   cap: number = MAX_FRAMES,
 ): ViewerData {
   const failureAt = firstFailureIndex(record);
-  const [start, end] = frameWindow(record.steps.length, failureAt, cap);
+  const total = stepCount(record);
+  const [start, end] = frameWindow(total, failureAt, cap);
   let header: Header = { log: 'viommu-model', version: 1 };
+  let index = 0;
   const watched = function* (): Generator<LogItem> {
     for (const item of items) {
+      // Nothing past the window is drawn: the replay can end there.
+      if (index >= end) return;
       if (item.kind === 'header') header = item.header;
       yield item;
     }
@@ -119,32 +151,32 @@ export function buildViewerData(
   let prev: WorldView | null = null;
   let base: Changes = {};
   const frames: Frame[] = [];
-  let index = 0;
   const onStep = (step: ReplayStep, snapshot: () => World) => {
     if (index === 0 && start === 0) base = diff(null, (prev = worldView(initialWorld(header))));
     if (index >= start && index < end) {
       const view = worldView(snapshot());
-      frames.push(frameOf(step, diff(prev, view)));
+      frames.push(frameOf(step, diff(prev, view), record.expected?.byLine.get(step.line)));
       prev = view;
     } else if (index === start - 1) base = diff(null, (prev = worldView(snapshot())));
     index += 1;
   };
   replayItems(watched(), { onStep });
-  if (record.steps.length === 0) base = diff(null, worldView(initialWorld(header)));
+  if (total === 0) base = diff(null, worldView(initialWorld(header)));
   const shown = end - start;
   const note =
-    shown < record.steps.length
-      ? `This log has ${record.steps.length} events; the viewer keeps ${shown} of them (events ${start + 1} to ${end}), a cap of ${cap} to keep the file small. The text timeline (--format text) lists every event.`
+    shown < total
+      ? `This log has ${total} events; the viewer keeps ${shown} of them (events ${start + 1} to ${end}), a cap of ${cap} to keep the file small. The text timeline (--format text) lists every event.`
       : null;
   return {
     name: record.name,
     platform: platformText(record.platform),
     summary: summaryText(record).replace(/^# /, ''),
-    events: record.steps.length,
+    events: total,
     start,
     failure: failureAt >= start && failureAt < end ? failureAt - start : -1,
     note,
     base,
     frames,
+    expected: expectedOfFrames(record, frames),
   };
 }

@@ -4,7 +4,9 @@
  * list, a slider with step buttons and arrow keys, every statechart next to the list (drawn offline
  * by Graphviz from the machine DOT, labelled in the embedded Arimo font of html-font.ts) with the
  * states its instances are in and the transitions just taken highlighted, the World after the
- * chosen step, and the first failure with a button that jumps to it.
+ * chosen step, and the first failure with a button that jumps to it. With `--expect-trace` each
+ * event also shows the model's host operations next to the real trace's (expected-trace.ts), and
+ * the page opens at the first difference.
  */
 import { allMachines } from '../../machines/index.ts';
 import type { LogItem } from '../log/read.ts';
@@ -53,6 +55,14 @@ async function machinePanels(): Promise<string> {
   return panels.join('\n');
 }
 
+/** `--expect-trace`: the differential's report, marked when the trace and the model disagree. */
+function expectedHeader(data: ViewerData): string {
+  if (data.expected === null) return '';
+  const differs = data.expected.report.length > 1 || /first difference/.test(data.expected.report[0] ?? '');
+  const lines = data.expected.report.map((line) => `<div>${escapeHtml(line)}</div>`).join('');
+  return `<div id="expect-trace" class="${differs ? 'differs' : 'matches'}">${lines}</div>`;
+}
+
 function page(data: ViewerData, machines: string): string {
   const failed = data.failure >= 0 || /first failure|bad input/.test(data.summary);
   const first = data.failure >= 0 ? data.frames[data.failure] : undefined;
@@ -76,6 +86,7 @@ ${VIEWER_CSS}</style>
 <div class="summary${failed ? ' failed' : ''}">${escapeHtml(data.summary)}</div>
 <div id="first-failure">${escapeHtml(firstText)}</div>
 ${data.note === null ? '' : `<div class="note">${escapeHtml(data.note)}</div>`}
+${expectedHeader(data)}
 </header>
 <div id="controls">
 <button id="first" title="first event (Home)">|&#x25C0;</button>
@@ -84,6 +95,7 @@ ${data.note === null ? '' : `<div class="note">${escapeHtml(data.note)}</div>`}
 <button id="next" title="next event (Right arrow)">&#x25B6;</button>
 <button id="last" title="last event (End)">&#x25B6;|</button>
 <button id="jump" title="jump to the first failure (f)">jump to first failure</button>
+${data.expected === null ? '' : '<button id="jump-trace" title="jump to the first difference from the trace (d)">jump to first trace difference</button>'}
 <span id="position"></span>
 </div>
 <main>
@@ -101,6 +113,7 @@ ${machines}
 <div>outcome: <span id="step-outcome" class="mono"></span></div>
 <div id="step-ops"></div>
 <div id="step-failures" hidden></div>
+<div id="step-expected" hidden></div>
 <h2>World after this event</h2>
 <div id="kernel" class="muted"></div>
 <table><thead><tr><th>ID</th><th>type</th><th>names</th><th>state</th><th>users</th><th>references</th><th>attachments</th><th>fields</th></tr></thead><tbody id="objects"></tbody></table>

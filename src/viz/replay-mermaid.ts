@@ -8,7 +8,14 @@
  * saying how many were left out.
  */
 import type { ReplayStep } from '../replay.ts';
-import { firstFailureIndex, platformText, type ReplayRecord } from './replay-collect.ts';
+import type { ExpectedTrace, StepTraceSides } from './expected-trace.ts';
+import {
+  firstFailureIndex,
+  platformText,
+  type ReplayRecord,
+  stepCount,
+  stepsBetween,
+} from './replay-collect.ts';
 import {
   describeEvent,
   describeHostOp,
@@ -53,7 +60,26 @@ export function wrappedSequenceText(text: string): string {
 const FROM: Readonly<Record<Sender, string>> = { 'user-kernel': 'U', guest: 'G', 'user-qemu': 'U' };
 const TO: Readonly<Record<Sender, string>> = { 'user-kernel': 'K', guest: 'Q', 'user-qemu': 'Q' };
 
-function stepLines(step: ReplayStep): string[] {
+/**
+ * `--expect-trace`: the event holding the first difference gets a note with both sides (the model's
+ * line and QEMU's, the fields that differ) in an orange box; matching events need nothing more,
+ * their host operations are already drawn.
+ */
+function traceDifferenceLines(sides: StepTraceSides | undefined): string[] {
+  if (sides?.mark !== 'first-difference') return [];
+  const row = sides.rows.find((r) => r.first);
+  if (row === undefined) return [];
+  const parts = [
+    'expect-trace FIRST DIFFERENCE',
+    `model: ${row.model ?? '(predicts nothing more)'}`,
+    `qemu: ${row.traced === undefined ? '(the trace has no more host operations)' : `L${row.traced.line} ${row.traced.raw}`}`,
+    ...row.fields,
+  ];
+  const note = `  Note over Q,K: ${parts.map((part) => wrappedSequenceText(part)).join('<br/>')}`;
+  return ['  rect rgb(255, 236, 204)', `  ${note}`, '  end'];
+}
+
+function stepLines(step: ReplayStep, expected?: ExpectedTrace): string[] {
   const sender = senderOf(step);
   const from = FROM[sender];
   const to = TO[sender];
@@ -73,15 +99,17 @@ function stepLines(step: ReplayStep): string[] {
   lines.push(`  ${to}-->>${from}: ${sequenceText(describeStepOutcome(step))}`);
   for (const failure of failureLines(step))
     lines.push(`  Note over ${from},K: ${wrappedSequenceText(`FAIL ${failure}`)}`);
-  if (!stepFailed(step)) return lines;
-  return ['  rect rgb(255, 228, 228)', ...lines.map((line) => `  ${line}`), '  end'];
+  const difference = traceDifferenceLines(expected?.byLine.get(step.line));
+  if (!stepFailed(step)) return [...lines, ...difference];
+  return ['  rect rgb(255, 228, 228)', ...lines.map((line) => `  ${line}`), '  end', ...difference];
 }
 
 export function replayToMermaid(record: ReplayRecord, cap: number = MAX_FRAMES): string {
-  const [start, end] = frameWindow(record.steps.length, firstFailureIndex(record), cap);
+  const total = stepCount(record);
+  const [start, end] = frameWindow(total, firstFailureIndex(record), cap);
   const lines = [
     'sequenceDiagram',
-    `  %% ${sequenceText(`${record.name}: ${platformText(record.platform)}, ${record.steps.length} events`)}`,
+    `  %% ${sequenceText(`${record.name}: ${platformText(record.platform)}, ${total} events`)}`,
     '  actor U as user',
     '  participant G as Guest',
     '  participant Q as QEMU/vIOMMU',
@@ -89,10 +117,10 @@ export function replayToMermaid(record: ReplayRecord, cap: number = MAX_FRAMES):
   ];
   if (start > 0)
     lines.push(`  Note over U,K: ${sequenceText(`events 1 to ${start} left out (a cap of ${cap} steps)`)}`);
-  for (const step of record.steps.slice(start, end)) lines.push(...stepLines(step));
-  if (end < record.steps.length)
+  for (const step of stepsBetween(record, start, end)) lines.push(...stepLines(step, record.expected));
+  if (end < total)
     lines.push(
-      `  Note over U,K: ${sequenceText(`events ${end + 1} to ${record.steps.length} left out (a cap of ${cap} steps)`)}`,
+      `  Note over U,K: ${sequenceText(`events ${end + 1} to ${total} left out (a cap of ${cap} steps)`)}`,
     );
   const input = record.summary.inputError;
   if (input !== undefined) {
@@ -102,5 +130,7 @@ export function replayToMermaid(record: ReplayRecord, cap: number = MAX_FRAMES):
   } else if (record.summary.firstFailure === undefined) {
     lines.push(`  Note over U,K: ${sequenceText('all expectations and invariants hold')}`);
   }
+  for (const report of record.expected?.report ?? [])
+    lines.push(`  Note over U,K: ${wrappedSequenceText(report.trim())}`);
   return `${lines.join('\n')}\n`;
 }

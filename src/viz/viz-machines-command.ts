@@ -47,14 +47,17 @@ function optionsOf(input: ParsedCommand): Options {
 }
 
 async function printAll(options: Options, format: MachineFormat, io: CommandIo): Promise<void> {
+  // io.stdout ends each text with a newline itself: renderings lose their own final one, and
+  // machines are separated by one blank line, with none after the last.
   if (format === 'json') {
     const views = options.machines.map(describeMachine);
-    io.stdout(`${JSON.stringify(views, null, 2)}\n`);
+    io.stdout(JSON.stringify(views, null, 2));
     return;
   }
-  for (const defined of options.machines) {
+  for (const [index, defined] of options.machines.entries()) {
     const header = machineHeaderComment(format, defined.spec.id);
-    io.stdout(`${header === null ? '' : `${header}\n`}${await renderMachine(defined, format)}`);
+    const text = `${header === null ? '' : `${header}\n`}${await renderMachine(defined, format)}`;
+    io.stdout(`${index === 0 ? '' : '\n'}${text.replace(/\n$/, '')}`);
   }
 }
 
@@ -65,7 +68,7 @@ async function writeAll(options: Options, out: string, io: CommandIo): Promise<v
     for (const format of formats) {
       const path = join(out, `${defined.spec.id}.${formatExtension(format)}`);
       await writeFile(path, await renderMachine(defined, format));
-      io.stdout(`wrote ${path}\n`);
+      io.stdout(`wrote ${path}`);
     }
   }
 }
@@ -85,7 +88,7 @@ export async function runVizMachines(input: ParsedCommand, io: CommandIo): Promi
   } catch (error) {
     // Only file-system failures reach here (renderers throw on bugs, which should surface as such).
     if (!(error instanceof Error && 'code' in error)) throw error;
-    io.stderr(`viz machines: cannot write to ${options.out}: ${error.message}\n`);
+    io.stderr(`viz machines: cannot write to ${options.out}: ${error.message}`);
     return 1;
   }
   return 0;

@@ -5,8 +5,8 @@
  * and checked: the failure is highlighted, an object instance's statechart state is highlighted in
  * its diagram, nothing but the page itself is fetched and no script error occurs. A screenshot is
  * kept at test/output/viewer.png (git-ignored; CI keeps it as test output). Every chart label is
- * measured: inside its node's box, not overlapping another label, drawn in the embedded Arimo at
- * no less than MIN_FONT_PX. A kept counterexample is opened at its failing step, its two PASID
+ * measured: inside its node's box, not overlapping another label, an edge label neither on a node
+ * nor crossed by another edge's line, drawn in the embedded Arimo at no less than MIN_FONT_PX. A kept counterexample is opened at its failing step, its two PASID
  * entries checked side by side, and screenshotted (test/output/viewer-kept-failure.png).
  *
  * No Chromium is a failure, not a skip: run `bash scripts/ensure-chromium.sh`.
@@ -17,7 +17,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
 import { renderCounterexample } from '../../src/viz/counterexample.ts';
+import { type TraceFiles, traceFilesOf } from '../helpers/expect-trace-files.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -28,6 +30,9 @@ const keptScreenshot = join(root, 'test', 'output', 'viewer-kept-failure.png');
 // The smallest label size a chart may be drawn at, in CSS pixels.
 const MIN_FONT_PX = 9;
 const outDir = join(root, 'test', 'output');
+// viz replay --expect-trace against the model's own trace with one alloc_hwpt result changed.
+const traceLog = join(root, 'examples', 'vtd-hot-unplug.jsonl');
+const traceScreenshot = join(outDir, 'viewer-expect-trace.png');
 const screenshot = join(outDir, 'viewer.png');
 
 let context: BrowserContext | undefined;
@@ -35,6 +40,8 @@ let profile: string | undefined;
 let page: Page;
 let keptPage: Page;
 let keptHtml: string;
+let tracePage: Page;
+let traceFiles: TraceFiles | undefined;
 const errors: string[] = [];
 const requests: string[] = [];
 
@@ -47,6 +54,22 @@ beforeAll(async () => {
   mkdirSync(outDir, { recursive: true });
   const { html } = await renderCounterexample(fixture, outDir, 'viewer-wrong-expect');
   keptHtml = (await renderCounterexample(kept, outDir, 'viewer-kept')).html;
+  traceFiles = await traceFilesOf(traceLog, 2);
+  const traceHtml = join(outDir, 'viewer-expect-trace.html');
+  const quiet = { stdout: () => {}, stderr: () => {} };
+  const args = [
+    'viz',
+    'replay',
+    traceLog,
+    '--format',
+    'html',
+    '--out',
+    traceHtml,
+    '--expect-trace',
+    traceFiles.changed,
+  ];
+  if ((await main(args, quiet)) !== 1)
+    throw new Error('viz replay --expect-trace should find the difference');
   profile = mkdtempSync(join(tmpdir(), 'viewer-chromium-'));
   // A fresh profile each run; playwright passes it as --user-data-dir (it refuses the flag in args).
   context = await chromium.launchPersistentContext(profile, {
@@ -74,6 +97,9 @@ beforeAll(async () => {
   keptPage = await context.newPage();
   keptPage.on('pageerror', (error) => errors.push(error.message));
   await keptPage.goto(pathToFileURL(keptHtml).href);
+  tracePage = await context.newPage();
+  tracePage.on('pageerror', (error) => errors.push(error.message));
+  await tracePage.goto(pathToFileURL(traceHtml).href);
 }, 60_000);
 
 interface LabelReport {
@@ -81,6 +107,12 @@ interface LabelReport {
   readonly outside: string[];
   /** Pairs of edge or graph labels whose text boxes overlap. */
   readonly overlapping: string[];
+  /** Edge or graph labels whose text box overlaps a node's shape. */
+  readonly onNodes: string[];
+  /** Edge or graph labels that another edge's line runs through. */
+  readonly crossedByEdges: string[];
+  /** How many edge lines were sampled (so a chart without edges cannot pass unseen). */
+  readonly edgesSampled: number;
   readonly labels: number;
   readonly smallestPx: number;
   readonly fonts: string[];
@@ -100,9 +132,30 @@ const MEASURE_LABELS = `(() => {
     a.x + a.width <= b.x + b.width + 0.5 && a.y + a.height <= b.y + b.height + 0.5;
   const overlap = (a, b) => a.x + 0.5 < b.x + b.width && b.x + 0.5 < a.x + a.width &&
     a.y + 0.5 < b.y + b.height && b.y + 0.5 < a.y + a.height;
+  const onNodes = [];
+  const crossedByEdges = [];
+  let edgesSampled = 0;
+  // A label is crossed when a point of another edge's line lies inside its box (shrunk by half a
+  // pixel, so a line that only grazes the box does not count); lines are sampled every 2 px.
+  const strictlyInside = (p, b) => p.x > b.x + 0.5 && p.x < b.x + b.width - 0.5 && p.y > b.y + 0.5 && p.y < b.y + b.height - 0.5;
   for (const chart of document.querySelectorAll('.machine')) {
     const id = chart.dataset.machine;
     const free = [];
+    const shapes = [];
+    for (const node of chart.querySelectorAll('g.node')) {
+      const shape = node.querySelector('path, polygon, ellipse');
+      if (shape) shapes.push({ name: node.querySelector('title').textContent, box: shape.getBBox() });
+    }
+    const lines = [];
+    for (const edge of chart.querySelectorAll('g.edge')) {
+      const points = [];
+      for (const path of edge.querySelectorAll('path')) {
+        const length = path.getTotalLength();
+        for (let at = 0; at <= length; at += 2) points.push(path.getPointAtLength(at));
+      }
+      edgesSampled += 1;
+      lines.push({ edge, name: edge.querySelector('title').textContent, points });
+    }
     for (const text of chart.querySelectorAll('svg text')) {
       labels += 1;
       const box = text.getBBox();
@@ -114,13 +167,27 @@ const MEASURE_LABELS = `(() => {
       if (shape) {
         if (!inside(box, shape.getBBox()))
           outside.push(id + '/' + node.querySelector('title').textContent + ': "' + text.textContent + '"');
-      } else free.push({ name: id + ': "' + text.textContent + '"', box });
+      } else {
+        // A label's own lines: its edge, or for a label drawn as a node the two halves through it
+        // (they share its transition class, 'from->to').
+        const holder = text.closest('g.edge, g.node');
+        const transitions = holder ? [...holder.classList].filter((c) => c.includes('->')) : [];
+        free.push({ name: id + ': "' + text.textContent + '"', box, holder, transitions });
+      }
     }
     for (let i = 0; i < free.length; i++)
       for (let j = i + 1; j < free.length; j++)
         if (overlap(free[i].box, free[j].box)) overlapping.push(free[i].name + ' / ' + free[j].name);
+    for (const label of free) {
+      for (const shape of shapes)
+        if (overlap(label.box, shape.box)) onNodes.push(label.name + ' / node ' + shape.name);
+      for (const line of lines)
+        if (line.edge !== label.holder && !label.transitions.some((t) => line.edge.classList.contains(t)) &&
+            line.points.some((p) => strictlyInside(p, label.box)))
+          crossedByEdges.push(label.name + ' / edge ' + line.name);
+    }
   }
-  return { outside, overlapping, labels, smallestPx, fonts: [...fonts] };
+  return { outside, overlapping, onNodes, crossedByEdges, edgesSampled, labels, smallestPx, fonts: [...fonts] };
 })()`;
 
 function measureLabels(target: Page): Promise<LabelReport> {
@@ -130,6 +197,7 @@ function measureLabels(target: Page): Promise<LabelReport> {
 afterAll(async () => {
   await context?.close();
   if (profile !== undefined) rmSync(profile, { recursive: true, force: true });
+  if (traceFiles !== undefined) rmSync(traceFiles.dir, { recursive: true, force: true });
 });
 
 describe('replay viewer in headless Chromium', () => {
@@ -207,7 +275,23 @@ describe('replay viewer in headless Chromium', () => {
     expect(report.fonts).toEqual(['Arimo, sans-serif']);
     expect(report.outside).toEqual([]);
     expect(report.overlapping).toEqual([]);
+    expect(report.edgesSampled).toBeGreaterThan(50);
+    expect(report.onNodes).toEqual([]);
+    expect(report.crossedByEdges).toEqual([]);
     expect(report.smallestPx).toBeGreaterThanOrEqual(MIN_FONT_PX);
+  });
+
+  it('highlights a transition of a dense chart, drawn through its label node, on both halves and the label', async () => {
+    // smmuStream draws its labels as nodes (machines-dot.ts); the class from->to ties the pieces.
+    const stream = page.locator('.machine[data-machine="smmuStream"]');
+    expect(await stream.locator('g.node.transition-label').count()).toBeGreaterThan(10);
+    const halves = await page.evaluate(`(() => {
+      const chart = document.querySelector('.machine[data-machine="smmuStream"]');
+      const label = chart.querySelector('g.node.transition-label');
+      const name = [...label.classList].find((c) => c.includes('->'));
+      return [...chart.querySelectorAll('g.edge')].filter((e) => e.classList.contains(name)).length;
+    })()`);
+    expect(halves).toBe(2);
   });
 
   it('jumps back to the first failure with its button', async () => {
@@ -239,10 +323,57 @@ describe('a kept counterexample at its failing step', () => {
     const report = await measureLabels(keptPage);
     expect(report.outside).toEqual([]);
     expect(report.overlapping).toEqual([]);
+    expect(report.onNodes).toEqual([]);
+    expect(report.crossedByEdges).toEqual([]);
     expect(report.smallestPx).toBeGreaterThanOrEqual(MIN_FONT_PX);
     expect(await keptPage.locator('.machine g.node.active').count()).toBeGreaterThan(0);
     await keptPage.screenshot({ path: keptScreenshot });
     expect(existsSync(keptScreenshot)).toBe(true);
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('expected vs actual host operations (viz replay --expect-trace)', () => {
+  it('opens at the first difference, scrolled to it, with both sides and the differing field marked', async () => {
+    await expect.poll(() => tracePage.locator('#position').textContent()).toBe('event 10 of 17 (line 16)');
+    expect(await tracePage.locator('#expect-trace').getAttribute('class')).toBe('differs');
+    const current = tracePage.locator('#events li.current');
+    expect(await current.getAttribute('class')).toContain('trace-diff');
+    const list = await tracePage.locator('#events').boundingBox();
+    const item = await current.boundingBox();
+    expect(item!.y).toBeGreaterThanOrEqual(list!.y - 1);
+    expect(item!.y + item!.height).toBeLessThanOrEqual(list!.y + list!.height + 1);
+    const sides = tracePage.locator('#step-expected');
+    expect(await sides.isVisible()).toBe(true);
+    expect(await sides.getAttribute('class')).toBe('first-difference');
+    expect(await sides.locator('thead th').allTextContents()).toEqual([
+      'model predicts',
+      'line',
+      'QEMU traced',
+    ]);
+    const differing = sides.locator('tr.differs td');
+    expect(await differing.count()).toBe(3);
+    expect(await differing.nth(0).textContent()).toContain('out_hwpt=7');
+    expect(await differing.nth(1).textContent()).toBe(`L${traceFiles!.changedLine}`);
+    expect(await differing.nth(2).textContent()).toContain('out_hwpt=8');
+    expect(await sides.locator('tr.why').textContent()).toBe('out_hwpt: predicted 7, traced 8');
+    await tracePage.screenshot({ path: traceScreenshot });
+    expect(existsSync(traceScreenshot)).toBe(true);
+  });
+
+  it('shows matching events as such, and jumps back to the difference with its button and key', async () => {
+    await tracePage.click('#first');
+    await tracePage.click('#next');
+    const sides = tracePage.locator('#step-expected');
+    expect(await sides.getAttribute('class')).toBe('match');
+    expect(await sides.locator('tr.differs').count()).toBe(0);
+    await tracePage.click('#jump-trace');
+    expect(await tracePage.locator('#position').textContent()).toBe('event 10 of 17 (line 16)');
+    await tracePage.keyboard.press('End');
+    expect(await sides.getAttribute('class')).toBe('after');
+    await tracePage.locator('body').click({ position: { x: 5, y: 5 } });
+    await tracePage.keyboard.press('d');
+    expect(await tracePage.locator('#position').textContent()).toBe('event 10 of 17 (line 16)');
     expect(errors).toEqual([]);
   });
 });

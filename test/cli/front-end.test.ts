@@ -10,12 +10,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/commands.ts';
 import type { CommandIo } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
 import { progressLine, startProgress } from '../../src/cli/progress.ts';
 import { colourWanted } from '../../src/cli/style.ts';
+import { type TraceFiles, traceFilesOf } from '../helpers/expect-trace-files.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const EXAMPLE = join(ROOT, 'examples/kernel-objects.jsonl');
@@ -160,6 +161,41 @@ describe('inputs: a path says what it is, - is stdin, FIFOs and devices are stre
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/^rendered: out\/stdin\.html out\/stdin\.mmd$/m);
     expect(readFileSync(join(dir, 'out/stdin.html'), 'utf8')).toContain('First failure');
+  });
+});
+
+describe('--expect-trace - and --out -', () => {
+  const log = join(ROOT, 'examples/vtd-hot-unplug.jsonl');
+  let traces: TraceFiles;
+  beforeAll(async () => {
+    traces = await traceFilesOf(log, 2);
+  });
+  afterAll(() => rmSync(traces.dir, { recursive: true, force: true }));
+
+  it('replay and viz replay read the trace from stdin', () => {
+    const same = shell(`$CLI replay ${log} --quiet --expect-trace - < ${traces.same}`);
+    expect(same.status).toBe(0);
+    expect(same.stdout).toContain('-: the 26 host operations predicted by the model match the trace');
+    const changed = shell(`$CLI viz replay ${log} --expect-trace - --out - < ${traces.changed}`);
+    expect(changed.status).toBe(1);
+    expect(changed.stdout).toContain('| DIFF  out_hwpt: predicted 7, traced 8');
+  });
+
+  it.each([['replay'], ['viz', 'replay']])(
+    '%s - --expect-trace - is a usage error: stdin is read once',
+    async (...words) => {
+      const { code, err } = await run([...words, '-', '--expect-trace', '-']);
+      expect(code).toBe(2);
+      expect(err).toContain('stdin cannot be both the log and the trace');
+    },
+  );
+
+  it('viz replay renders the HTML viewer from a FIFO (read once, replayed twice)', () => {
+    const result = shell(
+      `mkfifo view.fifo && (cat ${EXAMPLE} > view.fifo &) && $CLI viz replay view.fifo --format html --out view.html`,
+    );
+    expect(result.status).toBe(0);
+    expect(readFileSync(join(dir, 'view.html'), 'utf8')).toContain('"events":39');
   });
 });
 

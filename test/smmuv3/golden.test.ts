@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { qemuLines } from '../helpers/expect-trace-files.ts';
 import { replayTraceOutput } from '../helpers/replay-trace.ts';
 
 const examples = readdirSync('examples')
@@ -34,13 +35,6 @@ describe('golden QEMU traces of the SMMUv3 examples', () => {
     });
   }
 });
-
-/** The QEMU lines of a replay --trace output (indented under their event). */
-const qemuLines = (text: string) =>
-  text
-    .split('\n')
-    .filter((line) => /^ {7}[a-z]/.test(line))
-    .map((line) => line.slice(7));
 
 describe("the model's own SMMUv3 traces read back", () => {
   for (const example of examples) {

@@ -46,6 +46,19 @@ describe('viz machines to stdout', () => {
     }
   });
 
+  it('ends its output with no blank line, and separates machines by exactly one', async () => {
+    // As processIo does: each text written is followed by a newline.
+    let out = '';
+    const io = { stdout: (s: string) => (out += `${s}\n`), stderr: (s: string) => (out += `${s}\n`) };
+    expect(await vizMachinesCommand(['--machine', ids[0]!, '--machine', ids[1]!], io)).toBe(0);
+    expect(out.endsWith('\n\n')).toBe(false);
+    expect(out.endsWith('\n')).toBe(true);
+    expect(out.split('\n\n')).toHaveLength(2);
+    out = '';
+    expect(await vizMachinesCommand(['--format', 'json'], io)).toBe(0);
+    expect(out.endsWith('}\n]\n')).toBe(true);
+  });
+
   it('prints JSON as one parseable array', async () => {
     const { code, out } = await run('--format', 'json');
     expect(code).toBe(0);

@@ -2,7 +2,7 @@
  * `viz replay` on the command line (formats, --out, usage errors, exit codes like `replay`), and
  * `replay --check` printing the paths of a ready-made HTML and Mermaid rendering when it fails.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -49,6 +49,32 @@ describe('viz replay command', () => {
     expect(code).toBe(0);
     expect(out).toBe(`wrote ${file}\n`);
     expect(readFileSync(file, 'utf8')).toContain('id="viewer-data"');
+  });
+
+  it('writes to stdout with --out -, the HTML page too', async () => {
+    const { code, out } = await run('viz', 'replay', example, '--format', 'html', '--out', '-');
+    expect(code).toBe(0);
+    expect(out.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(out).not.toContain('wrote ');
+  });
+
+  it('refuses a log with no events as replay does: exit 2, nothing rendered, no file left', async () => {
+    const dir = tempDir();
+    const empty = join(dir, 'empty.jsonl');
+    writeFileSync(empty, '# only a comment\n');
+    const expected = await run('replay', empty);
+    for (const format of ['text', 'mermaid', 'html']) {
+      const file = join(dir, `out.${format}`);
+      const { code, out, err } = await run('viz', 'replay', empty, '--format', format, '--out', file);
+      expect(code).toBe(expected.code);
+      expect(code).toBe(2);
+      expect(out).toBe('');
+      expect(err).toContain('no events: nothing was checked');
+      expect(existsSync(file)).toBe(false);
+    }
+    const { code, out } = await run('viz', 'replay', empty);
+    expect(code).toBe(2);
+    expect(out).toBe('');
   });
 
   it.each([
