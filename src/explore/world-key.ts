@@ -61,7 +61,8 @@ export class WorldKeys {
     out += `${core.iommufdUsers.toString(36)}[`;
     const fds = core.devices.map((device) => device.devFd).sort((a, b) => a - b);
     for (const device of core.devices) out += this.object(device, 'devFd', (fd) => fds.indexOf(fd as number));
-    return `${out}]${this.value(core.failures)}${this.value(vmm.frontend)}`;
+    // Shared containers: their HWPT order decides which attach a joining device tries first.
+    return `${out}]${this.value(core.containers)}${this.value(core.failures)}${this.value(vmm.frontend)}`;
   }
 
   private field(name: string): string {

@@ -142,6 +142,8 @@ export const platformEvents = [
       )
       .optional(),
     sid: u32.optional(),
+    // The host IOMMU instance the device sits behind (the kernel device's iommu); absent: iommu0.
+    iommu: bindName.optional(),
     backend: z.enum(['iommufd', 'legacy']).optional(),
     pasid: z.boolean().optional(),
     hotplug: z.boolean().optional(),

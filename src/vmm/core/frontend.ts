@@ -66,6 +66,12 @@ export interface Frontend<S extends FrontendStateBase = FrontendStateBase> {
    */
   getAddressSpace(step: VmmStep<S>, dev: string, bdf: string | undefined): void;
   /**
+   * Which VFIOAddressSpace that address space is, for VFIO's iommufd_cdev_attach: devices with the
+   * same key join an existing container of that space (one IOAS; a default HWPT the kernel accepts
+   * is shared), freed with its last device. Absent or undefined: the device's own address space.
+   */
+  addressSpaceKey?(state: S, dev: string): string | undefined;
+  /**
    * PCIIOMMUOps.get_viommu_flags (pci_device_get_viommu_flags): VIOMMU_FLAG_* bits; with
    * WANT_NESTING_PARENT, VFIO allocates its default HWPT with IOMMU_HWPT_ALLOC_NEST_PARENT.
    */

@@ -134,7 +134,11 @@ export function allocHwpt(
 const ATTACHED: Readonly<{ ok: true }> = Object.freeze({ ok: true });
 
 /** host_iommu_device_iommufd_attach_hwpt → iommufd_cdev_attach_ioas_hwpt (replace when attached). */
-export function attachHwpt(step: VmmStep, device: VfioDevice, id: number): { ok: boolean; error?: string } {
+export function attachHwpt(
+  step: VmmStep,
+  device: VfioDevice,
+  id: number,
+): { ok: boolean; error?: string; errno?: Errno } {
   const outcome = hostOp(step, { type: 'vfio.attach', dev: device.dev, pt_id: id });
   if (outcome.ok) {
     step.trace.push(emit.attachIoasHwpt(fd, device.dev, device.devFd, id));
@@ -142,6 +146,7 @@ export function attachHwpt(step: VmmStep, device: VfioDevice, id: number): { ok:
   }
   return {
     ok: false,
+    errno: outcome.errno,
     error: `[iommufd=${fd}] error attach ${device.dev} (${device.devFd}) to id=${id}: ${strerror(outcome.errno)}`,
   };
 }

@@ -12,7 +12,13 @@ import { LogInputError } from '../../log/errors.ts';
 import type { LogEvent, Platform } from '../../log/schema.ts';
 import type { Frontend } from '../core/frontend.ts';
 import { command, cr0Write, gbpaWrite, machineReset, steWrite } from './guest.ts';
-import { getAddressSpace, getViommuFlags, setIommuDevice, unsetIommuDevice } from './iommu-ops.ts';
+import {
+  addressSpaceKey,
+  getAddressSpace,
+  getViommuFlags,
+  setIommuDevice,
+  unsetIommuDevice,
+} from './iommu-ops.ts';
 import { smmuConfig } from './realize.ts';
 import { copySmmu, SMMU_VARIANTS, type SmmuState, type SmmuStep } from './state.ts';
 
@@ -72,6 +78,7 @@ export const smmuv3Frontend: Frontend<SmmuState> = {
   create,
   copy: copySmmu,
   getAddressSpace,
+  addressSpaceKey,
   getViommuFlags,
   setIommuDevice,
   unsetIommuDevice,

@@ -30,6 +30,7 @@ import {
   type SmmuSpace,
   type SmmuState,
   type SmmuStep,
+  type SmmuViommu,
   type StreamInstall,
   s1HwptOf,
   stepStream,
@@ -77,6 +78,19 @@ export function getAddressSpace(step: SmmuStep, dev: string, bdf: string | undef
   spaceOf(step.frontend, dev, bdf);
 }
 
+/** The one address space every vfio-pci device behind every accel vSMMU gets (so one VFIO container). */
+export const SHARED_AS_SYSMEM = 'smmuv3-accel-as-sysmem';
+
+/**
+ * smmuv3_accel_find_add_as returns the shared_as_sysmem for a vfio-pci device: VFIO's
+ * iommufd_cdev_attach then finds the container of the first such device (one IOAS, one nest-parent
+ * S2 per host SMMU). accel=off: the device's own SMMU IOMMU address space.
+ */
+export function addressSpaceKey(smmu: SmmuState, dev: string): string | undefined {
+  const space = findNamed(smmu.spaces, dev);
+  return space?.as === 'shared_as_sysmem' ? SHARED_AS_SYSMEM : undefined;
+}
+
 /** smmuv3_accel_get_viommu_flags (accel=off has no get_viommu_flags: 0). */
 export function getViommuFlags(smmu: SmmuState): number {
   if (!smmu.config.accel) return 0;
@@ -121,6 +135,7 @@ function allocViommuAndProxies(
     abort: abort.id,
     bypass: bypass.id,
     firstDev: space.dev,
+    iommu: device.iommu,
   };
   const { id, install } = gbpaHwpt(step);
   const attached = attachHwpt(step, device, id);
@@ -135,6 +150,14 @@ function allocViommuAndProxies(
   return { ok: true, install };
 }
 
+/** fixed's refusals (the model's text, not QEMU's): one vSMMU's vIOMMU serves one physical SMMU and one S2. */
+function otherSmmuRefusal(device: VfioDevice, viommu: SmmuViommu): string {
+  const devid = `hiodi devid 0x${device.devId.toString(16)}`;
+  if (device.iommu !== viommu.iommu)
+    return `${devid} is behind host SMMUv3 ${device.iommu}, but the vIOMMU ${viommu.id} is on ${viommu.iommu}: use one arm-smmuv3 per host SMMUv3`;
+  return `${devid} is attached to S2 HWPT ${device.hwptId}, not to the vIOMMU's parent S2 HWPT ${viommu.s2}`;
+}
+
 /** smmuv3_accel_set_iommu_device (accel=on) or the MAP-notifier refusal (accel=off). */
 export function setIommuDevice(step: SmmuStep, device: VfioDevice): string | undefined {
   const smmu = step.frontend;
@@ -142,6 +165,11 @@ export function setIommuDevice(step: SmmuStep, device: VfioDevice): string | und
   if (!smmu.config.accel) return mapNotifierRefusal(space);
   if (device.backend !== 'iommufd')
     return 'vfio-pci endpoint devices without an iommufd backend not allowed when using arm-smmuv3,accel=on';
+  // upstream reuses the vIOMMU for any later device ("goto done"); fixed refuses one behind another
+  // physical SMMU, or one whose default S2 is not the vIOMMU's parent (VFIO freeing that S2 later
+  // would fail EBUSY: the vIOMMU holds it).
+  if (smmu.variant === 'fixed' && smmu.viommu !== null && smmu.viommu.s2 !== device.hwptId)
+    return otherSmmuRefusal(device, smmu.viommu);
   let install: StreamInstall | undefined;
   if (smmu.viommu === null) {
     // The hint "Unable to alloc vIOMMU: hiodi devid 0x%x: " QEMU appends is not part of the message.
@@ -154,6 +182,7 @@ export function setIommuDevice(step: SmmuStep, device: VfioDevice): string | und
     sid: space.sid,
     devfn: space.devfn,
     devId: device.devId,
+    iommu: device.iommu,
     s2Hwpt: device.hwptId,
     vdev: null,
     stream: mustStep(smmuStreamFast, smmuStreamFast.initial({}), { type: 'stream.plug' }),
@@ -162,8 +191,9 @@ export function setIommuDevice(step: SmmuStep, device: VfioDevice): string | und
   if (install !== undefined) streamAttached(accel, install);
   smmu.devices.unshift(accel); // QLIST_INSERT_HEAD
   stepVsmmu(smmu, { type: 'vsmmu.device-add' });
-  // fixed: a later device is attached as the guest state calls for, not left on its S2 default.
-  if (smmu.variant === 'fixed' && install === undefined) {
+  // fixed: a later device is attached as the guest state calls for, not left on its S2 default;
+  // so is a first device plugged while SMMUEN=1 (alloc_viommu put it on the GBPA proxy).
+  if (smmu.variant === 'fixed' && (install === undefined || smmu.smmuen)) {
     const error = installOrGbpa(step, accel, device);
     if (error !== undefined) {
       // set_iommu_device failed: undo what the install made (vDEVICE, translate HWPT, the list

@@ -70,6 +70,8 @@ export interface SmmuViommu {
   readonly bypass: number;
   /** The device whose set_iommu_device allocated it. */
   readonly firstDev: string;
+  /** The physical SMMU it was allocated on (its first device's host IOMMU instance). */
+  readonly iommu: string;
 }
 
 /** What an install or proxy attach put a stream on (a `smmuStream` attach event). */
@@ -81,6 +83,8 @@ export interface SmmuAccelDevice {
   readonly sid: number;
   readonly devfn: number;
   readonly devId: number;
+  /** The physical SMMU the device sits behind (`vfio.plug` iommu). */
+  readonly iommu: string;
   /** hiodi->hwpt_id: VFIO's default (nest-parent S2) HWPT. */
   readonly s2Hwpt: number;
   /** accel_dev->vdev, made at the first STE install (virt_id = the guest SID). */
