@@ -74,7 +74,7 @@ export function plug<S extends { kind: string }>(
     refuse(step, `Duplicate ID '${event.dev}' for device`, event);
     return;
   }
-  frontend.getAddressSpace(step, event.dev, event.bdf);
+  frontend.getAddressSpace(step, event.dev, event.bdf, event.sid);
   const backend = event.backend ?? 'iommufd';
   const devFd = core.nextDevFd++;
   const iommu = event.iommu ?? DEFAULT_HOST_IOMMU;

@@ -45,6 +45,7 @@ function create(platform: Platform, headerLine: number): SmmuState {
     published: [],
     spaces: [],
     viommu: null,
+    veventq: null,
     vsmmu: smmuVsmmuFast.initial({}),
     devices: [],
     cmdqErrors: 0,
@@ -75,6 +76,8 @@ export const smmuv3Frontend: Frontend<SmmuState> = {
   kind: 'smmuv3',
   platform: 'arm-smmuv3',
   driver: 'arm-smmuv3',
+  // The arm virt machine: error_report prints argv[0]'s name.
+  program: 'qemu-system-aarch64',
   create,
   copy: copySmmu,
   getAddressSpace,
@@ -92,6 +95,7 @@ export const smmuv3Frontend: Frontend<SmmuState> = {
       visit(viommu.abort, 'HWPT_NESTED', 'abort_hwpt_id', 'arm-smmuv3');
       visit(viommu.bypass, 'HWPT_NESTED', 'bypass_hwpt_id', 'arm-smmuv3');
     }
+    if (state.veventq !== null) visit(state.veventq.id, 'VEVENTQ', 'veventq_id', 'arm-smmuv3');
     for (const device of state.devices) {
       if (device.vdev !== null) visit(device.vdev.id, 'VDEVICE', 'vdevice_id', device.dev);
       const s1 = device.stream.context.s1Hwpt;

@@ -19,11 +19,13 @@
 import { smmuStreamFast } from '../../../machines/smmuv3-stream.machine.ts';
 import { mustStep } from '../../kernel/machine-step.ts';
 import { HWPT_DATA } from '../../kernel/uapi.ts';
+import { LogInputError } from '../../log/errors.ts';
 import { VIOMMU_FLAG_WANT_NESTING_PARENT } from '../core/frontend.ts';
 import { allocHwpt, attachHwpt, detachHwpt, freeId } from '../core/host.ts';
 import { findNamed, removeNamed } from '../core/named.ts';
 import type { VfioDevice } from '../core/state.ts';
 import { allocViommu } from './host.ts';
+import { hostIncompatibility } from './host-compat.ts';
 import { gbpaHwpt, installAndRecord, type SteSource } from './install.ts';
 import {
   type SmmuAccelDevice,
@@ -39,6 +41,7 @@ import {
 } from './state.ts';
 import { ABORT_PROXY_STE, BYPASS_PROXY_STE } from './ste.ts';
 import { smmuEmit } from './trace.ts';
+import { allocVeventq, freeVeventq } from './veventq.ts';
 
 /** include/hw/iommu.h: VIOMMU_FLAG_PASID_SUPPORTED. */
 export const VIOMMU_FLAG_PASID_SUPPORTED = 1 << 1;
@@ -54,11 +57,47 @@ function parseBdf(bdf: string): { bus: number; slot: number; fn: number } {
   };
 }
 
-/** The SMMUDevice of a bus/devfn (smmuv3_accel_get_dev / smmu_find_add_as), made on first use. */
-export function spaceOf(smmu: SmmuState, dev: string, bdf: string | undefined): SmmuSpace {
+const hex2 = (value: number) => value.toString(16).padStart(2, '0');
+
+/** The bus/devfn a vfio.plug names: its `bdf`, else the one its `sid` is, else the next free slot on bus 0. */
+function addressOf(smmu: SmmuState, bdf: string | undefined, sid: number | undefined, line: number): string {
+  if (bdf !== undefined) {
+    const { bus, slot, fn } = parseBdf(bdf);
+    const built = (bus << 8) | (slot << 3) | fn;
+    if (sid !== undefined && sid !== built)
+      throw new LogInputError(
+        line,
+        'sid',
+        `sid 0x${sid.toString(16)} is not the stream ID of bdf ${bdf}: smmu_get_sid is PCI_BUILD_BDF(bus, devfn) = 0x${built.toString(16)}`,
+      );
+    return bdf;
+  }
+  if (sid !== undefined) {
+    if (sid > 0xffff)
+      throw new LogInputError(
+        line,
+        'sid',
+        `sid 0x${sid.toString(16)} is not a PCI requester ID (16 bits: bus << 8 | devfn)`,
+      );
+    return `0000:${hex2(sid >> 8)}:${hex2((sid >> 3) & 0x1f)}.${sid & 7}`;
+  }
+  return `0000:00:${hex2(3 + smmu.spaces.length)}.0`;
+}
+
+/**
+ * The SMMUDevice of a bus/devfn (smmuv3_accel_get_dev / smmu_find_add_as), made on first use. A
+ * `sid` must be the bus/devfn's own: QEMU derives the stream ID from the PCI address, never apart.
+ */
+export function spaceOf(
+  smmu: SmmuState,
+  dev: string,
+  bdf: string | undefined,
+  sid?: number,
+  line = 0,
+): SmmuSpace {
   const existing = findNamed(smmu.spaces, dev);
   if (existing !== undefined) return existing;
-  const address = bdf ?? `0000:00:${(3 + smmu.spaces.length).toString(16).padStart(2, '0')}.0`;
+  const address = addressOf(smmu, bdf, sid, line);
   const { bus, slot, fn } = parseBdf(address);
   const devfn = (slot << 3) | fn;
   const space: SmmuSpace = {
@@ -74,8 +113,13 @@ export function spaceOf(smmu: SmmuState, dev: string, bdf: string | undefined): 
   return space;
 }
 
-export function getAddressSpace(step: SmmuStep, dev: string, bdf: string | undefined): void {
-  spaceOf(step.frontend, dev, bdf);
+export function getAddressSpace(
+  step: SmmuStep,
+  dev: string,
+  bdf: string | undefined,
+  sid: number | undefined,
+): void {
+  spaceOf(step.frontend, dev, bdf, sid, step.line);
 }
 
 /** The one address space every vfio-pci device behind every accel vSMMU gets (so one VFIO container). */
@@ -137,9 +181,19 @@ function allocViommuAndProxies(
     firstDev: space.dev,
     iommu: device.iommu,
   };
+  // "Allocate a vEVENTQ if guest has enabled event queue", then the GBPA attach.
+  const veventq = allocVeventq(step);
+  if (!veventq.ok) {
+    freeId(step, bypass.id);
+    freeId(step, abort.id);
+    freeId(step, viommu.id);
+    step.frontend.viommu = null;
+    return veventq;
+  }
   const { id, install } = gbpaHwpt(step);
   const attached = attachHwpt(step, device, id);
   if (!attached.ok) {
+    freeVeventq(step);
     freeId(step, bypass.id);
     freeId(step, abort.id);
     freeId(step, viommu.id);
@@ -165,6 +219,9 @@ export function setIommuDevice(step: SmmuStep, device: VfioDevice): string | und
   if (!smmu.config.accel) return mapNotifierRefusal(space);
   if (device.backend !== 'iommufd')
     return 'vfio-pci endpoint devices without an iommufd backend not allowed when using arm-smmuv3,accel=on';
+  // smmuv3_accel_hw_compatible, for every device, before the vIOMMU is looked at.
+  const incompatible = hostIncompatibility(smmu.config, smmu.config.host);
+  if (incompatible !== undefined) return incompatible;
   // upstream reuses the vIOMMU for any later device ("goto done"); fixed refuses one behind another
   // physical SMMU, or one whose default S2 is not the vIOMMU's parent (VFIO freeing that S2 later
   // would fail EBUSY: the vIOMMU holds it).
@@ -247,6 +304,7 @@ export function unsetIommuDevice(step: SmmuStep, device: VfioDevice): void {
   step.trace.push(smmuEmit.unsetIommuDevice(accel.devfn, device.devId));
   const viommu = smmu.viommu;
   if (smmu.devices.length === 0 && viommu !== null) {
+    freeVeventq(step);
     freeId(step, viommu.bypass);
     freeId(step, viommu.abort);
     freeId(step, viommu.id);

@@ -23,6 +23,7 @@ import type { EventOf } from '../../log/schema.ts';
 import type { VmmStep } from '../core/host.ts';
 import { findNamed } from '../core/named.ts';
 import type { FrontendStateBase, Vmm } from '../core/state.ts';
+import type { HostSmmu } from './host-compat.ts';
 
 export type SmmuVariant = 'upstream' | 'fixed';
 export const SMMU_VARIANTS: readonly SmmuVariant[] = ['upstream', 'fixed'];
@@ -34,6 +35,8 @@ export interface SmmuConfig {
   readonly ssidsize: number;
   readonly oas: 44 | 48;
   readonly stage: '1' | '2' | 'nested';
+  /** The host SMMUv3 (every physical one) as IOMMU_GET_HW_INFO reports it. */
+  readonly host: HostSmmu;
 }
 
 /** A guest STE (normalised): V, Config (0..7) and the fields QEMU passes to the host. */
@@ -113,6 +116,8 @@ export interface SmmuState extends FrontendStateBase {
   readonly published: { readonly sid: number; ste: GuestSte }[];
   readonly spaces: SmmuSpace[];
   viommu: SmmuViommu | null;
+  /** accel->veventq: the vIOMMU's vEVENTQ (its kernel ID and QEMU's fd of it), made when EVENTQEN=1. */
+  veventq: { readonly id: number; readonly fd: number } | null;
   /** The vIOMMU's statechart: none / live, with its devices and vDEVICEs counted. */
   vsmmu: SmmuVsmmuState;
   /** s_accel->device_list in QEMU's order: QLIST_INSERT_HEAD puts the newest first. */
@@ -142,6 +147,7 @@ export function copySmmu(state: SmmuState): SmmuState {
     published: state.published.map((entry) => ({ sid: entry.sid, ste: entry.ste })),
     spaces: state.spaces.slice(),
     viommu: state.viommu,
+    veventq: state.veventq,
     vsmmu: state.vsmmu,
     devices: state.devices.map((device) => ({ ...device })),
     cmdqErrors: state.cmdqErrors,
