@@ -1,12 +1,12 @@
 /**
  * Generators of SMMUv3 accel guest logs: nic0 is cold-plugged first (it owns the vIOMMU), nic1 is
- * hot-plugged and hot-unplugged at any point, and between them the guest writes STEs of every
+ * hot-plugged (behind the same physical SMMU, iommu0, or the host's second one, iommu1) and
+ * hot-unplugged at any point, and between them the guest writes STEs of every
  * Config, invalidates them (CFGI_STE, CFGI_STE_RANGE, CFGI_ALL), flushes CDs and TLBs, syncs,
- * toggles SMMUEN and GBPA.ABORT, resets, and host operations fail. nic0 leaves only at the end:
- * the VMM core gives each device its own IOAS and S2, where QEMU shares one container for every
- * device behind an accel SMMU (shared_as_sysmem), so unplugging the vIOMMU's parent device first
- * fails in the model for a reason QEMU does not have (see the README's SMMUv3 "not modelled").
- * Logs are long (`size: 'max'`).
+ * toggles SMMUEN and GBPA.ABORT, resets, and host operations fail. nic0 too is hot-unplugged and
+ * hot-plugged again at any point (the devices share one VFIO container, as QEMU's shared_as_sysmem
+ * makes them, so the vIOMMU's first device may leave first), and the log ends with both unplugged
+ * in either order, or with none. Logs are long (`size: 'max'`).
  */
 import fc from 'fast-check';
 import type { LogEvent } from '../src/index.ts';
@@ -22,7 +22,10 @@ export const SMMU_RECOVERABLE_FAILURES: readonly SmmuFailKind[] = [
 ];
 
 const NIC0 = { type: 'vfio.plug', dev: 'nic0', bdf: '0000:01:00.0' } as Ev;
+const NIC0_AGAIN = { ...NIC0, hotplug: true } as Ev;
 const NIC1 = { type: 'vfio.plug', dev: 'nic1', bdf: '0000:02:00.0', hotplug: true } as Ev;
+/** nic1 behind the host's second physical SMMU (nic0 is always behind the first, iommu0). */
+const NIC1_OTHER_SMMU = { ...NIC1, iommu: 'iommu1' } as Ev;
 const sid = fc.constantFrom(0x100, 0x200);
 const one = (arb: fc.Arbitrary<Ev>): fc.Arbitrary<Ev[]> => arb.map((event) => [event]);
 
@@ -60,8 +63,12 @@ const command: fc.Arbitrary<Ev> = fc.oneof(
 
 export function smmuGuestLog(failures: readonly SmmuFailKind[]): fc.Arbitrary<Ev[]> {
   const step: fc.Arbitrary<Ev[]> = fc.oneof(
-    { weight: 2, arbitrary: fc.constant<Ev[]>([NIC1]) },
+    { weight: 2, arbitrary: fc.constantFrom<Ev[]>([NIC1], [NIC1_OTHER_SMMU]) },
     { weight: 1, arbitrary: fc.constant<Ev[]>([{ type: 'vfio.unplug', dev: 'nic1' } as Ev]) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom<Ev[]>([{ type: 'vfio.unplug', dev: 'nic0' } as Ev], [NIC0_AGAIN]),
+    },
     { weight: 6, arbitrary: writeAndInvalidate },
     {
       weight: 2,
@@ -89,10 +96,12 @@ export function smmuGuestLog(failures: readonly SmmuFailKind[]): fc.Arbitrary<Ev
       ),
     },
   );
-  const end: fc.Arbitrary<Ev[]> = fc.constantFrom<Ev[]>([] as Ev[], [
-    { type: 'vfio.unplug', dev: 'nic1' } as Ev,
-    { type: 'vfio.unplug', dev: 'nic0' } as Ev,
-  ]);
+  const unplug = (dev: string) => ({ type: 'vfio.unplug', dev }) as Ev;
+  const end: fc.Arbitrary<Ev[]> = fc.constantFrom<Ev[]>(
+    [] as Ev[],
+    [unplug('nic1'), unplug('nic0')],
+    [unplug('nic0'), unplug('nic1')],
+  );
   return fc
     .tuple(fc.array(step, { minLength: 1, maxLength: 30, size: 'max' }), end)
     .map(([steps, tail]) => [NIC0, ...steps.flat(), ...tail]);

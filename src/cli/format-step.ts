@@ -3,10 +3,13 @@
 import { describeOutcome } from '../expect.ts';
 import { INTEGRATION_TEXT } from '../model/integration.ts';
 import type { ReplayStep, ReplaySummary } from '../replay.ts';
+import { DEFAULT_QEMU_PROGRAM } from '../vmm/frontends.ts';
 
 export interface StepTextOptions {
   /** Print the QEMU trace lines and error_report lines each event produced (`--trace`). */
   readonly trace?: boolean;
+  /** The QEMU binary error_report names (the platform's: qemu-system-aarch64 on arm-smmuv3). */
+  readonly program?: string;
 }
 
 export function formatStepText(step: ReplayStep, options: StepTextOptions = {}): string[] {
@@ -19,7 +22,8 @@ export function formatStepText(step: ReplayStep, options: StepTextOptions = {}):
   ];
   if (options.trace === true) {
     for (const text of step.outcome.trace ?? []) lines.push(`       ${text}`);
-    for (const text of step.outcome.messages ?? []) lines.push(`       qemu-system-x86_64: ${text}`);
+    for (const text of step.outcome.messages ?? [])
+      lines.push(`       ${options.program ?? DEFAULT_QEMU_PROGRAM}: ${text}`);
   }
   if (step.outcome.fatal !== undefined) lines.push(`       QEMU exited: ${step.outcome.fatal}`);
   if (step.expectationFailure !== undefined) lines.push(`       expectation: ${step.expectationFailure}`);

@@ -13,6 +13,7 @@ import type { Platform } from '../log/schema.ts';
 import { exitCodeOf, type ReplayStep, replayBatches } from '../replay.ts';
 import type { PredictedLine } from '../trace/differential.ts';
 import { expectTraceReport } from '../trace/differential-file.ts';
+import { qemuProgram } from '../vmm/frontends.ts';
 import type { ParsedCommand } from './command.ts';
 import { formatStepText, formatSummaryText, stepJson } from './format-step.ts';
 import { type CommandIo, UsageError } from './io.ts';
@@ -46,8 +47,11 @@ export async function runReplay(input: ParsedCommand, io: CommandIo): Promise<nu
       for (const text of step.outcome.trace ?? []) predicted.push({ logLine: step.line, text });
     if (json) io.stdout(JSON.stringify(stepJson(step)));
     else if (step.expectationFailure !== undefined || step.violations.length > 0) {
-      for (const line of formatStepText(step, { trace })) io.stdout(failure(line));
-    } else if (!quiet) for (const line of formatStepText(step, { trace })) io.stdout(line);
+      for (const line of formatStepText(step, { trace, program: qemuProgram(seen.platform) }))
+        io.stdout(failure(line));
+    } else if (!quiet)
+      for (const line of formatStepText(step, { trace, program: qemuProgram(seen.platform) }))
+        io.stdout(line);
   };
   // stdin can be read once: its items are kept for the rendering of a failure.
   const kept: LogItem[] | undefined = file === STDIN ? [] : undefined;

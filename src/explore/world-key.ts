@@ -66,7 +66,8 @@ export class WorldKeys {
     // virtio-iommu: memreserve ids as ranks (models/virtio-key.ts).
     const frontend =
       vmm.frontend.kind === 'virtio-iommu' ? virtioKeyView(vmm.frontend as VirtioState) : vmm.frontend;
-    return `${out}]${this.value(core.failures)}${this.value(frontend)}`;
+    // Shared containers: their HWPT order decides which attach a joining device tries first.
+    return `${out}]${this.value(core.containers)}${this.value(core.failures)}${this.value(frontend)}`;
   }
 
   private field(name: string): string {

@@ -167,6 +167,8 @@ export const platformEvents = [
       )
       .optional(),
     sid: u32.optional(),
+    // The host IOMMU instance the device sits behind (the kernel device's iommu); absent: iommu0.
+    iommu: bindName.optional(),
     backend: z.enum(['iommufd', 'legacy']).optional(),
     pasid: z.boolean().optional(),
     hotplug: z.boolean().optional(),
@@ -345,6 +347,23 @@ export const platform = z.discriminatedUnion('viommu', [
     ssidsize: z.number().int().min(0).max(20).optional(),
     oas: z.union([z.literal(44), z.literal(48)]).optional(),
     stage: z.enum(['1', '2', 'nested']).optional(),
+    // The host SMMUv3's IOMMU_GET_HW_INFO fields accel=on checks; absent: the host has the feature.
+    host: z
+      .strictObject({
+        stlevel: z.number().int().min(0).max(3).optional(),
+        ttendian: z.number().int().min(0).max(3).optional(),
+        ttf: z.number().int().min(0).max(3).optional(),
+        sidsize: z.number().int().min(0).max(32).optional(),
+        ssidsize: z.number().int().min(0).max(20).optional(),
+        ril: z.boolean().optional(),
+        // IDR5.OAS as bits (smmuv3_oas_bits).
+        oas: z.literal([32, 36, 40, 42, 44, 48, 52, 56]).optional(),
+        ats: z.boolean().optional(),
+        gran4k: z.boolean().optional(),
+        gran16k: z.boolean().optional(),
+        gran64k: z.boolean().optional(),
+      })
+      .optional(),
     variant,
   }),
   z.strictObject({ viommu: z.literal('none'), variant }),

@@ -80,6 +80,7 @@ export const emit = {
     `iommufd_cdev_pasid_attach_ioas_hwpt  [iommufd=${fd}] Successfully attached device ${name} (${devFd}) pasid ${pasid} to id=${id}`,
   pasidDetachIoasHwpt: (fd: number, name: string, pasid: number) =>
     `iommufd_cdev_pasid_detach_ioas_hwpt  [iommufd=${fd}] Successfully detached ${name} pasid ${pasid}`,
+  failAttachExistingContainer: (msg: string) => `iommufd_cdev_fail_attach_existing_container  ${msg}`,
   // hw/i386/trace-events (pasid is vtd_as->pasid = PCI_NO_PASID, printed with %d; the PASID series
   // prints the cache entry's PASID, IOMMU_NO_PASID = 0 for the RID)
   vtdAttachHwpt: (devId: number, hwpt: number, ok: boolean, pasid = -1) =>

@@ -26,6 +26,13 @@ export function frontendForPlatform(viommu: Platform['viommu']): Frontend | unde
   return byPlatform.get(viommu);
 }
 
+/** The QEMU binary that prints a platform's messages (error_report's prefix, from argv[0]). */
+export function qemuProgram(platform: Platform | undefined): string {
+  const frontend = platform === undefined ? undefined : frontendForPlatform(platform.viommu);
+  return frontend?.program ?? DEFAULT_QEMU_PROGRAM;
+}
+export const DEFAULT_QEMU_PROGRAM = 'qemu-system-x86_64';
+
 /** The frontend whose state this is. */
 export function frontendOf(vmm: Vmm): Frontend {
   const kind = vmm.frontend.kind;

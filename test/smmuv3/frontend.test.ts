@@ -53,7 +53,7 @@ describe('first set_iommu_device', () => {
       'iommufd_cdev_attach_ioas_hwpt  [iommufd=3] Successfully attached device nic0 (10) to id=6',
       'smmuv3_accel_set_iommu_device devfn=0x0 (idev devid=0x1)',
     ]);
-    expect(r.smmu.viommu).toEqual({ id: 4, s2: 3, abort: 5, bypass: 6, firstDev: 'nic0' });
+    expect(r.smmu.viommu).toEqual({ id: 4, s2: 3, abort: 5, bypass: 6, iommu: 'iommu0', firstDev: 'nic0' });
     expect(r.smmu.spaces[0]).toMatchObject({ sid: 0x100, as: 'shared_as_sysmem', msi: 'direct-gpa' });
   });
 

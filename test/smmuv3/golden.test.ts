@@ -17,11 +17,12 @@ const examples = readdirSync('examples')
   .sort();
 
 describe('golden QEMU traces of the SMMUv3 examples', () => {
-  it('covers the three examples', () => {
+  it('covers the four examples', () => {
     expect(examples).toEqual([
       'smmuv3-gbpa-abort-reset.jsonl',
       'smmuv3-hot-unplug.jsonl',
       'smmuv3-two-nics.jsonl',
+      'smmuv3-two-smmus.jsonl',
     ]);
   });
   for (const example of examples) {

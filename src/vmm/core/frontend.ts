@@ -47,6 +47,8 @@ export interface Frontend<S extends FrontendStateBase = FrontendStateBase> {
   readonly platform: Platform['viommu'];
   /** The kernel IOMMU driver its assigned devices bind with (`vfio.bind` driver). */
   readonly driver: DriverName;
+  /** QEMU's binary on this platform, error_report's prefix (absent: qemu-system-x86_64). */
+  readonly program?: string;
 
   /**
    * Its initial state from the header's platform (the vIOMMU's realize); throws LogInputError,
@@ -62,9 +64,16 @@ export interface Frontend<S extends FrontendStateBase = FrontendStateBase> {
 
   /**
    * PCIIOMMUOps.get_address_space (pci_device_iommu_address_space): the vIOMMU's address space of
-   * the bus/devfn a device is realized at, made on first use (`bdf` as given by `vfio.plug`).
+   * the bus/devfn a device is realized at, made on first use (`bdf` and `sid` as given by
+   * `vfio.plug`). May throw LogInputError naming `step.line` for a `sid` the bus/devfn cannot have.
    */
-  getAddressSpace(step: VmmStep<S>, dev: string, bdf: string | undefined): void;
+  getAddressSpace(step: VmmStep<S>, dev: string, bdf: string | undefined, sid?: number): void;
+  /**
+   * Which VFIOAddressSpace that address space is, for VFIO's iommufd_cdev_attach: devices with the
+   * same key join an existing container of that space (one IOAS; a default HWPT the kernel accepts
+   * is shared), freed with its last device. Absent or undefined: the device's own address space.
+   */
+  addressSpaceKey?(state: S, dev: string): string | undefined;
   /**
    * PCIIOMMUOps.get_viommu_flags (pci_device_get_viommu_flags): VIOMMU_FLAG_* bits; with
    * WANT_NESTING_PARENT, VFIO allocates its default HWPT with IOMMU_HWPT_ALLOC_NEST_PARENT.

@@ -145,7 +145,7 @@ export function attachHwpt(
   device: VfioDevice,
   id: number,
   pasid?: number,
-): { ok: boolean; error?: string } {
+): { ok: boolean; error?: string; errno?: Errno } {
   const op: KernelOp =
     pasid === undefined || pasid === 0
       ? { type: 'vfio.attach', dev: device.dev, pt_id: id }
@@ -161,6 +161,7 @@ export function attachHwpt(
   }
   return {
     ok: false,
+    errno: outcome.errno,
     error: `[iommufd=${fd}] error attach ${device.dev} (${device.devFd}) to id=${id}: ${strerror(outcome.errno)}`,
   };
 }

@@ -25,6 +25,8 @@ export interface VfioDevice {
   readonly dev: string;
   readonly backend: 'iommufd' | 'legacy';
   readonly devFd: number;
+  /** The host IOMMU instance it sits behind (`vfio.plug` iommu; the kernel device records it). */
+  readonly iommu: string;
   /** idev->devid, the container's ioas_id, idev->hwpt_id (default HWPT); 0 for legacy devices. */
   readonly devId: number;
   readonly ioasId: number;
@@ -49,6 +51,23 @@ export interface GuestRamSection {
   readonly readonly: boolean;
 }
 
+/**
+ * A VFIOIOMMUFDContainer of a shared address space (a frontend's addressSpaceKey): its IOAS and the
+ * default HWPTs of its hwpt_list, newest first (QLIST_INSERT_HEAD). Devices of the same space join
+ * it; a device on a host IOMMU that refuses every HWPT of the list adds its own HWPT. Immutable:
+ * replaced on change. Devices without a key keep a container of their own, not listed here.
+ */
+export interface VfioContainer {
+  /** The address space (user-visible names never: a frontend's own constant). */
+  readonly key: string;
+  readonly ioasId: number;
+  readonly hwpts: readonly number[];
+  /** How its listener follows the guest's DMA (registered once, by the device that made it). */
+  readonly integration: VfioDevice['integration'];
+  /** Its listener mapped the header's guest RAM into its IOAS (unmapped when it is destroyed); absent: not. */
+  readonly ramMapped?: true;
+}
+
 /** A pending `host.fail`: the next `count` operations of its kind fail with `errno`. */
 export interface PendingFailure {
   readonly errno: Errno;
@@ -65,6 +84,8 @@ export interface CoreVmm {
   nextDevFd: number;
   /** Plugged devices in plug order (names are user input: never object keys). */
   readonly devices: VfioDevice[];
+  /** The containers of shared address spaces, newest first per space (vfio_address_space_insert). */
+  readonly containers: VfioContainer[];
   readonly failures: Partial<Record<HostOpKind, PendingFailure>>;
   /** The header's guest RAM, which VFIO's listener maps at realize; absent: not described (nothing mapped). */
   readonly guestRam?: readonly GuestRamSection[];
@@ -82,6 +103,8 @@ export interface Vmm<S extends FrontendStateBase = FrontendStateBase> {
 }
 
 export const IOMMUFD_FD = 3;
+/** The host IOMMU instance a `vfio.plug` without `iommu` sits behind (every older log's one). */
+export const DEFAULT_HOST_IOMMU = 'iommu0';
 export const FIRST_DEVICE_FD = 10;
 
 export function initialCore(guestRam?: readonly GuestRamSection[]): CoreVmm {
@@ -90,18 +113,20 @@ export function initialCore(guestRam?: readonly GuestRamSection[]): CoreVmm {
     iommufdUsers: 0,
     nextDevFd: FIRST_DEVICE_FD,
     devices: [],
+    containers: [],
     failures: {},
   };
   return guestRam === undefined ? core : { ...core, guestRam };
 }
 
-/** A copy whose mutable parts are new (devices and failure entries are immutable values: shared). */
+/** A copy whose mutable parts are new (devices, containers and failure entries are immutable values: shared). */
 export function copyCore(core: CoreVmm): CoreVmm {
   return {
     fatal: core.fatal,
     iommufdUsers: core.iommufdUsers,
     nextDevFd: core.nextDevFd,
     devices: core.devices.slice(),
+    containers: core.containers.slice(),
     failures: { ...core.failures },
     ...(core.guestRam === undefined ? {} : { guestRam: core.guestRam }), // immutable: shared
   };

@@ -1,6 +1,8 @@
 /**
  * VFIO device realize and unrealize with the iommufd backend (`vfio.plug`, `vfio.unplug`), the same
- * for every vIOMMU: connect, bind (with the frontend's driver), one IOAS per device, the default
+ * for every vIOMMU: connect, bind (with the frontend's driver and the device's host IOMMU instance),
+ * join an existing container of the device's address space when the frontend names a shared one
+ * (container.ts), else one IOAS per device, the default
  * HWPT (NEST_PARENT when the frontend's get_viommu_flags asks for a nesting parent), attach, then the
  * memory listener (listener.ts: shadowing with MAP/UNMAP notifiers on the frontend's IOMMU region,
  * or system memory), then the frontend's set_iommu_device; teardown in reverse after its
@@ -16,12 +18,13 @@
 import { HWPT_ALLOC } from '../../kernel/uapi.ts';
 import type { EventOf } from '../../log/schema.ts';
 import { emit } from '../../trace/emit.ts';
+import { addContainer, joinContainer, putContainer } from './container.ts';
 import { type Frontend, VIOMMU_FLAG_WANT_NESTING_PARENT } from './frontend.ts';
-import { mapGuestRam, unmapGuestRam } from './guest-ram.ts';
-import { allocHwpt, attachHwpt, detachHwpt, freeId, hostOp, strerror, type VmmStep } from './host.ts';
+import { mapGuestRam } from './guest-ram.ts';
+import { allocHwpt, attachHwpt, detachHwpt, hostOp, strerror, type VmmStep } from './host.ts';
 import { listen, STALL_PREFIX } from './listener.ts';
 import { removeNamed } from './named.ts';
-import { deviceNamed, IOMMUFD_FD, type VfioDevice } from './state.ts';
+import { DEFAULT_HOST_IOMMU, deviceNamed, IOMMUFD_FD, type VfioDevice } from './state.ts';
 
 function refuse(step: VmmStep, message: string, event: EventOf<'vfio.plug'>): void {
   step.messages.push(message);
@@ -59,9 +62,7 @@ function teardown(step: VmmStep, device: VfioDevice, attached: boolean): void {
     const detached = detachHwpt(step, device);
     if (!detached.ok && detached.error !== undefined) step.messages.push(detached.error);
   }
-  if (device.hwptId !== 0) freeId(step, device.hwptId);
-  unmapGuestRam(step, device); // iommufd_cdev_container_destroy: the listener goes before the IOAS
-  if (device.ioasId !== 0) freeId(step, device.ioasId);
+  putContainer(step, device);
   disconnect(step);
   hostOp(step, { type: 'vfio.close', dev: device.dev });
 }
@@ -76,9 +77,10 @@ export function plug<S extends { kind: string }>(
     refuse(step, `Duplicate ID '${event.dev}' for device`, event);
     return;
   }
-  frontend.getAddressSpace(step, event.dev, event.bdf);
+  frontend.getAddressSpace(step, event.dev, event.bdf, event.sid);
   const backend = event.backend ?? 'iommufd';
   const devFd = core.nextDevFd++;
+  const iommu = event.iommu ?? DEFAULT_HOST_IOMMU;
   if (backend === 'legacy') {
     const listened = listen(step, event.dev, frontend.iommuRegion?.(step, event.dev, backend) ?? null);
     if (listened.kind === 'stopped') return;
@@ -90,6 +92,7 @@ export function plug<S extends { kind: string }>(
       dev: event.dev,
       backend,
       devFd,
+      iommu,
       devId: 0,
       ioasId: 0,
       hwptId: 0,
@@ -109,7 +112,7 @@ export function plug<S extends { kind: string }>(
     dev: event.dev,
     pasid: event.pasid ?? false,
     dirty: false,
-    iommu: 'iommu0',
+    iommu,
     group: `group:${event.dev}`,
     driver: frontend.driver,
   });
@@ -122,6 +125,33 @@ export function plug<S extends { kind: string }>(
     return;
   }
   step.trace.push(emit.connectAndBind(IOMMUFD_FD, event.dev, devFd, bound.id));
+  const nesting = (frontend.getViommuFlags(step.frontend) & VIOMMU_FLAG_WANT_NESTING_PARENT) !== 0;
+  const flags = nesting ? HWPT_ALLOC.NEST_PARENT | (frontend.nestParentFlags?.(step.frontend) ?? 0) : 0;
+  const key = frontend.addressSpaceKey?.(step.frontend, event.dev);
+  if (key !== undefined) {
+    const unattached: VfioDevice = {
+      dev: event.dev,
+      backend,
+      devFd,
+      iommu,
+      devId: bound.id,
+      ioasId: 0,
+      hwptId: 0,
+      integration: 'system',
+    };
+    for (const container of core.containers) {
+      if (container.key !== key) continue;
+      const before = step.firstErrno;
+      const joined = joinContainer(step, unattached, container, flags);
+      if (joined.ok) {
+        setIommuDeviceAndAdd(frontend, step, joined.device, event);
+        return;
+      }
+      // iommufd_cdev_attach: the error is traced and discarded; the next container, or a new one.
+      step.trace.push(emit.failAttachExistingContainer(joined.error));
+      step.firstErrno = before;
+    }
+  }
   const ioas = hostOp(step, { type: 'iommufd.ioas_alloc' });
   if (!ioas.ok || ioas.id === undefined) {
     // iommufd_backend_alloc_ioas traces only on success; err_alloc_ioas: unbind_and_disconnect, close.
@@ -129,6 +159,7 @@ export function plug<S extends { kind: string }>(
       dev: event.dev,
       backend,
       devFd,
+      iommu,
       devId: bound.id,
       ioasId: 0,
       hwptId: 0,
@@ -145,15 +176,14 @@ export function plug<S extends { kind: string }>(
     dev: event.dev,
     backend,
     devFd,
+    iommu,
     devId: bound.id,
     ioasId,
     hwptId: 0,
     integration: 'system',
     ...(event.pasid === true ? { pasid: true } : {}),
   };
-  const nesting = (frontend.getViommuFlags(step.frontend) & VIOMMU_FLAG_WANT_NESTING_PARENT) !== 0;
-  const s2Flags = nesting ? HWPT_ALLOC.NEST_PARENT | (frontend.nestParentFlags?.(step.frontend) ?? 0) : 0;
-  const s2 = allocHwpt(step, device, ioasId, s2Flags);
+  const s2 = allocHwpt(step, device, ioasId, flags);
   if (!s2.ok) {
     teardown(step, device, false);
     refuse(step, `vfio ${event.dev}: ${s2.error}`, event);
@@ -190,13 +220,24 @@ export function plug<S extends { kind: string }>(
       return;
     }
   }
+  if (key !== undefined) addContainer(core, key, device);
+  setIommuDeviceAndAdd(frontend, step, device, event);
+}
+
+/** pci_device_set_iommu_device after VFIO's attach; a refusal unwinds VFIO's realize. */
+function setIommuDeviceAndAdd<S extends { kind: string }>(
+  frontend: Frontend<S>,
+  step: VmmStep<S>,
+  device: VfioDevice,
+  event: EventOf<'vfio.plug'>,
+): void {
   const check = frontend.setIommuDevice(step, device);
   if (check !== undefined) {
     teardown(step, device, true);
     refuse(step, `vfio ${event.dev}: Failed to set vIOMMU: ${check}`, event);
     return;
   }
-  core.devices.push(device);
+  step.core.devices.push(device);
 }
 
 export function unplug<S extends { kind: string }>(

@@ -12,7 +12,13 @@ import { LogInputError } from '../../log/errors.ts';
 import type { LogEvent, Platform } from '../../log/schema.ts';
 import type { Frontend } from '../core/frontend.ts';
 import { command, cr0Write, gbpaWrite, machineReset, steWrite } from './guest.ts';
-import { getAddressSpace, getViommuFlags, setIommuDevice, unsetIommuDevice } from './iommu-ops.ts';
+import {
+  addressSpaceKey,
+  getAddressSpace,
+  getViommuFlags,
+  setIommuDevice,
+  unsetIommuDevice,
+} from './iommu-ops.ts';
 import { checkSeedEraConfig, iommuRegion } from './iommu-region.ts';
 import { smmuConfig } from './realize.ts';
 import { copySmmu, SMMU_VARIANTS, type SmmuState, type SmmuStep } from './state.ts';
@@ -42,6 +48,7 @@ function create(platform: Platform, headerLine: number): SmmuState {
     published: [],
     spaces: [],
     viommu: null,
+    veventq: null,
     vsmmu: smmuVsmmuFast.initial({}),
     devices: [],
     cmdqErrors: 0,
@@ -72,9 +79,12 @@ export const smmuv3Frontend: Frontend<SmmuState> = {
   kind: 'smmuv3',
   platform: 'arm-smmuv3',
   driver: 'arm-smmuv3',
+  // The arm virt machine: error_report prints argv[0]'s name.
+  program: 'qemu-system-aarch64',
   create,
   copy: copySmmu,
   getAddressSpace,
+  addressSpaceKey,
   getViommuFlags,
   setIommuDevice,
   iommuRegion,
@@ -89,6 +99,7 @@ export const smmuv3Frontend: Frontend<SmmuState> = {
       visit(viommu.abort, 'HWPT_NESTED', 'abort_hwpt_id', 'arm-smmuv3');
       visit(viommu.bypass, 'HWPT_NESTED', 'bypass_hwpt_id', 'arm-smmuv3');
     }
+    if (state.veventq !== null) visit(state.veventq.id, 'VEVENTQ', 'veventq_id', 'arm-smmuv3');
     for (const device of state.devices) {
       if (device.vdev !== null) visit(device.vdev.id, 'VDEVICE', 'vdevice_id', device.dev);
       const s1 = device.stream.context.s1Hwpt;

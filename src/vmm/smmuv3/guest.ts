@@ -19,6 +19,7 @@ import { installOrGbpa } from './iommu-ops.ts';
 import { publishStes, type SmmuStep, spaceBySid, stepStream } from './state.ts';
 import { hexWord } from './ste.ts';
 import { smmuEmit } from './trace.ts';
+import { allocVeventq } from './veventq.ts';
 
 type Cmd = EventOf<'smmu.cmd'>;
 
@@ -151,13 +152,19 @@ function reinstallAll(step: SmmuStep): void {
   freeStaleTranslate(step);
 }
 
-/** smmu_writel A_CR0: upstream stores it (and consumes the queue); the STEs are not re-installed. */
+/**
+ * smmu_writel A_CR0: upstream stores it (and consumes the queue); the STEs are not re-installed.
+ * With EVENTQEN=1 and a vIOMMU, a vEVENTQ is allocated (veventq.ts).
+ */
 export function cr0Write(step: SmmuStep, event: EventOf<'smmu.cr0'>): void {
   const smmu = step.frontend;
   const changed = smmu.smmuen !== event.smmuen;
   smmu.smmuen = event.smmuen;
   smmu.eventqen = event.eventqen ?? smmu.eventqen;
   if (changed && smmu.variant === 'fixed') reinstallAll(step);
+  // "Allocate vEVENTQ if guest enables EventQ and vIOMMU is ready"; a failure is only reported.
+  const veventq = allocVeventq(step);
+  if (!veventq.ok) step.messages.push(veventq.error);
 }
 
 /** smmu_writel A_GBPA with UPDATE: upstream attaches the GBPA proxy to every accel device, SMMUEN or not. */

@@ -19,17 +19,20 @@
 import { smmuStreamFast } from '../../../machines/smmuv3-stream.machine.ts';
 import { mustStep } from '../../kernel/machine-step.ts';
 import { HWPT_DATA } from '../../kernel/uapi.ts';
+import { LogInputError } from '../../log/errors.ts';
 import { VIOMMU_FLAG_WANT_NESTING_PARENT } from '../core/frontend.ts';
 import { allocHwpt, attachHwpt, detachHwpt, freeId } from '../core/host.ts';
 import { findNamed, removeNamed } from '../core/named.ts';
 import type { VfioDevice } from '../core/state.ts';
 import { allocViommu } from './host.ts';
+import { hostIncompatibility } from './host-compat.ts';
 import { gbpaHwpt, installAndRecord, type SteSource } from './install.ts';
 import {
   type SmmuAccelDevice,
   type SmmuSpace,
   type SmmuState,
   type SmmuStep,
+  type SmmuViommu,
   type StreamInstall,
   s1HwptOf,
   stepStream,
@@ -38,6 +41,7 @@ import {
 } from './state.ts';
 import { ABORT_PROXY_STE, BYPASS_PROXY_STE } from './ste.ts';
 import { smmuEmit } from './trace.ts';
+import { allocVeventq, freeVeventq } from './veventq.ts';
 
 /** include/hw/iommu.h: VIOMMU_FLAG_PASID_SUPPORTED. */
 export const VIOMMU_FLAG_PASID_SUPPORTED = 1 << 1;
@@ -53,11 +57,47 @@ function parseBdf(bdf: string): { bus: number; slot: number; fn: number } {
   };
 }
 
-/** The SMMUDevice of a bus/devfn (smmuv3_accel_get_dev / smmu_find_add_as), made on first use. */
-export function spaceOf(smmu: SmmuState, dev: string, bdf: string | undefined): SmmuSpace {
+const hex2 = (value: number) => value.toString(16).padStart(2, '0');
+
+/** The bus/devfn a vfio.plug names: its `bdf`, else the one its `sid` is, else the next free slot on bus 0. */
+function addressOf(smmu: SmmuState, bdf: string | undefined, sid: number | undefined, line: number): string {
+  if (bdf !== undefined) {
+    const { bus, slot, fn } = parseBdf(bdf);
+    const built = (bus << 8) | (slot << 3) | fn;
+    if (sid !== undefined && sid !== built)
+      throw new LogInputError(
+        line,
+        'sid',
+        `sid 0x${sid.toString(16)} is not the stream ID of bdf ${bdf}: smmu_get_sid is PCI_BUILD_BDF(bus, devfn) = 0x${built.toString(16)}`,
+      );
+    return bdf;
+  }
+  if (sid !== undefined) {
+    if (sid > 0xffff)
+      throw new LogInputError(
+        line,
+        'sid',
+        `sid 0x${sid.toString(16)} is not a PCI requester ID (16 bits: bus << 8 | devfn)`,
+      );
+    return `0000:${hex2(sid >> 8)}:${hex2((sid >> 3) & 0x1f)}.${sid & 7}`;
+  }
+  return `0000:00:${hex2(3 + smmu.spaces.length)}.0`;
+}
+
+/**
+ * The SMMUDevice of a bus/devfn (smmuv3_accel_get_dev / smmu_find_add_as), made on first use. A
+ * `sid` must be the bus/devfn's own: QEMU derives the stream ID from the PCI address, never apart.
+ */
+export function spaceOf(
+  smmu: SmmuState,
+  dev: string,
+  bdf: string | undefined,
+  sid?: number,
+  line = 0,
+): SmmuSpace {
   const existing = findNamed(smmu.spaces, dev);
   if (existing !== undefined) return existing;
-  const address = bdf ?? `0000:00:${(3 + smmu.spaces.length).toString(16).padStart(2, '0')}.0`;
+  const address = addressOf(smmu, bdf, sid, line);
   const { bus, slot, fn } = parseBdf(address);
   const devfn = (slot << 3) | fn;
   const space: SmmuSpace = {
@@ -73,8 +113,26 @@ export function spaceOf(smmu: SmmuState, dev: string, bdf: string | undefined): 
   return space;
 }
 
-export function getAddressSpace(step: SmmuStep, dev: string, bdf: string | undefined): void {
-  spaceOf(step.frontend, dev, bdf);
+export function getAddressSpace(
+  step: SmmuStep,
+  dev: string,
+  bdf: string | undefined,
+  sid: number | undefined,
+): void {
+  spaceOf(step.frontend, dev, bdf, sid, step.line);
+}
+
+/** The one address space every vfio-pci device behind every accel vSMMU gets (so one VFIO container). */
+export const SHARED_AS_SYSMEM = 'smmuv3-accel-as-sysmem';
+
+/**
+ * smmuv3_accel_find_add_as returns the shared_as_sysmem for a vfio-pci device: VFIO's
+ * iommufd_cdev_attach then finds the container of the first such device (one IOAS, one nest-parent
+ * S2 per host SMMU). accel=off: the device's own SMMU IOMMU address space.
+ */
+export function addressSpaceKey(smmu: SmmuState, dev: string): string | undefined {
+  const space = findNamed(smmu.spaces, dev);
+  return space?.as === 'shared_as_sysmem' ? SHARED_AS_SYSMEM : undefined;
 }
 
 /** smmuv3_accel_get_viommu_flags (accel=off has no get_viommu_flags: 0). */
@@ -110,10 +168,21 @@ function allocViommuAndProxies(
     abort: abort.id,
     bypass: bypass.id,
     firstDev: space.dev,
+    iommu: device.iommu,
   };
+  // "Allocate a vEVENTQ if guest has enabled event queue", then the GBPA attach.
+  const veventq = allocVeventq(step);
+  if (!veventq.ok) {
+    freeId(step, bypass.id);
+    freeId(step, abort.id);
+    freeId(step, viommu.id);
+    step.frontend.viommu = null;
+    return veventq;
+  }
   const { id, install } = gbpaHwpt(step);
   const attached = attachHwpt(step, device, id);
   if (!attached.ok) {
+    freeVeventq(step);
     freeId(step, bypass.id);
     freeId(step, abort.id);
     freeId(step, viommu.id);
@@ -124,6 +193,14 @@ function allocViommuAndProxies(
   return { ok: true, install };
 }
 
+/** fixed's refusals (the model's text, not QEMU's): one vSMMU's vIOMMU serves one physical SMMU and one S2. */
+function otherSmmuRefusal(device: VfioDevice, viommu: SmmuViommu): string {
+  const devid = `hiodi devid 0x${device.devId.toString(16)}`;
+  if (device.iommu !== viommu.iommu)
+    return `${devid} is behind host SMMUv3 ${device.iommu}, but the vIOMMU ${viommu.id} is on ${viommu.iommu}: use one arm-smmuv3 per host SMMUv3`;
+  return `${devid} is attached to S2 HWPT ${device.hwptId}, not to the vIOMMU's parent S2 HWPT ${viommu.s2}`;
+}
+
 /** smmuv3_accel_set_iommu_device (accel=on; smmu_ops has none: VFIO's listener refused already, iommu-region.ts). */
 export function setIommuDevice(step: SmmuStep, device: VfioDevice): string | undefined {
   const smmu = step.frontend;
@@ -131,6 +208,14 @@ export function setIommuDevice(step: SmmuStep, device: VfioDevice): string | und
   if (!smmu.config.accel) return undefined;
   if (device.backend !== 'iommufd')
     return 'vfio-pci endpoint devices without an iommufd backend not allowed when using arm-smmuv3,accel=on';
+  // smmuv3_accel_hw_compatible, for every device, before the vIOMMU is looked at.
+  const incompatible = hostIncompatibility(smmu.config, smmu.config.host);
+  if (incompatible !== undefined) return incompatible;
+  // upstream reuses the vIOMMU for any later device ("goto done"); fixed refuses one behind another
+  // physical SMMU, or one whose default S2 is not the vIOMMU's parent (VFIO freeing that S2 later
+  // would fail EBUSY: the vIOMMU holds it).
+  if (smmu.variant === 'fixed' && smmu.viommu !== null && smmu.viommu.s2 !== device.hwptId)
+    return otherSmmuRefusal(device, smmu.viommu);
   let install: StreamInstall | undefined;
   if (smmu.viommu === null) {
     // The hint "Unable to alloc vIOMMU: hiodi devid 0x%x: " QEMU appends is not part of the message.
@@ -143,6 +228,7 @@ export function setIommuDevice(step: SmmuStep, device: VfioDevice): string | und
     sid: space.sid,
     devfn: space.devfn,
     devId: device.devId,
+    iommu: device.iommu,
     s2Hwpt: device.hwptId,
     vdev: null,
     stream: mustStep(smmuStreamFast, smmuStreamFast.initial({}), { type: 'stream.plug' }),
@@ -151,8 +237,9 @@ export function setIommuDevice(step: SmmuStep, device: VfioDevice): string | und
   if (install !== undefined) streamAttached(accel, install);
   smmu.devices.unshift(accel); // QLIST_INSERT_HEAD
   stepVsmmu(smmu, { type: 'vsmmu.device-add' });
-  // fixed: a later device is attached as the guest state calls for, not left on its S2 default.
-  if (smmu.variant === 'fixed' && install === undefined) {
+  // fixed: a later device is attached as the guest state calls for, not left on its S2 default;
+  // so is a first device plugged while SMMUEN=1 (alloc_viommu put it on the GBPA proxy).
+  if (smmu.variant === 'fixed' && (install === undefined || smmu.smmuen)) {
     const error = installOrGbpa(step, accel, device);
     if (error !== undefined) {
       // set_iommu_device failed: undo what the install made (vDEVICE, translate HWPT, the list
@@ -206,6 +293,7 @@ export function unsetIommuDevice(step: SmmuStep, device: VfioDevice): void {
   step.trace.push(smmuEmit.unsetIommuDevice(accel.devfn, device.devId));
   const viommu = smmu.viommu;
   if (smmu.devices.length === 0 && viommu !== null) {
+    freeVeventq(step);
     freeId(step, viommu.bypass);
     freeId(step, viommu.abort);
     freeId(step, viommu.id);

@@ -1,14 +1,15 @@
 /**
  * The arm-smmuv3 realize-time checks (smmu_validate_property) and the defaults of the header: an
  * option left out takes the default platform's value (accel on, stage 1, ril on, ats off, ssidsize 0,
- * OAS 44), not QEMU's command-line default (accel=off). The host SMMU is modelled with every feature
- * the vSMMU can ask for, so smmuv3_accel_check_hw_compatible has nothing to refuse (README: not modelled).
+ * OAS 44), not QEMU's command-line default (accel=off). The host SMMU's ID registers come from the
+ * header's `host` (host-compat.ts), checked at each set_iommu_device.
  * QEMU reference: hw/arm/smmuv3.c (smmu_validate_property, smmu_realize, smmuv3_properties) as posted
  * in the merged series "hw/arm/smmuv3: Add support for user-creatable accelerated SMMUv3" (2026-01)
  * and its follow-ups adding ats/oas; reference §2.1.
  */
 import { LogInputError } from '../../log/errors.ts';
 import type { Platform } from '../../log/schema.ts';
+import { hostSmmu } from './host-compat.ts';
 import type { SmmuConfig } from './state.ts';
 
 export function smmuConfig(platform: Extract<Platform, { viommu: 'arm-smmuv3' }>, line: number): SmmuConfig {
@@ -19,6 +20,7 @@ export function smmuConfig(platform: Extract<Platform, { viommu: 'arm-smmuv3' }>
     ssidsize: platform.ssidsize ?? 0,
     oas: platform.oas ?? 44,
     stage: platform.stage ?? '1',
+    host: hostSmmu(platform.host),
   };
   const refuse = (field: string, message: string) =>
     new LogInputError(line, `platform.${field}`, `QEMU refuses to start: arm-smmuv3: ${message}`);

@@ -23,6 +23,7 @@ import type { EventOf } from '../../log/schema.ts';
 import type { VmmStep } from '../core/host.ts';
 import { findNamed } from '../core/named.ts';
 import type { FrontendStateBase, Vmm } from '../core/state.ts';
+import type { HostSmmu } from './host-compat.ts';
 
 // qemu-4.1 and qemu-4.1-seed-fix: seed 004's accel=off rows (iommu-region.ts).
 export type SmmuVariant = 'upstream' | 'fixed' | 'qemu-4.1' | 'qemu-4.1-seed-fix';
@@ -35,6 +36,8 @@ export interface SmmuConfig {
   readonly ssidsize: number;
   readonly oas: 44 | 48;
   readonly stage: '1' | '2' | 'nested';
+  /** The host SMMUv3 (every physical one) as IOMMU_GET_HW_INFO reports it. */
+  readonly host: HostSmmu;
 }
 
 /** A guest STE (normalised): V, Config (0..7) and the fields QEMU passes to the host. */
@@ -71,6 +74,8 @@ export interface SmmuViommu {
   readonly bypass: number;
   /** The device whose set_iommu_device allocated it. */
   readonly firstDev: string;
+  /** The physical SMMU it was allocated on (its first device's host IOMMU instance). */
+  readonly iommu: string;
 }
 
 /** What an install or proxy attach put a stream on (a `smmuStream` attach event). */
@@ -82,6 +87,8 @@ export interface SmmuAccelDevice {
   readonly sid: number;
   readonly devfn: number;
   readonly devId: number;
+  /** The physical SMMU the device sits behind (`vfio.plug` iommu). */
+  readonly iommu: string;
   /** hiodi->hwpt_id: VFIO's default (nest-parent S2) HWPT. */
   readonly s2Hwpt: number;
   /** accel_dev->vdev, made at the first STE install (virt_id = the guest SID). */
@@ -110,6 +117,8 @@ export interface SmmuState extends FrontendStateBase {
   readonly published: { readonly sid: number; ste: GuestSte }[];
   readonly spaces: SmmuSpace[];
   viommu: SmmuViommu | null;
+  /** accel->veventq: the vIOMMU's vEVENTQ (its kernel ID and QEMU's fd of it), made when EVENTQEN=1. */
+  veventq: { readonly id: number; readonly fd: number } | null;
   /** The vIOMMU's statechart: none / live, with its devices and vDEVICEs counted. */
   vsmmu: SmmuVsmmuState;
   /** s_accel->device_list in QEMU's order: QLIST_INSERT_HEAD puts the newest first. */
@@ -139,6 +148,7 @@ export function copySmmu(state: SmmuState): SmmuState {
     published: state.published.map((entry) => ({ sid: entry.sid, ste: entry.ste })),
     spaces: state.spaces.slice(),
     viommu: state.viommu,
+    veventq: state.veventq,
     vsmmu: state.vsmmu,
     devices: state.devices.map((device) => ({ ...device })),
     cmdqErrors: state.cmdqErrors,

@@ -34,4 +34,6 @@ export const smmuEmit = {
   consumeError: (cmdName: string, error: number) =>
     `smmuv3_cmdq_consume_error Error on ${cmdName} command execution: ${error}`,
   resetExit: () => 'smmu_reset_exit ',
+  allocVeventq: (fd: number, viommu: number, type: number, veventq: number, veventqFd: number, ret: number) =>
+    `iommufd_viommu_alloc_eventq  iommufd=${fd} viommu_id=${viommu} type=${type} veventq_id=${veventq} veventq_fd=${veventqFd} (${ret})`,
 };
