@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SRC_LIBRARIES = ['xstate', 'immer', 'zod', '@viz-js/viz', 'tsx'];
+const SRC_LIBRARIES = ['xstate', 'immer', 'zod', '@viz-js/viz', 'tsx', 'ioredis'];
 
 function filesUnder(dir: string): string[] {
   return readdirSync(join(root, dir)).flatMap((name) => {
