@@ -4,12 +4,13 @@ import type { CommandSpec, ParsedCommand } from './command.ts';
 /** The parsed options back as arguments: explore-command.ts checks the numbers and paths itself. */
 function argsOf(input: ParsedCommand): string[] {
   const args = [input.operands[0]!];
-  for (const name of ['depth', 'workers', 'out', 'itf']) {
+  for (const name of ['depth', 'workers', 'out', 'itf', 'redis', 'run']) {
     const value = input.string(name);
     if (value !== undefined) args.push(`--${name}`, value);
   }
   if (input.flag('no-symmetry')) args.push('--no-symmetry');
   if (input.flag('json')) args.push('--json');
+  if (input.flag('join')) args.push('--join');
   return args;
 }
 
@@ -24,8 +25,25 @@ export const exploreCommandSpec: CommandSpec = {
     json: { type: 'boolean', help: 'the report as one JSON object' },
     out: { type: 'string', value: 'DIR', help: 'where the counterexample logs go (default: a temp dir)' },
     itf: { type: 'string', value: 'FILE', help: 'the first counterexample as an Apalache/Quint ITF trace' },
+    redis: {
+      type: 'string',
+      value: 'URL',
+      help: 'explore through this redis-server (redis://HOST:PORT): --workers worker processes, any model',
+    },
+    run: {
+      type: 'string',
+      value: 'ID',
+      help: 'with --redis: the run id that workers on other machines --join',
+    },
+    join: {
+      type: 'boolean',
+      help: 'with --redis and --run: only lend --workers worker processes to that run',
+    },
   },
   details: `CONFIG is an explorer configuration (examples/explore/*.json).
+With --redis, one redis-server holds the visited set and the BFS levels: run the coordinator
+(explore CONFIG --redis URL --run ID --workers N) on one machine and explore CONFIG --redis URL
+--run ID --join --workers N on each other machine, same CONFIG; the result is the one-process one.
 Exit status: 0 every invariant holds in every reachable state, 1 a counterexample was found (the
 shortest event log is written and its path printed), 2 a bad configuration or usage.`,
   run: async (input, io) => (await import('./explore-command.ts')).exploreCommand(argsOf(input), io),

@@ -45,6 +45,8 @@ export async function exploreRedis(
   const model = buildModel(config, options.symmetry, true).model as ExploreModel<unknown>;
   let workers: ReturnType<typeof spawnWorkers> | null = null;
   let ended = 'done';
+  // Only a run this coordinator seeded is cleaned up: a run id in use belongs to someone else.
+  let seeded = false;
   try {
     const result = await coordinate(redis, keys, model, {
       depth: options.depth,
@@ -56,6 +58,7 @@ export async function exploreRedis(
       },
       healthCheck: () => workers?.check(),
       onSeeded: () => {
+        seeded = true;
         workers = spawnWorkers(options.workers, [options.configPath, options.url, run]);
       },
     });
@@ -64,7 +67,7 @@ export async function exploreRedis(
     ended = `failed: ${(error as Error).message}`;
     throw error;
   } finally {
-    await cleanUp(redis, keys, ended);
+    if (seeded) await cleanUp(redis, keys, ended);
     const local = workers as ReturnType<typeof spawnWorkers> | null;
     if (local !== null) {
       if (ended !== 'done') local.kill();
