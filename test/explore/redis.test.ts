@@ -17,8 +17,8 @@ import { type ExploreResult, explore } from '../../src/explore/bfs.ts';
 import { buildModel } from '../../src/explore/build.ts';
 import { parseConfig } from '../../src/explore/config.ts';
 import type { ExploreModel } from '../../src/explore/model.ts';
+import { type LocalRedis, startRedis } from '../../src/explore/redis/local-server.ts';
 import { exploreRedis } from '../../src/explore/redis/run-redis.ts';
-import { startRedis, type TestRedis } from '../helpers/redis-server.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const configPath = (name: string) => join(root, 'examples/explore', `${name}.json`);
@@ -45,7 +45,7 @@ async function cli(args: readonly string[]): Promise<{ code: number; out: string
 }
 
 describe('explore --redis', () => {
-  let server: TestRedis;
+  let server: LocalRedis;
   let client: Redis;
   beforeAll(async () => {
     server = await startRedis();

@@ -1,7 +1,8 @@
 /**
- * A private redis-server for a test file: Debian's binary (scripts/ensure-redis.sh installs it) on
- * 127.0.0.1, a free port, a temporary directory, no persistence (--save '' --appendonly no). The
- * caller stops it in afterAll, which runs even when a test failed; the directory goes with it.
+ * A private redis-server for the tests and the benchmark: Debian's binary (scripts/ensure-redis.sh
+ * installs it) on 127.0.0.1, a free port, a temporary directory, no persistence (--save ''
+ * --appendonly no). The caller stops it (a test in afterAll, which runs even when a test failed);
+ * the directory goes with it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export interface TestRedis {
+export interface LocalRedis {
   readonly url: string;
   readonly port: number;
   stop(): Promise<void>;
@@ -27,7 +28,7 @@ function freePort(): Promise<number> {
   });
 }
 
-export async function startRedis(): Promise<TestRedis> {
+export async function startRedis(): Promise<LocalRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'viommu-redis-'));
   const port = await freePort();
   const child: ChildProcess = spawn(
