@@ -50,7 +50,8 @@ export async function exploreRedis(
   try {
     const result = await coordinate(redis, keys, model, {
       depth: options.depth,
-      slice: config.model === 'toy' ? 4096 : 16,
+      // Several jobs per level even on the small toy, so every worker takes part; a World state costs far more to step.
+      slice: config.model === 'toy' ? 256 : 16,
       meta: {
         digest: configDigest(config, options.symmetry),
         config: config.name,
