@@ -175,6 +175,30 @@ describe('explore --redis', () => {
     expect([run.code, run.err]).toEqual([2, expect.stringContaining('--run a/b')]);
   }, 60_000);
 
+  it('a redis-server that goes away during the run: a clear error and exit 2', async () => {
+    const doomed = await startRedis();
+    const watcher = new Redis(doomed.url);
+    // The complete VT-d upstream space (57,572 states) takes minutes: the server goes while level 2 is built.
+    const running = cli([
+      configPath('vtd-upstream'),
+      '--redis',
+      doomed.url,
+      '--run',
+      'doomed',
+      '--workers',
+      '1',
+    ]);
+    while ((await watcher.exists('viommu-explore:doomed:level:2')) === 0)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    watcher.disconnect();
+    await doomed.stop();
+    const outcome = await running;
+    expect([outcome.code, outcome.err]).toEqual([
+      2,
+      expect.stringContaining('lost redis-server during the run'),
+    ]);
+  }, 120_000);
+
   it('a worker whose configuration differs from the run refuses it with exit 2', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'explore-redis-'));
     const other = join(dir, 'toy-k6-h3.json');

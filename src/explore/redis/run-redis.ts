@@ -9,7 +9,7 @@ import type { ExploreResult } from '../bfs.ts';
 import { buildModel } from '../build.ts';
 import type { ExploreConfig } from '../config.ts';
 import type { ExploreModel } from '../model.ts';
-import { connectRedis } from './connect.ts';
+import { connectRedis, RedisUnavailable } from './connect.ts';
 import { cleanUp, coordinate } from './coordinator.ts';
 import { configDigest } from './digest.ts';
 import { runKeys } from './names.ts';
@@ -66,9 +66,17 @@ export async function exploreRedis(
     return { ...result, run };
   } catch (error) {
     ended = `failed: ${(error as Error).message}`;
+    if (redis.status !== 'ready')
+      throw new RedisUnavailable(
+        `--redis ${options.url}: lost redis-server during the run (${(error as Error).message}); the run's keys may be left`,
+      );
     throw error;
   } finally {
-    if (seeded) await cleanUp(redis, keys, ended);
+    // After a failure the cleanup is best effort: the failure is what the user needs to see.
+    if (seeded)
+      await cleanUp(redis, keys, ended).catch((error) => {
+        if (ended === 'done') throw error;
+      });
     const local = workers as ReturnType<typeof spawnWorkers> | null;
     if (local !== null) {
       if (ended !== 'done') local.kill();
