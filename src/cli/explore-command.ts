@@ -101,6 +101,8 @@ function parseExploreArgs(args: readonly string[]): ExploreArgs | string {
   if (run !== undefined && redis === undefined) return '--run needs --redis';
   if (join && (redis === undefined || run === undefined)) return '--join needs --redis URL and --run ID';
   if (join && workersGiven && workers === 0) return '--join needs at least one worker';
+  if (workers === 0 && run === undefined)
+    return '--workers 0 needs --run ID: workers elsewhere join the run by its id';
   return { config: positionals[0]!, depth, workers, symmetry, json, out, itf, redis, run, join };
 }
 
@@ -128,6 +130,10 @@ export async function exploreCommand(args: readonly string[], io: CommandIo): Pr
     throw error;
   }
   if (parsed.join) return joinCommand(parsed, io);
+  if (parsed.redis !== undefined && parsed.workers === 0)
+    io.stderr(
+      `run ${parsed.run}: no local worker; it waits for: viommu-model explore CONFIG --redis URL --run ${parsed.run} --join`,
+    );
   const progress = process.stderr.isTTY && !parsed.json;
   const running = runExplore(config, {
     depth: parsed.depth,

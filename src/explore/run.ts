@@ -87,7 +87,13 @@ export async function runExplore(config: ExploreConfig, options: RunOptions): Pr
   const viaRedis: RedisExploreResult | null =
     options.redis === undefined
       ? null
-      : await exploreRedis(config, { ...options.redis, workers, depth, symmetry: options.symmetry });
+      : await exploreRedis(config, {
+          ...options.redis,
+          workers,
+          depth,
+          symmetry: options.symmetry,
+          onProgress: options.onProgress,
+        });
   const result: ExploreResult =
     viaRedis !== null
       ? viaRedis

@@ -171,6 +171,8 @@ describe('explore --redis', () => {
     await client.del('viommu-explore:busy:meta');
     const usage = await cli([toy, '--join', '--redis', server.url]);
     expect([usage.code, usage.err]).toEqual([2, expect.stringContaining('--join needs')]);
+    const alone = await cli([toy, '--redis', server.url, '--workers', '0']);
+    expect([alone.code, alone.err]).toEqual([2, expect.stringContaining('--workers 0 needs --run')]);
     const run = await cli([toy, '--redis', server.url, '--run', 'a/b']);
     expect([run.code, run.err]).toEqual([2, expect.stringContaining('--run a/b')]);
   }, 60_000);

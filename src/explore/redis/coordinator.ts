@@ -8,7 +8,7 @@
  */
 import { serialize } from 'node:v8';
 import type { Redis } from 'ioredis';
-import type { Counterexample, ExploreResult } from '../bfs.ts';
+import type { Counterexample, ExploreResult, Progress } from '../bfs.ts';
 import type { ExploreModel } from '../model.ts';
 import { fingerprint } from './fingerprint.ts';
 import type { RunKeys } from './names.ts';
@@ -24,6 +24,8 @@ export interface CoordinatorOptions {
   readonly healthCheck?: () => void;
   /** Called once the run's keys are in place, so workers may start. */
   readonly onSeeded?: () => void;
+  /** Called after each level (the explore command's progress line). */
+  readonly onProgress?: (progress: Progress) => void;
 }
 
 /** How the coordinator last ordered a found violation: by level, then rank, a step rule before a state rule. */
@@ -105,6 +107,12 @@ export async function coordinate(
     if (next.length === 0) break;
     ranks.push(next);
     states += next.length;
+    options.onProgress?.({
+      states,
+      queue: next.length,
+      depth: level + 1,
+      elapsedMs: performance.now() - started,
+    });
   }
   const visitedBytes = Number((await redis.memory('USAGE', keys.visited, 'SAMPLES', '0')) ?? 0);
   const pathTo = (level: number, index: number): number[] => {

@@ -5,7 +5,7 @@
  * coordinator elsewhere started. Either way the run's keys are deleted at the end.
  */
 import { randomBytes } from 'node:crypto';
-import type { ExploreResult } from '../bfs.ts';
+import type { ExploreResult, Progress } from '../bfs.ts';
 import { buildModel } from '../build.ts';
 import type { ExploreConfig } from '../config.ts';
 import type { ExploreModel } from '../model.ts';
@@ -25,6 +25,7 @@ export interface RedisRunOptions {
   readonly symmetry: boolean;
   /** The configuration file, which local workers read themselves. */
   readonly configPath: string;
+  readonly onProgress?: (progress: Progress) => void;
 }
 
 export interface RedisExploreResult extends ExploreResult {
@@ -58,6 +59,7 @@ export async function exploreRedis(
         symmetry: String(options.symmetry),
       },
       healthCheck: () => workers?.check(),
+      onProgress: options.onProgress,
       onSeeded: () => {
         seeded = true;
         workers = spawnWorkers(options.workers, [options.configPath, options.url, run]);
