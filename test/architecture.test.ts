@@ -11,8 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-// fast-check: a runtime dependency for explore --random (src/explore/random.ts) only.
-const SRC_LIBRARIES = ['xstate', 'immer', 'zod', '@viz-js/viz', 'tsx', 'fast-check'];
+// fast-check: a runtime dependency for explore --random (src/explore/random.ts) only;
+// ioredis: for explore --redis (src/explore/redis/) only.
+const SRC_LIBRARIES = ['xstate', 'immer', 'zod', '@viz-js/viz', 'tsx', 'fast-check', 'ioredis'];
 
 function filesUnder(dir: string): string[] {
   return readdirSync(join(root, dir)).flatMap((name) => {

@@ -12,11 +12,15 @@ import { basename, join } from 'node:path';
 import { ConfigError, parseConfig } from '../explore/config.ts';
 import { formatCoverage } from '../explore/coverage.ts';
 import { type RandomReport, runRandom } from '../explore/random.ts';
+import { RedisUnavailable } from '../explore/redis/connect.ts';
+import { RedisRunInUse } from '../explore/redis/coordinator.ts';
+import { RUN_ID } from '../explore/redis/names.ts';
+import { joinRedis } from '../explore/redis/run-redis.ts';
 import { type ExploreReport, runExplore } from '../explore/run.ts';
 import type { CommandIo } from './io.ts';
 
 export const EXPLORE_USAGE =
-  'usage: viommu-model explore CONFIG [--depth N] [--workers N] [--no-symmetry] [--json] [--out DIR] [--itf FILE]\n' +
+  'usage: viommu-model explore CONFIG [--depth N] [--workers N] [--no-symmetry] [--json] [--out DIR] [--itf FILE] [--redis URL [--run ID] [--join]]\n' +
   '       viommu-model explore CONFIG --random [--runs N] [--steps N] [--seed S] [--json] [--out DIR] [--itf FILE]';
 
 /** Random mode's options and their bounds (defaults: 1000 walks of up to 100 letters, seed 1). */
@@ -36,6 +40,9 @@ interface ExploreArgs {
   readonly itf?: string;
   /** Random mode's walks, letters per walk and seed; null for the exhaustive mode. */
   readonly random: { readonly runs: number; readonly steps: number; readonly seed: number } | null;
+  readonly redis?: string;
+  readonly run?: string;
+  readonly join: boolean;
 }
 
 function parseExploreArgs(args: readonly string[]): ExploreArgs | string {
@@ -49,6 +56,10 @@ function parseExploreArgs(args: readonly string[]): ExploreArgs | string {
   let random = false;
   const randomValues = new Map<string, number>();
   const exhaustiveOnly: string[] = [];
+  let redis: string | undefined;
+  let run: string | undefined;
+  let join = false;
+  let workersGiven = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const [name, inline] = arg.startsWith('--') ? (arg.split('=', 2) as [string, string | undefined]) : [arg];
@@ -58,13 +69,32 @@ function parseExploreArgs(args: readonly string[]): ExploreArgs | string {
       case '--workers': {
         const text = value();
         const n = text === undefined ? Number.NaN : Number(text);
-        if (!Number.isInteger(n) || n < (name === '--depth' ? 0 : 1) || n > 10_000)
+        // --workers 0 is meaningful with --redis only (a coordinator served by workers elsewhere): checked below.
+        if (!Number.isInteger(n) || n < 0 || n > 10_000)
           return `${name} needs a whole number${name === '--depth' ? '' : ' from 1'}, got ${text ?? 'nothing'}`;
         if (name === '--depth') depth = n;
-        else workers = n;
+        else {
+          workers = n;
+          workersGiven = true;
+        }
         exhaustiveOnly.push(name);
         break;
       }
+      case '--redis':
+      case '--run': {
+        const text = value();
+        if (text === undefined || text === '')
+          return `${name} needs a ${name === '--redis' ? 'URL' : 'run id'}`;
+        if (name === '--redis') redis = text;
+        else if (!RUN_ID.test(text)) return `--run ${text}: use 1-64 letters, digits, '.', '_' or '-'`;
+        else run = text;
+        exhaustiveOnly.push(name);
+        break;
+      }
+      case '--join':
+        join = true;
+        exhaustiveOnly.push(name);
+        break;
       case '--random':
         random = true;
         break;
@@ -103,6 +133,13 @@ function parseExploreArgs(args: readonly string[]): ExploreArgs | string {
   if (random && exhaustiveOnly.length > 0)
     return `${exhaustiveOnly[0]} is for the exhaustive mode; --random takes --runs, --steps and --seed`;
   if (!random && randomValues.size > 0) return `${[...randomValues.keys()][0]} needs --random`;
+  if (workers === 0 && redis === undefined)
+    return '--workers needs a whole number from 1, got 0 (0 only with --redis)';
+  if (run !== undefined && redis === undefined) return '--run needs --redis';
+  if (join && (redis === undefined || run === undefined)) return '--join needs --redis URL and --run ID';
+  if (join && workersGiven && workers === 0) return '--join needs at least one worker';
+  if (workers === 0 && run === undefined)
+    return '--workers 0 needs --run ID: workers elsewhere join the run by its id';
   const randomOf = (name: string) => randomValues.get(name) ?? RANDOM_OPTIONS.get(name)!.fallback;
   return {
     config: positionals[0]!,
@@ -115,6 +152,9 @@ function parseExploreArgs(args: readonly string[]): ExploreArgs | string {
     random: random
       ? { runs: randomOf('--runs'), steps: randomOf('--steps'), seed: randomOf('--seed') }
       : null,
+    redis,
+    run,
+    join,
   };
 }
 
@@ -148,8 +188,13 @@ export async function exploreCommand(args: readonly string[], io: CommandIo): Pr
     else for (const line of formatRandomReport(report)) io.stdout(line);
     return report.verdict === 'holds' ? 0 : 1;
   }
+  if (parsed.join) return joinCommand(parsed, io);
+  if (parsed.redis !== undefined && parsed.workers === 0)
+    io.stderr(
+      `run ${parsed.run}: no local worker; it waits for: viommu-model explore CONFIG --redis URL --run ${parsed.run} --join`,
+    );
   const progress = process.stderr.isTTY && !parsed.json;
-  const report = await runExplore(config, {
+  const running = runExplore(config, {
     depth: parsed.depth,
     symmetry: parsed.symmetry,
     workers: parsed.workers,
@@ -164,20 +209,58 @@ export async function exploreCommand(args: readonly string[], io: CommandIo): Pr
           );
         }
       : undefined,
+    redis:
+      parsed.redis === undefined
+        ? undefined
+        : { url: parsed.redis, run: parsed.run, configPath: parsed.config },
   });
+  let report: ExploreReport;
+  try {
+    report = await running;
+  } catch (error) {
+    if (error instanceof RedisUnavailable || error instanceof RedisRunInUse) {
+      io.stderr(error.message);
+      return 2;
+    }
+    throw error;
+  }
   if (progress) process.stderr.write('\n');
   if (parsed.json) io.stdout(JSON.stringify(report));
   else for (const line of formatReport(report)) io.stdout(line);
   return report.verdict === 'holds' ? 0 : 1;
 }
 
+/** `--join`: lend local worker processes to a run that a coordinator elsewhere started. */
+async function joinCommand(parsed: ExploreArgs, io: CommandIo): Promise<number> {
+  let codes: number[];
+  try {
+    codes = await joinRedis(parsed.config, { url: parsed.redis!, run: parsed.run!, workers: parsed.workers });
+  } catch (error) {
+    if (error instanceof RedisUnavailable) {
+      io.stderr(error.message);
+      return 2;
+    }
+    throw error;
+  }
+  const failed = codes.filter((code) => code !== 0);
+  io.stdout(
+    `explore --join ${parsed.run}: ${codes.length - failed.length} of ${codes.length} workers ended with the run`,
+  );
+  return failed.length === 0 ? 0 : failed.includes(2) ? 2 : 1;
+}
+
 export function formatReport(report: ExploreReport): string[] {
   const lines = [
-    `explore ${report.name} (${report.model}, ${report.alphabet} actions, depth bound ${report.depthBound ?? 'none'}, symmetry ${report.symmetry}, ${report.workers} thread${report.workers === 1 ? '' : 's'})`,
+    `explore ${report.name} (${report.model}, ${report.alphabet} actions, depth bound ${report.depthBound ?? 'none'}, symmetry ${report.symmetry}, ${report.workers} ${report.redis === undefined ? 'thread' : 'worker process'}${report.workers === 1 ? '' : 'es'.slice(report.redis === undefined ? 1 : 0)})`,
     `  states ${report.states}  transitions ${report.transitions}  depth ${report.depth}  ` +
       `${report.complete ? 'complete' : 'cut by the depth bound'}  ${(report.elapsedMs / 1000).toFixed(2)} s  ` +
       `${Math.round(report.statesPerSecond)} states/s  ${report.bytesPerState.toFixed(1)} bytes/state`,
   ];
+  if (report.redis !== undefined)
+    lines.push(
+      `  redis run ${report.redis.run}: ${report.redis.visitedBytesPerState.toFixed(1)} bytes/state in the visited set, ` +
+        `${report.redis.redisBytesPerState.toFixed(1)} bytes/state of redis-server memory at the largest level`,
+    );
   if (report.symmetryFactor !== null)
     lines.push(
       `  symmetry saved a factor of ${report.symmetryFactor.toFixed(2)} (run with --no-symmetry for the full count)`,

@@ -25,7 +25,8 @@ export const toyBounds = (config: ToyConfig, on: boolean): ToyBounds => ({
   symmetricSlots: on && config.symmetry.includes('slots'),
 });
 
-export function buildModel(config: ExploreConfig, symmetry: boolean): BuiltModel {
+/** `stableKeys`: World keys that compare across processes (the Redis mode, src/explore/redis/). */
+export function buildModel(config: ExploreConfig, symmetry: boolean, stableKeys = false): BuiltModel {
   if (config.model === 'toy') {
     const bounds = (on: boolean) => toyBounds(config, on);
     const applied = bounds(symmetry);
@@ -48,6 +49,7 @@ export function buildModel(config: ExploreConfig, symmetry: boolean): BuiltModel
       prelude,
       alphabet: letters,
       invariants: config.invariants,
+      stableKeys,
     }),
     symmetry: 'none (device names fix BDFs and address-space order; IDs are lowest-free)',
     unreduced: null,

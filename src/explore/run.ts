@@ -15,6 +15,7 @@ import { CoverageCollector, type CoverageReport } from './coverage.ts';
 import { itfOfLog } from './itf.ts';
 import type { ExploreModel } from './model.ts';
 import { exploreToyParallel } from './parallel.ts';
+import { exploreRedis, type RedisExploreResult } from './redis/run-redis.ts';
 
 export interface RunOptions {
   readonly depth?: number;
@@ -26,6 +27,17 @@ export interface RunOptions {
   /** worker_threads for the toy's BFS levels (World models run on one thread). */
   readonly workers?: number;
   readonly onProgress?: (progress: Progress) => void;
+  /** Explore through a redis-server (src/explore/redis/): `workers` are then local worker processes. */
+  readonly redis?: { readonly url: string; readonly run?: string; readonly configPath: string };
+}
+
+/** What a --redis run adds to the report. */
+export interface RedisRunReport {
+  readonly run: string;
+  /** Growth of redis-server's used_memory at its largest level, per state found. */
+  readonly redisBytesPerState: number;
+  /** MEMORY USAGE of the visited set at the end, per state. */
+  readonly visitedBytesPerState: number;
 }
 
 export interface WrittenCounterexample {
@@ -63,6 +75,8 @@ export interface ExploreReport {
   readonly itf: string | null;
   readonly actions: readonly { readonly label: string; readonly taken: number }[];
   readonly coverage: CoverageReport;
+  /** Present on a --redis run (its coverage is then empty: the states were stepped in the workers). */
+  readonly redis?: RedisRunReport;
 }
 
 export async function runExplore(config: ExploreConfig, options: RunOptions): Promise<ExploreReport> {
@@ -70,11 +84,23 @@ export async function runExplore(config: ExploreConfig, options: RunOptions): Pr
   const depth = options.depth ?? config.depth;
   const model = built.model as ExploreModel<unknown>;
   const coverage = new CoverageCollector();
-  const workers = config.model === 'toy' ? (options.workers ?? 1) : 1;
+  const workers = config.model === 'toy' || options.redis !== undefined ? (options.workers ?? 1) : 1;
+  const viaRedis: RedisExploreResult | null =
+    options.redis === undefined
+      ? null
+      : await exploreRedis(config, {
+          ...options.redis,
+          workers,
+          depth,
+          symmetry: options.symmetry,
+          onProgress: options.onProgress,
+        });
   const result: ExploreResult =
-    config.model === 'toy' && workers > 1
-      ? await exploreToyParallel(toyBounds(config, options.symmetry), workers, { depth })
-      : coverage.during(() => explore(model, { depth, onProgress: options.onProgress }));
+    viaRedis !== null
+      ? viaRedis
+      : config.model === 'toy' && workers > 1
+        ? await exploreToyParallel(toyBounds(config, options.symmetry), workers, { depth })
+        : coverage.during(() => explore(model, { depth, onProgress: options.onProgress }));
   const unreduced = built.unreduced === null ? null : explore(built.unreduced(), { depth });
   const counterexamples: WrittenCounterexample[] = [];
   for (const found of result.counterexamples) {
@@ -116,6 +142,15 @@ export async function runExplore(config: ExploreConfig, options: RunOptions): Pr
     itf: options.itf !== undefined && counterexamples.length > 0 ? options.itf : null,
     actions: model.actions.map((label, index) => ({ label, taken: result.actionCounts[index]! })),
     coverage: coverage.report(),
+    ...(viaRedis === null
+      ? {}
+      : {
+          redis: {
+            run: viaRedis.run,
+            redisBytesPerState: viaRedis.redisBytes / viaRedis.states,
+            visitedBytesPerState: viaRedis.visitedBytes / viaRedis.states,
+          },
+        }),
   };
 }
 

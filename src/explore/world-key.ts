@@ -9,7 +9,8 @@
  * The key is a compact string, not JSON: field names are interned to one or two characters (in
  * first-seen order, so keys are comparable within one run only), numbers are base 36, strings are
  * length-prefixed (any user-chosen name is data, never syntax), and object keys are sorted (the
- * kernel's device table keeps its order, which group lookups follow).
+ * kernel's device table keeps its order, which group lookups follow). With `stable` the field
+ * names are written out instead, so keys compare across processes (src/explore/redis/).
  */
 import type { Slot } from '../kernel/types.ts';
 import type { World } from '../model/world.ts';
@@ -27,6 +28,12 @@ export const joinKey = (parts: KeyParts): string => `${parts.names}K${parts.kern
 
 export class WorldKeys {
   private readonly fieldCodes = new Map<string, string>();
+
+  /**
+   * `stable`: field names are written out (length-prefixed) instead of interned, so the key of a
+   * state is the same in every process (the Redis mode compares keys across workers).
+   */
+  constructor(private readonly stable = false) {}
 
   key(world: World): string {
     return joinKey(this.parts(world));
@@ -71,6 +78,7 @@ export class WorldKeys {
   }
 
   private field(name: string): string {
+    if (this.stable) return `${name.length}:${name}`;
     let code = this.fieldCodes.get(name);
     if (code === undefined) {
       const n = this.fieldCodes.size;

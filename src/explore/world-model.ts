@@ -30,10 +30,12 @@ export interface WorldModelSpec {
   readonly invariants?: readonly string[];
   /** Also compute every key in full and throw if the reused parts disagree (tests). */
   readonly verifyKeys?: boolean;
+  /** Keys the same in every process (field names written out): the Redis mode's workers compare them. */
+  readonly stableKeys?: boolean;
 }
 
 export function worldModel(spec: WorldModelSpec): ExploreModel<WorldState> {
-  const keys = new WorldKeys();
+  const keys = new WorldKeys(spec.stableKeys === true);
   const start = initialWorld(spec.header, 1);
   const platformInvariants = invariantsFor(start);
   const invariants: readonly Invariant[] =
