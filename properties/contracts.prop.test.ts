@@ -6,9 +6,15 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CONTRACTS } from '../src/index.ts';
+import { CONTRACTS, type Header, type LogEvent } from '../src/index.ts';
 import { kernelAccessCommands, kernelCommands, kernelMapCommands } from './arbitraries.ts';
-import { newTally, runKernelContracts, runLogContracts, unreachedRows } from './contract-run.ts';
+import {
+  type ContractTally,
+  newTally,
+  runKernelContracts,
+  runLogContracts,
+  unreachedRows,
+} from './contract-run.ts';
 import { denseTwists, twists } from './contract-twists.ts';
 import { describeKept, keepCounterexample } from './keep.ts';
 import { queueCommands, queueTwists } from './queue-commands.ts';
@@ -44,6 +50,39 @@ const QUEUE_RUNS = Number(process.env.PROP_RUNS ?? 60);
 const ACCESS_RUNS = Number(process.env.PROP_RUNS ?? 250);
 const SMMU_RUNS = Number(process.env.SMMU_PROP_RUNS ?? 300);
 const VTD_RUNS = Number(process.env.VTD_PROP_RUNS ?? 300);
+
+/** Every host operation of generated guest logs on both variants, judged; a disagreement is shrunk and kept. */
+async function judgeGuestLogs(
+  frontend: string,
+  headerOf: (variant: 'upstream' | 'fixed') => Header,
+  logs: fc.Arbitrary<LogEvent[]>,
+  runs: number,
+  seed: number,
+): Promise<ContractTally> {
+  const tally = newTally();
+  for (const variant of ['upstream', 'fixed'] as const) {
+    const header = headerOf(variant);
+    const details = fc.check(
+      fc.property(logs, (log) => runLogContracts(log, header, tally).failure === undefined),
+      { numRuns: runs, seed: propertySeed(seed) },
+    );
+    if (details.failed && details.counterexample !== null) {
+      const run = runLogContracts(details.counterexample[0], header, newTally());
+      const kept = await keepCounterexample(
+        `contract-${frontend}-${variant}-seed-${details.seed}`,
+        header,
+        run.events,
+        run.failure!.differences,
+        'clean',
+        false,
+      );
+      expect.fail(
+        `${run.failure!.differences.join('\n')}\n${describeKept(kept)}\n${repeatWith(details.seed, FILE)}`,
+      );
+    }
+  }
+  return tally;
+}
 
 describe('operation contracts', () => {
   it('every kernel operation of generated kernel logs (with and without IOAS maps) does what its contract says', async () => {
@@ -104,61 +143,20 @@ describe('operation contracts', () => {
   });
 
   it('every host operation of generated VT-d guest logs (upstream and fixed) does what its contract says', async () => {
-    const tally = newTally();
-    for (const variant of ['upstream', 'fixed'] as const) {
-      const header = vtdHeader(variant);
-      const details = fc.check(
-        fc.property(
-          vtdGuestLog(RECOVERABLE_FAILURES),
-          (log) => runLogContracts(log, header, tally).failure === undefined,
-        ),
-        { numRuns: VTD_RUNS, seed: propertySeed(20261217) },
-      );
-      if (details.failed && details.counterexample !== null) {
-        const run = runLogContracts(details.counterexample[0], header, newTally());
-        const kept = await keepCounterexample(
-          `contract-vtd-${variant}-seed-${details.seed}`,
-          header,
-          run.events,
-          run.failure!.differences,
-          'clean',
-          false,
-        );
-        expect.fail(
-          `${run.failure!.differences.join('\n')}\n${describeKept(kept)}\n${repeatWith(details.seed, FILE)}`,
-        );
-      }
-    }
+    const tally = await judgeGuestLogs(
+      'vtd',
+      vtdHeader,
+      vtdGuestLog(RECOVERABLE_FAILURES),
+      VTD_RUNS,
+      20261217,
+    );
     console.log(`contracts: ${tally.judged} VT-d host operations judged, ${tally.notCovered} not covered`);
     expect(tally.judged).toBeGreaterThan(VTD_RUNS * 4);
   });
 
   it('every host operation of generated SMMUv3 accel guest logs (upstream and fixed) does what its contract says', async () => {
-    const tally = newTally();
-    for (const variant of ['upstream', 'fixed'] as const) {
-      const header = smmuHeader(variant);
-      const details = fc.check(
-        fc.property(
-          smmuGuestLog(SMMU_RECOVERABLE_FAILURES),
-          (log) => runLogContracts(log, header, tally).failure === undefined,
-        ),
-        { numRuns: SMMU_RUNS, seed: propertySeed(20261220) },
-      );
-      if (details.failed && details.counterexample !== null) {
-        const run = runLogContracts(details.counterexample[0], header, newTally());
-        const kept = await keepCounterexample(
-          `contract-smmuv3-${variant}-seed-${details.seed}`,
-          header,
-          run.events,
-          run.failure!.differences,
-          'clean',
-          false,
-        );
-        expect.fail(
-          `${run.failure!.differences.join('\n')}\n${describeKept(kept)}\n${repeatWith(details.seed, FILE)}`,
-        );
-      }
-    }
+    const logs = smmuGuestLog(SMMU_RECOVERABLE_FAILURES);
+    const tally = await judgeGuestLogs('smmuv3', smmuHeader, logs, SMMU_RUNS, 20261220);
     console.log(`contracts: ${tally.judged} SMMUv3 host operations judged, ${tally.notCovered} not covered`);
     expect(tally.notCovered).toBe(0); // the arm-smmuv3 driver rows cover every operation
     expect(tally.judged).toBeGreaterThan(SMMU_RUNS * 4);

@@ -7,7 +7,8 @@
  * SIDs follow smmu_get_sid (PCI_BUILD_BDF(bus, devfn), src/vmm/smmuv3/iommu-ops.ts).
  */
 import type { Header, LogEvent } from '../../log/schema.ts';
-import type { CommonFields, ConfigFields } from './config-fields.ts';
+import type { CommonFields } from './config-fields.ts';
+import type { ConfigReader } from './reader.ts';
 
 export type SmmuCommandName =
   | 'CFGI_STE'
@@ -72,7 +73,7 @@ export const SMMU_FIELDS = [
   'failures',
 ] as const;
 
-export function smmuConfig(read: ConfigFields, common: CommonFields): SmmuConfig {
+export function smmuConfig(read: ConfigReader, common: CommonFields): SmmuConfig {
   const devices = read.array('devices').map((_, i): SmmuDevice => {
     const path = `devices[${i}]`;
     read.onlyFields(path, ['dev', 'bdf', 'hotplug']);

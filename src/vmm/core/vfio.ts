@@ -128,17 +128,18 @@ export function plug<S extends { kind: string }>(
   const nesting = (frontend.getViommuFlags(step.frontend) & VIOMMU_FLAG_WANT_NESTING_PARENT) !== 0;
   const flags = nesting ? HWPT_ALLOC.NEST_PARENT | (frontend.nestParentFlags?.(step.frontend) ?? 0) : 0;
   const key = frontend.addressSpaceKey?.(step.frontend, event.dev);
+  // The bound device before it has an IOAS or a HWPT (a container join, or the IOAS error path).
+  const unattached: VfioDevice = {
+    dev: event.dev,
+    backend,
+    devFd,
+    iommu,
+    devId: bound.id,
+    ioasId: 0,
+    hwptId: 0,
+    integration: 'system',
+  };
   if (key !== undefined) {
-    const unattached: VfioDevice = {
-      dev: event.dev,
-      backend,
-      devFd,
-      iommu,
-      devId: bound.id,
-      ioasId: 0,
-      hwptId: 0,
-      integration: 'system',
-    };
     for (const container of core.containers) {
       if (container.key !== key) continue;
       const before = step.firstErrno;
@@ -155,17 +156,7 @@ export function plug<S extends { kind: string }>(
   const ioas = hostOp(step, { type: 'iommufd.ioas_alloc' });
   if (!ioas.ok || ioas.id === undefined) {
     // iommufd_backend_alloc_ioas traces only on success; err_alloc_ioas: unbind_and_disconnect, close.
-    const bare: VfioDevice = {
-      dev: event.dev,
-      backend,
-      devFd,
-      iommu,
-      devId: bound.id,
-      ioasId: 0,
-      hwptId: 0,
-      integration: 'system',
-    };
-    teardown(step, bare, false);
+    teardown(step, unattached, false);
     const why = ioas.ok ? 'no ioas returned' : strerror(ioas.errno);
     refuse(step, `vfio ${event.dev}: Failed to allocate ioas: ${why}`, event);
     return;
