@@ -8,6 +8,7 @@ import { LogInputError } from '../log/errors.ts';
 import { parseLine } from '../log/parse-line.ts';
 import type { Header, LogEvent } from '../log/schema.ts';
 import { ConfigError, type Located, parseJsonWithLines } from './json-lines.ts';
+import { type ConfigFailure, readFailures } from './models/failures.ts';
 import { SMMU_FIELDS, type SmmuConfig, smmuConfig } from './models/smmuv3.ts';
 import { PLUG_FIELDS, type PlugBounds, plugBounds } from './models/vfio-plug.ts';
 import { VIRTIO_FIELDS, type VirtioBounds, virtioBounds } from './models/virtio-iommu.ts';
@@ -74,7 +75,7 @@ export interface VtdConfig extends Common {
   readonly registers: readonly VtdRegister[];
   readonly plug: boolean;
   readonly reset: boolean;
-  readonly failures: readonly { readonly op: string; readonly errno: string; readonly count: number }[];
+  readonly failures: readonly ConfigFailure[];
 }
 
 export interface EventsConfig extends Common {
@@ -290,17 +291,7 @@ function vtdConfig(read: Reader, common: Common): VtdConfig {
     if (parsed.kind !== 'event') read.fail(path, 'expected a PASID entry');
     return full as Record<string, unknown>;
   });
-  const failures = read.array('failures', []).map((_, i) => {
-    const path = `failures[${i}]`;
-    read.onlyFields(path, ['op', 'errno', 'count']);
-    const failure = {
-      op: read.at(`${path}.op`) as string,
-      errno: read.at(`${path}.errno`) as string,
-      count: read.int(`${path}.count`, 1, 8, 1),
-    };
-    read.logLine(path, true, { type: 'host.fail', ...failure });
-    return failure;
-  });
+  const failures = readFailures(read);
   return {
     ...common,
     model: 'vtd',

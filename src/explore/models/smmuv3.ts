@@ -8,6 +8,7 @@
  */
 import type { Header, LogEvent } from '../../log/schema.ts';
 import type { CommonFields } from './config-fields.ts';
+import { type ConfigFailure, readFailures } from './failures.ts';
 import type { ConfigReader } from './reader.ts';
 
 export type SmmuCommandName =
@@ -57,7 +58,7 @@ export interface SmmuConfig extends CommonFields {
   readonly gbpa: boolean;
   readonly plug: boolean;
   readonly reset: boolean;
-  readonly failures: readonly { readonly op: string; readonly errno: string; readonly count: number }[];
+  readonly failures: readonly ConfigFailure[];
 }
 
 export const SMMU_FIELDS = [
@@ -102,17 +103,7 @@ export function smmuConfig(read: ConfigReader, common: CommonFields): SmmuConfig
     read.logLine(`stes[${i}]`, true, { type: 'smmu.ste', sid: 0, ste });
     return ste as Record<string, unknown> | null;
   });
-  const failures = read.array('failures', []).map((_, i) => {
-    const path = `failures[${i}]`;
-    read.onlyFields(path, ['op', 'errno', 'count']);
-    const failure = {
-      op: read.at(`${path}.op`) as string,
-      errno: read.at(`${path}.errno`) as string,
-      count: read.int(`${path}.count`, 1, 8, 1),
-    };
-    read.logLine(path, true, { type: 'host.fail', ...failure });
-    return failure;
-  });
+  const failures = readFailures(read);
   return {
     ...common,
     model: 'smmuv3',
