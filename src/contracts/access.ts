@@ -15,6 +15,7 @@ import type { KernelOp } from '../kernel/ops.ts';
 import type { AccessItem, AccessObject, IoasObject, IoptArea, KernelState } from '../kernel/types.ts';
 import { type Contract, type Decision, effect } from './contract.ts';
 import { alignmentOf, overlaps, PAGE, spanOfArea, toHex, ULONG } from './ioas-view.ts';
+import { rangeRows } from './range-rows.ts';
 import { typed } from './view.ts';
 
 type Op<T extends KernelOp['type']> = Extract<KernelOp, { type: T }>;
@@ -219,19 +220,12 @@ const walk = (c: RangeLook, write: boolean, aligned: boolean) =>
   walkRun(c.ioas!.areas, c.iova, c.iova + c.length - 1n, write, aligned);
 
 /** The checks iommufd_access_pin_pages and iommufd_access_rw open with. */
-const rangeRows = (fn: string) => [
-  {
-    when: 'length is 0',
-    outcome: 'EINVAL',
-    source: `device.c ${fn}`,
-    decide: (c: RangeLook) => (c.length === 0n ? ('EINVAL' as const) : undefined),
-  },
-  {
-    when: 'iova + length - 1 wraps',
-    outcome: 'EOVERFLOW',
-    source: `device.c ${fn} (check_add_overflow)`,
-    decide: (c: RangeLook) => (c.iova + c.length - 1n > ULONG ? ('EOVERFLOW' as const) : undefined),
-  },
+const accessRangeRows = (fn: string) => [
+  ...rangeRows<RangeLook>(
+    `device.c ${fn}`,
+    (c) => c.iova,
+    (c) => c.length,
+  ),
   {
     when: 'the access is on no IOAS',
     outcome: 'ENOENT',
@@ -274,7 +268,7 @@ export const accessPin: Contract<Op<'iommufd.access_pin'>, RangeLook> = {
       source: 'selftest.c iommufd_test_access_pages (ops != &selftest_access_ops_pin)',
       decide: (c) => (c.access!.selftest!.needsPinPages ? undefined : 'EOPNOTSUPP'),
     },
-    ...rangeRows('iommufd_access_pin_pages'),
+    ...accessRangeRows('iommufd_access_pin_pages'),
     {
       when: 'per area of the run: bytes not page aligned at its start or at an inner join (EINVAL), no protection asked for (EPERM); the run stops short (ENOENT); otherwise pinned',
       outcome:
@@ -309,7 +303,7 @@ export const accessRw: Contract<Op<'iommufd.access_rw'>, RangeLook> = {
       decide: (c) => ((c.flags & ~(RW_WRITE | RW_SLOW_PATH | SYZ)) !== 0 ? 'EOPNOTSUPP' : undefined),
     },
     notAccessRow,
-    ...rangeRows('iommufd_access_rw'),
+    ...accessRangeRows('iommufd_access_rw'),
     {
       when: 'per area of the run: no protection asked for (EPERM); the run stops short (ENOENT); otherwise copied',
       outcome: 'EPERM / ENOENT, else success; nothing changes',

@@ -26,6 +26,7 @@ import {
   toHex,
   ULONG,
 } from './ioas-view.ts';
+import { rangeRows } from './range-rows.ts';
 import { typed } from './view.ts';
 
 type Op<T extends KernelOp['type']> = Extract<KernelOp, { type: T }>;
@@ -310,18 +311,12 @@ export const ioasCopy: Contract<Op<'iommufd.ioas_copy'>, CopyLook> = {
       source: 'ioas.c iommufd_ioas_copy (iommufd_get_ioas)',
       decide: (c) => (c.src === undefined ? 'ENOENT' : undefined),
     },
-    {
-      when: 'length is 0',
-      outcome: 'EINVAL',
-      source: 'io_pagetable.c iopt_get_pages',
-      decide: (c) => (c.length === 0n ? 'EINVAL' : undefined),
-    },
-    {
-      when: 'src_iova + length - 1 wraps',
-      outcome: 'EOVERFLOW',
-      source: 'io_pagetable.c iopt_get_pages',
-      decide: (c) => (c.srcIova + c.length - 1n > ULONG ? 'EOVERFLOW' : undefined),
-    },
+    ...rangeRows<CopyLook>(
+      'io_pagetable.c iopt_get_pages',
+      (c) => c.srcIova,
+      (c) => c.length,
+      'src_iova',
+    ),
     {
       when: 'the source range is not covered by areas back to back',
       outcome: 'ENOENT',
@@ -440,18 +435,11 @@ export const ioasUnmap: Contract<Op<'iommufd.ioas_unmap'>, UnmapLook> = {
       source: 'ioas.c iommufd_ioas_unmap',
       decide: (c) => (c.iova >= ULONG || c.length >= ULONG ? 'EOVERFLOW' : undefined),
     },
-    {
-      when: 'length is 0',
-      outcome: 'EINVAL',
-      source: 'io_pagetable.c iopt_unmap_iova',
-      decide: (c) => (c.length === 0n ? 'EINVAL' : undefined),
-    },
-    {
-      when: 'iova + length - 1 wraps',
-      outcome: 'EOVERFLOW',
-      source: 'io_pagetable.c iopt_unmap_iova',
-      decide: (c) => (c.iova + c.length - 1n > ULONG ? 'EOVERFLOW' : undefined),
-    },
+    ...rangeRows<UnmapLook>(
+      'io_pagetable.c iopt_unmap_iova',
+      (c) => c.iova,
+      (c) => c.length,
+    ),
     {
       when: 'otherwise: the areas inside the range',
       outcome:
