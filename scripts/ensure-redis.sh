@@ -4,19 +4,5 @@
 # directory; nothing here starts one). Idempotent: prints the version when it is already there.
 set -euo pipefail
 
-if ! command -v redis-server >/dev/null 2>&1; then
-  if [ "$(id -u)" -eq 0 ]; then
-    SUDO=""
-  elif command -v sudo >/dev/null 2>&1; then
-    SUDO="sudo"
-  else
-    echo "ensure-redis: redis-server is missing and this is not root (no sudo); install the Debian package 'redis-server' as root" >&2
-    exit 1
-  fi
-  echo "ensure-redis: installing Debian's redis-server package" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends redis-server >/dev/null
-fi
-
+bash "$(dirname "$0")/ensure-debian-package.sh" redis-server redis-server
 redis-server --version
