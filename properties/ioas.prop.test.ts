@@ -9,31 +9,17 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { initialWorld, liveObjects, reduce } from '../src/index.ts';
 import { kernelMapCommands } from './arbitraries.ts';
-import { describeKept, keepCounterexample } from './keep.ts';
-import { describeFailure, NONE_HEADER, runCommands } from './run.ts';
+import { checkKernelInvariants } from './kernel-invariant-check.ts';
+import { NONE_HEADER, runCommands } from './run.ts';
+import { propertySeed } from './seed.ts';
 
 const RUNS = Number(process.env.PROP_RUNS ?? 150);
-const seed = (fallback: number) => Number(process.env.PROP_SEED ?? fallback);
+const seed = propertySeed;
+const FILE = 'properties/ioas.prop.test.ts';
 
 describe('IOAS mapping properties', () => {
   it('every invariant holds after every event of generated logs with mappings', async () => {
-    const details = fc.check(
-      fc.property(kernelMapCommands, (commands) => runCommands(commands).failure === undefined),
-      { numRuns: RUNS, seed: seed(20261212) },
-    );
-    if (details.failed && details.counterexample !== null) {
-      const result = runCommands(details.counterexample[0]);
-      const failure = result.failure!;
-      const kept = await keepCounterexample(
-        `ioas-invariants-seed-${details.seed}`,
-        NONE_HEADER,
-        result.events,
-        failure.violations.map((v) => `${v.invariant}: ${v.message}`),
-        `violation: ${failure.violations[0]!.invariant}`,
-      );
-      expect.fail(`invariant failed ${describeFailure(result)}\n${describeKept(kept)}`);
-    }
-    expect(details.numRuns).toBe(RUNS);
+    await checkKernelInvariants('ioas-invariants', kernelMapCommands, RUNS, 20261212, FILE);
   });
 
   it('generated logs reach the mapping successes and errnos', () => {
