@@ -101,4 +101,29 @@ describe('guest RAM mapped by the VFIO listener (header guest_ram)', () => {
     expect(lines.some((l) => l.includes('iommufd_backend_free_id  iommufd=3 id=2 (0)'))).toBe(true);
     expect(lines.some((l) => l.includes('unmap_dma'))).toBe(false);
   });
+
+  it('a shared container (SMMUv3 accel=on) maps the RAM once, with its first device, and unmaps it with its last', async () => {
+    // The first two sections: the third covers arm-smmuv3's MSI window (0x8000000), which the kernel refuses.
+    const ram = RAM.slice(0, 2);
+    const smmu = { platform: { viommu: 'arm-smmuv3', accel: true }, guest_ram: ram };
+    const events = [
+      { type: 'vfio.plug', dev: 'nic0', bdf: '0000:01:00.0' },
+      { type: 'vfio.plug', dev: 'nic1', bdf: '0000:02:00.0' },
+      { type: 'vfio.unplug', dev: 'nic0' },
+      { type: 'vfio.unplug', dev: 'nic1' },
+    ];
+    const { code, lines } = await replayTrace(smmu, events);
+    expect(code).toBe(0);
+    expect(lines.filter((l) => /^\d+ +vfio\.(un)?plug +ok$/.test(l))).toHaveLength(4);
+    const trace = lines.filter((l) => l.startsWith('iommufd_'));
+    expect(trace.filter((l) => l.startsWith('iommufd_backend_map_dma'))).toHaveLength(ram.length);
+    const unmaps = trace.flatMap((l, i) => (l.startsWith('iommufd_backend_unmap_dma') ? [i] : []));
+    expect(unmaps).toHaveLength(ram.length);
+    // The unmaps come after nic1 (the container's last device) detached, before its IOAS is freed.
+    const lastDetach = trace.findLastIndex((l) => l.startsWith('iommufd_cdev_detach_ioas_hwpt'));
+    expect(trace[lastDetach]).toContain('nic1');
+    expect(unmaps[0]).toBeGreaterThan(lastDetach);
+    const ioasFree = trace.findIndex((l, i) => i > unmaps.at(-1)! && /free_id .* id=2 \(0\)/.test(l));
+    expect(ioasFree).toBeGreaterThan(unmaps.at(-1)!);
+  });
 });

@@ -30,12 +30,14 @@ export function joinContainer(
   container: VfioContainer,
   flags: number,
 ): Joined {
-  // The container's listener mapped the guest's RAM once, for all its devices (`guest_ram`).
+  // The container's listener mapped the guest's RAM once, for all its devices (`guest_ram` on system
+  // memory: a refused map refused the realize that made the container).
+  const ramMapped = container.integration === 'system' && step.core.guestRam !== undefined;
   const member: VfioDevice = {
     ...device,
     ioasId: container.ioasId,
     integration: container.integration,
-    ...(container.ramMapped === true ? { ramMapped: true } : {}),
+    ...(ramMapped ? { ramMapped: true } : {}),
   };
   for (const hwpt of container.hwpts) {
     const before = step.firstErrno;
@@ -63,7 +65,6 @@ export function addContainer(core: CoreVmm, key: string, device: VfioDevice): vo
     ioasId: device.ioasId,
     hwpts: [device.hwptId],
     integration: device.integration,
-    ...(device.ramMapped === true ? { ramMapped: true } : {}),
   });
 }
 

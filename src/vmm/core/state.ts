@@ -64,8 +64,6 @@ export interface VfioContainer {
   readonly hwpts: readonly number[];
   /** How its listener follows the guest's DMA (registered once, by the device that made it). */
   readonly integration: VfioDevice['integration'];
-  /** Its listener mapped the header's guest RAM into its IOAS (unmapped when it is destroyed); absent: not. */
-  readonly ramMapped?: true;
 }
 
 /** A pending `host.fail`: the next `count` operations of its kind fail with `errno`. */
