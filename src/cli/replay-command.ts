@@ -8,8 +8,9 @@
 import { writeItfOfLogFile } from '../explore/itf-file.ts';
 import type { KernelRevision } from '../log/fields.ts';
 import { inputName, inputProblem, STDIN } from '../log/input.ts';
-import { type LogItem, readLogFileBatches } from '../log/read.ts';
+import type { LogItem } from '../log/read.ts';
 import type { Platform } from '../log/schema.ts';
+import { readLogBatches } from '../log/worker-batches.ts';
 import { exitCodeOf, type ReplayStep, replayBatches } from '../replay.ts';
 import type { PredictedLine } from '../trace/differential.ts';
 import { expectTraceReport } from '../trace/differential-file.ts';
@@ -56,7 +57,8 @@ export async function runReplay(input: ParsedCommand, io: CommandIo): Promise<nu
   // stdin can be read once: its items are kept for the rendering of a failure.
   const kept: LogItem[] | undefined = file === STDIN ? [] : undefined;
   const seen: Seen = { platform: undefined };
-  const batches = watchItems(readLogFileBatches(file), seen, kept);
+  // A large file is parsed on a worker thread, so this thread only steps.
+  const batches = watchItems(readLogBatches(file), seen, kept);
   const { summary } = await replayBatches(batches, { stopAtFirstFailure: check, onStep });
   progress.done();
   const name = inputName(file);

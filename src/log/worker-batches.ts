@@ -1,0 +1,108 @@
+/**
+ * A file's log items in batches, parsed on a worker thread so the main thread only steps: the same
+ * items, batches and errors as readLogFileBatches (the worker runs it), in the same order; a bad
+ * line still ends the stream with its LogInputError after the batch of the items before it.
+ * Small files, stdin and FIFOs are read on the calling thread (a worker costs a start-up).
+ */
+import { statSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { decodeBatch, type MainMessage, type WorkerMessage } from './batch-wire.ts';
+import { LogInputError } from './errors.ts';
+import { STDIN } from './input.ts';
+import { CHUNK_BYTES } from './lines.ts';
+import { type LogItem, readLogFileBatches } from './read.ts';
+
+/** 4 MiB (about 50k events): below it, starting a worker costs more than it saves. */
+export const WORKER_MIN_BYTES = 4 << 20;
+
+const here = import.meta.url;
+// From dist/ the worker is compiled JavaScript; from the sources it is TypeScript, loaded through
+// tsx (a development dependency) registered in the worker first, as src/explore/parallel.ts does.
+const fromSources = here.endsWith('.ts');
+const workerUrl = new URL(fromSources ? './parse-worker.ts' : './parse-worker.js', here);
+const TSX_BOOT = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl.href)}); });`;
+
+function startWorker(path: string, chunkBytes: number): Worker {
+  const workerData = { path, chunkBytes };
+  return fromSources
+    ? new Worker(TSX_BOOT, { eval: true, workerData })
+    : new Worker(workerUrl, { workerData });
+}
+
+/** Messages of a worker as an async queue; the worker's own failure (a crash) is an error too. */
+async function* workerMessages(worker: Worker): AsyncGenerator<WorkerMessage> {
+  const queue: WorkerMessage[] = [];
+  let failure: { readonly error: unknown } | undefined;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  worker.on('message', (message: WorkerMessage) => {
+    queue.push(message);
+    notify();
+  });
+  worker.on('error', (error) => {
+    failure ??= { error };
+    notify();
+  });
+  worker.on('exit', (code) => {
+    failure ??= { error: new Error(`the parse worker exited (code ${code}) before the end of the log`) };
+    notify();
+  });
+  for (;;) {
+    const next = queue.shift();
+    if (next !== undefined) {
+      yield next;
+      continue;
+    }
+    if (failure !== undefined) throw failure.error;
+    await new Promise<void>((resolve) => (wake = resolve));
+  }
+}
+
+export async function* readLogFileBatchesInWorker(
+  path: string,
+  chunkBytes = CHUNK_BYTES,
+): AsyncGenerator<LogItem[]> {
+  const worker = startWorker(path, chunkBytes);
+  const ack: MainMessage = { kind: 'ack' };
+  try {
+    for await (const message of workerMessages(worker)) {
+      switch (message.kind) {
+        case 'json':
+        case 'items':
+          worker.postMessage(ack);
+          yield decodeBatch(message);
+          break;
+        case 'input-error':
+          throw new LogInputError(message.line, message.field, message.problem);
+        case 'crash':
+          throw Object.assign(
+            new Error(message.message),
+            message.stack === undefined ? {} : { stack: message.stack },
+          );
+        case 'done':
+          return;
+      }
+    }
+  } finally {
+    // Also when the consumer stopped early (the first failure under --check): nothing is left running.
+    await worker.terminate();
+  }
+}
+
+/** The reader for `path`: on a worker for a regular file of at least `minBytes`, else on this thread. */
+export function readLogBatches(path: string, minBytes = WORKER_MIN_BYTES): AsyncGenerator<LogItem[]> {
+  if (path !== STDIN) {
+    let size = -1;
+    try {
+      const info = statSync(path);
+      if (info.isFile()) size = info.size;
+    } catch {
+      // The calling thread's reader reports a file that cannot be read, with its usual message.
+    }
+    if (size >= minBytes) return readLogFileBatchesInWorker(path);
+  }
+  return readLogFileBatches(path);
+}
