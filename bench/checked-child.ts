@@ -33,6 +33,20 @@ function clocks(): () => { ms: number; cpuMs: number } {
   };
 }
 
+/**
+ * CPU milliseconds of the main thread alone (Linux: /proc/self/task/PID/stat, 10 ms ticks), or
+ * undefined elsewhere: with the parse worker, process CPU time counts both threads.
+ */
+function mainThreadCpuMs(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
 /** `rate` by the wall clock, `cpuRate` by this process's CPU time (user + system). */
 const rates = (count: number, time: { ms: number; cpuMs: number }) => ({
   rate: perSecond(count, time.ms),
@@ -68,16 +82,19 @@ export async function runChild(mode: string, args: readonly string[]): Promise<R
     case 'replay': {
       // The CLI's own path: `viommu-model replay FILE --check --quiet`, its output captured.
       const out: string[] = [];
+      const mainBefore = mainThreadCpuMs();
       const stop = clocks();
       const code = await main(['replay', args[0]!, '--check', '--quiet'], {
         stdout: (text) => out.push(text),
         stderr: (text) => out.push(text),
       });
       const time = stop();
+      const mainAfter = mainThreadCpuMs();
       const events = Number(/: (\d+) events,/.exec(out.join('\n'))?.[1]);
       if (code !== 0 || !(events > 0))
         throw new Error(`replay --check failed (exit ${code}): ${out.join('\n')}`);
-      return rates(events, time);
+      const mainMs = mainBefore === undefined || mainAfter === undefined ? 0 : mainAfter - mainBefore;
+      return { ...rates(events, time), ...(mainMs > 0 ? { mainCpuRate: perSecond(events, mainMs) } : {}) };
     }
     case 'memory': {
       const { header, events } = inMemory(args[0]!, Number(args[1]));

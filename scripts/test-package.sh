@@ -39,16 +39,16 @@ step "replay of a shipped example"
 step "replay of a log large enough for the parse worker (dist/'s .js worker), and its bad last line"
 node -e '
 const lines = [JSON.stringify({ log: "viommu-model", version: 1, platform: { viommu: "none" } })];
-for (let i = 0; i < 50000; i++)
+for (let i = 0; i < 180000; i++)
   lines.push(`{"type":"iommufd.ioas_alloc","as":"a","expect":"ok"}`, `{"type":"iommufd.destroy","id":"$a","expect":"ok"}`);
 require("fs").writeFileSync("big.jsonl", lines.join("\n") + "\n");
 require("fs").writeFileSync("big-bad.jsonl", lines.join("\n") + "\n{\"type\":\"iommufd.ioas_alloc\",\"bogus\":1}\n");'
-"$bin" replay big.jsonl --check --quiet | grep -q '^big.jsonl: 100000 events, 0 failed expectations, 0 invariant violations'
+"$bin" replay big.jsonl --check --quiet | grep -q '^big.jsonl: 360000 events, 0 failed expectations, 0 invariant violations'
 set +e
 "$bin" replay big-bad.jsonl --check --quiet > bad.out 2> bad.err
 code=$?
 set -e
-[ "$code" = 2 ] && grep -q 'line 100002: field "bogus": unknown field' bad.err ||
+[ "$code" = 2 ] && grep -q 'line 360002: field "bogus": unknown field' bad.err ||
   { cat bad.out bad.err >&2; echo "package test: the bad line of a large log gave exit $code" >&2; exit 1; }
 step "trace check"
 cp "$repo/test/traces/real/lore_qemu-devel_4369ce16-0b40-4df3-8db0-276bb0887fa0@redhat.com.log" trace.log

@@ -12,8 +12,11 @@ import { STDIN } from './input.ts';
 import { CHUNK_BYTES } from './lines.ts';
 import { type LogItem, readLogFileBatches } from './read.ts';
 
-/** 4 MiB (about 50k events): below it, starting a worker costs more than it saves. */
-export const WORKER_MIN_BYTES = 4 << 20;
+/**
+ * 16 MiB (about 200k events): the worker's start-up (about 0.1 s of CPU from dist/, more through
+ * tsx) must be smaller than the parsing it takes off the main thread (about 1 µs an event).
+ */
+export const WORKER_MIN_BYTES = 16 << 20;
 
 const here = import.meta.url;
 // From dist/ the worker is compiled JavaScript; from the sources it is TypeScript, loaded through
