@@ -4,12 +4,15 @@
  * state renamed (nic0 and nic1 swapped) is a visited state too, so the renaming is an automorphism
  * of what was reached; the symmetric run counts exactly the orbits, and gives the same verdict and
  * the same broken invariants with counterexamples of the same length; the swapped counterexample
- * replays to the same broken invariant. A renaming that misses a place where a name is written
+ * replays to the same broken invariant; and far beyond the bound, on seeded random walks (resets,
+ * injected failures, QEMU's exits), the World the swapped walk reaches has exactly the renamed key
+ * of the World the walk reaches. A renaming that misses a place where a name is written
  * (the kernel's `group:<dev>`) fails the first check, so that check can fail.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { alphabetOf } from '../../src/explore/alphabet.ts';
 import { explore } from '../../src/explore/bfs.ts';
 import { buildModel, vtdDeviceClasses } from '../../src/explore/build.ts';
 import { parseConfig, type VtdConfig } from '../../src/explore/config.ts';
@@ -18,13 +21,17 @@ import { type Rename, WorldKeys } from '../../src/explore/world-key.ts';
 import type { WorldState } from '../../src/explore/world-model.ts';
 import { classRenamings, renameText } from '../../src/explore/world-symmetry.ts';
 import { invariantsFor } from '../../src/invariants/index.ts';
-import { createCheckedStepper } from '../../src/model/checked-step.ts';
+import { LogInputError } from '../../src/log/errors.ts';
+import type { LogEvent } from '../../src/log/schema.ts';
+import { type CheckedStepper, createCheckedStepper } from '../../src/model/checked-step.ts';
 import { initialWorld } from '../../src/model/world.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const configOf = (name: string) =>
   parseConfig(readFileSync(join(root, 'examples/explore', `${name}.json`), 'utf8'), name) as VtdConfig;
-const DEPTH = 6;
+const DEPTH = 7;
+const WALKS = 150;
+const STEPS = 40;
 
 /** The unreduced exploration, keeping every distinct state it visited (the initial one and each new one). */
 function visitedStates(config: VtdConfig) {
@@ -43,6 +50,21 @@ function visitedStates(config: VtdConfig) {
     },
   };
   return { result: explore(recording, { depth: DEPTH }), states, model };
+}
+
+/** The event with nic0 and nic1 swapped wherever it names them. */
+const swapDevices = (event: object): LogEvent =>
+  JSON.parse(JSON.stringify(event).replace(/"nic([01])"/g, (_, n) => `"nic${n === '0' ? 1 : 0}"`));
+
+/** One event through the checked path; false when the model refuses it (a letter not enabled). */
+function tryStep(stepper: CheckedStepper, event: LogEvent, step: number): boolean {
+  try {
+    stepper.step({ line: 2 + step, event });
+    return true;
+  } catch (error) {
+    if (error instanceof LogInputError) return false;
+    throw error;
+  }
 }
 
 const decided = (result: ReturnType<typeof explore>) =>
@@ -92,8 +114,7 @@ describe.each(['vtd-upstream-both', 'vtd-fixed-both'])('symmetry on %s', (name) 
   it('replays each counterexample with the devices swapped to the same broken invariant (fixed: none)', () => {
     if (name === 'vtd-fixed-both') expect(result.counterexamples).toEqual([]);
     else expect(result.counterexamples.length).toBeGreaterThan(0);
-    const swap = (event: object) =>
-      JSON.parse(JSON.stringify(event).replace(/"nic([01])"/g, (_, n) => `"nic${n === '0' ? 1 : 0}"`));
+    const swap = swapDevices;
     for (const found of result.counterexamples) {
       const { header, events } = model.toLog(found.path);
       const start = initialWorld(header, 1);
@@ -107,6 +128,35 @@ describe.each(['vtd-upstream-both', 'vtd-fixed-both'])('symmetry on %s', (name) 
       ).not.toContain(found.invariant);
       expect(broken.at(-1)!.map((v) => v.invariant)).toContain(found.invariant);
     }
+  });
+
+  it(`commutes with ${WALKS} random walks of ${STEPS} letters: the swapped walk reaches the renamed World`, () => {
+    const { header, letters } = alphabetOf(config);
+    const swapped = letters.map((letter) => {
+      const image = JSON.stringify(swapDevices(letter.event));
+      return letters.findIndex((other) => JSON.stringify(other.event) === image);
+    });
+    expect(swapped.every((index, i) => index >= 0 && swapped[index] === i)).toBe(true);
+    const start = initialWorld(header, 1);
+    const stepperOf = () => createCheckedStepper(start, { invariants: invariantsFor(start) });
+    let seed = 12345;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % letters.length;
+    };
+    let stepped = 0;
+    for (let walk = 0; walk < WALKS; walk++) {
+      const own = stepperOf();
+      const image = stepperOf();
+      for (let step = 0; step < STEPS; step++) {
+        const letter = next();
+        const enabled = tryStep(own, letters[letter]!.event, step);
+        expect(tryStep(image, letters[swapped[letter]!]!.event, step)).toBe(enabled);
+        if (enabled) stepped++;
+        expect(keys.key(image.current)).toBe(keys.key(own.current, renames[0]));
+      }
+    }
+    expect(stepped).toBeGreaterThan(WALKS * STEPS * 0.3);
   });
 
   it('would catch a renaming that misses a name written inside a text', () => {
