@@ -165,3 +165,34 @@ describe.each(['vtd-upstream-both', 'vtd-fixed-both'])('symmetry on %s', (name) 
     expect(missing.length).toBeGreaterThan(0);
   });
 });
+
+describe('where World symmetry is applied', () => {
+  it('renames only when two devices share their letters and symmetry is on', () => {
+    const both = configOf('vtd-upstream-both');
+    expect(buildModel(both, true).symmetry).toMatch(/^devices nic0 = nic1 /);
+    expect(buildModel(both, true).unreduced).not.toBeNull();
+    expect(buildModel(both, false)).toMatchObject({ symmetry: 'none', unreduced: null });
+    expect(buildModel({ ...both, symmetry: [] }, true)).toMatchObject({ symmetry: 'none', unreduced: null });
+    expect(buildModel(configOf('vtd-upstream'), true)).toMatchObject({
+      symmetry: 'none (no two devices have the same letters)',
+      unreduced: null,
+    });
+    expect(vtdDeviceClasses({ ...both, devices: ['a', 'b', 'c'], guestDevices: ['b'] })).toEqual([
+      ['a', 'c'],
+    ]);
+    expect(classRenamings([['a', 'b', 'c']])).toHaveLength(5);
+  });
+
+  it('renames whole names and names standing as words, never inside a longer name', () => {
+    const swap = new Map([
+      ['nic', 'dev'],
+      ['dev', 'nic'],
+    ]);
+    const rename = renameText(swap, ['nic', 'dev', 'nic-2']);
+    expect(rename('nic')).toBe('dev');
+    expect(rename('group:nic')).toBe('group:dev');
+    expect(rename('realize of nic failed; dev stays.')).toBe('realize of dev failed; nic stays.');
+    expect(rename('nic-2 and nic2 and xnic')).toBe('nic-2 and nic2 and xnic');
+    expect(rename('0000:00:03.0')).toBe('0000:00:03.0');
+  });
+});
