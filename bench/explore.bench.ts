@@ -1,7 +1,7 @@
 /**
  * Exhaustive exploration against its targets and against Spin, measured in the same run (never a
  * pass/fail on time):
- *   npx tsx bench/explore.bench.ts [--no-spin] [--no-vtd]
+ *   npx tsx bench/explore.bench.ts [--no-spin] [--no-vtd] [--both]
  * - the toy at K=8, H=4 without symmetry (693,160 states) on one thread, best of 3 (target: 300k
  *   states/s), and on 2 worker threads; bytes per state of each;
  * - Spin (Debian's `spin`; installed with apt-get when missing and this is root or has sudo, else
@@ -9,7 +9,10 @@
  *   -O2 -DSAFETY -DNOREDUCE and run in this process's time; its state count must be the same;
  *   the ratio of states/s is printed;
  * - the standard VT-d configurations (examples/explore/vtd-*.json) explored completely, with
- *   wall and CPU seconds (target: under a minute each).
+ *   wall and CPU seconds (target: under a minute each);
+ * - symmetry on a World model: vtd-upstream-both (both devices guest-programmed, interchangeable)
+ *   to depth 8 with and without the device renaming: states, CPU seconds, the factor saved and
+ *   the time ratio; with --both, vtd-upstream-both and vtd-fixed-both explored completely too.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -55,6 +58,8 @@ console.log(
 
 if (!process.argv.includes('--no-spin')) spinRun();
 if (!process.argv.includes('--no-vtd')) vtdRuns();
+if (!process.argv.includes('--no-vtd')) worldSymmetryRun();
+if (process.argv.includes('--both')) vtdRuns(['vtd-upstream-both', 'vtd-fixed-both']);
 
 function haveSpin(): boolean {
   if (spawnSync('spin', ['-V']).status === 0) return true;
@@ -117,9 +122,12 @@ function spinRun(): void {
   }
 }
 
-function vtdRuns(): void {
-  for (const name of ['vtd-upstream', 'vtd-fixed']) {
-    const config = parseConfig(readFileSync(join(root, 'examples/explore', `${name}.json`), 'utf8'), name);
+const namedConfig = (name: string) =>
+  parseConfig(readFileSync(join(root, 'examples/explore', `${name}.json`), 'utf8'), name);
+
+function vtdRuns(names = ['vtd-upstream', 'vtd-fixed']): void {
+  for (const name of names) {
+    const config = namedConfig(name);
     const { model } = buildModel(config, true);
     const cpu = process.cpuUsage();
     const result = explore(model as Parameters<typeof explore>[0]);
@@ -132,4 +140,28 @@ function vtdRuns(): void {
         `${result.counterexamples.length} invariants broken`,
     );
   }
+}
+
+/** The device renaming's factor and cost on a World model, both runs in this process. */
+function worldSymmetryRun(): void {
+  const config = namedConfig('vtd-upstream-both');
+  const depth = 8;
+  const timed = (symmetry: boolean) => {
+    const cpu = process.cpuUsage();
+    const result = explore(buildModel(config, symmetry).model as Parameters<typeof explore>[0], { depth });
+    const used = process.cpuUsage(cpu);
+    return { result, cpuS: (used.user + used.system) / 1e6 };
+  };
+  const full = timed(false);
+  const reduced = timed(true);
+  const found = (run: typeof full) =>
+    run.result.counterexamples.map((c) => `${c.invariant}:${c.path.length}`).join(' ');
+  if (found(full) !== found(reduced))
+    throw new Error(`vtd-upstream-both: symmetry changed the counterexamples: ${found(reduced)}`);
+  console.log(
+    `vtd-upstream-both to depth ${depth}: ${full.result.states} states in ${full.cpuS.toFixed(1)} s CPU without symmetry, ` +
+      `${reduced.result.states} with (factor ${(full.result.states / reduced.result.states).toFixed(2)}) in ` +
+      `${reduced.cpuS.toFixed(1)} s CPU (${(full.cpuS / reduced.cpuS).toFixed(2)}x faster), ` +
+      `the same ${reduced.result.counterexamples.length} counterexamples and lengths`,
+  );
 }

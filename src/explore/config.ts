@@ -76,6 +76,8 @@ export interface VtdConfig extends Common {
   readonly plug: boolean;
   readonly reset: boolean;
   readonly failures: readonly ConfigFailure[];
+  /** "devices": devices with the same letters are interchangeable (src/explore/world-symmetry.ts). */
+  readonly symmetry: readonly 'devices'[];
 }
 
 export interface EventsConfig extends Common {
@@ -110,6 +112,7 @@ const FIELDS: Readonly<Record<ExploreConfig['model'], readonly string[]>> = {
     'plug',
     'reset',
     'failures',
+    'symmetry',
   ],
   events: ['platform', 'prelude', 'alphabet'],
   'virtio-iommu': VIRTIO_FIELDS,
@@ -305,6 +308,7 @@ function vtdConfig(read: Reader, common: Common): VtdConfig {
     plug: read.bool('plug', true),
     reset: read.bool('reset', true),
     failures,
+    symmetry: read.listOf('symmetry', ['devices'] as const, ['devices']),
   };
 }
 

@@ -101,7 +101,8 @@ export async function runExplore(config: ExploreConfig, options: RunOptions): Pr
       : config.model === 'toy' && workers > 1
         ? await exploreToyParallel(toyBounds(config, options.symmetry), workers, { depth })
         : coverage.during(() => explore(model, { depth, onProgress: options.onProgress }));
-  const unreduced = built.unreduced === null ? null : explore(built.unreduced(), { depth });
+  const unreduced =
+    built.unreduced === null ? null : explore(built.unreduced() as ExploreModel<unknown>, { depth });
   const counterexamples: WrittenCounterexample[] = [];
   for (const found of result.counterexamples) {
     const { header, events } = model.toLog(found.path);

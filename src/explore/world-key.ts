@@ -11,6 +11,9 @@
  * length-prefixed (any user-chosen name is data, never syntax), and object keys are sorted (the
  * kernel's device table keeps its order, which group lookups follow). With `stable` the field
  * names are written out instead, so keys compare across processes (src/explore/redis/).
+ *
+ * A `Rename` (symmetry, src/explore/world-symmetry.ts) is applied to every string value written,
+ * so the key of a World can be computed as if its devices had been renamed, without copying it.
  */
 import type { Slot } from '../kernel/types.ts';
 import type { World } from '../model/world.ts';
@@ -24,6 +27,9 @@ export interface KeyParts {
   readonly vmm: string;
 }
 
+/** Maps every string value of the World to the one a device renaming makes of it. */
+export type Rename = (text: string) => string;
+
 export const joinKey = (parts: KeyParts): string => `${parts.names}K${parts.kernel}V${parts.vmm}`;
 
 export class WorldKeys {
@@ -35,12 +41,30 @@ export class WorldKeys {
    */
   constructor(private readonly stable = false) {}
 
-  key(world: World): string {
-    return joinKey(this.parts(world));
+  // The renaming in force while one key is written (null: names as they are).
+  private rename: Rename | null = null;
+
+  key(world: World, rename?: Rename): string {
+    return joinKey(this.parts(world, rename));
   }
 
-  parts(world: World): KeyParts {
-    return { names: this.namesPart(world), kernel: this.kernelPart(world), vmm: this.vmmPart(world) };
+  parts(world: World, rename?: Rename): KeyParts {
+    return this.renamed(rename, () => ({
+      names: this.namesPart(world),
+      kernel: this.kernelPart(world),
+      vmm: this.vmmPart(world),
+    }));
+  }
+
+  /** Runs `write` with every string value going through `rename` (field names never do: they are code). */
+  renamed<T>(rename: Rename | undefined, write: () => T): T {
+    if (rename === undefined) return write();
+    this.rename = rename;
+    try {
+      return write();
+    } finally {
+      this.rename = null;
+    }
   }
 
   namesPart(world: World): string {
@@ -66,7 +90,7 @@ export class WorldKeys {
     const vmm = world.vmm;
     if (vmm === null) return '';
     const core = vmm.core;
-    let out = core.fatal === null ? '-' : `!${core.fatal.message.length}:${core.fatal.message}`;
+    let out = core.fatal === null ? '-' : `!${this.value(core.fatal.message)}`;
     out += `${core.iommufdUsers.toString(36)}[`;
     const fds = core.devices.map((device) => device.devFd).sort((a, b) => a - b);
     for (const device of core.devices) out += this.object(device, 'devFd', (fd) => fds.indexOf(fd as number));
@@ -121,8 +145,10 @@ export class WorldKeys {
     switch (typeof value) {
       case 'number':
         return Number.isInteger(value) && value >= 0 ? `${value.toString(36)};` : `#${value};`;
-      case 'string':
-        return `'${value.length}:${value}`;
+      case 'string': {
+        const text = this.rename === null ? value : this.rename(value);
+        return `'${text.length}:${text}`;
+      }
       case 'boolean':
         return value ? '+' : '-';
       case 'undefined':

@@ -4,7 +4,8 @@
  * steppers of machines/), and the invariants are the ones the checked path checks after the event.
  * Each successor gets its own stepper over a copy of its parent, whose working copy it then keeps
  * (never shared, so no second copy). An event the model rejects as input (after QEMU exited, say)
- * is an action that is not enabled.
+ * is an action that is not enabled. With `renames` (world-symmetry.ts) a state's key is the least
+ * of its key and its keys under each device renaming, so states equal up to renaming meet.
  */
 import { invariantsFor } from '../invariants/index.ts';
 import type { Invariant } from '../invariants/types.ts';
@@ -13,7 +14,7 @@ import type { Header, LogEvent } from '../log/schema.ts';
 import { createCheckedStepper } from '../model/checked-step.ts';
 import { initialWorld, type World } from '../model/world.ts';
 import type { ExploreModel, ExploreViolation } from './model.ts';
-import { joinKey, WorldKeys } from './world-key.ts';
+import { joinKey, type KeyParts, type Rename, WorldKeys } from './world-key.ts';
 
 export interface WorldState {
   readonly world: World;
@@ -32,6 +33,8 @@ export interface WorldModelSpec {
   readonly verifyKeys?: boolean;
   /** Keys the same in every process (field names written out): the Redis mode's workers compare them. */
   readonly stableKeys?: boolean;
+  /** Device renamings that are automorphisms of this configuration (symmetry); none when absent. */
+  readonly renames?: readonly Rename[];
 }
 
 export function worldModel(spec: WorldModelSpec): ExploreModel<WorldState> {
@@ -44,6 +47,17 @@ export function worldModel(spec: WorldModelSpec): ExploreModel<WorldState> {
       : platformInvariants.filter((invariant) => spec.invariants!.includes(invariant.name));
   const firstLine = 2 + spec.prelude.length;
   const stepRule = new Set(invariants.filter((invariant) => invariant.kind === 'step').map((i) => i.name));
+  const renames = spec.renames ?? [];
+  // The least key over the renamings; `reuse` gives each renaming's parts (the parent's where unchanged).
+  const canonical = (identity: string, reuse: (rename: Rename, index: number) => KeyParts): string => {
+    let least = identity;
+    for (let i = 0; i < renames.length; i++) {
+      const key = joinKey(reuse(renames[i]!, i));
+      if (key < least) least = key;
+    }
+    return least;
+  };
+  const keyOf = (world: World): string => canonical(keys.key(world), (rename) => keys.parts(world, rename));
 
   return {
     name: spec.name,
@@ -57,12 +71,13 @@ export function worldModel(spec: WorldModelSpec): ExploreModel<WorldState> {
       });
       return { world: stepper.current, violations: [] };
     },
-    key: (state) => keys.key(state.world),
+    key: (state) => keyOf(state.world),
     check: (state) => state.violations,
     expand(state, depth, sink) {
       // One copy of the parent per expansion; each action is stepped, keyed, kept if new, undone.
       const stepper = createCheckedStepper(state.world, { invariants });
       const parent = keys.parts(state.world);
+      const renamedParents = renames.map((rename) => keys.parts(state.world, rename));
       for (let action = 0; action < spec.alphabet.length; action++) {
         let step: ReturnType<typeof stepper.step>;
         try {
@@ -74,12 +89,15 @@ export function worldModel(spec: WorldModelSpec): ExploreModel<WorldState> {
         // The parts an event left alone are the parent's (the journal says what it wrote).
         const world = stepper.current;
         const { changes } = step;
-        const key = joinKey({
-          names: changes.names ? keys.namesPart(world) : parent.names,
-          kernel: changes.kernel ? keys.kernelPart(world) : parent.kernel,
-          vmm: changes.vmm ? keys.vmmPart(world) : parent.vmm,
+        const partsOf = (before: KeyParts): KeyParts => ({
+          names: changes.names ? keys.namesPart(world) : before.names,
+          kernel: changes.kernel ? keys.kernelPart(world) : before.kernel,
+          vmm: changes.vmm ? keys.vmmPart(world) : before.vmm,
         });
-        if (spec.verifyKeys === true && key !== keys.key(world))
+        const key = canonical(joinKey(partsOf(parent)), (rename, i) =>
+          keys.renamed(rename, () => partsOf(renamedParents[i]!)),
+        );
+        if (spec.verifyKeys === true && key !== keyOf(world))
           throw new Error(
             `${spec.name}: reused key parts disagree with the full key after ${spec.alphabet[action]!.label}`,
           );

@@ -43,6 +43,15 @@ describe('explore configurations', () => {
     }
   });
 
+  it('reads the VT-d symmetry field: devices by default, [] to turn it off, anything else refused', () => {
+    expect(parseConfig(vtd('  "pasidEntries": []'), 'test')).toMatchObject({ symmetry: ['devices'] });
+    expect(parseConfig(vtd('  "pasidEntries": [],\n  "symmetry": []'), 'test')).toMatchObject({
+      symmetry: [],
+    });
+    const bad = errorOf(vtd('  "pasidEntries": [],\n  "symmetry": ["slots"]'));
+    expect([bad.line, bad.field]).toEqual([7, 'symmetry[0]']);
+  });
+
   it('names the line and field of a bad value', () => {
     const bad = errorOf(
       vtd('  "pasidEntries": [{ "pgtt": "FST", "fsptptr": "0x1000" },\n    { "pgtt": "XYZ" }]'),
