@@ -175,6 +175,10 @@ describe('explore --redis', () => {
     expect([alone.code, alone.err]).toEqual([2, expect.stringContaining('--workers 0 needs --run')]);
     const run = await cli([toy, '--redis', server.url, '--run', 'a/b']);
     expect([run.code, run.err]).toEqual([2, expect.stringContaining('--run a/b')]);
+    const short = await cli([toy, '--redis', server.url, '--lease', '0.1']);
+    expect([short.code, short.err]).toEqual([2, expect.stringContaining('--lease needs seconds from 1.5')]);
+    const noRedis = await cli([toy, '--lease', '5']);
+    expect([noRedis.code, noRedis.err]).toEqual([2, expect.stringContaining('--lease is the coordinator')]);
   }, 60_000);
 
   it('a redis-server that goes away during the run: a clear error and exit 2', async () => {
