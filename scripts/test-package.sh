@@ -70,6 +70,12 @@ if "$bin" replay cex/smmuv3-upstream-random-smmuv3-attachment-follows-guest.json
   echo 'package test: the random counterexample replays clean' >&2; exit 1
 fi
 
+step "explore --workers 2 of the toy (the worker threads load the compiled toy-worker.js)"
+"$bin" explore "$installed/examples/explore/toy-k6-h3.json" --no-symmetry --workers 2 --json --out cex > toy.json
+node -e 'const r = JSON.parse(require("fs").readFileSync("toy.json", "utf8"));
+  if (r.states !== 6476 || r.workers !== 2 || r.verdict !== "holds") { console.error(r); process.exit(1); }' ||
+  { echo 'package test: explore --workers 2 of the toy gave a wrong answer' >&2; exit 1; }
+
 step "the public API and its types from a consumer project"
 mkdir "$work/consumer" && cd "$work/consumer"
 echo '{"name":"consumer","private":true,"type":"module"}' > package.json

@@ -14,13 +14,14 @@ import { formatCoverage } from '../explore/coverage.ts';
 import { type RandomReport, runRandom } from '../explore/random.ts';
 import { RedisUnavailable } from '../explore/redis/connect.ts';
 import { RedisRunInUse } from '../explore/redis/coordinator.ts';
+import { MIN_LEASE_MS } from '../explore/redis/lease.ts';
 import { RUN_ID } from '../explore/redis/names.ts';
 import { joinRedis } from '../explore/redis/run-redis.ts';
 import { type ExploreReport, runExplore } from '../explore/run.ts';
 import type { CommandIo } from './io.ts';
 
 export const EXPLORE_USAGE =
-  'usage: viommu-model explore CONFIG [--depth N] [--workers N] [--no-symmetry] [--json] [--out DIR] [--itf FILE] [--redis URL [--run ID] [--join]]\n' +
+  'usage: viommu-model explore CONFIG [--depth N] [--workers N] [--no-symmetry] [--json] [--out DIR] [--itf FILE] [--redis URL [--run ID] [--join] [--lease S]]\n' +
   '       viommu-model explore CONFIG --random [--runs N] [--steps N] [--seed S] [--json] [--out DIR] [--itf FILE]';
 
 /** Random mode's options and their bounds (defaults: 1000 walks of up to 100 letters, seed 1). */
@@ -43,6 +44,8 @@ interface ExploreArgs {
   readonly redis?: string;
   readonly run?: string;
   readonly join: boolean;
+  /** --lease: seconds a worker may go silent before the coordinator hands its jobs on. */
+  readonly leaseMs?: number;
 }
 
 function parseExploreArgs(args: readonly string[]): ExploreArgs | string {
@@ -59,6 +62,7 @@ function parseExploreArgs(args: readonly string[]): ExploreArgs | string {
   let redis: string | undefined;
   let run: string | undefined;
   let join = false;
+  let leaseMs: number | undefined;
   let workersGiven = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -88,6 +92,15 @@ function parseExploreArgs(args: readonly string[]): ExploreArgs | string {
         if (name === '--redis') redis = text;
         else if (!RUN_ID.test(text)) return `--run ${text}: use 1-64 letters, digits, '.', '_' or '-'`;
         else run = text;
+        exhaustiveOnly.push(name);
+        break;
+      }
+      case '--lease': {
+        const text = value();
+        const seconds = text === undefined ? Number.NaN : Number(text);
+        if (!Number.isFinite(seconds) || seconds < MIN_LEASE_MS / 1000 || seconds > 3600)
+          return `--lease needs seconds from ${MIN_LEASE_MS / 1000} to 3600, got ${text ?? 'nothing'}`;
+        leaseMs = Math.round(seconds * 1000);
         exhaustiveOnly.push(name);
         break;
       }
@@ -136,6 +149,8 @@ function parseExploreArgs(args: readonly string[]): ExploreArgs | string {
   if (workers === 0 && redis === undefined)
     return '--workers needs a whole number from 1, got 0 (0 only with --redis)';
   if (run !== undefined && redis === undefined) return '--run needs --redis';
+  if (leaseMs !== undefined && (redis === undefined || join))
+    return "--lease is the coordinator's (with --redis, without --join): joined workers read it from the run";
   if (join && (redis === undefined || run === undefined)) return '--join needs --redis URL and --run ID';
   if (join && workersGiven && workers === 0) return '--join needs at least one worker';
   if (workers === 0 && run === undefined)
@@ -155,6 +170,7 @@ function parseExploreArgs(args: readonly string[]): ExploreArgs | string {
     redis,
     run,
     join,
+    leaseMs,
   };
 }
 
@@ -212,7 +228,7 @@ export async function exploreCommand(args: readonly string[], io: CommandIo): Pr
     redis:
       parsed.redis === undefined
         ? undefined
-        : { url: parsed.redis, run: parsed.run, configPath: parsed.config },
+        : { url: parsed.redis, run: parsed.run, configPath: parsed.config, leaseMs: parsed.leaseMs },
   });
   let report: ExploreReport;
   try {
@@ -259,7 +275,10 @@ export function formatReport(report: ExploreReport): string[] {
   if (report.redis !== undefined)
     lines.push(
       `  redis run ${report.redis.run}: ${report.redis.visitedBytesPerState.toFixed(1)} bytes/state in the visited set, ` +
-        `${report.redis.redisBytesPerState.toFixed(1)} bytes/state of redis-server memory at the largest level`,
+        `${report.redis.redisBytesPerState.toFixed(1)} bytes/state of redis-server memory at the largest level` +
+        (report.redis.requeuedJobs === 0
+          ? ''
+          : `; ${report.redis.requeuedJobs} jobs handed on from workers whose lease expired`),
     );
   if (report.symmetryFactor !== null)
     lines.push(

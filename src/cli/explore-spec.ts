@@ -4,7 +4,7 @@ import type { CommandSpec, ParsedCommand } from './command.ts';
 /** The parsed options back as arguments: explore-command.ts checks the numbers and paths itself. */
 function argsOf(input: ParsedCommand): string[] {
   const args = [input.operands[0]!];
-  for (const name of ['depth', 'workers', 'out', 'itf', 'runs', 'steps', 'seed', 'redis', 'run']) {
+  for (const name of ['depth', 'workers', 'out', 'itf', 'runs', 'steps', 'seed', 'redis', 'run', 'lease']) {
     const value = input.string(name);
     if (value !== undefined) args.push(`--${name}`, value);
   }
@@ -44,11 +44,17 @@ export const exploreCommandSpec: CommandSpec = {
       type: 'boolean',
       help: 'with --redis and --run: only lend --workers worker processes to that run',
     },
+    lease: {
+      type: 'string',
+      value: 'S',
+      help: 'with --redis: seconds a worker may go silent before its job is handed on (default 30)',
+    },
   },
   details: `CONFIG is an explorer configuration (examples/explore/*.json).
 With --redis, one redis-server holds the visited set and the BFS levels: run the coordinator
 (explore CONFIG --redis URL --run ID --workers N) on one machine and explore CONFIG --redis URL
 --run ID --join --workers N on each other machine, same CONFIG; the result is the one-process one.
+A worker that dies holding a job delays the run by at most --lease seconds: its job is handed on.
 Exit status: 0 every invariant holds in every reachable state, 1 a counterexample was found (the
 shortest event log is written and its path printed), 2 a bad configuration or usage.
 With --random: walks of random letters from the same alphabet (a letter not enabled is skipped);

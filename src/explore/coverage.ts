@@ -38,6 +38,18 @@ export interface CoverageReport {
 const edgeKey = (machine: string, from: string, event: string, edge: number): string =>
   `${machine}\u0000${from}\u0000${event}\u0000${edge}`;
 
+/** A collector's raw counts as plain JSON, so the Redis mode's workers can send theirs to the coordinator. */
+export interface CoverageCounts {
+  readonly taken: readonly (readonly [string, number])[];
+  readonly guardTrue: readonly (readonly [string, number])[];
+  readonly guardFalse: readonly (readonly [string, number])[];
+  readonly entered: readonly (readonly [string, readonly string[]])[];
+}
+
+const addCounts = (into: Map<string, number>, from: readonly (readonly [string, number])[]) => {
+  for (const [key, count] of from) into.set(key, (into.get(key) ?? 0) + count);
+};
+
 export class CoverageCollector implements EdgeObserver {
   private readonly takenCounts = new Map<string, number>();
   private readonly guardTrue = new Map<string, number>();
@@ -68,6 +80,23 @@ export class CoverageCollector implements EdgeObserver {
       this.entered.set(machine, states);
     }
     states.add(state);
+  }
+
+  counts(): CoverageCounts {
+    return {
+      taken: [...this.takenCounts],
+      guardTrue: [...this.guardTrue],
+      guardFalse: [...this.guardFalse],
+      entered: [...this.entered].map(([machine, states]) => [machine, [...states]] as const),
+    };
+  }
+
+  /** Adds another collector's counts (a Redis worker's, for one job) to these. */
+  merge(counts: CoverageCounts): void {
+    addCounts(this.takenCounts, counts.taken);
+    addCounts(this.guardTrue, counts.guardTrue);
+    addCounts(this.guardFalse, counts.guardFalse);
+    for (const [machine, states] of counts.entered) for (const state of states) this.enter(machine, state);
   }
 
   /** Runs `body` with this collector observing every compiled stepper. */

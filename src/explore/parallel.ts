@@ -11,10 +11,13 @@ import type { Counterexample, ExploreResult } from './bfs.ts';
 import { expandLevel, type LevelOutcome } from './parallel-level.ts';
 import { TOY_INVARIANT, type ToyBounds, toyModel } from './toy.ts';
 
-// The worker registers tsx's loader first, so it runs the same TypeScript sources as the main thread.
-const WORKER_BOOT = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(
-  new URL('./toy-worker.ts', import.meta.url).href,
-)}); });`;
+// From the sources the worker registers tsx's loader first, so it runs the same TypeScript as the
+// main thread; from the compiled package (dist/, no tsx installed) it imports the compiled worker.
+const fromSources = import.meta.url.endsWith('.ts');
+const WORKER_URL = new URL(fromSources ? './toy-worker.ts' : './toy-worker.js', import.meta.url).href;
+const WORKER_BOOT = fromSources
+  ? `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL)}); });`
+  : `import(${JSON.stringify(WORKER_URL)});`;
 
 export async function exploreToyParallel(
   bounds: ToyBounds,

@@ -28,7 +28,12 @@ export interface RunOptions {
   readonly workers?: number;
   readonly onProgress?: (progress: Progress) => void;
   /** Explore through a redis-server (src/explore/redis/): `workers` are then local worker processes. */
-  readonly redis?: { readonly url: string; readonly run?: string; readonly configPath: string };
+  readonly redis?: {
+    readonly url: string;
+    readonly run?: string;
+    readonly configPath: string;
+    readonly leaseMs?: number;
+  };
 }
 
 /** What a --redis run adds to the report. */
@@ -38,6 +43,8 @@ export interface RedisRunReport {
   readonly redisBytesPerState: number;
   /** MEMORY USAGE of the visited set at the end, per state. */
   readonly visitedBytesPerState: number;
+  /** Jobs handed on to another worker because theirs went silent past its lease. */
+  readonly requeuedJobs: number;
 }
 
 export interface WrittenCounterexample {
@@ -75,7 +82,7 @@ export interface ExploreReport {
   readonly itf: string | null;
   readonly actions: readonly { readonly label: string; readonly taken: number }[];
   readonly coverage: CoverageReport;
-  /** Present on a --redis run (its coverage is then empty: the states were stepped in the workers). */
+  /** Present on a --redis run (its coverage is the workers', merged). */
   readonly redis?: RedisRunReport;
 }
 
@@ -94,6 +101,7 @@ export async function runExplore(config: ExploreConfig, options: RunOptions): Pr
           depth,
           symmetry: options.symmetry,
           onProgress: options.onProgress,
+          coverage,
         });
   const result: ExploreResult =
     viaRedis !== null
@@ -150,6 +158,7 @@ export async function runExplore(config: ExploreConfig, options: RunOptions): Pr
             run: viaRedis.run,
             redisBytesPerState: viaRedis.redisBytes / viaRedis.states,
             visitedBytesPerState: viaRedis.visitedBytes / viaRedis.states,
+            requeuedJobs: viaRedis.requeued,
           },
         }),
   };

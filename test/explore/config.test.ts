@@ -112,6 +112,22 @@ describe('explore configurations', () => {
         '{"explore":1,"model":"smmuv3","variant":"fixed","stes":[],\n"devices":[{"dev":"nic0","bdf":"0000:01:00.0","hotplug":true}]}',
       ).field,
     ).toBe('devices[0].hotplug');
+    const second = (device: string) =>
+      errorOf(
+        `{"explore":1,"model":"smmuv3","variant":"fixed","stes":[],\n"devices":[{"dev":"nic0","bdf":"0000:01:00.0"},\n${device}]}`,
+      );
+    expect(second('{"dev":"nic1","bdf":"0000:02:00.0","hotplug":true,"iommu":"two smmus"}')).toMatchObject({
+      line: 3,
+      field: 'devices[1].iommu',
+    });
+    expect(second('{"dev":"nic1","bdf":"0000:02:00.0","iommu":7}').field).toBe('devices[1].iommu');
+    expect(second('{"dev":"nic1","bdf":"0000:02:00.0","unplug":"yes"}')).toMatchObject({
+      line: 3,
+      field: 'devices[1].unplug',
+    });
+    expect(second('{"dev":"nic1","bdf":"0000:02:00.0","hotplug":true,"unplug":false}').field).toBe(
+      'devices[1].unplug',
+    );
   });
 
   it('exits 2 on a bad configuration with the line and field on stderr, and nothing on stdout', async () => {

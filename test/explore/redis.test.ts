@@ -17,6 +17,7 @@ import { type ExploreResult, explore } from '../../src/explore/bfs.ts';
 import { buildModel } from '../../src/explore/build.ts';
 import { parseConfig } from '../../src/explore/config.ts';
 import type { ExploreModel } from '../../src/explore/model.ts';
+import { configDigest } from '../../src/explore/redis/digest.ts';
 import { type LocalRedis, startRedis } from '../../src/explore/redis/local-server.ts';
 import { exploreRedis } from '../../src/explore/redis/run-redis.ts';
 
@@ -175,6 +176,10 @@ describe('explore --redis', () => {
     expect([alone.code, alone.err]).toEqual([2, expect.stringContaining('--workers 0 needs --run')]);
     const run = await cli([toy, '--redis', server.url, '--run', 'a/b']);
     expect([run.code, run.err]).toEqual([2, expect.stringContaining('--run a/b')]);
+    const short = await cli([toy, '--redis', server.url, '--lease', '0.1']);
+    expect([short.code, short.err]).toEqual([2, expect.stringContaining('--lease needs seconds from 1.5')]);
+    const noRedis = await cli([toy, '--lease', '5']);
+    expect([noRedis.code, noRedis.err]).toEqual([2, expect.stringContaining('--lease is the coordinator')]);
   }, 60_000);
 
   it('a redis-server that goes away during the run: a clear error and exit 2', async () => {
@@ -233,5 +238,36 @@ describe('explore --redis', () => {
     await client.del('viommu-explore:refuse:meta');
     expect(code).toBe(2);
     expect(err).toContain('differs');
+  }, 60_000);
+
+  it('a worker refuses a run whose lease is not a number of milliseconds, with exit 2', async () => {
+    const config = configOf('toy-k6-h3');
+    await client.hset('viommu-explore:lease:meta', {
+      digest: configDigest(config, true),
+      config: 'toy-k6-h3',
+      symmetry: 'true',
+      lease: 'soon',
+    });
+    const worker = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(root, 'src/explore/redis/worker-main.ts'),
+        configPath('toy-k6-h3'),
+        server.url,
+        'lease',
+        '5',
+      ],
+      { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let err = '';
+    worker.stderr!.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => worker.once('exit', resolve));
+    await client.del('viommu-explore:lease:meta');
+    expect(code).toBe(2);
+    expect(err).toContain('its lease "soon"');
   }, 60_000);
 });

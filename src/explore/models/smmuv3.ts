@@ -1,6 +1,7 @@
 /**
  * The SMMUv3 accel model kind of the explorer: a configuration of devices (cold-plugged ones in
- * the prelude, hot-plugged ones plugged and unplugged by letters), the STE values the guest may
+ * the prelude, hot-plugged ones plugged and unplugged by letters, a cold one too when it may leave;
+ * each behind the physical SMMU it names, `iommu`), the STE values the guest may
  * write for each device's StreamID, the commands it may issue (per-SID ones for each device),
  * CR0.SMMUEN and GBPA.ABORT writes, reset and injected host failures: the language of
  * properties/smmuv3-arbitraries.ts, one event per letter.
@@ -41,6 +42,10 @@ export interface SmmuDevice {
   readonly dev: string;
   readonly bdf: string;
   readonly hotplug: boolean;
+  /** The physical SMMU behind the device (the plug's `iommu`); absent: the host's first one. */
+  readonly iommu: string | undefined;
+  /** A cold-plugged device may be unplugged (and hot-plugged again): the first device leaving. */
+  readonly unplug: boolean;
 }
 
 export interface SmmuConfig extends CommonFields {
@@ -77,15 +82,20 @@ export const SMMU_FIELDS = [
 export function smmuConfig(read: ConfigReader, common: CommonFields): SmmuConfig {
   const devices = read.array('devices').map((_, i): SmmuDevice => {
     const path = `devices[${i}]`;
-    read.onlyFields(path, ['dev', 'bdf', 'hotplug']);
+    read.onlyFields(path, ['dev', 'bdf', 'hotplug', 'iommu', 'unplug']);
+    const iommu = read.at(`${path}.iommu`);
     const device = {
       dev: read.at(`${path}.dev`),
       bdf: read.at(`${path}.bdf`),
       hotplug: read.bool(`${path}.hotplug`, false),
+      ...(iommu === undefined ? {} : { iommu }),
     };
-    // The plug event's own parser checks the name and the BDF.
+    // The plug event's own parser checks the name, the BDF and the physical SMMU's name.
     read.logLine(path, true, { type: 'vfio.plug', ...device });
-    return device as SmmuDevice;
+    const unplug = read.bool(`${path}.unplug`, device.hotplug);
+    if (device.hotplug && !unplug)
+      read.fail(`${path}.unplug`, 'a hot-plugged device is always plugged and unplugged by letters');
+    return { ...device, iommu: iommu as string | undefined, unplug } as SmmuDevice;
   });
   if (devices.length < 1 || devices.length > 4) read.fail('devices', 'expected 1 to 4 devices');
   if (devices[0]!.hotplug)
@@ -173,13 +183,16 @@ export function smmuAlphabet(config: SmmuConfig): {
       dev: device.dev,
       bdf: device.bdf,
       ...(device.hotplug ? { hotplug: true } : {}),
+      ...(device.iommu === undefined ? {} : { iommu: device.iommu }),
     }) as LogEvent;
+  // A cold-plugged device that left comes back hot-plugged (QEMU's device_add).
+  const replugOf = (device: SmmuDevice) => plugOf({ ...device, hotplug: true });
   const prelude = [...config.devices.filter((device) => !device.hotplug).map(plugOf), ...config.boot];
   const sids = config.devices.map((device) => sidOf(device.bdf));
   const letters: Letter[] = [];
   if (config.plug)
-    for (const device of config.devices.filter((d) => d.hotplug)) {
-      letters.push(letter(`plug ${device.dev}`, plugOf(device)));
+    for (const device of config.devices.filter((d) => d.unplug)) {
+      letters.push(letter(`plug ${device.dev}`, replugOf(device)));
       letters.push(letter(`unplug ${device.dev}`, { type: 'vfio.unplug', dev: device.dev }));
     }
   for (const sid of sids)

@@ -2,15 +2,19 @@
  * The coordinator of the Redis mode: it seeds the run (the initial state at level 0), then level by
  * level pushes the level's slices as jobs, waits until every job's result is back (the barrier), and
  * moves on; it keeps the least-edge rank of every state (8 bytes a state) to rebuild paths, and at
- * the end deletes the run's keys. Because each state's parent is its least edge (CLAIM_SCRIPT) and
+ * the end deletes the run's keys. While it waits it hands on the jobs of workers whose lease expired
+ * (lease.ts), and it merges the statechart coverage the jobs send (a probe level's up to its first
+ * open slice, where the one-process search stops). Because each state's parent is its least edge (CLAIM_SCRIPT) and
  * each level is ordered by it, the levels are exactly the one-process BFS's frontiers in its order:
  * the counts, the verdict and every counterexample are the same with any number of workers.
  */
 import { serialize } from 'node:v8';
 import type { Redis } from 'ioredis';
 import type { Counterexample, ExploreResult, Progress } from '../bfs.ts';
+import type { CoverageCollector } from '../coverage.ts';
 import type { ExploreModel } from '../model.ts';
 import { fingerprint } from './fingerprint.ts';
+import { requeueExpired } from './lease.ts';
 import type { RunKeys } from './names.ts';
 import { actionOf, type FoundViolation, type Job, type JobResult, parentOf } from './protocol.ts';
 
@@ -26,6 +30,8 @@ export interface CoordinatorOptions {
   readonly onSeeded?: () => void;
   /** Called after each level (the explore command's progress line). */
   readonly onProgress?: (progress: Progress) => void;
+  /** Takes the statechart coverage of the initial state and of every job. */
+  readonly coverage?: CoverageCollector;
 }
 
 /** How the coordinator last ordered a found violation: by level, then rank, a step rule before a state rule. */
@@ -49,12 +55,15 @@ export async function coordinate(
   keys: RunKeys,
   model: ExploreModel<unknown>,
   options: CoordinatorOptions,
-): Promise<ExploreResult & { readonly redisBytes: number; readonly visitedBytes: number }> {
+): Promise<
+  ExploreResult & { readonly redisBytes: number; readonly visitedBytes: number; readonly requeued: number }
+> {
   const started = performance.now();
   if ((await redis.exists(keys.meta, keys.visited, keys.level(0))) > 0)
     throw new RedisRunInUse(`run ${keys.prefix} already exists in this redis-server (pick another --run id)`);
   const memoryBefore = await usedMemory(redis);
-  const initial = model.initial();
+  const initial =
+    options.coverage === undefined ? model.initial() : options.coverage.during(() => model.initial());
   const seeded = await redis
     .multi()
     .del(keys.stop) // a finished run of the same id leaves its stop flag for a minute
@@ -77,6 +86,7 @@ export async function coordinate(
   let complete = true;
   let seq = 0;
   let peakBytes = 0;
+  let requeued = 0;
   for (let level = 0; ; level++) {
     const size = ranks[level]!.length;
     const phase = level >= bound ? 'probe' : 'expand';
@@ -84,12 +94,16 @@ export async function coordinate(
     for (let from = 0; from < size; from += options.slice)
       jobs.push({ seq: seq++, phase, depth: level, from, to: Math.min(size, from + options.slice) });
     await redis.rpush(keys.jobs, ...jobs.map((job) => JSON.stringify(job)));
-    const results = await collect(redis, keys, jobs.length, options.healthCheck);
+    const collected = await collect(redis, keys, jobs, options.healthCheck);
+    requeued += collected.requeued;
+    // In job order, so a probe level's coverage can stop at its first open slice.
+    const results = collected.results;
     let expanded = 0;
     let open = false;
     for (const result of results) {
       if (result.error !== undefined) throw new Error(`a worker failed: ${result.error}`);
       expanded += result.expanded;
+      if (!open && result.coverage !== undefined) options.coverage?.merge(result.coverage);
       open ||= result.open;
       transitions += result.transitions;
       for (const [action, count] of result.actions) actionCounts[action]! += count;
@@ -142,6 +156,7 @@ export async function coordinate(
     actionCounts,
     redisBytes: peakBytes,
     visitedBytes,
+    requeued,
   };
 }
 
@@ -150,23 +165,35 @@ function keep(best: Map<string, Ranked>, ranked: Ranked): void {
   if (held === undefined || before(ranked, held)) best.set(ranked.found.invariant, ranked);
 }
 
-/** Waits for `count` job results; between waits it asks whether the local workers are alive. */
+/**
+ * Waits for one result per job, in job order; between waits (at least once a second) it hands on
+ * the jobs of workers whose lease expired and asks whether the local workers are alive.
+ */
 async function collect(
   redis: Redis,
   keys: RunKeys,
-  count: number,
+  jobs: readonly Job[],
   healthCheck?: () => void,
-): Promise<JobResult[]> {
-  const results: JobResult[] = [];
-  while (results.length < count) {
+): Promise<{ results: JobResult[]; requeued: number }> {
+  const bySeq = new Map<number, JobResult | null>(jobs.map((job) => [job.seq, null]));
+  let received = 0;
+  let requeued = 0;
+  let lastCheck = Date.now();
+  while (received < jobs.length) {
     const popped = await redis.blpop(keys.done, 1);
-    if (popped === null) {
+    if (popped === null || Date.now() - lastCheck >= 1000) {
+      lastCheck = Date.now();
+      requeued += await requeueExpired(redis, keys);
       healthCheck?.();
-      continue;
     }
-    results.push(JSON.parse(popped[1]) as JobResult);
+    if (popped === null) continue;
+    const result = JSON.parse(popped[1]) as JobResult;
+    // One result per job (lease.ts DONE_SCRIPT); a seq of no job of this level is not counted.
+    if (bySeq.get(result.seq) !== null) continue;
+    bySeq.set(result.seq, result);
+    received++;
   }
-  return results;
+  return { results: jobs.map((job) => bySeq.get(job.seq)!), requeued };
 }
 
 /** The level's least-edge ranks in level order (the ZSET's order). */

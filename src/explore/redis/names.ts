@@ -14,6 +14,12 @@ export interface RunKeys {
   readonly done: string;
   /** STRING: set when the run is over (workers exit), with the reason. */
   readonly stop: string;
+  /** SET: the ids of the workers serving the run (lease.ts). */
+  readonly workers: string;
+  /** STRING with an expiry: present while the worker's lease lasts (lease.ts). */
+  alive(worker: string): string;
+  /** LIST: the jobs a worker took and has not finished (lease.ts). */
+  pending(worker: string): string;
   /** ZSET: a level's states, fingerprint scored by its least edge rank (parent index * 256 + action). */
   level(depth: number): string;
   /** HASH: edge rank -> the serialized state that edge reached (only ranks that were once the least). */
@@ -34,6 +40,9 @@ export function runKeys(run: string): RunKeys {
     jobs: `${prefix}jobs`,
     done: `${prefix}done`,
     stop: `${prefix}stop`,
+    workers: `${prefix}workers`,
+    alive: (worker) => `${prefix}alive:${worker}`,
+    pending: (worker) => `${prefix}pending:${worker}`,
     level: (depth) => `${prefix}level:${depth}`,
     states: (depth) => `${prefix}states:${depth}`,
   };

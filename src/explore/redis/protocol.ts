@@ -3,6 +3,7 @@
  * one level's states (by index in the level's ZSET, which is ordered by least edge rank); its
  * result is the counts and the violations that slice produced. Both travel as JSON.
  */
+import type { CoverageCounts } from '../coverage.ts';
 
 export type JobPhase = 'expand' | 'probe';
 
@@ -41,6 +42,8 @@ export interface JobResult {
   readonly stepViolations: readonly FoundViolation[];
   /** New states that break a state invariant, as candidates (the coordinator keeps the owners). */
   readonly stateViolations: readonly FoundViolation[];
+  /** The statechart edges and guards the slice's steps took (probe: up to its first open state). */
+  readonly coverage?: CoverageCounts;
 }
 
 /** Edge ranks: exact in a double (Redis scores) up to 2^53, so a level may hold 2^45 states. */
@@ -54,7 +57,8 @@ export const actionOf = (rank: number): number => rank % 256;
  * before that is in this level's ZSET keeps the least rank offered. Atomic per batch, so whatever the
  * workers' timing each state ends with its least edge, as the one-process BFS (which walks edges in
  * rank order) finds it. Replies per pair: 0 seen at an earlier level, 1 new, 2 this level and this
- * rank is now its least, 3 this level with a lesser rank already.
+ * rank is now its least (or already was: an equal rank is the same edge, offered again by a slice
+ * run again after its worker's lease expired, lease.ts), 3 this level with a lesser rank already.
  */
 export const CLAIM_SCRIPT = `
 local out = {}
@@ -68,7 +72,7 @@ for i = 1, #ARGV, 2 do
     local held = redis.call('ZSCORE', KEYS[2], fp)
     if not held then
       out[#out + 1] = 0
-    elseif rank < tonumber(held) then
+    elseif rank <= tonumber(held) then
       redis.call('ZADD', KEYS[2], rank, fp)
       out[#out + 1] = 2
     else

@@ -8,10 +8,12 @@ import { randomBytes } from 'node:crypto';
 import type { ExploreResult, Progress } from '../bfs.ts';
 import { buildModel } from '../build.ts';
 import type { ExploreConfig } from '../config.ts';
+import type { CoverageCollector } from '../coverage.ts';
 import type { ExploreModel } from '../model.ts';
 import { connectRedis, RedisUnavailable } from './connect.ts';
 import { cleanUp, coordinate } from './coordinator.ts';
 import { configDigest } from './digest.ts';
+import { DEFAULT_LEASE_MS, MIN_LEASE_MS } from './lease.ts';
 import { runKeys } from './names.ts';
 import { spawnWorkers } from './spawn.ts';
 
@@ -26,6 +28,10 @@ export interface RedisRunOptions {
   /** The configuration file, which local workers read themselves. */
   readonly configPath: string;
   readonly onProgress?: (progress: Progress) => void;
+  /** How long a worker may go without a heartbeat before its jobs are handed on (DEFAULT_LEASE_MS). */
+  readonly leaseMs?: number;
+  /** Takes the statechart coverage the workers send (and the initial state's). */
+  readonly coverage?: CoverageCollector;
 }
 
 export interface RedisExploreResult extends ExploreResult {
@@ -34,12 +40,17 @@ export interface RedisExploreResult extends ExploreResult {
   readonly redisBytes: number;
   /** MEMORY USAGE of the visited set at the end. */
   readonly visitedBytes: number;
+  /** Jobs handed on because their worker's lease expired. */
+  readonly requeued: number;
 }
 
 export async function exploreRedis(
   config: ExploreConfig,
   options: RedisRunOptions,
 ): Promise<RedisExploreResult> {
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  if (!Number.isInteger(leaseMs) || leaseMs < MIN_LEASE_MS)
+    throw new Error(`lease ${leaseMs} ms: at least ${MIN_LEASE_MS} ms (an integer)`);
   const run = options.run ?? randomBytes(6).toString('hex');
   const keys = runKeys(run);
   const redis = await connectRedis(options.url);
@@ -57,7 +68,9 @@ export async function exploreRedis(
         digest: configDigest(config, options.symmetry),
         config: config.name,
         symmetry: String(options.symmetry),
+        lease: String(leaseMs),
       },
+      coverage: options.coverage,
       healthCheck: () => workers?.check(),
       onProgress: options.onProgress,
       onSeeded: () => {

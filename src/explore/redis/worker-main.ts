@@ -12,6 +12,7 @@ import { parseConfig } from '../config.ts';
 import type { ExploreModel } from '../model.ts';
 import { connectRedis } from './connect.ts';
 import { configDigest } from './digest.ts';
+import { DEFAULT_LEASE_MS, MIN_LEASE_MS } from './lease.ts';
 import { runKeys } from './names.ts';
 import { RedisWorker } from './worker.ts';
 
@@ -48,7 +49,12 @@ async function main(args: readonly string[]): Promise<number> {
         `run ${run} explores ${meta.config ?? 'another configuration'}; ${configPath} differs`,
       );
     const model = buildModel(config, symmetry, true).model as ExploreModel<unknown>;
-    await new RedisWorker(redis, keys, model).serve();
+    const leaseMs = meta.lease === undefined ? DEFAULT_LEASE_MS : Number(meta.lease);
+    if (!Number.isInteger(leaseMs) || leaseMs < MIN_LEASE_MS)
+      throw new Refused(
+        `run ${run}: its lease ${JSON.stringify(meta.lease)} is not a whole number of ms from ${MIN_LEASE_MS}`,
+      );
+    await new RedisWorker(redis, keys, model, leaseMs).serve();
     return 0;
   } finally {
     redis.disconnect();

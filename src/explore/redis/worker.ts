@@ -2,14 +2,18 @@
  * A worker of the Redis mode: pops jobs (slices of one BFS level) from the run's list, expands each
  * state of its slice with the model, claims the successors in pipelined batches (CLAIM_SCRIPT: SADD
  * to the visited set answers new-or-seen, the level's ZSET keeps each state's least edge), writes
- * the states it offered at a least edge, and pushes the slice's counts and violations back. Any
- * number of workers, on any number of machines, may serve one run; each learns what to explore from
- * the run's meta hash and refuses a run whose configuration differs from its own.
+ * the states it offered at a least edge, and pushes the slice's counts, violations and statechart
+ * coverage back. It holds each job under a lease (lease.ts) that it renews between states, so the
+ * coordinator hands the job on if the worker dies. Any number of workers, on any number of
+ * machines, may serve one run; each learns what to explore from the run's meta hash and refuses a
+ * run whose configuration differs from its own.
  */
 import { deserialize, serialize } from 'node:v8';
 import type { Redis } from 'ioredis';
+import { CoverageCollector } from '../coverage.ts';
 import type { ExploreModel, ExploreViolation } from '../model.ts';
 import { fingerprint } from './fingerprint.ts';
+import { WorkerLease } from './lease.ts';
 import type { RunKeys } from './names.ts';
 import {
   CLAIM_LEAST,
@@ -34,31 +38,40 @@ export class RedisWorker {
   /** Fingerprints (latin1) known to be at the level being expanded or before: their edges need no claim. */
   private readonly known = new Set<string>();
   private claimSha = '';
+  private readonly lease: WorkerLease;
 
   constructor(
     private readonly redis: Redis,
     private readonly keys: RunKeys,
     private readonly model: ExploreModel<unknown>,
-  ) {}
+    leaseMs: number,
+  ) {
+    this.lease = new WorkerLease(redis, keys, leaseMs);
+  }
 
   /** Serves jobs until the run's stop key is set; returns how many it ran. */
   async serve(): Promise<number> {
     this.claimSha = (await this.redis.script('LOAD', CLAIM_SCRIPT)) as string;
+    await this.lease.beat();
     let served = 0;
     for (;;) {
-      const popped = await this.redis.blpop(this.keys.jobs, 1);
-      if (popped === null) {
-        if ((await this.redis.exists(this.keys.stop)) === 1) return served;
+      const taken = await this.lease.take();
+      if (taken === null) {
+        if ((await this.redis.exists(this.keys.stop)) === 1) {
+          await this.lease.leave();
+          return served;
+        }
         continue;
       }
-      const job = JSON.parse(popped[1]) as Job;
+      const job = JSON.parse(taken) as Job;
       let result: JobResult;
       try {
         result = job.phase === 'expand' ? await this.expand(job) : await this.probe(job);
       } catch (error) {
         result = { ...emptyResult(job.seq), error: (error as Error).stack ?? String(error) };
       }
-      await this.redis.rpush(this.keys.done, JSON.stringify(result));
+      // Not pushed when the lease expired and another worker took the job: its result will come.
+      await this.lease.done(taken, JSON.stringify(result));
       served++;
       if (result.error !== undefined) throw new Error(result.error);
     }
@@ -131,12 +144,14 @@ export class RedisWorker {
         current!.state = state;
       },
     };
+    const coverage = new CoverageCollector();
     for (let i = 0; i < states.length; i++) {
       const state = states[i]!;
       if (model.check(state).length > 0) continue; // it breaks a state invariant: counted, never expanded
       expanded++;
       index = job.from + i;
-      model.expand(state, job.depth, sink);
+      coverage.during(() => model.expand(state, job.depth, sink));
+      await this.lease.beatIfDue();
     }
     const stateViolations = await this.claim(job.depth + 1, candidates);
     return {
@@ -147,6 +162,7 @@ export class RedisWorker {
       open: false,
       stepViolations: [...stepFirst.values()],
       stateViolations,
+      coverage: coverage.counts(),
     };
   }
 
@@ -156,6 +172,7 @@ export class RedisWorker {
     const levelKey = this.keys.level(depth);
     const statesKey = this.keys.states(depth);
     for (let start = 0; start < candidates.length; start += CLAIM_BATCH) {
+      await this.lease.beatIfDue();
       const batch = candidates.slice(start, start + CLAIM_BATCH);
       const args: (Buffer | string)[] = [];
       for (const candidate of batch) args.push(candidate.fp, String(candidate.rank));
@@ -192,38 +209,44 @@ export class RedisWorker {
     return [...first.values()];
   }
 
-  /** At the depth bound: does some state of the slice lead to a state never seen? */
+  /**
+   * At the depth bound: does some state of the slice lead to a state never seen? State by state, in
+   * level order, stopping at the first that does, as the one-process search does (so the coverage
+   * sent is of the states it would step: the coordinator keeps it up to the first open slice).
+   */
   private async probe(job: Job): Promise<JobResult> {
     const { states } = await this.slice(job);
+    const coverage = new CoverageCollector();
     let expanded = 0;
-    const asked: Buffer[] = [];
-    const seen = new Set<string>();
-    const sink = {
-      fresh: (_action: number, key: string | number): boolean => {
-        const fp = fingerprint(key);
-        const text = fp.toString('latin1');
-        if (!this.known.has(text) && !seen.has(text)) {
-          seen.add(text);
-          asked.push(fp);
-        }
-        return false;
-      },
-      add() {},
-    };
-    for (let i = 0; i < states.length; i++) {
+    let open = false;
+    for (let i = 0; i < states.length && !open; i++) {
       if (this.model.check(states[i]).length > 0) continue;
       expanded++;
-      this.model.expand(states[i], job.depth, sink);
+      const asked: Buffer[] = [];
+      const seen = new Set<string>();
+      const sink = {
+        fresh: (_action: number, key: string | number): boolean => {
+          const fp = fingerprint(key);
+          const text = fp.toString('latin1');
+          if (!this.known.has(text) && !seen.has(text)) {
+            seen.add(text);
+            asked.push(fp);
+          }
+          return false;
+        },
+        add() {},
+      };
+      coverage.during(() => this.model.expand(states[i], job.depth, sink));
+      for (let start = 0; start < asked.length && !open; start += CLAIM_BATCH) {
+        const members = await this.redis.smismember(
+          this.keys.visited,
+          ...asked.slice(start, start + CLAIM_BATCH),
+        );
+        open = members.some((member) => member === 0);
+      }
+      await this.lease.beatIfDue();
     }
-    let open = false;
-    for (let start = 0; start < asked.length && !open; start += CLAIM_BATCH) {
-      const members = await this.redis.smismember(
-        this.keys.visited,
-        ...asked.slice(start, start + CLAIM_BATCH),
-      );
-      open = members.some((member) => member === 0);
-    }
-    return { ...emptyResult(job.seq), expanded, open };
+    return { ...emptyResult(job.seq), expanded, open, coverage: coverage.counts() };
   }
 }
 
