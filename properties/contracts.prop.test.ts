@@ -19,7 +19,7 @@ import { denseTwists, twists } from './contract-twists.ts';
 import { describeKept, keepCounterexample } from './keep.ts';
 import { queueCommands, queueTwists } from './queue-commands.ts';
 import { NONE_HEADER } from './run.ts';
-import { propertySeed, repeatWith } from './seed.ts';
+import { propertyRuns, propertySeed, repeatWith, runsScaled } from './seed.ts';
 import { SMMU_RECOVERABLE_FAILURES, smmuGuestLog } from './smmuv3-arbitraries.ts';
 import { smmuHeader } from './smmuv3-run.ts';
 import { RECOVERABLE_FAILURES, vtdGuestLog } from './vtd-arbitraries.ts';
@@ -44,12 +44,12 @@ const UNREACHED = [
 ];
 
 const FILE = 'properties/contracts.prop.test.ts';
-const KERNEL_RUNS = Number(process.env.PROP_RUNS ?? 200);
-const MAP_RUNS = Number(process.env.PROP_RUNS ?? 150);
-const QUEUE_RUNS = Number(process.env.PROP_RUNS ?? 60);
-const ACCESS_RUNS = Number(process.env.PROP_RUNS ?? 250);
-const SMMU_RUNS = Number(process.env.SMMU_PROP_RUNS ?? 300);
-const VTD_RUNS = Number(process.env.VTD_PROP_RUNS ?? 300);
+const KERNEL_RUNS = propertyRuns(Number(process.env.PROP_RUNS ?? 200));
+const MAP_RUNS = propertyRuns(Number(process.env.PROP_RUNS ?? 150));
+const QUEUE_RUNS = propertyRuns(Number(process.env.PROP_RUNS ?? 60));
+const ACCESS_RUNS = propertyRuns(Number(process.env.PROP_RUNS ?? 250));
+const SMMU_RUNS = propertyRuns(Number(process.env.SMMU_PROP_RUNS ?? 300));
+const VTD_RUNS = propertyRuns(Number(process.env.VTD_PROP_RUNS ?? 300));
 
 /** Every host operation of generated guest logs on both variants, judged; a disagreement is shrunk and kept. */
 async function judgeGuestLogs(
@@ -136,7 +136,8 @@ describe('operation contracts', () => {
       `contracts: ${tally.judged} kernel operations judged, ${tally.notCovered} not covered, ${tally.uncontracted} without a contract yet`,
     );
     console.log(`contracts: rows never reached:\n  ${unreached.join('\n  ')}`);
-    expect(unreached, 'contract rows the generated logs never reached').toEqual(UNREACHED);
+    // A tenth of the runs reaches fewer rows: under the mutation profile only the judgements count.
+    if (!runsScaled()) expect(unreached, 'contract rows the generated logs never reached').toEqual(UNREACHED);
     expect(tally.judged).toBeGreaterThan(KERNEL_RUNS * 10);
     expect(tally.notCovered).toBe(0); // the mock driver is covered in full
     expect(tally.uncontracted).toBe(0); // every kernel operation has a contract
