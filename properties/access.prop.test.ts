@@ -11,9 +11,9 @@ import { initialWorld, reduce } from '../src/index.ts';
 import { kernelAccessCommands } from './arbitraries.ts';
 import { checkKernelInvariants } from './kernel-invariant-check.ts';
 import { NONE_HEADER, runCommands, violationsPerEvent } from './run.ts';
-import { propertySeed } from './seed.ts';
+import { propertyRuns, propertySeed } from './seed.ts';
 
-const RUNS = Number(process.env.PROP_RUNS ?? 150);
+const RUNS = propertyRuns(Number(process.env.PROP_RUNS ?? 150));
 const seed = propertySeed;
 const FILE = 'properties/access.prop.test.ts';
 

@@ -20,11 +20,11 @@ import {
 } from '../src/index.ts';
 import { kernelCommands, kernelMapCommands } from './arbitraries.ts';
 import { NONE_HEADER, runCommands, violationsPerEvent } from './run.ts';
-import { propertySeed } from './seed.ts';
+import { propertyRuns, propertySeed } from './seed.ts';
 import { RECOVERABLE_FAILURES, vtdGuestLog } from './vtd-arbitraries.ts';
 import { vtdHeader } from './vtd-run.ts';
 
-const RUNS = Number(process.env.PROP_RUNS ?? 150);
+const RUNS = propertyRuns(Number(process.env.PROP_RUNS ?? 150));
 
 /** Kernel logs as concrete events (concretized against the World without checking anything). */
 const kernelLogs = kernelCommands.map((commands) => runCommands(commands, NONE_HEADER, []).events);

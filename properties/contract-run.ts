@@ -13,8 +13,11 @@ import {
   invariantsFor,
   isContracted,
   judge,
+  type KernelOp,
+  type KernelState,
   type LogEvent,
   LogInputError,
+  type World,
 } from '../src/index.ts';
 import { applyTwist, type Twist } from './contract-twists.ts';
 import { type Command, createConcretizer } from './kernel-commands.ts';
@@ -26,6 +29,8 @@ export interface ContractTally {
   uncontracted: number;
   /** `op#row` of every row that decided an operation. */
   readonly rows: Set<string>;
+  /** Sees every judged operation and the model's errno (undefined: it succeeded). */
+  observe?: (op: KernelOp, errno: string | undefined, before: KernelState) => void;
 }
 
 export const newTally = (): ContractTally => ({ judged: 0, notCovered: 0, uncontracted: 0, rows: new Set() });
@@ -52,10 +57,14 @@ function judgedStepper(header: Header, tally: ContractTally, sink: string[]): Ch
       }
       tally.judged += 1;
       tally.rows.add(`${op.type}#${expected.row + 1}`);
+      tally.observe?.(op, outcome.ok ? undefined : outcome.errno, before);
       sink.push(...judge(before, op, outcome, after));
     },
   });
 }
+
+/** Rewrites a concretized event for a platform (properties/smmu-kernel-events.ts), by position. */
+export type EventRewrite = (event: LogEvent, world: World, index: number) => LogEvent;
 
 /** Generated kernel commands, concretized against the live World as in properties/run.ts. */
 export function runKernelContracts(
@@ -63,6 +72,7 @@ export function runKernelContracts(
   header: Header,
   tally: ContractTally,
   twists: readonly (readonly [number, Twist])[] = [],
+  rewrite?: EventRewrite,
 ): ContractRun {
   const twistAt = new Map<number, Twist>();
   for (const [at, which] of twists) if (commands.length > 0) twistAt.set(at % commands.length, which);
@@ -71,7 +81,8 @@ export function runKernelContracts(
   const concretizer = createConcretizer();
   const events: LogEvent[] = [];
   for (const command of commands) {
-    const plain = concretizer.event(command, stepper.current);
+    const mock = concretizer.event(command, stepper.current);
+    const plain = rewrite === undefined ? mock : rewrite(mock, stepper.current, events.length);
     const which = twistAt.get(events.length);
     const event = which === undefined ? plain : applyTwist(plain, which);
     events.push(event);

@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type LogEvent, parseExploreConfig, runExplore, vtdAlphabet } from '../src/index.ts';
+import { propertyRuns } from './seed.ts';
 import { runVtd, vmmInvariantNamed } from './vtd-run.ts';
 import { WEAKNESSES } from './vtd-weaknesses.ts';
 
-const RUNS = Number(process.env.EXPLORE_RANDOM_RUNS ?? 2000);
+const RUNS = propertyRuns(Number(process.env.EXPLORE_RANDOM_RUNS ?? 2000));
 const HUNT_RUNS = 4000;
 const lettersOf = (name: string) => {
   const config = parseExploreConfig(readFileSync(`examples/explore/${name}.json`, 'utf8'), name);

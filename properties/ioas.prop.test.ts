@@ -11,9 +11,9 @@ import { initialWorld, liveObjects, reduce } from '../src/index.ts';
 import { kernelMapCommands } from './arbitraries.ts';
 import { checkKernelInvariants } from './kernel-invariant-check.ts';
 import { NONE_HEADER, runCommands } from './run.ts';
-import { propertySeed } from './seed.ts';
+import { propertyRuns, propertySeed } from './seed.ts';
 
-const RUNS = Number(process.env.PROP_RUNS ?? 150);
+const RUNS = propertyRuns(Number(process.env.PROP_RUNS ?? 150));
 const seed = propertySeed;
 const FILE = 'properties/ioas.prop.test.ts';
 

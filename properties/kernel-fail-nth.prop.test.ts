@@ -14,11 +14,11 @@ import {
 import { kernelCommands } from './arbitraries.ts';
 import { failNthOp, visible } from './kernel-fail-nth.ts';
 import { NONE_HEADER, runCommands } from './run.ts';
-import { propertySeed } from './seed.ts';
+import { propertyRuns, propertySeed } from './seed.ts';
 import { RECOVERABLE_FAILURES, vtdGuestLog } from './vtd-arbitraries.ts';
 import { vtdHeader } from './vtd-run.ts';
 
-const RUNS = Number(process.env.PROP_RUNS ?? 100);
+const RUNS = propertyRuns(Number(process.env.PROP_RUNS ?? 100));
 
 function sweepLog(
   events: readonly LogEvent[],

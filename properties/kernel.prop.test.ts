@@ -9,11 +9,11 @@ import { initialWorld, reduce } from '../src/index.ts';
 import { kernelCommands } from './arbitraries.ts';
 import { describeKept, keepCounterexample } from './keep.ts';
 import { describeFailure, NONE_HEADER, runCommands } from './run.ts';
-import { propertySeed, repeatWith } from './seed.ts';
+import { propertyRuns, propertySeed, repeatWith } from './seed.ts';
 
 const FILE = 'properties/kernel.prop.test.ts';
 
-const RUNS = Number(process.env.PROP_RUNS ?? 300);
+const RUNS = propertyRuns(Number(process.env.PROP_RUNS ?? 300));
 
 describe('kernel model properties', () => {
   it('every invariant holds after every event of generated kernel logs', async () => {

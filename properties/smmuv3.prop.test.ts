@@ -9,11 +9,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { allInvariants, formatLog, type LogEvent, parseLogText } from '../src/index.ts';
 import { describeKept, keepCounterexample } from './keep.ts';
+import { propertyRuns } from './seed.ts';
 import { SMMU_RECOVERABLE_FAILURES, smmuGuestLog } from './smmuv3-arbitraries.ts';
 import { runSmmu, smmuHeader } from './smmuv3-run.ts';
 import { SMMU_WEAKNESSES, type SmmuWeakness } from './smmuv3-weaknesses.ts';
 
-const FIXED_RUNS = Number(process.env.SMMU_PROP_RUNS ?? 3000);
+const FIXED_RUNS = propertyRuns(Number(process.env.SMMU_PROP_RUNS ?? 3000));
 const HUNT_RUNS = 3000;
 
 const keptPath = (weakness: SmmuWeakness) => `test/logs/smmuv3-upstream-${weakness.name}.jsonl`;

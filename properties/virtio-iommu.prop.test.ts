@@ -11,10 +11,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { allInvariants, formatLog, type LogEvent, parseLogText } from '../src/index.ts';
 import { describeKept, keepCounterexample } from './keep.ts';
+import { propertyRuns } from './seed.ts';
 import { virtioGuestLog, virtioHeader, virtioNeverReservingLog } from './virtio-arbitraries.ts';
 import { runVirtio } from './virtio-run.ts';
 
-const RUNS = Number(process.env.VIRTIO_PROP_RUNS ?? 3000);
+const RUNS = propertyRuns(Number(process.env.VIRTIO_PROP_RUNS ?? 3000));
 const HUNT_RUNS = 3000;
 
 const WEAKNESSES = [

@@ -11,14 +11,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatLog, type LogEvent, parseLogText } from '../src/index.ts';
 import { describeKept, keepCounterexample } from './keep.ts';
-import { propertySeed, repeatWith } from './seed.ts';
+import { propertyRuns, propertySeed, repeatWith } from './seed.ts';
 import { RECOVERABLE_FAILURES, vtdGuestLog } from './vtd-arbitraries.ts';
 import { runVtd, type VtdVariantName, vmmInvariantNamed, vtdHeader } from './vtd-run.ts';
 import { PASID_SERIES_WEAKNESSES, WEAKNESSES, type Weakness } from './vtd-weaknesses.ts';
 
 const FILE = 'properties/vtd.prop.test.ts';
 
-const FIXED_RUNS = Number(process.env.VTD_PROP_RUNS ?? 4000);
+const FIXED_RUNS = propertyRuns(Number(process.env.VTD_PROP_RUNS ?? 4000));
 const HUNT_RUNS = 3000;
 
 const keptPath = (weakness: Weakness, variant: VtdVariantName = 'upstream') =>

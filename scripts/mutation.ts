@@ -7,6 +7,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { type IncrementalReport, mergeIncremental } from './mutation-merge.ts';
+import { MACHINE_PATH, relativise } from './mutation-paths.ts';
 
 type Suite = 'properties' | 'whole';
 interface Mutant {
@@ -32,6 +34,13 @@ if (!['properties', 'whole', 'both'].includes(which)) {
 }
 const suites: Suite[] = which === 'both' ? ['properties', 'whole'] : [which as Suite];
 const files = option('--files', 'src/kernel/**/*.ts,src/vmm/**/*.ts');
+// The mutation profile: every property runs this fraction of its runs (properties/seed.ts
+// propertyRuns), so one mutant costs seconds, not minutes; --runs-scale 1 runs them all.
+const runsScale = Number(option('--runs-scale', '0.1'));
+if (!(runsScale > 0 && runsScale <= 1)) {
+  console.error(`--runs-scale must be a number in (0, 1], got ${JSON.stringify(option('--runs-scale', ''))}`);
+  process.exit(2);
+}
 const equivalents: Record<string, string> = existsSync('mutation/equivalent.json')
   ? JSON.parse(readFileSync('mutation/equivalent.json', 'utf8'))
   : {};
@@ -43,47 +52,82 @@ const valid = (m: Mutant) => detected(m) || m.status === 'Survived' || m.status 
 
 const sections: string[] = [];
 for (const suite of suites) {
-  // --no-run: rewrite the summary from the last reports without running Stryker again.
-  const run = process.argv.includes('--no-run')
-    ? { status: 0 }
-    : spawnSync('npx', ['stryker', 'run', 'stryker.config.mjs'], {
-        stdio: 'inherit',
-        env: { ...process.env, MUTATION_SUITE: suite, MUTATE: files },
-      });
-  if (run.status !== 0) {
-    console.error(`stryker (${suite}) exited with ${run.status}`);
+  const incrementalFile = `mutation/incremental-${suite}.json`;
+  // Stryker writes only this run's files into its incremental file: keep the others (merge below).
+  const kept = existsSync(incrementalFile)
+    ? (JSON.parse(readFileSync(incrementalFile, 'utf8')) as IncrementalReport)
+    : undefined;
+  // --no-run: rewrite the summary from the kept incremental files without running Stryker again.
+  if (!process.argv.includes('--no-run')) {
+    const run = spawnSync('npx', ['stryker', 'run', 'stryker.config.mjs'], {
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        MUTATION_SUITE: suite,
+        MUTATE: files,
+        PROP_RUNS_SCALE: process.env.PROP_RUNS_SCALE ?? String(runsScale),
+      },
+    });
+    if (run.status !== 0) {
+      if (kept !== undefined) writeFileSync(incrementalFile, `${JSON.stringify(kept, null, 2)}\n`);
+      console.error(`stryker (${suite}) exited with ${run.status}; ${incrementalFile} left as it was`);
+      process.exit(1);
+    }
+  }
+  if (!existsSync(incrementalFile)) {
+    console.error(`${incrementalFile} does not exist: run without --no-run first`);
     process.exit(1);
   }
-  const report = JSON.parse(readFileSync(`mutation/report-${suite}.json`, 'utf8')) as Report;
+  const fresh = JSON.parse(readFileSync(incrementalFile, 'utf8')) as IncrementalReport;
+  const merged = kept === undefined ? fresh : mergeIncremental(kept, fresh);
+  // The kept incremental file must hold no path of this machine (Stryker writes sandbox paths).
+  const text = relativise(`${JSON.stringify({ ...merged, projectRoot: '.' }, null, 2)}\n`, process.cwd());
+  const left = MACHINE_PATH.exec(text);
+  if (left !== null) {
+    console.error(`${incrementalFile}: an absolute path is left after relativising: ${left[0]}`);
+    process.exit(1);
+  }
+  writeFileSync(incrementalFile, text);
+  const report = JSON.parse(text) as Report;
   const lines = [
     `## ${suite === 'properties' ? 'Property suite alone' : 'Whole suite'}`,
     '',
-    '| file | mutants | killed | survived | no coverage | score |',
-    '|---|---|---|---|---|---|',
+    '| file | mutants | killed | timeout | survived | no coverage | score |',
+    '|---|---|---|---|---|---|---|',
   ];
   const survivors: string[] = [];
-  let all = 0;
-  let hit = 0;
+  const totals = { all: 0, Killed: 0, Timeout: 0, Survived: 0, NoCoverage: 0, equivalent: 0 };
   for (const [file, { mutants }] of Object.entries(report.files).sort()) {
     const v = mutants.filter(valid);
-    const d = v.filter(detected);
-    all += v.length;
-    hit += d.length;
-    const score = v.length === 0 ? 100 : (100 * d.length) / v.length;
-    const row = `| ${file} | ${v.length} | ${v.filter((m) => m.status === 'Killed').length} | ${v.filter((m) => m.status === 'Timeout').length} | ${v.filter((m) => m.status === 'Survived').length} | ${v.filter((m) => m.status === 'NoCoverage').length} | ${score.toFixed(1)} % |`;
-    lines.push(row);
-    console.log(`${suite}: ${file}: ${score.toFixed(1)} % (${d.length}/${v.length})`);
+    const count = (status: string) => v.filter((m) => m.status === status).length;
+    const d = v.filter(detected).length;
+    const score = v.length === 0 ? 100 : (100 * d) / v.length;
+    totals.all += v.length;
+    for (const status of ['Killed', 'Timeout', 'Survived', 'NoCoverage'] as const)
+      totals[status] += count(status);
+    lines.push(
+      `| ${file} | ${v.length} | ${count('Killed')} | ${count('Timeout')} | ${count('Survived')} | ${count('NoCoverage')} | ${score.toFixed(1)} % |`,
+    );
+    console.log(`${suite}: ${file}: ${score.toFixed(1)} % (${d}/${v.length})`);
     for (const m of mutants.filter((x) => x.status === 'Survived' || x.status === 'NoCoverage')) {
       const key = keyOf(file, m);
-      survivors.push(
-        `| \`${key.replaceAll('|', '\\|')}\` | ${m.status} | ${equivalents[key] ?? 'not killed yet'} |`,
-      );
+      const why = equivalents[key];
+      if (why !== undefined) totals.equivalent++;
+      survivors.push(`| \`${key.replaceAll('|', '\\|')}\` | ${m.status} | ${why ?? 'not killed yet'} |`);
     }
   }
-  const total = all === 0 ? 100 : (100 * hit) / all;
-  console.log(`${suite}: total ${total.toFixed(1)} % (${hit}/${all})`);
+  const hit = totals.Killed + totals.Timeout;
+  const percent = (part: number, whole: number) => (whole === 0 ? 100 : (100 * part) / whole).toFixed(1);
+  const total = percent(hit, totals.all);
+  // Equivalent mutants cannot be killed: the score over the others is the one the targets mean.
+  const net = percent(hit, totals.all - totals.equivalent);
+  console.log(
+    `${suite}: total ${total} % (${hit}/${totals.all}); without the ${totals.equivalent} equivalent: ${net} %`,
+  );
   lines.push(
-    `| **total** | ${all} | ${hit} | | | **${total.toFixed(1)} %** |`,
+    `| **total** | ${totals.all} | ${totals.Killed} | ${totals.Timeout} | ${totals.Survived} | ${totals.NoCoverage} | **${total} %** |`,
+    '',
+    `Without the ${totals.equivalent} mutants explained as equivalent (mutation/equivalent.json): ${net} % (${hit}/${totals.all - totals.equivalent}).`,
     '',
     '| surviving mutant (file:line:column mutator replacement) | status | explanation |',
     '|---|---|---|',
@@ -92,10 +136,13 @@ for (const suite of suites) {
   );
   sections.push(lines.join('\n'));
 }
+const lastRun = process.argv.includes('--no-run')
+  ? 'rewritten from the kept incremental files, no Stryker run'
+  : `last run over ${files}, runs scale ${process.env.PROP_RUNS_SCALE ?? runsScale}`;
 const head = [
   '# Surviving mutants',
   '',
-  `<!-- Written by \`npm run mutation\` (scripts/mutation.ts) on ${new Date().toISOString().slice(0, 10)} over ${files}; explanations come from mutation/equivalent.json. -->`,
+  `<!-- Written by \`npm run mutation\` (scripts/mutation.ts) on ${new Date().toISOString().slice(0, 10)} (${lastRun}); every file measured so far is kept in mutation/incremental-<suite>.json; explanations come from mutation/equivalent.json. -->`,
   '',
 ];
 writeFileSync('mutation/survivors.md', `${[...head, ...sections].join('\n')}\n`);

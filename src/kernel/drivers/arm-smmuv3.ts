@@ -100,13 +100,13 @@ function ssidsInUse(device: DeviceObject): boolean {
 }
 
 /**
- * arm_smmu_attach_dev: another SMMU is EINVAL; a dirty-tracking domain needs the device's support;
- * a stage-2 domain (a nest parent) while PASIDs are in use is EBUSY.
+ * arm_smmu_attach_dev: another SMMU is EINVAL; a stage-2 domain (a nest parent) while PASIDs are in
+ * use is EBUSY. No dirty-tracking check: dirty tracking is SMMU-wide (arm_smmu_dbm_capable), so
+ * arm_smmu_attach_dev has none (unlike intel's paging_domain_compatible).
  */
 function attachDev(_state: KernelState, device: DeviceObject, hwpt: HwptShape): Errno | undefined {
   const instance = otherInstance(device, hwpt);
   if (instance !== undefined) return instance;
-  if (hwpt.dirty === true && !device.dirty) return 'EINVAL';
   if (hwpt.nestParent === true && ssidsInUse(device)) return 'EBUSY';
   return undefined;
 }
@@ -118,9 +118,13 @@ function s1SetDevPasid(_state: KernelState, device: DeviceObject, hwpt: HwptShap
   return hwpt.nestParent === true ? 'EINVAL' : undefined;
 }
 
-/** STE.Config of a nested HWPT's vSTE (word 0 bits 3:1); a V=0 vSTE was zeroed by arm_smmu_validate_vste. */
+/**
+ * STE.Config of a nested HWPT's vSTE (word 0 bits 3:1). The HWPT keeps the vSTE as given, so a V=0
+ * one reads as abort here: arm_smmu_validate_vste zeroed it (memset), whatever its Config bits said.
+ */
 function vsteConfig(hwpt: HwptShape): number {
-  return Number((BigInt(hwpt.data?.ste?.[0] ?? 0) >> 1n) & 0b111n);
+  const word0 = BigInt(hwpt.data?.ste?.[0] ?? 0);
+  return (word0 & 1n) === 0n ? STE_CFG_ABORT : Number((word0 >> 1n) & 0b111n);
 }
 
 /**
