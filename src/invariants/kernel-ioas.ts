@@ -119,12 +119,20 @@ export const ioasAreasClearOfReserved: Invariant = {
   // A device or domain written may narrow any IOAS (full check); otherwise only the IOASes written.
   checkChanged(world, { changes }) {
     const kernel = world.kernel;
-    const wide = changes.slots.some(
-      (id) => narrowsIoas(kernel.objects[id]) || narrowsIoas(changes.slotBefore(id)),
-    );
+    const { slots } = changes;
+    let wide = false;
+    for (let i = 0; i < slots.length && !wide; i++)
+      wide = narrowsIoas(kernel.objects[slots[i]!]) || narrowsIoas(changes.slotBefore(slots[i]!));
+    // Plain loops over the table or the written slots, in table order: no arrays per event.
     const out: string[] = [];
-    for (const ioas of wide ? ioasesOf(kernel) : writtenIoases(kernel, changes))
-      clearOfReserved(kernel, ioas, out);
+    if (wide) {
+      for (const slot of kernel.objects) if (slot?.type === 'IOAS') clearOfReserved(kernel, slot, out);
+    } else {
+      for (const id of slots) {
+        const slot = kernel.objects[id];
+        if (slot?.type === 'IOAS') clearOfReserved(kernel, slot, out);
+      }
+    }
     return out;
   },
 };

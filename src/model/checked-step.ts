@@ -141,6 +141,8 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
       }
     | undefined;
   let violatedNow: readonly Violation[] = [];
+  // The free IDs before each kernel operation, reused: observeAllocations reads them before the next.
+  const scratchFree: number[] = [];
   const port: HostPort = {
     get kernel() {
       return world.kernel;
@@ -148,7 +150,7 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
     apply(op) {
       // Watch what the operation allocates, for lowest-free-id (one scan of a small table).
       const kernel = world.kernel;
-      const freeBefore = freeIds(kernel.objects);
+      const freeBefore = freeIds(kernel.objects, scratchFree);
       const lengthBefore = kernel.objects.length;
       const seqBefore = kernel.seq;
       const copy = options.onKernelOp === undefined ? undefined : structuredClone(kernel);
@@ -187,10 +189,12 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
       return world;
     },
     step(input) {
-      const platformEvent = !isKernelEvent(input.event);
+      const kernelEvent = isKernelEvent(input.event);
+      const platformEvent = !kernelEvent;
       const before = beginKernel(world.kernel, journal, reuse);
       reuse = before;
-      const as = 'as' in input.event ? input.event.as : undefined;
+      // Events are plain data: a missing `as` reads as undefined (one load, no `in` test).
+      const as = (input.event as { readonly as?: string }).as;
       const names = beginNames(world, as);
       // QEMU's side changes only on platform events; keep its earlier state for `prev` and rollback.
       const vmmBefore = platformEvent ? copyVmm(world.vmm) : world.vmm;
@@ -199,7 +203,7 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
       allocations = [];
       let outcome: StepOutcome;
       try {
-        outcome = applyStep(world, input, port);
+        outcome = applyStep(world, input, port, kernelEvent);
       } catch (error) {
         rollback(before, names, vmmBefore, stepBefore);
         last = undefined;
