@@ -13,21 +13,11 @@ import { IOAS_MAP } from '../kernel/ioas/map.ts';
 import { iovaAlignment, reservedOf } from '../kernel/ioas/reserved.ts';
 import { liveObject } from '../kernel/table.ts';
 import type { IoasObject, KernelState, Slot } from '../kernel/types.ts';
-import type { Changes, Invariant } from './types.ts';
+import type { Invariant } from './types.ts';
 
 function ioasesOf(kernel: KernelState): IoasObject[] {
   const out: IoasObject[] = [];
   for (const slot of kernel.objects) if (slot?.type === 'IOAS') out.push(slot);
-  return out;
-}
-
-/** The IOASes among the slots an event wrote. */
-function writtenIoases(kernel: KernelState, changes: Changes): IoasObject[] {
-  const out: IoasObject[] = [];
-  for (const id of changes.slots) {
-    const slot = kernel.objects[id];
-    if (slot?.type === 'IOAS') out.push(slot);
-  }
   return out;
 }
 
@@ -59,7 +49,10 @@ export const ioasAreasDisjoint: Invariant = {
   // Only an IOAS the event wrote can have new areas.
   checkChanged(world, { changes }) {
     const out: string[] = [];
-    for (const ioas of writtenIoases(world.kernel, changes)) areasDisjoint(ioas, out);
+    for (const id of changes.slots) {
+      const slot = world.kernel.objects[id];
+      if (slot?.type === 'IOAS') areasDisjoint(slot, out);
+    }
     return out;
   },
 };

@@ -99,18 +99,21 @@ class WorldBefore implements World {
   }
 }
 
-/** What an invariant sees of one event; the World before it is rebuilt on first use only. */
+/** What an invariant sees of one event; the World before it is rebuilt on first use only (no closure per event). */
 class EventContext implements StepContext {
   private before: World | undefined;
   constructor(
     readonly input: StepInput,
     readonly outcome: StepOutcome,
     readonly changes: Changes,
-    private readonly rebuild: () => World,
+    private readonly now: World,
+    private readonly kernelBefore: KernelBefore,
+    private readonly namesBefore: NamesBefore,
+    private readonly vmmBefore: World['vmm'],
   ) {}
 
   get prev(): World {
-    this.before ??= this.rebuild();
+    this.before ??= new WorldBefore(this.now, this.kernelBefore, this.namesBefore, this.vmmBefore);
     return this.before;
   }
 }
@@ -167,10 +170,6 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
     },
   };
 
-  function prevWorld(before: KernelBefore, names: ReturnType<typeof beginNames>, vmm: World['vmm']): World {
-    return new WorldBefore(world, before, names, vmm);
-  }
-
   function rollback(
     before: KernelBefore,
     names: ReturnType<typeof beginNames>,
@@ -211,7 +210,7 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
       }
       const changes = changesOf(before, world.kernel, names, world, platformEvent, allocations);
       snapshots.note(changes, replaced);
-      const context = new EventContext(input, outcome, changes, () => prevWorld(before, names, vmmBefore));
+      const context = new EventContext(input, outcome, changes, world, before, names, vmmBefore);
       const violations = full ? checkAll(world, context, options.invariants) : checker.check(world, context);
       last = { before, names, vmm: vmmBefore, step: stepBefore, violated: violatedNow };
       violatedNow = violations;
