@@ -25,12 +25,13 @@ function selftestAccesses(kernel: KernelState): AccessObject[] {
 }
 
 /** The IOASes whose pins an event can have changed: those it wrote, and those of the accesses it wrote. */
-function touchedIoases(kernel: KernelState, changes: Changes): Set<number> {
-  const ids = new Set<number>();
+/** The IOASes written, or whose access was written; null when none (most events: no Set is made). */
+function touchedIoases(kernel: KernelState, changes: Changes): Set<number> | null {
+  let ids: Set<number> | null = null;
   for (const id of changes.slots) {
     const slot = kernel.objects[id];
-    if (slot?.type === 'IOAS') ids.add(id);
-    if (slot?.type === 'ACCESS' && slot.ioas !== 0) ids.add(slot.ioas);
+    if (slot?.type === 'IOAS') (ids ??= new Set()).add(id);
+    if (slot?.type === 'ACCESS' && slot.ioas !== 0) (ids ??= new Set()).add(slot.ioas);
   }
   return ids;
 }
@@ -63,8 +64,10 @@ export const accessPinsMapped: Invariant = {
   },
   // A pin can lose its areas only when its IOAS or its access is written.
   checkChanged(world, { changes }) {
+    const touched = touchedIoases(world.kernel, changes);
+    if (touched === null) return [];
     const out: string[] = [];
-    pinsMapped(world.kernel, touchedIoases(world.kernel, changes), out);
+    pinsMapped(world.kernel, touched, out);
     return out;
   },
 };
@@ -111,8 +114,10 @@ export const areaPinCountsMatch: Invariant = {
   },
   // A destroyed access unpins its IOAS (written); a new pin or unpin writes the IOAS's areas.
   checkChanged(world, { changes }) {
+    const touched = touchedIoases(world.kernel, changes);
+    if (touched === null) return [];
     const out: string[] = [];
-    pinCounts(world.kernel, touchedIoases(world.kernel, changes), out);
+    pinCounts(world.kernel, touched, out);
     return out;
   },
 };

@@ -2,6 +2,7 @@
 import { groupDevices } from '../kernel/groups.ts';
 import { liveObject } from '../kernel/table.ts';
 import type { DeviceObject, HwptObject, KernelState, Slot } from '../kernel/types.ts';
+import { IdScratch } from './id-scratch.ts';
 import type { Changes, Invariant } from './types.ts';
 
 function deviceTouched(device: DeviceObject, changes: Changes): boolean {
@@ -114,30 +115,61 @@ export const autoDomainsAttached: Invariant = {
     'Every live auto-domain HWPT has at least one attachment (it is freed with its last one) and counts them right.',
   source: 'iommufd_private.h iommufd_hw_pagetable_put (iommufd_object_put_and_try_destroy)',
   check(world) {
-    return autoDomainViolations(world.kernel, undefined);
+    return autoDomainViolations(world.kernel);
   },
   // A HWPT's count changes only when it or a device holding (or having held) it was written.
   checkChanged(world, { changes }) {
     const { kernel } = world;
-    const hwpts = new Set<number>();
+    const hwpts = scratchHwpts;
+    hwpts.begin(kernel.objects.length);
     for (const id of changes.slots) {
       hwpts.add(id);
       addAttached(kernel.objects[id], hwpts);
       addAttached(changes.slotBefore(id), hwpts);
     }
-    return autoDomainViolations(kernel, hwpts);
+    return changedAutoDomainViolations(kernel, hwpts);
   },
 };
 
+const scratchHwpts = new IdScratch();
+
 /** The HWPTs a slot, if it is a DEVICE, is attached to. */
-function addAttached(slot: Slot | undefined, hwpts: Set<number>): void {
+function addAttached(slot: Slot | undefined, hwpts: IdScratch): void {
   if (slot?.type !== 'DEVICE') return;
   const { attachments } = slot.m.context;
   for (const pasid in attachments) hwpts.add(attachments[pasid]!);
 }
 
-/** `only` given: just those HWPTs. */
-function autoDomainViolations(kernel: KernelState, only: ReadonlySet<number> | undefined): string[] {
+/** autoDomainViolations for just the HWPTs in `only`, counting into its scratch counts. */
+function changedAutoDomainViolations(kernel: KernelState, only: IdScratch): string[] {
+  for (const device of kernel.objects) {
+    if (device?.type !== 'DEVICE') continue;
+    const { attachments } = device.m.context;
+    for (const pasid in attachments) {
+      const hwpt = attachments[pasid]!;
+      if (only.has(hwpt)) only.count[hwpt]! += 1;
+    }
+  }
+  const out: string[] = [];
+  for (const slot of kernel.objects) {
+    if (slot?.type !== 'HWPT_PAGING' && slot?.type !== 'HWPT_NESTED') continue;
+    if (only.has(slot.id)) hwptCountViolations(slot, only.count[slot.id]!, out);
+  }
+  return out;
+}
+
+function hwptCountViolations(slot: HwptObject, attached: number, out: string[]): void {
+  if (slot.m.context.attachments !== attached) {
+    out.push(
+      `HWPT ${slot.id} machine counts ${slot.m.context.attachments} attachments, devices hold ${attached}`,
+    );
+  }
+  if (slot.type === 'HWPT_PAGING' && slot.autoDomain && attached === 0)
+    out.push(`auto-domain HWPT ${slot.id} is live with no attachment`);
+}
+
+/** Every HWPT's attachment count (the full check). */
+function autoDomainViolations(kernel: KernelState): string[] {
   const counts = new Map<number, number>();
   for (const device of kernel.objects) {
     if (device?.type !== 'DEVICE') continue;
@@ -150,15 +182,7 @@ function autoDomainViolations(kernel: KernelState, only: ReadonlySet<number> | u
   const out: string[] = [];
   for (const slot of kernel.objects) {
     if (slot?.type !== 'HWPT_PAGING' && slot?.type !== 'HWPT_NESTED') continue;
-    if (only !== undefined && !only.has(slot.id)) continue;
-    const attached = counts.get(slot.id) ?? 0;
-    if (slot.m.context.attachments !== attached) {
-      out.push(
-        `HWPT ${slot.id} machine counts ${slot.m.context.attachments} attachments, devices hold ${attached}`,
-      );
-    }
-    if (slot.type === 'HWPT_PAGING' && slot.autoDomain && attached === 0)
-      out.push(`auto-domain HWPT ${slot.id} is live with no attachment`);
+    hwptCountViolations(slot, counts.get(slot.id) ?? 0, out);
   }
   return out;
 }

@@ -13,21 +13,11 @@ import { IOAS_MAP } from '../kernel/ioas/map.ts';
 import { iovaAlignment, reservedOf } from '../kernel/ioas/reserved.ts';
 import { liveObject } from '../kernel/table.ts';
 import type { IoasObject, KernelState, Slot } from '../kernel/types.ts';
-import type { Changes, Invariant } from './types.ts';
+import type { Invariant } from './types.ts';
 
 function ioasesOf(kernel: KernelState): IoasObject[] {
   const out: IoasObject[] = [];
   for (const slot of kernel.objects) if (slot?.type === 'IOAS') out.push(slot);
-  return out;
-}
-
-/** The IOASes among the slots an event wrote. */
-function writtenIoases(kernel: KernelState, changes: Changes): IoasObject[] {
-  const out: IoasObject[] = [];
-  for (const id of changes.slots) {
-    const slot = kernel.objects[id];
-    if (slot?.type === 'IOAS') out.push(slot);
-  }
   return out;
 }
 
@@ -59,7 +49,10 @@ export const ioasAreasDisjoint: Invariant = {
   // Only an IOAS the event wrote can have new areas.
   checkChanged(world, { changes }) {
     const out: string[] = [];
-    for (const ioas of writtenIoases(world.kernel, changes)) areasDisjoint(ioas, out);
+    for (const id of changes.slots) {
+      const slot = world.kernel.objects[id];
+      if (slot?.type === 'IOAS') areasDisjoint(slot, out);
+    }
     return out;
   },
 };
@@ -119,12 +112,20 @@ export const ioasAreasClearOfReserved: Invariant = {
   // A device or domain written may narrow any IOAS (full check); otherwise only the IOASes written.
   checkChanged(world, { changes }) {
     const kernel = world.kernel;
-    const wide = changes.slots.some(
-      (id) => narrowsIoas(kernel.objects[id]) || narrowsIoas(changes.slotBefore(id)),
-    );
+    const { slots } = changes;
+    let wide = false;
+    for (let i = 0; i < slots.length && !wide; i++)
+      wide = narrowsIoas(kernel.objects[slots[i]!]) || narrowsIoas(changes.slotBefore(slots[i]!));
+    // Plain loops over the table or the written slots, in table order: no arrays per event.
     const out: string[] = [];
-    for (const ioas of wide ? ioasesOf(kernel) : writtenIoases(kernel, changes))
-      clearOfReserved(kernel, ioas, out);
+    if (wide) {
+      for (const slot of kernel.objects) if (slot?.type === 'IOAS') clearOfReserved(kernel, slot, out);
+    } else {
+      for (const id of slots) {
+        const slot = kernel.objects[id];
+        if (slot?.type === 'IOAS') clearOfReserved(kernel, slot, out);
+      }
+    }
     return out;
   },
 };

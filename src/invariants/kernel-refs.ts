@@ -1,15 +1,14 @@
 /** Invariants on references and pins between kernel objects. */
 import { liveObject } from '../kernel/table.ts';
-import type { KernelObject, KernelState } from '../kernel/types.ts';
+import type { KernelObject, KernelState, Slot } from '../kernel/types.ts';
+import { IdScratch } from './id-scratch.ts';
 import {
   expectedUsers,
-  expectedUsersOf,
   forEachReference,
   listReferences,
   ReferenceList,
   referenceName,
   selfPins,
-  writtenAndTheirTargets,
 } from './references.ts';
 import type { Changes, Invariant } from './types.ts';
 
@@ -29,48 +28,90 @@ function occupancyChanged(kernel: KernelState, changes: Changes): boolean {
   return false;
 }
 
-function addPins(delta: Map<number, number>, slot: KernelObject, sign: number): void {
+const scratchIds = new IdScratch();
+
+function addPins(ids: IdScratch, slot: KernelObject, sign: number): void {
   const list = listReferences(slot, scratch);
-  for (let i = 0; i < list.length; i++)
-    if (list.pins[i]) delta.set(list.to[i]!, (delta.get(list.to[i]!) ?? 0) + sign);
+  for (let i = 0; i < list.length; i++) {
+    if (!list.pins[i]) continue;
+    const to = list.to[i]!;
+    ids.add(to);
+    if (ids.has(to)) ids.count[to]! += sign;
+  }
 }
+
+function addTargets(ids: IdScratch, slot: Slot | undefined): void {
+  if (slot === null || slot === undefined || slot.type === 'TOMBSTONE') return;
+  const list = listReferences(slot, scratch);
+  for (let i = 0; i < list.length; i++) ids.add(list.to[i]!);
+}
+
+const isLive = (slot: Slot | undefined): slot is KernelObject =>
+  slot !== null && slot !== undefined && slot.type !== 'TOMBSTONE';
 
 /**
  * Pin counts when no object came or went: a count that was right before the event is right after it
  * exactly when its change equals the change in pinning references (written holders' old and new
  * references) plus the change in its own pins.
  */
-// Scratch tables reused from event to event (cleared at each use): this runs after most events.
-const scratchDelta = new Map<number, number>();
-const scratchIds = new Set<number>();
-
 function pinDeltaViolations(kernel: KernelState, changes: Changes): string[] {
-  const delta = scratchDelta;
-  delta.clear();
+  const ids = scratchIds;
+  ids.begin(kernel.objects.length);
+  for (const id of changes.slots) ids.addWritten(id);
   for (const id of changes.slots) {
     const now = kernel.objects[id];
     const before = changes.slotBefore(id);
-    if (now === null || now === undefined || now.type === 'TOMBSTONE') continue;
-    if (before === null || before === undefined || before.type === 'TOMBSTONE') continue;
-    addPins(delta, now, 1);
-    addPins(delta, before, -1);
+    if (!isLive(now) || !isLive(before)) continue;
+    addPins(ids, now, 1);
+    addPins(ids, before, -1);
   }
-  const ids = scratchIds;
-  ids.clear();
-  for (const id of changes.slots) ids.add(id);
-  for (const [id, change] of delta) if (change !== 0) ids.add(id);
   const out: string[] = [];
-  for (const id of ids.size === 1 ? ids : [...ids].sort(byId)) {
+  for (let id = 0; id <= ids.high; id++) {
+    if (!ids.has(id)) continue;
+    const written = ids.written(id);
+    const delta = ids.count[id]!;
+    if (!written && delta === 0) continue;
     const slot = kernel.objects[id];
-    if (slot === null || slot === undefined || slot.type === 'TOMBSTONE') continue;
-    const written = changes.written(id);
+    if (!isLive(slot)) continue;
     const before = written ? (changes.slotBefore(id) as KernelObject) : slot;
-    const want = before.users + (delta.get(id) ?? 0) + (written ? selfPins(slot) - selfPins(before) : 0);
+    const want = before.users + delta + (written ? selfPins(slot) - selfPins(before) : 0);
     usersMismatch(slot, want, out);
   }
   return out;
 }
-const byId = (a: number, b: number) => a - b;
+
+/** Pin counts after objects came or went: the written objects and their old and new targets, recounted. */
+function recountViolations(kernel: KernelState, changes: Changes): string[] {
+  const ids = scratchIds;
+  const { objects } = kernel;
+  ids.begin(objects.length);
+  for (const id of changes.slots) ids.addWritten(id);
+  for (const id of changes.slots) {
+    const now = objects[id];
+    addTargets(ids, now);
+    const old = changes.slotBefore(id);
+    if (old !== now) addTargets(ids, old);
+  }
+  for (let id = 0; id <= ids.high; id++) {
+    const slot = objects[id];
+    if (ids.has(id) && isLive(slot)) ids.count[id] = selfPins(slot);
+  }
+  for (let holder = 0; holder < objects.length; holder++) {
+    const slot = objects[holder];
+    if (!isLive(slot)) continue;
+    const list = listReferences(slot, scratch);
+    for (let i = 0; i < list.length; i++) {
+      const to = list.to[i]!;
+      if (list.pins[i] && ids.has(to)) ids.count[to]! += 1;
+    }
+  }
+  const out: string[] = [];
+  for (let id = 0; id <= ids.high; id++) {
+    const slot = objects[id];
+    if (ids.has(id) && isLive(slot)) usersMismatch(slot, ids.count[id]!, out);
+  }
+  return out;
+}
 
 function usersMismatch(slot: KernelObject, want: number, out: string[]): void {
   if (slot.users !== want)
@@ -78,18 +119,23 @@ function usersMismatch(slot: KernelObject, want: number, out: string[]): void {
 }
 
 /** One reference checked: it names a live object of an expected type. */
+// The field's name is built only for a violation: this runs for every reference of every written holder.
 function checkReference(
   kernel: KernelState,
   slot: KernelObject,
   to: number,
   expected: readonly string[],
   what: string,
+  pasid: string | undefined,
   out: string[],
 ): void {
   const target = liveObject(kernel, to);
-  if (target === undefined) out.push(`${slot.type} ${slot.id} ${what} names ${to}, which is not live`);
+  if (target === undefined)
+    out.push(`${slot.type} ${slot.id} ${referenceName(what, pasid)} names ${to}, which is not live`);
   else if (!expected.includes(target.type))
-    out.push(`${slot.type} ${slot.id} ${what} names ${target.type} ${to}, expected ${expected.join(' or ')}`);
+    out.push(
+      `${slot.type} ${slot.id} ${referenceName(what, pasid)} names ${target.type} ${to}, expected ${expected.join(' or ')}`,
+    );
 }
 
 function checkDevices(kernel: KernelState, out: string[]): void {
@@ -120,16 +166,9 @@ export const pinCountMatches: Invariant = {
   // A count can only go wrong at a written object or at one a written object points (or pointed) at.
   checkChanged(world, { changes }) {
     const { kernel } = world;
-    if (!occupancyChanged(kernel, changes)) return pinDeltaViolations(kernel, changes);
-    const ids = writtenAndTheirTargets(kernel, changes);
-    const expected = expectedUsersOf(kernel, ids);
-    const out: string[] = [];
-    for (const id of ids.size === 1 ? ids : [...ids].sort(byId)) {
-      const slot = kernel.objects[id];
-      if (slot === null || slot === undefined || slot.type === 'TOMBSTONE') continue;
-      usersMismatch(slot, expected.get(id) ?? 0, out);
-    }
-    return out;
+    return occupancyChanged(kernel, changes)
+      ? recountViolations(kernel, changes)
+      : pinDeltaViolations(kernel, changes);
   },
 };
 
@@ -146,7 +185,7 @@ export const referencesLiveAndTyped: Invariant = {
     for (const slot of kernel.objects) {
       if (slot === null || slot.type === 'TOMBSTONE') continue;
       forEachReference(slot, (to, expected, what, _pins, pasid) =>
-        checkReference(kernel, slot, to, expected, referenceName(what, pasid), out),
+        checkReference(kernel, slot, to, expected, what, pasid, out),
       );
     }
     checkDevices(kernel, out);
@@ -163,14 +202,7 @@ export const referencesLiveAndTyped: Invariant = {
         if (slot === null || slot === undefined || slot.type === 'TOMBSTONE') continue;
         const list = listReferences(slot, scratch);
         for (let i = 0; i < list.length; i++)
-          checkReference(
-            kernel,
-            slot,
-            list.to[i]!,
-            list.expected[i]!,
-            referenceName(list.what[i]!, list.pasid[i]),
-            out,
-          );
+          checkReference(kernel, slot, list.to[i]!, list.expected[i]!, list.what[i]!, list.pasid[i], out);
       }
       checkDevices(kernel, out);
       return out;
@@ -182,14 +214,7 @@ export const referencesLiveAndTyped: Invariant = {
       for (let i = 0; i < list.length; i++) {
         const to = list.to[i]!;
         if (holderWritten || changes.written(to))
-          checkReference(
-            kernel,
-            slot,
-            to,
-            list.expected[i]!,
-            referenceName(list.what[i]!, list.pasid[i]),
-            out,
-          );
+          checkReference(kernel, slot, to, list.expected[i]!, list.what[i]!, list.pasid[i], out);
       }
     }
     checkDevices(kernel, out);

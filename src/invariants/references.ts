@@ -2,8 +2,7 @@
  * Every reference a live kernel object holds, derived from its fields: the one place that knows
  * "what points at what", used by the pin-count and dangling-reference invariants.
  */
-import type { KernelObject, KernelState, ObjectType, Slot } from '../kernel/types.ts';
-import type { Changes } from './types.ts';
+import type { KernelObject, KernelState, ObjectType } from '../kernel/types.ts';
 
 export interface Reference {
   readonly from: number;
@@ -134,44 +133,6 @@ export function selfPins(object: KernelObject): number {
     default:
       return 0;
   }
-}
-
-const scratch = new ReferenceList();
-
-/** Expected users of just the objects in `ids` (one pass over the table). */
-export function expectedUsersOf(kernel: KernelState, ids: ReadonlySet<number>): Map<number, number> {
-  const users = new Map<number, number>();
-  for (const id of ids) {
-    const slot = kernel.objects[id];
-    if (slot !== null && slot !== undefined && slot.type !== 'TOMBSTONE') users.set(id, selfPins(slot));
-  }
-  for (const slot of kernel.objects) {
-    if (slot === null || slot.type === 'TOMBSTONE') continue;
-    const list = listReferences(slot, scratch);
-    for (let i = 0; i < list.length; i++) {
-      const to = list.to[i]!;
-      if (list.pins[i] && ids.has(to)) users.set(to, (users.get(to) ?? 0) + 1);
-    }
-  }
-  return users;
-}
-
-function addTargets(slot: Slot | undefined, ids: Set<number>): void {
-  if (slot === null || slot === undefined || slot.type === 'TOMBSTONE') return;
-  const list = listReferences(slot, scratch);
-  for (let i = 0; i < list.length; i++) ids.add(list.to[i]!);
-}
-
-/** The written slots and everything their old or new versions pointed at. */
-export function writtenAndTheirTargets(kernel: KernelState, changes: Changes): Set<number> {
-  const ids = new Set<number>(changes.slots);
-  for (const id of changes.slots) {
-    const now = kernel.objects[id];
-    addTargets(now, ids);
-    const old = changes.slotBefore(id);
-    if (old !== now) addTargets(old, ids);
-  }
-  return ids;
 }
 
 export function expectedUsers(kernel: KernelState): Map<number, number> {

@@ -8,13 +8,14 @@
  */
 import type { KernelObject, KernelState, Slot } from './types.ts';
 
+// Parallel arrays, not Maps: an event edits a few objects, and clearing a Map per event costs more than the search.
 export interface KernelJournal {
   /** IDs of objects written in place, in first-write order. */
   readonly edited: number[];
-  /** Each edited object as it was before its first in-place write (a shallow copy). */
-  readonly before: Map<number, Slot>;
+  /** Each edited object as it was before its first in-place write (a shallow copy), at its index in `edited`. */
+  readonly before: Slot[];
   /** The object each copy was taken from: a copy counts only if that object was in the slot before the event. */
-  readonly editedObject: Map<number, KernelObject>;
+  readonly editedObject: KernelObject[];
   /** The device table before its first write, when it was written. */
   devicesBefore: Map<string, number> | undefined;
 }
@@ -23,7 +24,21 @@ const JOURNAL = Symbol('kernel journal');
 type Journaled = KernelState & { [JOURNAL]?: KernelJournal };
 
 export function newJournal(): KernelJournal {
-  return { edited: [], before: new Map(), editedObject: new Map(), devicesBefore: undefined };
+  return { edited: [], before: [], editedObject: [], devicesBefore: undefined };
+}
+
+/** Forgets the last event's records (the arrays are kept for the next one). */
+export function clearJournal(journal: KernelJournal): void {
+  journal.edited.length = 0;
+  journal.before.length = 0;
+  journal.editedObject.length = 0;
+  journal.devicesBefore = undefined;
+}
+
+/** The copy taken before the first in-place write of `object` at `id` this event, if it was taken from `object`. */
+export function editedCopy(journal: KernelJournal, id: number, object: Slot): Slot | undefined {
+  const at = journal.edited.indexOf(id);
+  return at >= 0 && journal.editedObject[at] === object ? journal.before[at] : undefined;
 }
 
 /** Starts recording writes to `state` into `journal` (not enumerable: snapshots and JSON never see it). */
@@ -43,9 +58,9 @@ export function journalOf(state: KernelState): KernelJournal | undefined {
 /** Call before writing any field of a live object in place; returns the object for the write. */
 export function edit<T extends KernelObject>(state: KernelState, object: T): T {
   const journal = (state as Journaled)[JOURNAL];
-  if (journal !== undefined && !journal.before.has(object.id)) {
-    journal.before.set(object.id, { ...object });
-    journal.editedObject.set(object.id, object);
+  if (journal !== undefined && !journal.edited.includes(object.id)) {
+    journal.before.push({ ...object });
+    journal.editedObject.push(object);
     journal.edited.push(object.id);
   }
   return object;

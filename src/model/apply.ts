@@ -9,6 +9,7 @@ import { type KernelOp, kernelOpFromEvent } from '../kernel/ops.ts';
 import { emptyKernel } from '../kernel/table.ts';
 import type { KernelOutcome, KernelState } from '../kernel/types.ts';
 import { LogInputError } from '../log/errors.ts';
+import type { KernelEvent } from '../log/schema.ts';
 import { applyPlatformEvent, rejectIfExited, type VmmState } from '../vmm/index.ts';
 import {
   type HostOpRecord,
@@ -88,15 +89,23 @@ export function hostPortOf(world: MutableWorld): HostPort {
   };
 }
 
-/** Mutates `world`; throws LogInputError for input that names no bound object or is not modelled. */
-export function applyStep(world: MutableWorld, input: StepInput, port?: HostPort): StepOutcome {
+/**
+ * Mutates `world`; throws LogInputError for input that names no bound object or is not modelled.
+ * `kernelEvent` is isKernelEvent(input.event), when the caller has already asked.
+ */
+export function applyStep(
+  world: MutableWorld,
+  input: StepInput,
+  port?: HostPort,
+  kernelEvent = isKernelEvent(input.event),
+): StepOutcome {
   const { event, line } = input;
   rejectIfExited(world.vmm as VmmState | null, line);
   const mutable = world as { -readonly [K in keyof World]: World[K] } & {
     names: Map<string, number>;
     nameLines: Map<string, number>;
   };
-  if (!isKernelEvent(event)) {
+  if (!kernelEvent) {
     const outcome = applyPlatformEvent(
       world.vmm as VmmState | null,
       port ?? hostPortOf(world),
@@ -110,7 +119,7 @@ export function applyStep(world: MutableWorld, input: StepInput, port?: HostPort
   resolvingLine = line;
   let op: KernelOp;
   try {
-    op = kernelOpFromEvent(event, resolveRef, world.defaultDriver);
+    op = kernelOpFromEvent(event as KernelEvent, resolveRef, world.defaultDriver);
   } finally {
     resolving = undefined;
   }

@@ -7,7 +7,7 @@
  */
 
 import type { Allocation, Changes } from '../invariants/types.ts';
-import { attachJournal, journalOf, type KernelJournal } from '../kernel/journal.ts';
+import { attachJournal, clearJournal, editedCopy, journalOf, type KernelJournal } from '../kernel/journal.ts';
 import type { KernelState, Slot } from '../kernel/types.ts';
 import type { World } from './world.ts';
 
@@ -24,16 +24,11 @@ export interface KernelBefore {
 
 /** Starts an event: clears the journal and takes the shadow (reusing `reuse`'s arrays when given). */
 export function beginKernel(state: KernelState, journal: KernelJournal, reuse?: KernelBefore): KernelBefore {
-  journal.edited.length = 0;
-  if (journal.before.size > 0) {
-    journal.before.clear();
-    journal.editedObject.clear();
-  }
-  journal.devicesBefore = undefined;
+  clearJournal(journal);
   if (journalOf(state) !== journal) attachJournal(state, journal);
   const objects = state.objects;
   const shadow = reuse?.shadow ?? [];
-  shadow.length = objects.length;
+  if (shadow.length !== objects.length) shadow.length = objects.length;
   for (let id = 0; id < objects.length; id++) shadow[id] = objects[id]!;
   const before = reuse ?? ({ journal, shadow } as KernelBefore);
   before.state = state;
@@ -47,10 +42,8 @@ export function beginKernel(state: KernelState, journal: KernelJournal, reuse?: 
 /** A slot as it was before the event. */
 export function slotBefore(before: KernelBefore, id: number): Slot | undefined {
   const old = before.shadow[id];
-  const { journal } = before;
-  if (old !== undefined && old !== null && journal.editedObject.get(id) === old)
-    return journal.before.get(id);
-  return old;
+  if (old === undefined || old === null || before.journal.edited.length === 0) return old;
+  return editedCopy(before.journal, id, old) ?? old;
 }
 
 /** The context as it was before the event (a new object; slots shared where unwritten). */
@@ -78,11 +71,16 @@ function writtenSlots(before: KernelBefore, after: KernelState): number[] {
       if (shadow[id] !== undefined || objects[id] !== undefined) written.push(id);
     return written;
   }
-  for (let id = 0; id < length; id++) if (objects[id] !== shadow[id]) written.push(id);
   const edited = before.journal.edited;
-  if (edited.length === 0) return written;
-  for (const id of edited) if (!written.includes(id)) written.push(id);
-  return written.sort((a, b) => a - b);
+  if (edited.length === 0) {
+    for (let id = 0; id < length; id++) if (objects[id] !== shadow[id]) written.push(id);
+    return written;
+  }
+  // One ascending walk (no sort): an object edited in place, then freed and trimmed, lies past both tables.
+  let end = length;
+  for (const id of edited) if (id >= end) end = id + 1;
+  for (let id = 0; id < end; id++) if (objects[id] !== shadow[id] || edited.includes(id)) written.push(id);
+  return written;
 }
 
 /** The one name an event may bind (its `as`), as it was before the event. */
@@ -173,9 +171,9 @@ export function changesOf(
   return new EventChanges(before, after, namesChanged(names, world), vmmEvent, allocations);
 }
 
-/** The free IDs of a slot table, lowest first (index 0 is never used). */
-export function freeIds(objects: readonly Slot[]): number[] {
-  const free: number[] = [];
+/** The free IDs of a slot table, lowest first (index 0 is never used), into `free` (emptied first). */
+export function freeIds(objects: readonly Slot[], free: number[] = []): number[] {
+  free.length = 0;
   for (let id = 1; id < objects.length; id++) if (objects[id] === null) free.push(id);
   return free;
 }
@@ -185,7 +183,7 @@ export function freeIds(objects: readonly Slot[]): number[] {
  * allocation order, each against the free IDs just before the operation (lowest first).
  */
 export function observeAllocations(
-  freeBefore: number[],
+  freeBefore: readonly number[],
   lengthBefore: number,
   seqBefore: number,
   after: KernelState,
@@ -196,8 +194,9 @@ export function observeAllocations(
   for (const slot of after.objects) if (slot !== null && slot.seq >= seqBefore) created.push(slot);
   if (created.length > 1) created.sort((a, b) => a.seq - b.seq);
   let next = lengthBefore;
+  let taken = 0;
   for (const slot of created) {
-    const lowestFree = freeBefore.length > 0 ? freeBefore.shift()! : next++;
+    const lowestFree = taken < freeBefore.length ? freeBefore[taken++]! : next++;
     out.push({ id: slot.id, type: slot.type, lowestFree });
   }
 }

@@ -99,18 +99,21 @@ class WorldBefore implements World {
   }
 }
 
-/** What an invariant sees of one event; the World before it is rebuilt on first use only. */
+/** What an invariant sees of one event; the World before it is rebuilt on first use only (no closure per event). */
 class EventContext implements StepContext {
   private before: World | undefined;
   constructor(
     readonly input: StepInput,
     readonly outcome: StepOutcome,
     readonly changes: Changes,
-    private readonly rebuild: () => World,
+    private readonly now: World,
+    private readonly kernelBefore: KernelBefore,
+    private readonly namesBefore: NamesBefore,
+    private readonly vmmBefore: World['vmm'],
   ) {}
 
   get prev(): World {
-    this.before ??= this.rebuild();
+    this.before ??= new WorldBefore(this.now, this.kernelBefore, this.namesBefore, this.vmmBefore);
     return this.before;
   }
 }
@@ -141,6 +144,8 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
       }
     | undefined;
   let violatedNow: readonly Violation[] = [];
+  // The free IDs before each kernel operation, reused: observeAllocations reads them before the next.
+  const scratchFree: number[] = [];
   const port: HostPort = {
     get kernel() {
       return world.kernel;
@@ -148,7 +153,7 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
     apply(op) {
       // Watch what the operation allocates, for lowest-free-id (one scan of a small table).
       const kernel = world.kernel;
-      const freeBefore = freeIds(kernel.objects);
+      const freeBefore = freeIds(kernel.objects, scratchFree);
       const lengthBefore = kernel.objects.length;
       const seqBefore = kernel.seq;
       const copy = options.onKernelOp === undefined ? undefined : structuredClone(kernel);
@@ -164,10 +169,6 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
       replaced = true;
     },
   };
-
-  function prevWorld(before: KernelBefore, names: ReturnType<typeof beginNames>, vmm: World['vmm']): World {
-    return new WorldBefore(world, before, names, vmm);
-  }
 
   function rollback(
     before: KernelBefore,
@@ -187,10 +188,12 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
       return world;
     },
     step(input) {
-      const platformEvent = !isKernelEvent(input.event);
+      const kernelEvent = isKernelEvent(input.event);
+      const platformEvent = !kernelEvent;
       const before = beginKernel(world.kernel, journal, reuse);
       reuse = before;
-      const as = 'as' in input.event ? input.event.as : undefined;
+      // Events are plain data: a missing `as` reads as undefined (one load, no `in` test).
+      const as = (input.event as { readonly as?: string }).as;
       const names = beginNames(world, as);
       // QEMU's side changes only on platform events; keep its earlier state for `prev` and rollback.
       const vmmBefore = platformEvent ? copyVmm(world.vmm) : world.vmm;
@@ -199,7 +202,7 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
       allocations = [];
       let outcome: StepOutcome;
       try {
-        outcome = applyStep(world, input, port);
+        outcome = applyStep(world, input, port, kernelEvent);
       } catch (error) {
         rollback(before, names, vmmBefore, stepBefore);
         last = undefined;
@@ -207,7 +210,7 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
       }
       const changes = changesOf(before, world.kernel, names, world, platformEvent, allocations);
       snapshots.note(changes, replaced);
-      const context = new EventContext(input, outcome, changes, () => prevWorld(before, names, vmmBefore));
+      const context = new EventContext(input, outcome, changes, world, before, names, vmmBefore);
       const violations = full ? checkAll(world, context, options.invariants) : checker.check(world, context);
       last = { before, names, vmm: vmmBefore, step: stepBefore, violated: violatedNow };
       violatedNow = violations;
