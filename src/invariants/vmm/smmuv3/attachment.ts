@@ -8,14 +8,24 @@
  */
 import { liveObject, typedObject } from '../../../kernel/table.ts';
 import { publishedSteOf, type SmmuAccelDevice, type SmmuState, smmuOf } from '../../../vmm/smmuv3/state.ts';
-import { hexWord, steAction, steWords } from '../../../vmm/smmuv3/ste.ts';
 import type { CheckedWorld, Invariant } from '../../types.ts';
+import { hostSteWords, steCall } from './ste-layout.ts';
 
 function ridAttachment(world: CheckedWorld, devId: number): number | undefined {
   return typedObject(world.kernel, devId, 'DEVICE')?.m.context.attachments['0'];
 }
 
 const describe = (id: number | undefined) => (id === undefined ? 'nothing' : `HWPT ${id}`);
+
+// smmuv3_accel_alloc_viommu's proxies: abort {V}, bypass {V, Config=0b100}, read with the invariants' own layout.
+const ABORT_PROXY = hostSteWords({ valid: true, config: 'abort' });
+const BYPASS_PROXY = hostSteWords({ valid: true, config: 'bypass' });
+
+function holdsProxySte(world: CheckedWorld, id: number, proxy: readonly [string, string]): boolean {
+  const object = liveObject(world.kernel, id);
+  const ste = object?.type === 'HWPT_NESTED' ? object.data.ste : undefined;
+  return ste?.[0] === proxy[0] && ste?.[1] === proxy[1];
+}
 
 /** What f(SMMUEN, GBPA, STE) asks of one device, or undefined when nothing is defined (no STE, S2/nested). */
 function expected(
@@ -27,13 +37,10 @@ function expected(
   if (!smmu.smmuen) return { id: smmu.gbpaAbort ? viommu.abort : viommu.bypass };
   const ste = publishedSteOf(smmu, accel.sid);
   if (ste === undefined) return undefined;
-  const action = steAction(ste);
-  if (action === 'abort') return { id: viommu.abort };
-  if (action === 'bypass') return { id: viommu.bypass };
-  if (action === 'translate') {
-    const [ste0, ste1] = steWords(ste);
-    return { translate: [hexWord(ste0), hexWord(ste1)] };
-  }
+  const call = steCall(ste);
+  if (call === 'abort') return { id: viommu.abort };
+  if (call === 'bypass') return { id: viommu.bypass };
+  if (call === 'translate') return { translate: hostSteWords(ste) };
   return undefined;
 }
 
@@ -62,6 +69,8 @@ export const smmuAttachmentFollowsGuest: Invariant = {
           out.push(
             `${accel.dev} (SID 0x${accel.sid.toString(16)}) is on ${describe(attached)}; SMMUEN=${smmu.smmuen ? 1 : 0} GBPA.ABORT=${smmu.gbpaAbort ? 1 : 0} and its STE call for HWPT ${want.id}`,
           );
+        else if (!holdsProxySte(world, want.id, want.id === smmu.viommu?.abort ? ABORT_PROXY : BYPASS_PROXY))
+          out.push(`${accel.dev} is on proxy HWPT ${want.id}, whose STE is not the proxy's`);
         continue;
       }
       const object = attached === undefined ? undefined : liveObject(world.kernel, attached);
