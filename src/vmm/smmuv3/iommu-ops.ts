@@ -284,6 +284,8 @@ export function unsetIommuDevice(step: SmmuStep, device: VfioDevice): void {
       detachHwpt(step, device);
   }
   if (s1HwptOf(accel) !== 0) freeId(step, s1HwptOf(accel));
+  // The stream leaves the accel device list: its chart ends in `unplugged` before the record goes.
+  stepStream(accel, { type: 'stream.unplug' });
   if (accel.vdev !== null) {
     freeId(step, accel.vdev.id);
     stepVsmmu(smmu, { type: 'vsmmu.vdevice-remove' });
