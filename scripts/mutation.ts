@@ -1,5 +1,5 @@
 /**
- * `npm run mutation [-- --suite properties|whole|both] [--files GLOB,GLOB]`: Stryker (vitest runner,
+ * `npm run mutation [-- --suite properties|whole|both] [--files GLOB,GLOB] [--force]`: Stryker (vitest runner,
  * per-test coverage, incremental: mutation/incremental-<suite>.json is kept in the repo) over the
  * files (default src/kernel and src/vmm), first with the property suite alone, then with the whole
  * suite; prints the score per file and writes the surviving mutants to mutation/survivors.md, each
@@ -59,7 +59,10 @@ for (const suite of suites) {
     : undefined;
   // --no-run: rewrite the summary from the kept incremental files without running Stryker again.
   if (!process.argv.includes('--no-run')) {
-    const run = spawnSync('npx', ['stryker', 'run', 'stryker.config.mjs'], {
+    // --force: test every mutant again (incremental mode reuses a result while the mutated file and
+    // the test files are unchanged, even when the sources the tests judge it with have changed).
+    const force = process.argv.includes('--force') ? ['--force'] : [];
+    const run = spawnSync('npx', ['stryker', 'run', 'stryker.config.mjs', ...force], {
       stdio: 'inherit',
       env: {
         ...process.env,
