@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { CONTRACTS, type Header, type LogEvent, type World } from '../src/index.ts';
 import { kernelAccessCommands, kernelCommands, kernelMapCommands } from './arbitraries.ts';
 import {
+  type ContractRun,
   type ContractTally,
   newTally,
   runKernelContracts,
@@ -45,6 +46,13 @@ const UNREACHED = [
 ];
 
 const FILE = 'properties/contracts.prop.test.ts';
+
+/** Keep the shrunk log that broke a contract (replayable, `# expect: clean`) and fail with how to repeat it. */
+async function failWithKept(name: string, header: Header, run: ContractRun, seed: number): Promise<never> {
+  const differences = run.failure!.differences;
+  const kept = await keepCounterexample(name, header, run.events, differences, 'clean', false);
+  return expect.fail(`${differences.join('\n')}\n${describeKept(kept)}\n${repeatWith(seed, FILE)}`);
+}
 
 /** The arm-smmuv3 driver decisions the kernel logs with arm-smmuv3 devices must meet, with the model's answer. */
 const SMMU_DECISIONS = [
@@ -89,17 +97,7 @@ async function judgeGuestLogs(
     );
     if (details.failed && details.counterexample !== null) {
       const run = runLogContracts(details.counterexample[0], header, newTally());
-      const kept = await keepCounterexample(
-        `contract-${frontend}-${variant}-seed-${details.seed}`,
-        header,
-        run.events,
-        run.failure!.differences,
-        'clean',
-        false,
-      );
-      expect.fail(
-        `${run.failure!.differences.join('\n')}\n${describeKept(kept)}\n${repeatWith(details.seed, FILE)}`,
-      );
+      await failWithKept(`contract-${frontend}-${variant}-seed-${details.seed}`, header, run, details.seed);
     }
   }
   return tally;
@@ -139,17 +137,7 @@ describe('operation contracts', () => {
       if (details.failed && details.counterexample !== null) {
         const [commands, twisted] = details.counterexample;
         const run = runKernelContracts(commands, NONE_HEADER, newTally(), twisted);
-        const kept = await keepCounterexample(
-          `contract-${name}-seed-${details.seed}`,
-          NONE_HEADER,
-          run.events,
-          run.failure!.differences,
-          'clean',
-          false,
-        );
-        expect.fail(
-          `${run.failure!.differences.join('\n')}\n${describeKept(kept)}\n${repeatWith(details.seed, FILE)}`,
-        );
+        await failWithKept(`contract-${name}-seed-${details.seed}`, NONE_HEADER, run, details.seed);
       }
     }
     const unreached = unreachedRows(tally, Object.keys(CONTRACTS));
@@ -184,17 +172,7 @@ describe('operation contracts', () => {
       const rewrite = (event: LogEvent, world: World, index: number) =>
         armSmmuEvent(event, world, choices[index % choices.length]!);
       const run = runKernelContracts(commands, NONE_HEADER, newTally(), twisted, rewrite);
-      const kept = await keepCounterexample(
-        `contract-kernel-smmuv3-seed-${details.seed}`,
-        NONE_HEADER,
-        run.events,
-        run.failure!.differences,
-        'clean',
-        false,
-      );
-      expect.fail(
-        `${run.failure!.differences.join('\n')}\n${describeKept(kept)}\n${repeatWith(details.seed, FILE)}`,
-      );
+      await failWithKept(`contract-kernel-smmuv3-seed-${details.seed}`, NONE_HEADER, run, details.seed);
     }
     const met = [...decisions].sort(([a], [b]) => (a < b ? -1 : 1));
     console.log(

@@ -7,31 +7,17 @@
  * the states the one-process search steps, up to the first open one).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ExploreResult, explore } from '../../src/explore/bfs.ts';
+import { explore } from '../../src/explore/bfs.ts';
 import { buildModel } from '../../src/explore/build.ts';
-import { parseConfig } from '../../src/explore/config.ts';
 import { CoverageCollector, type CoverageReport } from '../../src/explore/coverage.ts';
 import type { ExploreModel } from '../../src/explore/model.ts';
 import { type LocalRedis, startRedis } from '../../src/explore/redis/local-server.ts';
 import { runKeys } from '../../src/explore/redis/names.ts';
 import { exploreRedis } from '../../src/explore/redis/run-redis.ts';
-
-const root = join(import.meta.dirname, '..', '..');
-const configPath = (name: string) => join(root, 'examples/explore', `${name}.json`);
-const configOf = (name: string) => parseConfig(readFileSync(configPath(name), 'utf8'), name);
-
-const decided = (result: ExploreResult) => ({
-  states: result.states,
-  transitions: result.transitions,
-  depth: result.depth,
-  complete: result.complete,
-  actionCounts: [...result.actionCounts],
-  counterexamples: result.counterexamples.map((found) => ({ ...found })),
-});
+import { configOf, configPath, decided, root } from '../helpers/explore-configs.ts';
 
 /** The one-process search as `runExplore` runs it: counts, and the coverage of every step it took. */
 function oneProcess(name: string, depth?: number): { decided: object; coverage: CoverageReport } {

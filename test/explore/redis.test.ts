@@ -13,27 +13,13 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import { type ExploreResult, explore } from '../../src/explore/bfs.ts';
+import { explore } from '../../src/explore/bfs.ts';
 import { buildModel } from '../../src/explore/build.ts';
-import { parseConfig } from '../../src/explore/config.ts';
 import type { ExploreModel } from '../../src/explore/model.ts';
 import { configDigest } from '../../src/explore/redis/digest.ts';
 import { type LocalRedis, startRedis } from '../../src/explore/redis/local-server.ts';
 import { exploreRedis } from '../../src/explore/redis/run-redis.ts';
-
-const root = join(import.meta.dirname, '..', '..');
-const configPath = (name: string) => join(root, 'examples/explore', `${name}.json`);
-const configOf = (name: string) => parseConfig(readFileSync(configPath(name), 'utf8'), name);
-
-/** Everything a run decides, without its timings and memory figures. */
-const decided = (result: ExploreResult) => ({
-  states: result.states,
-  transitions: result.transitions,
-  depth: result.depth,
-  complete: result.complete,
-  actionCounts: [...result.actionCounts],
-  counterexamples: result.counterexamples.map((found) => ({ ...found })),
-});
+import { configOf, configPath, decided, root } from '../helpers/explore-configs.ts';
 
 const oneProcess = (name: string, symmetry: boolean, depth?: number) =>
   decided(explore(buildModel(configOf(name), symmetry).model as ExploreModel<unknown>, { depth }));
