@@ -264,6 +264,21 @@ export const smmuSte = z.strictObject({
   eats: z.number().int().min(0).max(3).optional(),
 });
 
+/** The SMMUv3 command-queue opcodes an `smmu.cmd` event may name (also the explorer's alphabet). */
+export const SMMU_COMMANDS = [
+  'CFGI_STE',
+  'CFGI_STE_RANGE',
+  'CFGI_ALL',
+  'CFGI_CD',
+  'CFGI_CD_ALL',
+  'TLBI_NH_ASID',
+  'TLBI_NH_VA',
+  'TLBI_NH_ALL',
+  'TLBI_NSNH_ALL',
+  'ATC_INV',
+  'SYNC',
+] as const;
+
 // ARM SMMUv3 guest: register writes, STEs in guest memory, commands from the command queue.
 export const smmuEvents = [
   event('smmu.cr0', { ...common, smmuen: z.boolean(), eventqen: z.boolean().optional() }),
@@ -271,19 +286,7 @@ export const smmuEvents = [
   event('smmu.ste', { ...common, sid: u32, ste: smmuSte.nullable() }),
   event('smmu.cmd', {
     ...common,
-    op: z.enum([
-      'CFGI_STE',
-      'CFGI_STE_RANGE',
-      'CFGI_ALL',
-      'CFGI_CD',
-      'CFGI_CD_ALL',
-      'TLBI_NH_ASID',
-      'TLBI_NH_VA',
-      'TLBI_NH_ALL',
-      'TLBI_NSNH_ALL',
-      'ATC_INV',
-      'SYNC',
-    ]),
+    op: z.enum(SMMU_COMMANDS),
     sid: u32.optional(),
     start: u32.optional(),
     end: u32.optional(),

@@ -7,36 +7,13 @@
  * properties/smmuv3-arbitraries.ts, one event per letter.
  * SIDs follow smmu_get_sid (PCI_BUILD_BDF(bus, devfn), src/vmm/smmuv3/iommu-ops.ts).
  */
-import type { Header, LogEvent } from '../../log/schema.ts';
+import { type Header, type LogEvent, SMMU_COMMANDS } from '../../log/schema.ts';
 import type { CommonFields } from './config-fields.ts';
 import { type ConfigFailure, readFailures } from './failures.ts';
 import type { ConfigReader } from './reader.ts';
 
-export type SmmuCommandName =
-  | 'CFGI_STE'
-  | 'CFGI_STE_RANGE'
-  | 'CFGI_ALL'
-  | 'CFGI_CD'
-  | 'CFGI_CD_ALL'
-  | 'TLBI_NH_ASID'
-  | 'TLBI_NH_VA'
-  | 'TLBI_NH_ALL'
-  | 'TLBI_NSNH_ALL'
-  | 'ATC_INV'
-  | 'SYNC';
-const COMMANDS: readonly SmmuCommandName[] = [
-  'CFGI_STE',
-  'CFGI_STE_RANGE',
-  'CFGI_ALL',
-  'CFGI_CD',
-  'CFGI_CD_ALL',
-  'TLBI_NH_ASID',
-  'TLBI_NH_VA',
-  'TLBI_NH_ALL',
-  'TLBI_NSNH_ALL',
-  'ATC_INV',
-  'SYNC',
-];
+export type SmmuCommandName = (typeof SMMU_COMMANDS)[number];
+const COMMANDS: readonly SmmuCommandName[] = SMMU_COMMANDS;
 
 export interface SmmuDevice {
   readonly dev: string;
