@@ -6,18 +6,10 @@
  * models with dense integer keys whose keys are states themselves (the toy, whose canonical key is
  * a state of its orbit); the World models run on one thread.
  */
-import { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../worker-thread.ts';
 import type { Counterexample, ExploreResult } from './bfs.ts';
 import { expandLevel, type LevelOutcome } from './parallel-level.ts';
 import { TOY_INVARIANT, type ToyBounds, toyModel } from './toy.ts';
-
-// From the sources the worker registers tsx's loader first, so it runs the same TypeScript as the
-// main thread; from the compiled package (dist/, no tsx installed) it imports the compiled worker.
-const fromSources = import.meta.url.endsWith('.ts');
-const WORKER_URL = new URL(fromSources ? './toy-worker.ts' : './toy-worker.js', import.meta.url).href;
-const WORKER_BOOT = fromSources
-  ? `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL)}); });`
-  : `import(${JSON.stringify(WORKER_URL)});`;
 
 export async function exploreToyParallel(
   bounds: ToyBounds,
@@ -33,13 +25,10 @@ export async function exploreToyParallel(
   const parentBuffer = new SharedArrayBuffer(space * 4);
   const shared = { level: new Int32Array(levelBuffer), parent: new Int32Array(parentBuffer) };
   shared.parent.fill(0x7fffffff);
-  const threads = Array.from(
-    { length: workers - 1 },
-    () =>
-      new Worker(WORKER_BOOT, {
-        eval: true,
-        workerData: { bounds, level: levelBuffer, parent: parentBuffer },
-      }),
+  const threads = Array.from({ length: workers - 1 }, () =>
+    startModuleWorker(import.meta.url, 'toy-worker', {
+      workerData: { bounds, level: levelBuffer, parent: parentBuffer },
+    }),
   );
   try {
     const initial = model.key(model.initial()) as number;

@@ -5,7 +5,8 @@
  * Small files, stdin and FIFOs are read on the calling thread (a worker costs a start-up).
  */
 import { statSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../worker-thread.ts';
 import { decodeBatch, type MainMessage, type WorkerMessage } from './batch-wire.ts';
 import { LogInputError } from './errors.ts';
 import { STDIN } from './input.ts';
@@ -18,18 +19,8 @@ import { type LogItem, readLogFileBatches } from './read.ts';
  */
 export const WORKER_MIN_BYTES = 16 << 20;
 
-const here = import.meta.url;
-// From dist/ the worker is compiled JavaScript; from the sources it is TypeScript, loaded through
-// tsx (a development dependency) registered in the worker first, as src/explore/parallel.ts does.
-const fromSources = here.endsWith('.ts');
-const workerUrl = new URL(fromSources ? './parse-worker.ts' : './parse-worker.js', here);
-const TSX_BOOT = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl.href)}); });`;
-
 function startWorker(path: string, chunkBytes: number): Worker {
-  const workerData = { path, chunkBytes };
-  return fromSources
-    ? new Worker(TSX_BOOT, { eval: true, workerData })
-    : new Worker(workerUrl, { workerData });
+  return startModuleWorker(import.meta.url, 'parse-worker', { workerData: { path, chunkBytes } });
 }
 
 /** Messages of a worker as an async queue; the worker's own failure (a crash) is an error too. */
