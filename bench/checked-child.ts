@@ -1,12 +1,10 @@
 /**
  * One measurement of bench/checked.bench.ts, run in its own process. Each mode returns
  * `{ rate, cpuRate }` (events or lines per second of wall-clock and of CPU time) and, for the
- * properties, `{ runs }` (runs per second).
+ * properties (bench/properties-child.ts), `{ runs, cpuRuns }` (runs per second).
  */
 import { readFileSync } from 'node:fs';
-import fc from 'fast-check';
-import { kernelCommands } from '../properties/arbitraries.ts';
-import { NONE_HEADER, runCommands } from '../properties/run.ts';
+import { NONE_HEADER } from '../properties/run.ts';
 import { main } from '../src/cli/main.ts';
 import {
   allInvariants,
@@ -19,6 +17,7 @@ import {
   type World,
 } from '../src/index.ts';
 import { BENCH_HEADER, kernelLog } from './kernel-log.ts';
+import { runPropertiesChild } from './properties-child.ts';
 import { VTD_BENCH_HEADER, vtdLog } from './vtd-log.ts';
 
 const perSecond = (count: number, ms: number) => (count / ms) * 1000;
@@ -118,33 +117,12 @@ export async function runChild(mode: string, args: readonly string[]): Promise<R
       }
       return rates(events.length, stop());
     }
+    // The names this bench used before: the kernel's stepping figure.
     case 'properties-new':
-    case 'properties-old': {
-      const cases = fc.sample(kernelCommands, { numRuns: 200, seed: 20261201 });
-      const logs = cases.map((commands) => runCommands(commands, NONE_HEADER, []).events);
-      const events = logs.reduce((sum, log) => sum + log.length, 0);
-      const oldPath = () => {
-        for (const log of logs) {
-          let world: World = initialWorld(NONE_HEADER);
-          log.forEach((event, i) => {
-            const input = { line: i + 2, event };
-            const next = reduce(world, input);
-            checkInvariants(next.world, { prev: world, input, outcome: next.outcome }, allInvariants);
-            world = next.world;
-          });
-        }
-      };
-      const newPath = () => {
-        for (const commands of cases) runCommands(commands);
-      };
-      const run = mode === 'properties-new' ? newPath : oldPath;
-      run(); // warm-up: a property suite runs many properties in one process
-      const stop = clocks();
-      run();
-      const time = stop();
-      return { ...rates(events, time), runs: perSecond(cases.length, time.ms) };
-    }
+    case 'properties-old':
+      return runPropertiesChild(`properties-kernel-${mode.slice('properties-'.length)}-step`);
     default:
+      if (mode.startsWith('properties-')) return runPropertiesChild(mode);
       throw new Error(`unknown benchmark mode ${mode}`);
   }
 }

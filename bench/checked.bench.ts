@@ -4,13 +4,14 @@
  * the ratios measured in this same run, by the wall clock and by the child's CPU time (user +
  * system, every thread): on a shared machine the CPU figures are the comparable ones. It never
  * passes or fails on time.
- *   npx tsx bench/checked.bench.ts [EVENTS=1000000] [--rss-10m]
+ *   npx tsx bench/checked.bench.ts [EVENTS=1000000] [--rss-10m] [--properties-only]
  * - replay --check from a file, end to end (read, parse, validate, step, every invariant, every
  *   `expect`), on a self-checking kernel log and a VT-d guest log, against bare readFileSync +
  *   split + JSON.parse of the same file (target: at least 0.5x);
  * - the same events in memory through the checked path with every invariant (target: 1M events/s),
  *   and through the old path (immer reduce + every invariant over the whole World after every event);
- * - properties: generated kernel logs checked per second, new path against the old (target: 10x);
+ * - properties: generated kernel and VT-d logs checked per second and runs per second, new path
+ *   against the old, on logs generated beforehand and as whole fc.check runs (target: 10x);
  * - peak RSS of `replay --check` at 1M events (and 10M with --rss-10m): it must not grow with the log.
  */
 import { spawnSync } from 'node:child_process';
@@ -60,7 +61,13 @@ function child(mode: string, ...args: string[]): Record<string, number> {
 function best(mode: string, ...args: string[]): Record<string, number> {
   const runs = Array.from({ length: RUNS }, () => child(mode, ...args));
   const top = (key: string) => Math.max(...runs.map((run) => run[key] ?? 0));
-  return { rate: top('rate'), cpuRate: top('cpuRate'), runs: top('runs'), mainCpuRate: top('mainCpuRate') };
+  return {
+    rate: top('rate'),
+    cpuRate: top('cpuRate'),
+    runs: top('runs'),
+    cpuRuns: top('cpuRuns'),
+    mainCpuRate: top('mainCpuRate'),
+  };
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -72,24 +79,29 @@ const both = (figure: Record<string, number>, unit: string) =>
 const ratio = (a: Record<string, number>, b: Record<string, number>, digits = 2) =>
   `${(a.rate! / b.rate!).toFixed(digits)}x wall, ${(a.cpuRate! / b.cpuRate!).toFixed(digits)}x CPU`;
 
-async function parent(total: number, rss10m: boolean): Promise<void> {
+async function parent(total: number, rss10m: boolean, propertiesOnly: boolean): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'viommu-checked-bench-'));
   try {
     const kernelFile = join(dir, 'kernel.jsonl');
     const vtdFile = join(dir, 'vtd.jsonl');
-    await writeLog(kernelFile, BENCH_HEADER, (n, start) => kernelLog(n, true, start), total);
-    await writeLog(vtdFile, VTD_BENCH_HEADER, (n, start) => vtdLog(n, start), total);
-    console.log(`${fmt(total)} events per log, best of ${RUNS} runs, each in its own process`);
+    // --properties-only: the property figures alone (they use no log file).
+    if (!propertiesOnly) {
+      await writeLog(kernelFile, BENCH_HEADER, (n, start) => kernelLog(n, true, start), total);
+      await writeLog(vtdFile, VTD_BENCH_HEADER, (n, start) => vtdLog(n, start), total);
+      console.log(`${fmt(total)} events per log, best of ${RUNS} runs, each in its own process`);
+    } else console.log(`best of ${RUNS} runs, each in its own process`);
     console.log(
       `load average when starting: ${loadavg()
         .map((n) => n.toFixed(2))
         .join(' ')} on ${availableParallelism()} cores\n`,
     );
     const ratios: string[] = [];
-    for (const [name, file] of [
-      ['kernel', kernelFile],
-      ['VT-d', vtdFile],
-    ] as const) {
+    for (const [name, file] of propertiesOnly
+      ? []
+      : ([
+          ['kernel', kernelFile],
+          ['VT-d', vtdFile],
+        ] as const)) {
       const bare = best('bare', file);
       const replay = best('replay', file);
       const memory = best('memory', name, String(total));
@@ -113,23 +125,37 @@ async function parent(total: number, rss10m: boolean): Promise<void> {
           `${(memory.cpuRate! / 1e6).toFixed(2)}x of 1M/s CPU (target >= 1x); ${ratio(memory, old, 1)} the old path`,
       );
     }
-    const props = best('properties-new');
-    const propsOld = best('properties-old');
-    line(
-      'properties: new path (checked, incremental)',
-      `${both(props, 'events')}, ${fmt(props.runs!)} runs/s`,
-    );
-    line(
-      'properties: old path (immer + full invariants)',
-      `${both(propsOld, 'events')}, ${fmt(propsOld.runs!)} runs/s`,
-    );
-    ratios.push(`properties: new / old = ${ratio(props, propsOld, 1)} events/s (target >= 10x)`);
-    const rss1 = child('replay', kernelFile).rss!;
-    line(
-      'peak RSS, replay --check, kernel log',
-      `${(rss1 / 2 ** 20).toFixed(0)} MiB at ${fmt(total)} events`,
-    );
-    if (rss10m) {
+    // Properties (bench/properties-child.ts): kernel and VT-d, the runners alone and whole fc.check runs.
+    for (const [kind, name] of [
+      ['kernel', 'kernel'],
+      ['vtd', 'VT-d'],
+    ] as const) {
+      for (const [shape, what] of [
+        ['step', 'logs generated beforehand'],
+        ['check', 'fc.check, generation included'],
+      ] as const) {
+        const props = best(`properties-${kind}-new-${shape}`);
+        const propsOld = best(`properties-${kind}-old-${shape}`);
+        line(
+          `properties, ${name}, ${what}: new path`,
+          `${both(props, 'events')}, ${fmt(props.runs!)} runs/s wall, ${fmt(props.cpuRuns!)} CPU`,
+        );
+        line(
+          `properties, ${name}, ${what}: old path`,
+          `${both(propsOld, 'events')}, ${fmt(propsOld.runs!)} runs/s wall, ${fmt(propsOld.cpuRuns!)} CPU`,
+        );
+        ratios.push(
+          `properties, ${name}, ${what}: new / old = ${ratio(props, propsOld, 1)} (events and runs alike; target >= 10x)`,
+        );
+      }
+    }
+    const rss1 = propertiesOnly ? 0 : child('replay', kernelFile).rss!;
+    if (!propertiesOnly)
+      line(
+        'peak RSS, replay --check, kernel log',
+        `${(rss1 / 2 ** 20).toFixed(0)} MiB at ${fmt(total)} events`,
+      );
+    if (rss10m && !propertiesOnly) {
       const bigFile = join(dir, 'kernel-10m.jsonl');
       await writeLog(bigFile, BENCH_HEADER, (n, start) => kernelLog(n, true, start), total * 10);
       const rss10 = child('replay', bigFile).rss!;
@@ -155,5 +181,5 @@ if (argv[0] === '--child') {
   console.log(JSON.stringify({ ...result, rss: process.resourceUsage().maxRSS * 1024 }));
 } else {
   const total = Number(argv.find((arg) => !arg.startsWith('--')) ?? 1_000_000);
-  await parent(total, argv.includes('--rss-10m'));
+  await parent(total, argv.includes('--rss-10m'), argv.includes('--properties-only'));
 }
