@@ -66,6 +66,7 @@ function best(mode: string, ...args: string[]): Record<string, number> {
     cpuRate: top('cpuRate'),
     runs: top('runs'),
     cpuRuns: top('cpuRuns'),
+    coldCpuRate: top('coldCpuRate'),
     mainCpuRate: top('mainCpuRate'),
   };
 }
@@ -144,8 +145,14 @@ async function parent(total: number, rss10m: boolean, propertiesOnly: boolean): 
           `properties, ${name}, ${what}: old path`,
           `${both(propsOld, 'events')}, ${fmt(propsOld.runs!)} runs/s wall, ${fmt(propsOld.cpuRuns!)} CPU`,
         );
+        // The warm-up's rate: V8 reaches its steady state on the checked path only after a few passes.
+        line(
+          `properties, ${name}, ${what}: warm-up passes (cold)`,
+          `new ${fmt(props.coldCpuRate!)}, old ${fmt(propsOld.coldCpuRate!)} events/s CPU`,
+        );
         ratios.push(
-          `properties, ${name}, ${what}: new / old = ${ratio(props, propsOld, 1)} (events and runs alike; target >= 10x)`,
+          `properties, ${name}, ${what}: new / old = ${ratio(props, propsOld, 1)} (events and runs alike; target >= 10x); ` +
+            `cold ${(props.coldCpuRate! / propsOld.coldCpuRate!).toFixed(1)}x CPU`,
         );
       }
     }
