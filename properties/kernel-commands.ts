@@ -5,7 +5,6 @@
  * shrunk case is a plain event log that `viommu-model replay` runs as-is.
  */
 import type { Changes, LogEvent, ObjectType, World } from '../src/index.ts';
-import { liveObjects } from '../src/index.ts';
 
 export type Ref =
   | { readonly kind: 'live'; readonly types: readonly ObjectType[]; readonly index: number }
@@ -123,19 +122,42 @@ export interface Concretizer {
   noteFreed(changes: Changes, after: World): void;
 }
 
+/** One bit per object type, so a ref's list of types is tested with one AND. */
+const TYPE_BIT = new Map<ObjectType, number>();
+const bitOf = (type: ObjectType): number => {
+  let bit = TYPE_BIT.get(type);
+  if (bit === undefined) TYPE_BIT.set(type, (bit = 1 << TYPE_BIT.size));
+  return bit;
+};
+/** A ref's types as bits, per list: the arbitraries share one list among all refs of a kind. */
+const maskOfTypes = new WeakMap<readonly ObjectType[], number>();
+function maskOf(types: readonly ObjectType[]): number {
+  let mask = maskOfTypes.get(types);
+  if (mask === undefined) {
+    mask = 0;
+    for (const type of types) mask |= bitOf(type);
+    maskOfTypes.set(types, mask);
+  }
+  return mask;
+}
+
 export function createConcretizer(): Concretizer {
   let lastFreed = 1;
+  // The IDs of the live objects of a ref's types, in table order; reused from event to event.
+  const matches: number[] = [];
   const resolve = (ref: Ref, world: World): number => {
     if (ref.kind === 'raw') return ref.id;
     if (ref.kind === 'stale') return lastFreed;
-    // Two passes over the table instead of building a list: this runs for every generated event.
+    // One walk over the table: this runs for every generated event.
+    const mask = maskOf(ref.types);
+    const objects = world.kernel.objects;
     let count = 0;
-    for (const object of liveObjects(world.kernel)) if (ref.types.includes(object.type)) count += 1;
-    if (count === 0) return lastFreed;
-    let wanted = ref.index % count;
-    for (const object of liveObjects(world.kernel))
-      if (ref.types.includes(object.type) && wanted-- === 0) return object.id;
-    return lastFreed;
+    for (let slot = 0; slot < objects.length; slot++) {
+      const object = objects[slot];
+      if (object === null || object === undefined || object.type === 'TOMBSTONE') continue;
+      if ((mask & bitOf(object.type)) !== 0) matches[count++] = object.id;
+    }
+    return count === 0 ? lastFreed : matches[ref.index % count]!;
   };
   return {
     event(command, world) {
