@@ -13,6 +13,7 @@ import {
   type LogEvent,
   LogInputError,
   type Violation,
+  type World,
 } from '../src/index.ts';
 
 export interface LogRun {
@@ -23,13 +24,32 @@ export interface LogRun {
   readonly injectedBefore: boolean;
 }
 
+/** Frozen all the way down: a shared first World that something wrote to would fail loudly. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  for (const inner of value instanceof Map ? value.values() : Object.values(value)) deepFreeze(inner);
+  return Object.freeze(value);
+}
+
+/** The World at the start of a log, per header object: the stepper steps its own copy of it. */
+const initialWorlds = new WeakMap<Header, World>();
+function startOf(header: Header): World {
+  let world = initialWorlds.get(header);
+  if (world === undefined) {
+    // A copy of the header: the World shares its platform object, which is frozen with it.
+    world = deepFreeze(initialWorld(structuredClone(header)));
+    initialWorlds.set(header, world);
+  }
+  return world;
+}
+
 export function runUntilViolation(
   header: Header,
   events: readonly LogEvent[],
   invariants: readonly Invariant[] = allInvariants,
   mode: CheckedStepperOptions['mode'] = 'incremental',
 ): LogRun {
-  const stepper = createCheckedStepper(initialWorld(header), { invariants, mode });
+  const stepper = createCheckedStepper(startOf(header), { invariants, mode });
   let injected = false;
   for (let index = 0; index < events.length; index++) {
     let step: ReturnType<typeof stepper.step>;

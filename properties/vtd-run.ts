@@ -25,11 +25,16 @@ export const vmmInvariantNamed = (name: string): Invariant[] =>
 
 export type VtdRun = LogRun;
 
+/** One header object per variant, so runUntilViolation builds each variant's first World once. */
+const runHeaders = new Map<VtdVariantName, Header>();
+
 export function runVtd(
   events: readonly LogEvent[],
   variant: VtdVariantName,
   invariants: readonly Invariant[] = allInvariants,
   mode: CheckedStepperOptions['mode'] = 'incremental',
 ): VtdRun {
-  return runUntilViolation(vtdHeader(variant), events, invariants, mode);
+  let header = runHeaders.get(variant);
+  if (header === undefined) runHeaders.set(variant, (header = vtdHeader(variant)));
+  return runUntilViolation(header, events, invariants, mode);
 }
