@@ -11,7 +11,8 @@
  * Introduce iommufd_backend_alloc_viommu" / "... alloc_vdev" with Nicolin Chen's review applied:
  * g_assert(out), dev_id before type in the trace call; "Add iommufd_backend_alloc_veventq", 2025-12);
  * backends/trace-events at qemu/qemu 0885cd5504df (alloc_viommu, alloc_vdev, viommu_alloc_eventq
- * merged there); hw/vfio/iommufd.c at qemu/qemu 010643eeb152 (iommufd_cdev_connect_and_bind,
+ * merged there); hw/vfio/trace-events at qemu/qemu 0107e9f0cc70 (the iommufd_cdev_* formats);
+ * hw/vfio/iommufd.c at qemu/qemu 010643eeb152 (iommufd_cdev_connect_and_bind,
  * iommufd_cdev_attach_ioas_hwpt, iommufd_cdev_detach_ioas_hwpt, iommufd_cdev_attach); the PASID RFCv2
  * series' two trace events as quoted in docs/reference/qemu-viommu.md §4.6 (its error texts not read).
  */
