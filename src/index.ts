@@ -8,6 +8,14 @@ export {
   judge,
   replaceWithHwpt,
 } from './contracts/index.ts';
+export {
+  type HostCall,
+  QEMU_HOST_ROWS,
+  QEMU_HOST_TRACE_EVENTS,
+  type QemuHostRow,
+  qemuHostRow,
+} from './contracts/qemu-host.ts';
+export { matchPattern, type Pattern, showPattern } from './contracts/qemu-pattern.ts';
 export { vtdAlphabet } from './explore/alphabet.ts';
 export { parseConfig as parseExploreConfig } from './explore/config.ts';
 export { runExplore } from './explore/run.ts';

@@ -4,6 +4,7 @@
  * the kernel function it comes from.
  */
 import { attachToHwpt, CONTRACTS, replaceWithHwpt } from './index.ts';
+import { renderQemuHostSection } from './qemu-doc.ts';
 
 const cell = (text: string) => text.replaceAll('|', '\\|');
 
@@ -33,5 +34,6 @@ export function renderContractsDoc(): string {
       out.push(`| ${i + 1} | ${cell(row.when)} | ${cell(row.outcome)} | ${cell(row.source)} |`);
     });
   }
+  out.push(...renderQemuHostSection());
   return `${out.join('\n')}\n`;
 }

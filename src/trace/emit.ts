@@ -59,6 +59,8 @@ export const emit = {
     `addr=${addr === '0x0' ? '(nil)' : addr} readonly=${readonly ? 1 : 0} (${ret})`,
   unmapDma: (fd: number, ioas: number, iova: string, size: string, ret: number) =>
     `iommufd_backend_unmap_dma  iommufd=${fd} ioas=${ioas} iova=${iova} size=${size} (${ret})`,
+  unmapDmaNonExist: (fd: number, ioas: number, iova: string, size: string, ret: number) =>
+    `iommufd_backend_unmap_dma_non_exist  Unmap nonexistent mapping: iommufd=${fd} ioas=${ioas} iova=${iova} size=${size} (${ret})`,
   freeId: (fd: number, id: number, ret: number) => `iommufd_backend_free_id  iommufd=${fd} id=${id} (${ret})`,
   invalidateCache: (
     fd: number,

@@ -26,8 +26,18 @@ export function mapGuestRam(step: VmmStep, device: VfioDevice): string | undefin
       iova: section.gpa,
     });
     const ret = outcome.ok ? 0 : -(ERRNO_NUMBER[outcome.errno] ?? 1);
+    // The trace prints ioctl(2)'s own result (-1), before iommufd_backend_map_dma turns it into -errno.
+    const traced = outcome.ok ? 0 : -1;
     step.trace.push(
-      emit.mapDma(IOMMUFD_FD, device.ioasId, section.gpa, section.size, section.hva, section.readonly, ret),
+      emit.mapDma(
+        IOMMUFD_FD,
+        device.ioasId,
+        section.gpa,
+        section.size,
+        section.hva,
+        section.readonly,
+        traced,
+      ),
     );
     if (!outcome.ok)
       return `memory listener initialization failed: vfio_container_dma_map(${section.gpa}, ${section.size}, ${section.hva}) = ${ret} (${strerror(outcome.errno)})`;
@@ -45,7 +55,12 @@ export function unmapGuestRam(step: VmmStep, device: VfioDevice): void {
       iova: section.gpa,
       length: section.size,
     });
-    const ret = outcome.ok ? 0 : -(ERRNO_NUMBER[outcome.errno] ?? 1);
-    step.trace.push(emit.unmapDma(IOMMUFD_FD, device.ioasId, section.gpa, section.size, ret));
+    // iommufd_backend_unmap_dma traces ioctl(2)'s result (-1); ENOENT (nothing mapped) has its own line.
+    const traced = outcome.ok ? 0 : -1;
+    step.trace.push(
+      !outcome.ok && outcome.errno === 'ENOENT'
+        ? emit.unmapDmaNonExist(IOMMUFD_FD, device.ioasId, section.gpa, section.size, traced)
+        : emit.unmapDma(IOMMUFD_FD, device.ioasId, section.gpa, section.size, traced),
+    );
   }
 }
