@@ -102,6 +102,14 @@ function covers(
   return (event.did ?? 0) === did;
 }
 
+/** The events `covers` can say yes to: any other event (a table write, an IOTLB flush) covers no entry. */
+const COVERING: ReadonlySet<string> = new Set([
+  'vtd.root_table',
+  'vtd.translation',
+  'vtd.inv.context_cache',
+  'vtd.inv.pasid_cache',
+]);
+
 export const vmmCacheFollowsGuest: Invariant = {
   name: 'vmm-cache-follows-guest',
   kind: 'step',
@@ -111,7 +119,7 @@ export const vmmCacheFollowsGuest: Invariant = {
   source: 'intel_iommu.c vtd_pasid_cache_sync_locked ("Replacing" branch); reference §6.3, §7.1',
   check(world, { prev, input, outcome }) {
     const vmm = vtdOf(world.vmm);
-    if (vmm === null || !outcome.ok || !input.event.type.startsWith('vtd.')) return [];
+    if (vmm === null || !outcome.ok || !COVERING.has(input.event.type)) return [];
     const vtd = vmm.frontend;
     if (!vtd.rootScalable || !vtd.dmarEnabled) return [];
     const out: string[] = [];

@@ -8,8 +8,10 @@
 import { liveObject, typedObject } from '../../../kernel/table.ts';
 import { findNamed } from '../../../vmm/core/named.ts';
 import { isFirstStage } from '../../../vmm/vtd/entry.ts';
-import { vtdOf } from '../../../vmm/vtd/state.ts';
+import { type VtdSpace, vtdOf } from '../../../vmm/vtd/state.ts';
 import type { Invariant } from '../../types.ts';
+
+const hasSlots = (space: VtdSpace) => space.pasids.length > 0;
 
 const describe = (id: number | undefined) => (id === undefined ? 'nothing (blocked)' : `HWPT ${id}`);
 
@@ -26,6 +28,8 @@ export const vmmPasidBindingMatchesCache: Invariant = {
     if (!input.event.type.startsWith('vtd.') && input.event.type !== 'machine.reset') return [];
     const vtd = vmm.frontend;
     if (!vtd.config.xFlts || !vtd.dmarEnabled || !vtd.rootScalable) return [];
+    // Only a space with PASID slots can be reported: one walk of the spaces before a lookup per device.
+    if (!vtd.spaces.some(hasSlots)) return [];
     const out: string[] = [];
     for (const device of vmm.core.devices) {
       if (device.backend !== 'iommufd') continue;
