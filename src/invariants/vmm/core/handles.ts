@@ -6,12 +6,13 @@
  * QEMU reference: hw/vfio/iommufd.c (iommufd_cdev_attach, iommufd_cdev_detach).
  */
 import { liveObject } from '../../../kernel/table.ts';
-import type { ObjectType } from '../../../kernel/types.ts';
+import type { KernelState, ObjectType } from '../../../kernel/types.ts';
 import { isKernelEvent } from '../../../model/protocol.ts';
 import type { HeldIdVisitor } from '../../../vmm/core/frontend.ts';
 import type { Vmm } from '../../../vmm/core/state.ts';
 import { frontendOf } from '../../../vmm/frontends.ts';
 import type { Invariant } from '../../types.ts';
+import { NO_VIOLATIONS } from '../no-violations.ts';
 
 /** Every kernel ID QEMU keeps: VFIO's per device, then the frontend's. */
 export function forEachHandle(vmm: Vmm, visit: HeldIdVisitor): void {
@@ -24,6 +25,31 @@ export function forEachHandle(vmm: Vmm, visit: HeldIdVisitor): void {
   frontendOf(vmm).forEachHeldId(vmm.frontend, visit);
 }
 
+/** One held ID against the kernel: a message when it is not live or not of the type QEMU expects. */
+function staleHandle(
+  kernel: KernelState,
+  id: number,
+  type: ObjectType,
+  field: string,
+  owner: string,
+): string | undefined {
+  const object = liveObject(kernel, id);
+  if (object === undefined) return `QEMU holds ${field} of ${owner} = ${id}, which is not live`;
+  if (object.type !== type)
+    return `QEMU holds ${field} of ${owner} = ${id}, which is ${object.type}, not ${type}`;
+  return undefined;
+}
+
+// The frontend's IDs go through one visitor reused by every check: no closure per event (checks never nest).
+const frontendHeld: { kernel: KernelState | undefined; out: string[] | undefined } = {
+  kernel: undefined,
+  out: undefined,
+};
+function visitFrontendHeld(id: number, type: ObjectType, field: string, owner: string): void {
+  const message = staleHandle(frontendHeld.kernel!, id, type, field, owner);
+  if (message !== undefined) (frontendHeld.out ??= []).push(message);
+}
+
 export const vmmHandlesLive: Invariant = {
   name: 'vmm-handles-live',
   kind: 'state',
@@ -32,18 +58,46 @@ export const vmmHandlesLive: Invariant = {
   source: 'reference §6.6 (a stale fs_hwpt_id survives unplug), §7.2',
   check(world) {
     const vmm = world.vmm;
-    if (vmm === null) return [];
-    const out: string[] = [];
+    if (vmm === null) return NO_VIOLATIONS;
     const { kernel } = world;
-    forEachHandle(vmm, (id: number, type: ObjectType, field: string, owner: string) => {
-      const object = liveObject(kernel, id);
-      if (object === undefined) out.push(`QEMU holds ${field} of ${owner} = ${id}, which is not live`);
-      else if (object.type !== type)
-        out.push(`QEMU holds ${field} of ${owner} = ${id}, which is ${object.type}, not ${type}`);
-    });
-    return out;
+    let out: string[] | undefined;
+    // VFIO's IDs in forEachHandle's order, walked directly (this runs after every platform event).
+    const { devices } = vmm.core;
+    for (let i = 0; i < devices.length; i++) {
+      const device = devices[i]!;
+      if (device.backend !== 'iommufd') continue;
+      const { dev } = device;
+      const a = staleHandle(kernel, device.devId, 'DEVICE', 'devid', dev);
+      if (a !== undefined) (out ??= []).push(a);
+      const b = staleHandle(kernel, device.ioasId, 'IOAS', 'ioas_id', dev);
+      if (b !== undefined) (out ??= []).push(b);
+      const c = staleHandle(kernel, device.hwptId, 'HWPT_PAGING', 'default hwpt_id', dev);
+      if (c !== undefined) (out ??= []).push(c);
+    }
+    frontendHeld.kernel = kernel;
+    frontendHeld.out = out;
+    frontendOf(vmm).forEachHeldId(vmm.frontend, visitFrontendHeld);
+    out = frontendHeld.out;
+    frontendHeld.kernel = frontendHeld.out = undefined;
+    return out ?? NO_VIOLATIONS;
   },
 };
+
+// Every handle, gathered into one array reused by every check (checks never nest).
+const HELD: number[] = [];
+function visitHeld(id: number): void {
+  HELD.push(id);
+}
+
+/** Whether one of VFIO's default HWPTs is this ID (the common case: no frontend walk needed). */
+function isDefaultHwpt(vmm: Vmm, id: number): boolean {
+  const { devices } = vmm.core;
+  for (let i = 0; i < devices.length; i++) {
+    const device = devices[i]!;
+    if (device.backend === 'iommufd' && device.hwptId === id) return true;
+  }
+  return false;
+}
 
 export const vmmNoUnreachableHwpt: Invariant = {
   name: 'vmm-no-unreachable-hwpt',
@@ -53,18 +107,25 @@ export const vmmNoUnreachableHwpt: Invariant = {
   source: 'reference §6.6 (surprise unplug leaks the S2 and the first-stage HWPT), §6 suggested invariants',
   check(world) {
     const vmm = world.vmm;
-    if (vmm === null) return [];
-    const held: number[] = [];
-    forEachHandle(vmm, (id) => {
-      held.push(id);
-    });
-    const out: string[] = [];
-    for (const object of world.kernel.objects) {
-      if (object === null || (object.type !== 'HWPT_PAGING' && object.type !== 'HWPT_NESTED')) continue;
+    if (vmm === null) return NO_VIOLATIONS;
+    // Every handle, gathered only when a live HWPT is not a default one (a first-stage HWPT, a leak).
+    let held: number[] | undefined;
+    let out: string[] | undefined;
+    const { objects } = world.kernel;
+    for (let i = 0; i < objects.length; i++) {
+      const object = objects[i];
+      if (object === null || object === undefined) continue;
+      if (object.type !== 'HWPT_PAGING' && object.type !== 'HWPT_NESTED') continue;
+      if (isDefaultHwpt(vmm, object.id)) continue;
+      if (held === undefined) {
+        HELD.length = 0;
+        forEachHandle(vmm, visitHeld);
+        held = HELD;
+      }
       if (!held.includes(object.id))
-        out.push(`${object.type} ${object.id} is live but no QEMU handle reaches it`);
+        (out ??= []).push(`${object.type} ${object.id} is live but no QEMU handle reaches it`);
     }
-    return out;
+    return out ?? NO_VIOLATIONS;
   },
 };
 
@@ -81,7 +142,7 @@ export const vmmNeverPassesZero: Invariant = {
   source: 'reference §6.5 (fs_hwpt_id == 0 sentinel), main.c XA_FLAGS_ALLOC1',
   check(_world, { input, outcome }) {
     const { hostOps } = outcome;
-    if (hostOps.length === 0 || isKernelEvent(input.event)) return [];
+    if (hostOps.length === 0 || isKernelEvent(input.event)) return NO_VIOLATIONS;
     let out: string[] | undefined;
     for (let i = 0; i < hostOps.length; i++) {
       const op = hostOps[i]!.op as unknown as IdFields;
@@ -92,7 +153,7 @@ export const vmmNeverPassesZero: Invariant = {
       if (op.hwpt_id === 0) (out ??= []).push(`${op.type} was issued with hwpt_id=0`);
       if (op.viommu_id === 0) (out ??= []).push(`${op.type} was issued with viommu_id=0`);
     }
-    return out ?? [];
+    return out ?? NO_VIOLATIONS;
   },
 };
 
@@ -104,8 +165,8 @@ export const vmmUnplugLeavesNothing: Invariant = {
   source: 'hw/vfio/iommufd.c iommufd_cdev_detach; reference §3.B.6, §7.2',
   check(world, { input }) {
     const vmm = world.vmm;
-    if (vmm === null || input.event.type !== 'vfio.unplug') return [];
-    for (const device of vmm.core.devices) if (device.backend === 'iommufd') return [];
+    if (vmm === null || input.event.type !== 'vfio.unplug') return NO_VIOLATIONS;
+    for (const device of vmm.core.devices) if (device.backend === 'iommufd') return NO_VIOLATIONS;
     const out: string[] = [];
     for (const object of world.kernel.objects) {
       if (object !== null && object.type !== 'TOMBSTONE')

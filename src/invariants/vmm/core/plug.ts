@@ -13,6 +13,7 @@ import type { KernelState } from '../../../kernel/types.ts';
 import { STALL_PREFIX } from '../../../vmm/core/listener.ts';
 import type { Vmm } from '../../../vmm/core/state.ts';
 import type { Invariant } from '../../types.ts';
+import { NO_VIOLATIONS } from '../no-violations.ts';
 import { forEachHandle } from './handles.ts';
 
 export const vmmNoFullReplay: Invariant = {
@@ -24,7 +25,8 @@ export const vmmNoFullReplay: Invariant = {
   source:
     'seed 004 (memory_region_iommu_replay "attempts to translate the whole address space and completely stalls the guest")',
   check(_world, { input, outcome }) {
-    if (input.event.type !== 'vfio.plug' || outcome.fatal?.startsWith(STALL_PREFIX) !== true) return [];
+    if (input.event.type !== 'vfio.plug' || outcome.fatal?.startsWith(STALL_PREFIX) !== true)
+      return NO_VIOLATIONS;
     return [`vfio.plug of ${input.event.dev} stalled: ${outcome.fatal}`];
   },
 };
@@ -39,10 +41,15 @@ export const vmmRefusedPlugLeavesNothing: Invariant = {
     'A refused vfio.plug leaves no kernel device bound for it, no QEMU handle or MAP/UNMAP notifier for it, and the iommufd users as they were.',
   source:
     'seed 004 ("do not abort anymore but jump to fail"); hw/vfio/iommufd.c iommufd_cdev_attach error unwinding',
-  check(world, { prev, input, outcome }) {
+  check(world, step) {
+    // `prev` is rebuilt on first read: read it only after the event filters.
+    const { input, outcome } = step;
     const event = input.event;
-    if (event.type !== 'vfio.plug' || outcome.ok || world.vmm === null || prev.vmm === null) return [];
-    if (plugged(prev.vmm, event.dev) || outcome.fatal?.startsWith(STALL_PREFIX) === true) return [];
+    if (event.type !== 'vfio.plug' || outcome.ok || world.vmm === null) return NO_VIOLATIONS;
+    const { prev } = step;
+    if (prev.vmm === null) return NO_VIOLATIONS;
+    if (plugged(prev.vmm, event.dev) || outcome.fatal?.startsWith(STALL_PREFIX) === true)
+      return NO_VIOLATIONS;
     const out: string[] = [];
     if (world.kernel.devices.has(event.dev))
       out.push(`refused plug of ${event.dev} left its DEVICE ${world.kernel.devices.get(event.dev)} bound`);
@@ -80,10 +87,14 @@ export const vmmRefusedHotplugKeepsVm: Invariant = {
     'A refused hotplug leaves QEMU running, with every live kernel object, QEMU handle and plugged device exactly as before it.',
   source:
     'seed 004 ("on vfio hotplug ... we would rather simply reject the hotplug"); hw/i386/pc.c pc_hotplug_allowed (2019)',
-  check(world, { prev, input, outcome }) {
+  check(world, step) {
+    // `prev` is rebuilt on first read: read it only after the event filters.
+    const { input, outcome } = step;
     const event = input.event;
-    if (event.type !== 'vfio.plug' || event.hotplug !== true || outcome.ok) return [];
-    if (world.vmm === null || prev.vmm === null) return [];
+    if (event.type !== 'vfio.plug' || event.hotplug !== true || outcome.ok) return NO_VIOLATIONS;
+    if (world.vmm === null) return NO_VIOLATIONS;
+    const { prev } = step;
+    if (prev.vmm === null) return NO_VIOLATIONS;
     if (world.vmm.core.fatal !== null)
       return [`refused hotplug of ${event.dev} ended QEMU: ${world.vmm.core.fatal.message}`];
     const [before, after] = [visible(prev.kernel, prev.vmm), visible(world.kernel, world.vmm)];
@@ -102,7 +113,8 @@ export const vmmColdPlugRefusalStops: Invariant = {
     'seed 004 ("a cold-plugged device fails realize"); hw/core/qdev.c device realize errors at machine creation are fatal',
   check(world, { input, outcome }) {
     const event = input.event;
-    if (event.type !== 'vfio.plug' || event.hotplug !== false || outcome.ok || world.vmm === null) return [];
+    if (event.type !== 'vfio.plug' || event.hotplug !== false || outcome.ok || world.vmm === null)
+      return NO_VIOLATIONS;
     return world.vmm.core.fatal === null ? [`cold plug of ${event.dev} was refused, yet QEMU went on`] : [];
   },
 };

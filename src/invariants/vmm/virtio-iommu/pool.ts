@@ -91,10 +91,12 @@ export const virtioReclaimExactlyWhenUnused: Invariant = {
   sentence:
     "A reclaim of a memreserve succeeds exactly when no level on a bound table's path uses one of its pages, so a reclaim never returns a page in use.",
   source: 'seed 001 step 8 ("it can ask to reclaim the memreserve" once the tables are removed)',
-  check(_world, { prev, input, outcome }) {
+  check(_world, step) {
+    // `prev` is rebuilt on first read: read it only after the event-type filter.
+    const { input, outcome } = step;
     const event = input.event;
     if (event.type !== 'virtio.reclaim') return [];
-    const before = virtioOf(prev.vmm);
+    const before = virtioOf(step.prev.vmm);
     if (before === null) return [];
     const start = BigInt(event.gpa);
     const chunk = before.chunks.find((candidate) => BigInt(candidate.first) * BigInt(PAGE_SIZE) === start);
@@ -159,10 +161,12 @@ export const virtioMemreserveExactlyWhenShort: Invariant = {
     'A valid add_table fails asking for memreserve (ENOMEM) exactly when the free reserved pages are fewer than its missing levels need, and succeeds otherwise.',
   source:
     'seed 001 steps 5-7 (no memreserve left: an error asking for more; after another memreserve the retry succeeds)',
-  check(_world, { prev, input, outcome }) {
+  check(_world, step) {
+    // `prev` is rebuilt on first read: read it only after the event-type filter.
+    const { input, outcome } = step;
     const event = input.event;
     if (event.type !== 'virtio.add_table') return [];
-    const before = virtioOf(prev.vmm);
+    const before = virtioOf(step.prev.vmm);
     if (before === null) return [];
     const asked = !outcome.ok && outcome.errno === 'ENOMEM';
     if (!addTableValid(before, event))

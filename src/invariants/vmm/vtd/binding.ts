@@ -14,6 +14,7 @@ import type { VfioDevice, Vmm } from '../../../vmm/core/state.ts';
 import { describeEntry, firstStageData, isFirstStage, readableEntry } from '../../../vmm/vtd/entry.ts';
 import { type VtdState, vtdOf } from '../../../vmm/vtd/state.ts';
 import type { CheckedWorld, Invariant } from '../../types.ts';
+import { NO_VIOLATIONS } from '../no-violations.ts';
 
 const isGuestOp = (input: StepInput) =>
   input.event.type.startsWith('vtd.') || input.event.type === 'machine.reset';
@@ -21,8 +22,10 @@ const isGuestOp = (input: StepInput) =>
 const isIommufd = (device: VfioDevice) => device.backend === 'iommufd';
 
 /** Plugged iommufd devices with x-flts=on: the ones QEMU binds (no copy when every device is one). */
+const NO_DEVICES: readonly VfioDevice[] = Object.freeze([]);
+
 function bound(vmm: Vmm<VtdState>): readonly VfioDevice[] {
-  if (!vmm.frontend.config.xFlts) return [];
+  if (!vmm.frontend.config.xFlts) return NO_DEVICES;
   const { devices } = vmm.core;
   for (const device of devices) if (!isIommufd(device)) return devices.filter(isIommufd);
   return devices;
@@ -42,11 +45,11 @@ export const vmmBindingMatchesCache: Invariant = {
     'After a guest operation completes without host failure, each device is attached as its cached PASID entry, TE and root mode call for.',
   source: 'intel_iommu_accel.c vtd_propagate_guest_pasid; reference §1.7, §6.4',
   check(world, { input, outcome }) {
-    if (!outcome.ok || !isGuestOp(input)) return [];
+    if (!outcome.ok || !isGuestOp(input)) return NO_VIOLATIONS;
     const vmm = vtdOf(world.vmm);
-    if (vmm === null) return [];
+    if (vmm === null) return NO_VIOLATIONS;
     const vtd = vmm.frontend;
-    const out: string[] = [];
+    let out: string[] | undefined;
     for (const { dev, hwptId, devId } of bound(vmm)) {
       const space = findNamed(vtd.spaces, dev);
       if (space === undefined) continue;
@@ -54,28 +57,28 @@ export const vmmBindingMatchesCache: Invariant = {
       const cached = space.pasid.value === 'valid' ? space.pasid.context.cached : null;
       if (!(vtd.dmarEnabled && vtd.rootScalable)) {
         if (attached !== hwptId)
-          out.push(
+          (out ??= []).push(
             `${dev} is on ${describe(attached)}; with TE=0 or a legacy root table it belongs on its default HWPT ${hwptId}`,
           );
       } else if (cached === null) {
         if (attached !== undefined && attached !== hwptId)
-          out.push(
+          (out ??= []).push(
             `${dev} has no cached PASID entry but is on ${describe(attached)}, not its default HWPT ${hwptId} or blocked`,
           );
       } else if (!isFirstStage(cached)) {
         if (attached !== hwptId)
-          out.push(
+          (out ??= []).push(
             `${dev} caches a PT entry but is on ${describe(attached)}, not its default HWPT ${hwptId}`,
           );
       } else {
         const object = attached === undefined ? undefined : liveObject(world.kernel, attached);
         if (object?.type !== 'HWPT_NESTED' || object.parent !== hwptId)
-          out.push(
+          (out ??= []).push(
             `${dev} caches an FST entry but is on ${describe(attached)}, not a first-stage HWPT nested on ${hwptId}`,
           );
       }
     }
-    return out;
+    return out ?? NO_VIOLATIONS;
   },
 };
 
@@ -102,6 +105,14 @@ function covers(
   return (event.did ?? 0) === did;
 }
 
+/** The events `covers` can say yes to: any other event (a table write, an IOTLB flush) covers no entry. */
+const COVERING: ReadonlySet<string> = new Set([
+  'vtd.root_table',
+  'vtd.translation',
+  'vtd.inv.context_cache',
+  'vtd.inv.pasid_cache',
+]);
+
 export const vmmCacheFollowsGuest: Invariant = {
   name: 'vmm-cache-follows-guest',
   kind: 'step',
@@ -109,12 +120,14 @@ export const vmmCacheFollowsGuest: Invariant = {
   sentence:
     "After an invalidation (or replay) that covers an entry completes without host failure, the cached entry equals the guest's entry.",
   source: 'intel_iommu.c vtd_pasid_cache_sync_locked ("Replacing" branch); reference §6.3, §7.1',
-  check(world, { prev, input, outcome }) {
+  check(world, step) {
+    // Not `{ prev }` in the parameters: destructuring would rebuild the World before on every event.
+    const { input, outcome } = step;
     const vmm = vtdOf(world.vmm);
-    if (vmm === null || !outcome.ok || !input.event.type.startsWith('vtd.')) return [];
+    if (vmm === null || !outcome.ok || !COVERING.has(input.event.type)) return NO_VIOLATIONS;
     const vtd = vmm.frontend;
-    if (!vtd.rootScalable || !vtd.dmarEnabled) return [];
-    const out: string[] = [];
+    if (!vtd.rootScalable || !vtd.dmarEnabled) return NO_VIOLATIONS;
+    let out: string[] | undefined;
     const { spaces } = vtd;
     // The World before the event is rebuilt on first use: read it once, and only for the DID filter.
     // Only an entry that differs from the guest's asks whether the event covered it (and so, maybe, for `prev`).
@@ -131,16 +144,16 @@ export const vmmCacheFollowsGuest: Invariant = {
       if (samePasidEntry(want, have)) continue;
       const { dev } = space;
       if (needsPrev && !prevRead) {
-        prevVtd = vtdOf(prev.vmm)?.frontend;
+        prevVtd = vtdOf(step.prev.vmm)?.frontend;
         prevRead = true;
       }
       const prevPasid = prevVtd === undefined ? undefined : findNamed(prevVtd.spaces, dev)?.pasid;
       if (!covers(world, prevVtd, prevPasid, dev, input)) continue;
-      out.push(
+      (out ??= []).push(
         `the PASID cache of ${dev} holds ${describeEntry(have)} but the guest's entry is ${describeEntry(want)}`,
       );
     }
-    return out;
+    return out ?? NO_VIOLATIONS;
   },
 };
 
@@ -153,8 +166,8 @@ export const vmmFirstStageData: Invariant = {
   source: 'intel_iommu_accel.c vtd_create_fs_hwpt; reference §1.4',
   check(world) {
     const vmm = vtdOf(world.vmm);
-    if (vmm === null) return [];
-    const out: string[] = [];
+    if (vmm === null) return NO_VIOLATIONS;
+    let out: string[] | undefined;
     const { spaces } = vmm.frontend;
     for (const space of spaces) {
       const { dev } = space;
@@ -166,12 +179,12 @@ export const vmmFirstStageData: Invariant = {
       const want = firstStageData(cached);
       const { pgtblAddr, addrWidth, flags } = object.data;
       if (pgtblAddr !== want.pgtbl_addr || addrWidth !== want.addr_width || (flags ?? 0) !== want.flags)
-        out.push(
+        (out ??= []).push(
           `HWPT_NESTED ${object.id} of ${dev} has pgtbl_addr=${pgtblAddr} addr_width=${addrWidth} flags=${flags}, ` +
             `the cached entry calls for ${want.pgtbl_addr}, ${want.addr_width}, ${want.flags}`,
         );
     }
-    return out;
+    return out ?? NO_VIOLATIONS;
   },
 };
 
@@ -184,16 +197,17 @@ export const vmmResetClean: Invariant = {
   source: 'intel_iommu.c vtd_init → vtd_reset_caches → vtd_pasid_cache_reset_locked; reference §1.7, §3.B.4',
   check(world, { input, outcome }) {
     const vmm = vtdOf(world.vmm);
-    if (input.event.type !== 'machine.reset' || !outcome.ok || vmm === null) return [];
-    const out: string[] = [];
+    if (input.event.type !== 'machine.reset' || !outcome.ok || vmm === null) return NO_VIOLATIONS;
+    let out: string[] | undefined;
     for (const object of world.kernel.objects)
-      if (object?.type === 'HWPT_NESTED') out.push(`HWPT_NESTED ${object.id} is still live after reset`);
+      if (object?.type === 'HWPT_NESTED')
+        (out ??= []).push(`HWPT_NESTED ${object.id} is still live after reset`);
     for (const { dev, hwptId, devId } of bound(vmm)) {
       const attached = ridAttachment(world, devId);
       if (attached !== hwptId)
-        out.push(`${dev} is on ${describe(attached)} after reset, not its default HWPT ${hwptId}`);
+        (out ??= []).push(`${dev} is on ${describe(attached)} after reset, not its default HWPT ${hwptId}`);
     }
-    return out;
+    return out ?? NO_VIOLATIONS;
   },
 };
 
@@ -204,7 +218,7 @@ export const vmmGuestCannotKillQemu: Invariant = {
   sentence: 'No guest register write or invalidation makes QEMU exit.',
   source: 'intel_iommu.c vtd_pasid_cache_reset_locked (&error_fatal from GCMD.TE/SRTP); reference §6.2',
   check(_world, { input, outcome }) {
-    if (outcome.fatal === undefined || !input.event.type.startsWith('vtd.')) return [];
+    if (outcome.fatal === undefined || !input.event.type.startsWith('vtd.')) return NO_VIOLATIONS;
     return [`${input.event.type} made QEMU exit: ${outcome.fatal}`];
   },
 };

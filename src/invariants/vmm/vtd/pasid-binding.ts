@@ -8,8 +8,11 @@
 import { liveObject, typedObject } from '../../../kernel/table.ts';
 import { findNamed } from '../../../vmm/core/named.ts';
 import { isFirstStage } from '../../../vmm/vtd/entry.ts';
-import { vtdOf } from '../../../vmm/vtd/state.ts';
+import { type VtdSpace, vtdOf } from '../../../vmm/vtd/state.ts';
 import type { Invariant } from '../../types.ts';
+import { NO_VIOLATIONS } from '../no-violations.ts';
+
+const hasSlots = (space: VtdSpace) => space.pasids.length > 0;
 
 const describe = (id: number | undefined) => (id === undefined ? 'nothing (blocked)' : `HWPT ${id}`);
 
@@ -22,11 +25,13 @@ export const vmmPasidBindingMatchesCache: Invariant = {
   source: 'the PASID series’ intel_iommu_accel.c vtd_device_attach_iommufd / vtd_device_detach_iommufd',
   check(world, { input, outcome }) {
     const vmm = vtdOf(world.vmm);
-    if (vmm === null || !outcome.ok) return [];
-    if (!input.event.type.startsWith('vtd.') && input.event.type !== 'machine.reset') return [];
+    if (vmm === null || !outcome.ok) return NO_VIOLATIONS;
+    if (!input.event.type.startsWith('vtd.') && input.event.type !== 'machine.reset') return NO_VIOLATIONS;
     const vtd = vmm.frontend;
-    if (!vtd.config.xFlts || !vtd.dmarEnabled || !vtd.rootScalable) return [];
-    const out: string[] = [];
+    if (!vtd.config.xFlts || !vtd.dmarEnabled || !vtd.rootScalable) return NO_VIOLATIONS;
+    // Only a space with PASID slots can be reported: one walk of the spaces before a lookup per device.
+    if (!vtd.spaces.some(hasSlots)) return NO_VIOLATIONS;
+    let out: string[] | undefined;
     for (const device of vmm.core.devices) {
       if (device.backend !== 'iommufd') continue;
       const space = findNamed(vtd.spaces, device.dev);
@@ -38,21 +43,21 @@ export const vmmPasidBindingMatchesCache: Invariant = {
         const where = `${device.dev} pasid ${slot.pasidId}`;
         if (cached === null) {
           if (attached !== undefined)
-            out.push(`${where} has no cached entry but is on ${describe(attached)}, not blocked`);
+            (out ??= []).push(`${where} has no cached entry but is on ${describe(attached)}, not blocked`);
         } else if (!isFirstStage(cached)) {
           if (attached !== device.hwptId)
-            out.push(
+            (out ??= []).push(
               `${where} caches a PT entry but is on ${describe(attached)}, not its S2 HWPT ${device.hwptId}`,
             );
         } else {
           const object = attached === undefined ? undefined : liveObject(world.kernel, attached);
           if (object?.type !== 'HWPT_NESTED' || object.parent !== device.hwptId)
-            out.push(
+            (out ??= []).push(
               `${where} caches an FST entry but is on ${describe(attached)}, not a first-stage HWPT nested on ${device.hwptId}`,
             );
         }
       }
     }
-    return out;
+    return out ?? NO_VIOLATIONS;
   },
 };
