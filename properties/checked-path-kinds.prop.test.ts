@@ -15,13 +15,21 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createCheckedStepper, initialWorld, type LogEvent, type World } from '../src/index.ts';
-import { kernelInvariants } from '../src/invariants/index.ts';
-import { kindsMask } from '../src/invariants/kinds.ts';
-import type { Changes, Invariant, StepContext } from '../src/invariants/types.ts';
-import type { KernelState, Slot } from '../src/kernel/types.ts';
-import { writtenKinds } from '../src/model/changes.ts';
-import { IncrementalChecker } from '../src/model/check.ts';
+import {
+  type Changes,
+  createCheckedStepper,
+  IncrementalChecker,
+  type Invariant,
+  initialWorld,
+  type KernelState,
+  kernelInvariants,
+  kindsMask,
+  type LogEvent,
+  type KernelSlot as Slot,
+  type InvariantStepContext as StepContext,
+  type World,
+  writtenKinds,
+} from '../src/index.ts';
 import { kernelAccessCommands, kernelCommands, kernelMapCommands } from './arbitraries.ts';
 import { NONE_HEADER, runCommands } from './run.ts';
 import { propertyRuns, propertySeed } from './seed.ts';
