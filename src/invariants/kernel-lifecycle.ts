@@ -237,15 +237,23 @@ export const releasedContextEmpty: Invariant = {
   source: 'main.c iommufd_fops_release (destroys everything, then xa_destroy)',
   check(world) {
     const { kernel } = world;
-    const out: string[] = [];
-    if (kernel.released && kernel.objects.some((slot) => slot !== null))
-      out.push('the context is released but objects remain');
-    const held =
-      kernel.fdOpen ||
-      kernel.devices.size > 0 ||
-      kernel.objects.some((s) => (s?.type === 'FAULT' || s?.type === 'VEVENTQ') && s.m.value === 'fdOpen') ||
-      kernel.objects.some((s) => s?.type === 'ACCESS' && s.selftest !== undefined); // a selftest access fd
-    if (!kernel.released && !held) out.push('nothing holds the iommufd any more, but it was not released');
-    return out;
+    if (kernel.released) return objectsRemain(kernel) ? ['the context is released but objects remain'] : [];
+    const held = kernel.fdOpen || kernel.devices.size > 0 || fdHolderLive(kernel);
+    return held ? [] : ['nothing holds the iommufd any more, but it was not released'];
   },
 };
+
+// Plain loops, no closures: this full check runs after every kernel event.
+function objectsRemain(kernel: KernelState): boolean {
+  for (const slot of kernel.objects) if (slot !== null) return true;
+  return false;
+}
+
+/** An open fault or vEVENTQ fd, or a selftest access fd. */
+function fdHolderLive(kernel: KernelState): boolean {
+  for (const s of kernel.objects) {
+    if ((s?.type === 'FAULT' || s?.type === 'VEVENTQ') && s.m.value === 'fdOpen') return true;
+    if (s?.type === 'ACCESS' && s.selftest !== undefined) return true;
+  }
+  return false;
+}
