@@ -27,17 +27,21 @@ export {
   kernelInvariants,
   type Violation,
 } from './invariants/index.ts';
-export type { Changes } from './invariants/types.ts';
+// The checked path's dispatch by written kind, for its property (properties/checked-path-kinds.prop.test.ts).
+export { kindsMask, type WrittenKind } from './invariants/kinds.ts';
+export type { Changes, StepContext as InvariantStepContext } from './invariants/types.ts';
 export { applyKernelOp } from './kernel/apply.ts';
 export type { KernelOp } from './kernel/ops.ts';
 export { failNthAllocation, liveObject, liveObjects } from './kernel/table.ts';
-export type { KernelObject, KernelState, ObjectType } from './kernel/types.ts';
+export type { KernelObject, KernelState, ObjectType, Slot as KernelSlot } from './kernel/types.ts';
 export { LogInputError } from './log/errors.ts';
 export { ERRNOS, type Errno } from './log/fields.ts';
 export { fastParseValue, type ParsedLine, parseLine, parseLineByZod } from './log/parse-line.ts';
 export { DEFAULT_HEADER, type LogItem, parseLogText, readLogFile, readLogFileBatches } from './log/read.ts';
 export type { Header, LogEvent, Platform } from './log/schema.ts';
 export { formatLog } from './log/write.ts';
+export { writtenKinds } from './model/changes.ts';
+export { IncrementalChecker } from './model/check.ts';
 export {
   type CheckedStep,
   type CheckedStepper,

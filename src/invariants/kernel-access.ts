@@ -54,6 +54,7 @@ export const accessPinsMapped: Invariant = {
   name: 'access-pins-mapped',
   kind: 'state',
   reads: ['kernel'],
+  readsKinds: ['IOAS', 'ACCESS'],
   sentence:
     'Every range a selftest access holds pinned lies in contiguous areas of its IOAS: an unmap told the access first.',
   source: 'io_pagetable.c iopt_unmap_iova_range (num_accesses -> iommufd_access_notify_unmap, retry)',
@@ -103,6 +104,7 @@ export const areaPinCountsMatch: Invariant = {
   name: 'area-pin-counts-match',
   kind: 'state',
   reads: ['kernel'],
+  readsKinds: ['IOAS', 'ACCESS'],
   sentence:
     "Each area's pin count equals the pinned items of live accesses over it: no pin survives its item or its access.",
   source:

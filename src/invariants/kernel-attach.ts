@@ -20,6 +20,8 @@ export const oneHwptPerGroupPasid: Invariant = {
   name: 'one-hwpt-per-group-pasid',
   kind: 'state',
   reads: ['kernel'],
+  // Its checkChanged looks only at written slots that are a DEVICE now.
+  readsKinds: ['DEVICE'],
   sentence:
     'All devices of an iommu group that are attached at the same PASID are attached to the same HWPT.',
   source: 'device.c iommufd_hw_pagetable_attach (igroup->pasid_attach holds one hwpt per PASID)',
@@ -111,6 +113,8 @@ export const autoDomainsAttached: Invariant = {
   name: 'auto-domains-attached',
   kind: 'state',
   reads: ['kernel'],
+  // A HWPT's count moves only when it, or a DEVICE holding (or having held) it, was written.
+  readsKinds: ['DEVICE', 'HWPT_PAGING', 'HWPT_NESTED'],
   sentence:
     'Every live auto-domain HWPT has at least one attachment (it is freed with its last one) and counts them right.',
   source: 'iommufd_private.h iommufd_hw_pagetable_put (iommufd_object_put_and_try_destroy)',

@@ -39,6 +39,7 @@ export const ioasAreasDisjoint: Invariant = {
   name: 'ioas-areas-disjoint',
   kind: 'state',
   reads: ['kernel'],
+  readsKinds: ['IOAS'],
   sentence: "An IOAS's areas are in IOVA order and no two of them overlap.",
   source: 'io_pagetable.c iopt_check_iova (EEXIST over an area), iopt_alloc_iova (only holes)',
   check(world) {
@@ -100,6 +101,8 @@ export const ioasAreasClearOfReserved: Invariant = {
   name: 'ioas-areas-clear-of-reserved',
   kind: 'state',
   reads: ['kernel'],
+  // An IOAS's own areas, and what narrows it: domains, the devices on them, accesses.
+  readsKinds: ['IOAS', 'DEVICE', 'HWPT_PAGING', 'HWPT_NESTED', 'ACCESS'],
   sentence:
     "No area and no allowed range of an IOAS lies in a reserved range (outside a domain's aperture, or an attached device's reserved region), and every area fits the IOAS's alignment.",
   source:

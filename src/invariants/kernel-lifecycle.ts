@@ -93,6 +93,18 @@ export const machinesLive: Invariant = {
   name: 'machines-live',
   kind: 'state',
   reads: ['kernel'],
+  // Every slot type but ACCESS and TOMBSTONE has a statechart.
+  readsKinds: [
+    'IOAS',
+    'DEVICE',
+    'HWPT_PAGING',
+    'HWPT_NESTED',
+    'VIOMMU',
+    'VDEVICE',
+    'HW_QUEUE',
+    'FAULT',
+    'VEVENTQ',
+  ],
   sentence: "No live object's statechart is in a final state, and every bound DEVICE is in state bound.",
   source: 'machines/*.machine.ts (final states mean the ID was erased)',
   check(world) {
@@ -120,6 +132,8 @@ export const nestingWellFormed: Invariant = {
   name: 'nesting-well-formed',
   kind: 'state',
   reads: ['kernel'],
+  // A nested HWPT that held is broken only by a write to it, its parent HWPT_PAGING or its vIOMMU.
+  readsKinds: ['HWPT_NESTED', 'HWPT_PAGING', 'VIOMMU'],
   sentence:
     "A nested HWPT sits on a nest-parent HWPT_PAGING that is not an auto domain, and on the vIOMMU path its parent is that vIOMMU's HWPT.",
   source: 'hw_pagetable.c iommufd_hwpt_nested_alloc, iommufd_viommu_alloc_hwpt_nested',
@@ -158,6 +172,7 @@ export const vdevicesConsistent: Invariant = {
   name: 'vdevices-consistent',
   kind: 'state',
   reads: ['kernel'],
+  readsKinds: ['DEVICE', 'VDEVICE', 'VIOMMU', 'TOMBSTONE'],
   sentence:
     "Each device has at most one vDEVICE, each vIOMMU's virt_id table lists exactly its live vDEVICEs, and only vDEVICEs leave tombstones.",
   source: 'viommu.c iommufd_vdevice_alloc_ioctl (EEXIST), device.c iommufd_device_remove_vdev',
@@ -222,15 +237,23 @@ export const releasedContextEmpty: Invariant = {
   source: 'main.c iommufd_fops_release (destroys everything, then xa_destroy)',
   check(world) {
     const { kernel } = world;
-    const out: string[] = [];
-    if (kernel.released && kernel.objects.some((slot) => slot !== null))
-      out.push('the context is released but objects remain');
-    const held =
-      kernel.fdOpen ||
-      kernel.devices.size > 0 ||
-      kernel.objects.some((s) => (s?.type === 'FAULT' || s?.type === 'VEVENTQ') && s.m.value === 'fdOpen') ||
-      kernel.objects.some((s) => s?.type === 'ACCESS' && s.selftest !== undefined); // a selftest access fd
-    if (!kernel.released && !held) out.push('nothing holds the iommufd any more, but it was not released');
-    return out;
+    if (kernel.released) return objectsRemain(kernel) ? ['the context is released but objects remain'] : [];
+    const held = kernel.fdOpen || kernel.devices.size > 0 || fdHolderLive(kernel);
+    return held ? [] : ['nothing holds the iommufd any more, but it was not released'];
   },
 };
+
+// Plain loops, no closures: this full check runs after every kernel event.
+function objectsRemain(kernel: KernelState): boolean {
+  for (const slot of kernel.objects) if (slot !== null) return true;
+  return false;
+}
+
+/** An open fault or vEVENTQ fd, or a selftest access fd. */
+function fdHolderLive(kernel: KernelState): boolean {
+  for (const s of kernel.objects) {
+    if ((s?.type === 'FAULT' || s?.type === 'VEVENTQ') && s.m.value === 'fdOpen') return true;
+    if (s?.type === 'ACCESS' && s.selftest !== undefined) return true;
+  }
+  return false;
+}

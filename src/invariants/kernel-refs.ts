@@ -14,8 +14,21 @@ import type { Changes, Invariant } from './types.ts';
 
 const scratch = new ReferenceList();
 
+// pin-count-matches and references-live-and-typed both ask, one after the other: answer once per event.
+let occupancyAsked: Changes | undefined;
+let occupancyKernel: KernelState | undefined;
+let occupancyAnswer = false;
+
 /** Whether the event allocated, freed or replaced an object (else every written slot holds the same object). */
 function occupancyChanged(kernel: KernelState, changes: Changes): boolean {
+  if (changes === occupancyAsked && kernel === occupancyKernel) return occupancyAnswer;
+  occupancyAnswer = occupancyChangedNow(kernel, changes);
+  occupancyAsked = changes;
+  occupancyKernel = kernel;
+  return occupancyAnswer;
+}
+
+function occupancyChangedNow(kernel: KernelState, changes: Changes): boolean {
   for (const id of changes.slots) {
     const before = changes.slotBefore(id);
     const now = kernel.objects[id];

@@ -8,6 +8,7 @@ import type { DriverName, KernelState, Slot } from '../kernel/types.ts';
 import type { Platform } from '../log/schema.ts';
 import type { StepInput, StepOutcome } from '../model/protocol.ts';
 import type { Vmm } from '../vmm/core/state.ts';
+import type { WrittenKind } from './kinds.ts';
 
 /**
  * The World as an invariant sees it, with `vmm` of any frontend (a frontend's invariants narrow it by
@@ -47,6 +48,11 @@ export interface Changes {
   slotBefore(id: number): Slot | undefined;
   /** Every object allocated by the event's operations, in order, with the lowest ID free just before it. */
   readonly allocations: readonly Allocation[];
+  /**
+   * The kinds the event wrote, as kinds.ts bits: each written slot's type before and after, and
+   * `context` when the kernel's own fields changed. Absent: every kind (a record built by hand).
+   */
+  readonly kinds?: number;
 }
 
 /** One allocation as the checked path saw it happen: the ID taken and the lowest one free then. */
@@ -75,6 +81,13 @@ export interface Invariant {
   readonly kind: 'state' | 'step';
   /** The parts of the World the check reads. */
   readonly reads: readonly WorldPart[];
+  /**
+   * For a kernel state invariant: the kinds (slot types, `context`) whose write can break it when it
+   * held before the event. The checker skips it after a kernel event that wrote none of them (the
+   * kinds property in properties/checked-path-kinds.prop.test.ts checks each declaration against
+   * the full check). Absent: any kernel write.
+   */
+  readonly readsKinds?: readonly WrittenKind[];
   /** Every violation, looking at the whole World. */
   check(world: CheckedWorld, step: StepContext): string[];
   /**

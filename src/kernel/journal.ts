@@ -29,6 +29,11 @@ export function newJournal(): KernelJournal {
 
 /** Forgets the last event's records (the arrays are kept for the next one). */
 export function clearJournal(journal: KernelJournal): void {
+  // Most events edit nothing in place, and setting a length costs even when it is 0 already.
+  if (journal.edited.length === 0) {
+    journal.devicesBefore = undefined;
+    return;
+  }
   journal.edited.length = 0;
   journal.before.length = 0;
   journal.editedObject.length = 0;

@@ -6,6 +6,7 @@
  * invariant asks for it.
  */
 
+import { kindBit, slotKind } from '../invariants/kinds.ts';
 import type { Allocation, Changes } from '../invariants/types.ts';
 import { attachJournal, clearJournal, editedCopy, journalOf, type KernelJournal } from '../kernel/journal.ts';
 import type { KernelState, Slot } from '../kernel/types.ts';
@@ -127,6 +128,24 @@ export function rebuildNames(before: NamesBefore, world: World): Pick<World, 'na
   return { names, nameLines };
 }
 
+/**
+ * The kinds the written slots held and hold, and `context`. An edited copy has its object's type,
+ * so the shadow's slot gives the type before.
+ */
+export function writtenKinds(
+  slots: readonly number[],
+  shadow: readonly Slot[],
+  objects: readonly Slot[],
+  context: boolean,
+): number {
+  let bits = context ? kindBit('context') : 0;
+  for (let i = 0; i < slots.length; i++) {
+    const id = slots[i]!;
+    bits |= slotKind(shadow[id]) | slotKind(objects[id]);
+  }
+  return bits;
+}
+
 /** The Changes record the invariants see (valid until the next event). */
 class EventChanges implements Changes {
   readonly kernel: boolean;
@@ -140,14 +159,16 @@ class EventChanges implements Changes {
     readonly allocations: readonly Allocation[],
   ) {
     this.slots = writtenSlots(before, after);
-    this.kernel =
-      this.slots.length > 0 ||
+    const context =
       after !== before.state ||
       after.seq !== before.seq ||
       after.fdOpen !== before.fdOpen ||
       after.released !== before.released ||
       before.journal.devicesBefore !== undefined;
+    this.kernel = this.slots.length > 0 || context;
+    this.kinds = writtenKinds(this.slots, before.shadow, after.objects, context);
   }
+  readonly kinds: number;
 
   written(id: number): boolean {
     if (this.slots.length < 8) return this.slots.includes(id);

@@ -1,11 +1,14 @@
 /**
  * Running the invariants after one event. Full: every invariant's `check` over the whole World.
  * Incremental (the checked path's default): a `step` invariant runs after every event; a `state`
- * invariant runs only when the event changed a part it reads, through `checkChanged` when it has
+ * invariant runs only when the event changed a part it reads (for the kernel: wrote a kind it
+ * declares in `readsKinds`, or any kind when it declares none), through `checkChanged` when it has
  * one, and through its full `check` while it was violated after the previous event (so a violation
  * that persists is reported again, exactly as a full check would). A property shows both report the
  * same violations at the same events.
  */
+
+import { ALL_KINDS, kindsMask } from '../invariants/kinds.ts';
 import type { Changes, Invariant, StepContext, Violation } from '../invariants/types.ts';
 import type { World } from './world.ts';
 
@@ -29,18 +32,30 @@ function changedBits(changes: Changes): number {
   );
 }
 
+/** The kinds the event wrote; a record without them (built by hand) wrote every kind if it wrote the kernel. */
+const writtenKindsOf = (changes: Changes): number => (changes.kernel ? (changes.kinds ?? ALL_KINDS) : 0);
+
 /** One invariant as the checker runs it: its reads as bits, its cheapest check picked once. */
 interface Entry {
   readonly invariant: Invariant;
   readonly step: boolean;
   readonly reads: number;
+  /** The kernel kinds it reads (every kind unless it declares `readsKinds`). */
+  readonly kinds: number;
   readonly changed: NonNullable<Invariant['checkChanged']> | Invariant['check'];
+}
+
+/** Whether a state entry is due after an event that changed these parts and wrote these kinds. */
+function isDue(entry: Entry, bits: number, kinds: number): boolean {
+  if (entry.step) return true;
+  if ((entry.reads & bits & ~PART_BIT.kernel) !== 0) return true;
+  return (entry.reads & PART_BIT.kernel) !== 0 && (entry.kinds & kinds) !== 0;
 }
 
 interface Plan {
   readonly entries: readonly Entry[];
-  /** For each set of changed parts (as bits), the entries that run then while nothing is violated. */
-  readonly due: readonly (readonly Entry[])[];
+  /** For each changed-parts-and-written-kinds key, the entries that run then while nothing is violated. */
+  readonly due: Map<number, readonly Entry[]>;
 }
 
 // One plan per invariant list: a property makes a checker per generated run, over the same list.
@@ -53,41 +68,46 @@ function planOf(invariants: readonly Invariant[]): Plan {
     invariant,
     step: invariant.kind === 'step',
     reads: invariant.reads.reduce((bits, part) => bits | PART_BIT[part], 0),
+    kinds: kindsMask(invariant.readsKinds),
     changed: (invariant.checkChanged ?? invariant.check).bind(invariant),
   }));
-  const all = PART_BIT.kernel | PART_BIT.names | PART_BIT.vmm;
-  const due = Array.from({ length: all + 1 }, (_, bits) =>
-    entries.filter((entry) => entry.step || (entry.reads & bits) !== 0),
-  );
-  plan = { entries, due };
+  plan = { entries, due: new Map() };
   plans.set(invariants, plan);
   return plan;
+}
+
+/** The entries due for one key, in list order: filtered once per key, then one lookup per event. */
+function dueFor(plan: Plan, bits: number, kinds: number): readonly Entry[] {
+  const key = (kinds << 3) | bits;
+  let due = plan.due.get(key);
+  if (due === undefined) {
+    due = plan.entries.filter((entry) => isDue(entry, bits, kinds));
+    plan.due.set(key, due);
+  }
+  return due;
 }
 
 /** Keeps which state invariants were violated after the last event, across calls. */
 export class IncrementalChecker {
   private readonly violated = new Set<string>();
-  private readonly entries: readonly Entry[];
-  /** For each set of changed parts (as bits), the entries that run then while nothing is violated. */
-  private readonly due: readonly (readonly Entry[])[];
+  private readonly plan: Plan;
 
   constructor(private readonly invariants: readonly Invariant[]) {
-    const plan = planOf(invariants);
-    this.entries = plan.entries;
-    this.due = plan.due;
+    this.plan = planOf(invariants);
   }
 
   check(world: World, step: StepContext & { readonly changes: Changes }): Violation[] {
     const bits = changedBits(step.changes);
+    const kinds = writtenKindsOf(step.changes);
     const violated = this.violated;
-    if (violated.size === 0) return this.checkDue(world, step, this.due[bits]!);
+    if (violated.size === 0) return this.checkDue(world, step, dueFor(this.plan, bits, kinds));
     const out: Violation[] = [];
-    for (const entry of this.entries) {
+    for (const entry of this.plan.entries) {
       const { invariant } = entry;
       let messages: readonly string[];
       if (entry.step) messages = entry.changed(world, step);
       else if (violated.size > 0 && violated.has(invariant.name)) messages = invariant.check(world, step);
-      else if ((entry.reads & bits) !== 0) messages = entry.changed(world, step);
+      else if (isDue(entry, bits, kinds)) messages = entry.changed(world, step);
       else continue;
       if (!entry.step) {
         if (messages.length > 0) violated.add(invariant.name);
