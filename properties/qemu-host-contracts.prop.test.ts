@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Header, LogEvent } from '../src/index.ts';
+import { type Header, HOST_OP_KINDS, type LogEvent } from '../src/index.ts';
 import { readLog } from './fail-nth.ts';
 import { describeKept, keepCounterexample } from './keep.ts';
 import {
@@ -40,21 +40,9 @@ const UNREACHED = [
   'iommufd.ioas_unmap: IOMMU_IOAS_UNMAP fails otherwise',
 ];
 
-/** Every kind `host.fail` can fail, with errnos from the kernel's rows (any errno prints the same way). */
-const KINDS = [
-  'hwpt_alloc',
-  'attach',
-  'detach',
-  'destroy',
-  'viommu_alloc',
-  'vdevice_alloc',
-  'invalidate',
-  'ioas_alloc',
-  'bind',
-] as const;
 const injection = fc.record({
   at: fc.nat(),
-  op: fc.constantFrom(...KINDS),
+  op: fc.constantFrom(...HOST_OP_KINDS),
   errno: fc.constantFrom('ENOMEM' as const, 'EINVAL' as const, 'EBUSY' as const, 'ENOENT' as const),
   skip: fc.constantFrom(0, 0, 1),
 });

@@ -39,6 +39,7 @@ export { ERRNOS, type Errno } from './log/fields.ts';
 export { fastParseValue, type ParsedLine, parseLine, parseLineByZod } from './log/parse-line.ts';
 export { DEFAULT_HEADER, type LogItem, parseLogText, readLogFile, readLogFileBatches } from './log/read.ts';
 export type { Header, LogEvent, Platform } from './log/schema.ts';
+export { HOST_OP_KINDS } from './log/schema.ts';
 export { formatLog } from './log/write.ts';
 export { writtenKinds } from './model/changes.ts';
 export { IncrementalChecker } from './model/check.ts';

@@ -155,6 +155,8 @@ export const hostOpKind = z.enum([
   'ioas_alloc',
   'bind',
 ]);
+/** The kinds a `host.fail` can fail, in the schema's order (fail_nth and the properties sweep them). */
+export const HOST_OP_KINDS = hostOpKind.options;
 export const platformEvents = [
   event('vfio.plug', {
     ...common,
