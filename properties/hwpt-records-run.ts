@@ -13,7 +13,7 @@ import {
   LogInputError,
 } from '../src/index.ts';
 import type { EventRewrite } from './contract-run.ts';
-import { hwptRecordDifference } from './hwpt-records.ts';
+import { autoDomainDifference, hwptRecordDifference } from './hwpt-records.ts';
 import { type Command, createConcretizer } from './kernel-commands.ts';
 
 export interface RecordRun {
@@ -29,10 +29,16 @@ function recordingStepper(header: Header, tally: RecordTally, found: string[]): 
   return createCheckedStepper(world, {
     invariants: invariantsFor(world),
     onKernelOp: (before, op, outcome, after) => {
-      const difference = hwptRecordDifference(before, op, outcome, after);
+      const difference =
+        hwptRecordDifference(before, op, outcome, after) ?? autoDomainDifference(before, op, outcome, after);
       if (op.type === 'iommufd.hwpt_alloc' && outcome.ok) {
         const on = before.objects[op.pt_id]?.type ?? 'none';
         tally.set(on, (tally.get(on) ?? 0) + 1);
+      }
+      if (op.type === 'vfio.attach' && outcome.ok && outcome.id !== undefined) {
+        const made = before.objects[outcome.id]?.seq !== after.objects[outcome.id]?.seq;
+        if (made && before.objects[op.pt_id]?.type === 'IOAS')
+          tally.set('auto domain', (tally.get('auto domain') ?? 0) + 1);
       }
       if (difference !== undefined) found.push(difference);
     },

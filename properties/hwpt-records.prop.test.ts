@@ -1,5 +1,6 @@
 /**
- * The record of every successful IOMMU_HWPT_ALLOC equals what the kernel keeps (properties/hwpt-records.ts):
+ * The record of every successful IOMMU_HWPT_ALLOC, and of every auto domain a vfio.attach to an IOAS
+ * makes, equals what the kernel keeps (properties/hwpt-records.ts):
  * on generated kernel logs with the mock driver, the same logs with arm-smmuv3 devices (vSTE data,
  * nested HWPTs on a vIOMMU) and VT-d guest logs (the VT-d first-stage data QEMU passes). A
  * disagreement is shrunk and kept as a log under test/logs/.
@@ -34,7 +35,7 @@ function expectReached(tally: RecordTally, kinds: readonly string[]) {
     expect(tally.get(kind) ?? 0, `no successful HWPT_ALLOC on ${kind}`).toBeGreaterThan(0);
 }
 
-describe('IOMMU_HWPT_ALLOC records what the kernel keeps', () => {
+describe('IOMMU_HWPT_ALLOC and auto domains record what the kernel keeps', () => {
   it('on generated kernel logs (mock driver)', async () => {
     const tally: RecordTally = new Map();
     const details = fc.check(
@@ -48,7 +49,7 @@ describe('IOMMU_HWPT_ALLOC records what the kernel keeps', () => {
       const run = runKernelRecords(details.counterexample[0], NONE_HEADER, new Map());
       await failWithKept(`hwpt-record-kernel-seed-${details.seed}`, NONE_HEADER, run, details.seed);
     }
-    expectReached(tally, ['IOAS', 'HWPT_PAGING', 'VIOMMU']);
+    expectReached(tally, ['IOAS', 'HWPT_PAGING', 'VIOMMU', 'auto domain']);
   });
 
   it('on generated kernel logs with arm-smmuv3 devices', async () => {
@@ -69,7 +70,7 @@ describe('IOMMU_HWPT_ALLOC records what the kernel keeps', () => {
       const run = runKernelRecords(commands, NONE_HEADER, new Map(), rewriteOf(choices));
       await failWithKept(`hwpt-record-smmuv3-seed-${details.seed}`, NONE_HEADER, run, details.seed);
     }
-    expectReached(tally, ['IOAS', 'VIOMMU']);
+    expectReached(tally, ['IOAS', 'VIOMMU', 'auto domain']);
   });
 
   it('on generated VT-d guest logs (upstream and fixed)', async () => {

@@ -10,6 +10,7 @@
  * the nested domain keeps the user data: intel/nested.c (s1_cfg), selftest.c mock_domain_alloc_nested
  * (iotlb), arm-smmu-v3-iommufd.c arm_vsmmu_alloc_domain_nested (ste). The model keeps the data as
  * given, with its data_type, and the HWPT's statechart starts detached (machines/hwpt.machine.ts).
+ * Auto domains: device.c iommufd_device_auto_get_domain (Kingxukai/linux 9b44fff655e2).
  */
 import type { CheckedStepperOptions, KernelObject, KernelOp, KernelState } from '../src/index.ts';
 
@@ -94,6 +95,46 @@ export function hwptRecordDifference(
   const want = JSON.stringify(sorted(expectedHwptRecord(before, op)));
   const got = JSON.stringify(sorted(recordedHwpt(object)));
   return want === got ? undefined : `HWPT ${outcome.id}: the kernel keeps ${want}, the model ${got}`;
+}
+
+/**
+ * A vfio.attach to an IOAS that made a new auto domain: device.c iommufd_device_auto_get_domain
+ * allocates it with flags 0 (no nest parent, dirty or PASID-compatible, no fault) on the device's
+ * IOMMU, attaches the device and sets auto_domain.
+ */
+export function autoDomainDifference(
+  before: KernelState,
+  op: KernelOp,
+  outcome: KernelOutcome,
+  after: KernelState,
+): string | undefined {
+  if (op.type !== 'vfio.attach' || !outcome.ok || outcome.id === undefined) return undefined;
+  if (before.objects[op.pt_id]?.type !== 'IOAS') return undefined;
+  const was = before.objects[outcome.id];
+  const object = after.objects[outcome.id];
+  if (object === undefined || object === null || object.type === 'TOMBSTONE') return undefined;
+  if (was !== undefined && was !== null && was.seq === object.seq) return undefined; // an existing domain reused
+  const deviceId = before.devices.get(op.dev);
+  const device = deviceId === undefined ? undefined : before.objects[deviceId];
+  if (device?.type !== 'DEVICE') return `vfio.attach of ${op.dev} made HWPT ${outcome.id} without a DEVICE`;
+  const want = {
+    type: 'HWPT_PAGING',
+    ioas: op.pt_id,
+    iommu: device.iommu,
+    driver: device.driver,
+    autoDomain: true,
+    nestParent: false,
+    dirty: false,
+    pasidCompat: false,
+    fault: 0,
+    machine: { value: 'attached', context: { kind: 'paging', autoDomain: true } },
+  };
+  // users and attachments: one per group member attached (a replace moves the group), judged by the contracts.
+  const { users: _users, machine, ...rest } = recordedHwpt(object);
+  const { attachments: _attachments, ...context } = (machine as { context: Record<string, unknown> }).context;
+  const got = { ...rest, machine: { ...(machine as object), context } };
+  const [w, g] = [JSON.stringify(sorted(want)), JSON.stringify(sorted(got))];
+  return w === g ? undefined : `auto domain ${outcome.id}: the kernel keeps ${w}, the model ${g}`;
 }
 
 /** Keys in order, recursively, so two records compare as text. */
