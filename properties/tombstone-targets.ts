@@ -1,0 +1,38 @@
+/**
+ * Kernel logs whose operations name a tombstoned ID: the generated events, each ID field (of a
+ * destroy, a pt_id, an invalidation target, a vIOMMU's parent, a vDEVICE's vIOMMU) aimed by a
+ * per-position choice at an ID a vDEVICE left behind when its DEVICE was closed. The generator's
+ * stale references never pick one (a tombstone keeps its vDEVICE's seq), so only this reaches them.
+ * Kernel reference (Kingxukai/linux 9b44fff655e2): device.c iommufd_device_unbind ->
+ * viommu.c iommufd_vdevice_abort (xa_cmpxchg to XA_ZERO_ENTRY: the ID stays reserved); main.c
+ * iommufd_get_object / iommufd_object_remove (xa_load of a zero entry is NULL: -ENOENT).
+ */
+import type { KernelState, LogEvent, World } from '../src/index.ts';
+
+/** The tombstoned IDs of the table, lowest first. */
+export function tombstones(state: KernelState): number[] {
+  const out: number[] = [];
+  for (const slot of state.objects) if (slot !== null && slot.type === 'TOMBSTONE') out.push(slot.id);
+  return out;
+}
+
+/** The event with its ID field aimed at a tombstone, on even choices when the table has one. */
+export function aimAtTombstone(event: LogEvent, world: World, choice: number): LogEvent {
+  const ids = tombstones(world.kernel);
+  if (ids.length === 0 || choice % 2 !== 0) return event;
+  const id = ids[(choice >> 1) % ids.length]!;
+  switch (event.type) {
+    case 'iommufd.destroy':
+    case 'iommufd.invalidate':
+      return { ...event, id };
+    case 'iommufd.hwpt_alloc':
+    case 'vfio.attach':
+      return { ...event, pt_id: id };
+    case 'iommufd.viommu_alloc':
+      return { ...event, hwpt_id: id };
+    case 'iommufd.vdevice_alloc':
+      return { ...event, viommu_id: id };
+    default:
+      return event;
+  }
+}

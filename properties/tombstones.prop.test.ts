@@ -1,0 +1,91 @@
+/**
+ * Tombstoned IDs (a vDEVICE's ID kept reserved after its DEVICE closed) are no live objects: every
+ * kernel operation aimed at one (properties/tombstone-targets.ts) does what its contract says (the
+ * contracts read the table through src/contracts/view.ts, which skips tombstones as xa_load does),
+ * and the replay summary lists exactly the live objects, never a tombstone. A disagreement is kept
+ * under test/logs/.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { formatLog, type LogEvent, parseLogText, replayItems, type World } from '../src/index.ts';
+import { kernelCommands } from './arbitraries.ts';
+import { newTally, runKernelContracts } from './contract-run.ts';
+import { describeKept, keepCounterexample } from './keep.ts';
+import { NONE_HEADER, runCommands } from './run.ts';
+import { propertyRuns, propertySeed, repeatWith, runsScaled } from './seed.ts';
+import { smmuChoices } from './smmu-kernel-events.ts';
+import { aimAtTombstone, tombstones } from './tombstone-targets.ts';
+
+const FILE = 'properties/tombstones.prop.test.ts';
+const RUNS = propertyRuns(Number(process.env.PROP_RUNS ?? 200));
+
+const rewriteOf = (choices: readonly number[]) => (event: LogEvent, world: World, index: number) =>
+  aimAtTombstone(event, world, choices[index % choices.length]!);
+
+describe('tombstoned IDs', () => {
+  it('every kernel operation aimed at a tombstone does what its contract says', async () => {
+    const tally = newTally();
+    let aimed = 0;
+    tally.observe = (op, _errno, before) => {
+      const id = 'id' in op ? op.id : 'pt_id' in op ? op.pt_id : 'hwpt_id' in op ? op.hwpt_id : undefined;
+      const viommu = 'viommu_id' in op ? op.viommu_id : undefined;
+      for (const at of [id, viommu])
+        if (at !== undefined && before.objects[at]?.type === 'TOMBSTONE') aimed += 1;
+    };
+    const details = fc.check(
+      fc.property(
+        kernelCommands,
+        smmuChoices,
+        (commands, choices) =>
+          runKernelContracts(commands, NONE_HEADER, tally, [], rewriteOf(choices)).failure === undefined,
+      ),
+      { numRuns: RUNS, seed: propertySeed(20261236) },
+    );
+    if (details.failed && details.counterexample !== null) {
+      const [commands, choices] = details.counterexample;
+      const events: LogEvent[] = [];
+      const rewrite = rewriteOf(choices);
+      let differences: readonly string[];
+      try {
+        const run = runKernelContracts(commands, NONE_HEADER, newTally(), [], (e, w, i) => {
+          events.push(rewrite(e, w, i));
+          return events.at(-1)!;
+        });
+        differences = run.failure?.differences ?? ['the run passed when repeated'];
+      } catch (error) {
+        differences = [`the model threw at event ${events.length}: ${String(error)}`];
+      }
+      const kept = await keepCounterexample(
+        `contract-tombstone-seed-${details.seed}`,
+        NONE_HEADER,
+        events,
+        differences,
+        'clean',
+        false,
+      );
+      expect.fail(`${differences.join('\n')}\n${describeKept(kept)}\n${repeatWith(details.seed, FILE)}`);
+    }
+    console.log(`tombstones: ${tally.judged} operations judged, ${aimed} of them named a tombstone`);
+    expect(tally.notCovered).toBe(0);
+    if (!runsScaled()) expect(aimed, 'no generated operation named a tombstone').toBeGreaterThan(0);
+  });
+
+  it('the replay summary lists exactly the live objects, never a tombstone', () => {
+    let ended = 0;
+    fc.assert(
+      fc.property(kernelCommands, (commands) => {
+        const { events, world } = runCommands(commands, NONE_HEADER, []);
+        const { summary } = replayItems(parseLogText(formatLog(NONE_HEADER, events)));
+        const reserved = new Set(tombstones(world.kernel));
+        if (reserved.size > 0) ended += 1;
+        const live: number[] = [];
+        for (const slot of world.kernel.objects)
+          if (slot !== null && !reserved.has(slot.id)) live.push(slot.id);
+        expect(summary.live.map((o) => o.id)).toEqual(live);
+      }),
+      { numRuns: RUNS, seed: propertySeed(20261237) },
+    );
+    console.log(`tombstones: ${ended} of ${RUNS} logs ended with a tombstone`);
+    if (!runsScaled()) expect(ended, 'no generated log ended with a tombstone').toBeGreaterThan(0);
+  });
+});
