@@ -7,20 +7,16 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatLog, type LogEvent, parseLogText, replayItems, type World } from '../src/index.ts';
+import { formatLog, parseLogText, replayItems } from '../src/index.ts';
 import { kernelCommands } from './arbitraries.ts';
-import { newTally, runKernelContracts } from './contract-run.ts';
-import { describeKept, keepCounterexample } from './keep.ts';
+import { newTally } from './contract-run.ts';
 import { NONE_HEADER, runCommands } from './run.ts';
-import { propertyRuns, propertySeed, repeatWith, runsScaled } from './seed.ts';
-import { smmuChoices } from './smmu-kernel-events.ts';
+import { propertyRuns, propertySeed, runsScaled } from './seed.ts';
 import { aimAtTombstone, tombstones } from './tombstone-targets.ts';
+import { checkTwistedContracts } from './twisted-contracts.ts';
 
 const FILE = 'properties/tombstones.prop.test.ts';
 const RUNS = propertyRuns(Number(process.env.PROP_RUNS ?? 200));
-
-const rewriteOf = (choices: readonly number[]) => (event: LogEvent, world: World, index: number) =>
-  aimAtTombstone(event, world, choices[index % choices.length]!);
 
 describe('tombstoned IDs', () => {
   it('every kernel operation aimed at a tombstone does what its contract says', async () => {
@@ -32,39 +28,14 @@ describe('tombstoned IDs', () => {
       for (const at of [id, viommu])
         if (at !== undefined && before.objects[at]?.type === 'TOMBSTONE') aimed += 1;
     };
-    const details = fc.check(
-      fc.property(
-        kernelCommands,
-        smmuChoices,
-        (commands, choices) =>
-          runKernelContracts(commands, NONE_HEADER, tally, [], rewriteOf(choices)).failure === undefined,
-      ),
-      { numRuns: RUNS, seed: propertySeed(20261236) },
-    );
-    if (details.failed && details.counterexample !== null) {
-      const [commands, choices] = details.counterexample;
-      const events: LogEvent[] = [];
-      const rewrite = rewriteOf(choices);
-      let differences: readonly string[];
-      try {
-        const run = runKernelContracts(commands, NONE_HEADER, newTally(), [], (e, w, i) => {
-          events.push(rewrite(e, w, i));
-          return events.at(-1)!;
-        });
-        differences = run.failure?.differences ?? ['the run passed when repeated'];
-      } catch (error) {
-        differences = [`the model threw at event ${events.length}: ${String(error)}`];
-      }
-      const kept = await keepCounterexample(
-        `contract-tombstone-seed-${details.seed}`,
-        NONE_HEADER,
-        events,
-        differences,
-        'clean',
-        false,
-      );
-      expect.fail(`${differences.join('\n')}\n${describeKept(kept)}\n${repeatWith(details.seed, FILE)}`);
-    }
+    await checkTwistedContracts({
+      keptName: 'contract-tombstone',
+      file: FILE,
+      seed: 20261236,
+      runs: RUNS,
+      tally,
+      twist: aimAtTombstone,
+    });
     console.log(`tombstones: ${tally.judged} operations judged, ${aimed} of them named a tombstone`);
     expect(tally.notCovered).toBe(0);
     if (!runsScaled()) expect(aimed, 'no generated operation named a tombstone').toBeGreaterThan(0);
