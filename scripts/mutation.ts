@@ -45,7 +45,7 @@ const equivalents: Record<string, string> = existsSync('mutation/equivalent.json
   ? JSON.parse(readFileSync('mutation/equivalent.json', 'utf8'))
   : {};
 
-// Survivors a new property was shown to kill by hand (the mutant applied, the property failed), not yet measured by a Stryker run.
+// Survivors a new property was shown to kill by hand (the mutant applied, the property failed at full runs), still listed by the kept Stryker results.
 const handKills: Record<string, string> = existsSync('mutation/hand-kills.json')
   ? JSON.parse(readFileSync('mutation/hand-kills.json', 'utf8'))
   : {};
@@ -125,7 +125,9 @@ for (const suite of suites) {
       if (hand !== undefined) totals.hand++;
       const explanation =
         why ??
-        (hand === undefined ? 'not killed yet' : `killed by hand by ${hand}; not measured by Stryker yet`);
+        (hand === undefined
+          ? 'not killed yet'
+          : `killed by hand by ${hand} at full runs; a survivor in the kept Stryker results (not rerun since, or not killed at the scaled runs)`);
       survivors.push(`| \`${key.replaceAll('|', '\\|')}\` | ${m.status} | ${explanation} |`);
     }
   }
@@ -142,7 +144,7 @@ for (const suite of suites) {
     '',
     `Without the ${totals.equivalent} mutants explained as equivalent (mutation/equivalent.json): ${net} % (${hit}/${totals.all - totals.equivalent}).`,
     '',
-    `Survivors a new property kills when the mutant is applied by hand (mutation/hand-kills.json), not yet measured by Stryker: ${totals.hand}; not counted in the scores above.`,
+    `Survivors a new property kills at full runs when the mutant is applied by hand (mutation/hand-kills.json) but the kept Stryker results still list (not rerun since, or not killed at the scaled runs): ${totals.hand}; not counted in the scores above.`,
     '',
     '| surviving mutant (file:line:column mutator replacement) | status | explanation |',
     '|---|---|---|',
