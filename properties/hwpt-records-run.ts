@@ -10,9 +10,8 @@ import {
   initialWorld,
   invariantsFor,
   type LogEvent,
-  LogInputError,
 } from '../src/index.ts';
-import type { EventRewrite } from './contract-run.ts';
+import { type EventRewrite, stepLogUntilFound } from './contract-run.ts';
 import { autoDomainDifference, hwptRecordDifference } from './hwpt-records.ts';
 import { type Command, createConcretizer } from './kernel-commands.ts';
 
@@ -68,17 +67,6 @@ export function runKernelRecords(
 
 export function runLogRecords(log: readonly LogEvent[], header: Header, tally: RecordTally): RecordRun {
   const found: string[] = [];
-  const stepper = recordingStepper(header, tally, found);
-  const events: LogEvent[] = [];
-  for (const event of log) {
-    events.push(event);
-    try {
-      stepper.step({ line: events.length + 1, event });
-    } catch (error) {
-      if (error instanceof LogInputError) break; // QEMU exited: later events are rejected
-      throw error;
-    }
-    if (found.length > 0) return { events, difference: found[0] };
-  }
-  return { events };
+  const events = stepLogUntilFound(recordingStepper(header, tally, found), log, found);
+  return found.length > 0 ? { events, difference: found[0] } : { events };
 }
