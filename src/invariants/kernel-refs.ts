@@ -1,50 +1,24 @@
 /** Invariants on references and pins between kernel objects. */
 import { liveObject } from '../kernel/table.ts';
 import type { KernelObject, KernelState, Slot } from '../kernel/types.ts';
+import { type EventReferences, eventReferences } from './event-references.ts';
 import { IdScratch } from './id-scratch.ts';
 import {
   expectedUsers,
   forEachReference,
-  listReferences,
-  ReferenceList,
+  type ReferenceList,
   referenceName,
   selfPins,
 } from './references.ts';
 import type { Changes, Invariant } from './types.ts';
 
-const scratch = new ReferenceList();
-
-// pin-count-matches and references-live-and-typed both ask, one after the other: answer once per event.
-let occupancyAsked: Changes | undefined;
-let occupancyKernel: KernelState | undefined;
-let occupancyAnswer = false;
-
-/** Whether the event allocated, freed or replaced an object (else every written slot holds the same object). */
-function occupancyChanged(kernel: KernelState, changes: Changes): boolean {
-  if (changes === occupancyAsked && kernel === occupancyKernel) return occupancyAnswer;
-  occupancyAnswer = occupancyChangedNow(kernel, changes);
-  occupancyAsked = changes;
-  occupancyKernel = kernel;
-  return occupancyAnswer;
-}
-
-function occupancyChangedNow(kernel: KernelState, changes: Changes): boolean {
-  for (const id of changes.slots) {
-    const before = changes.slotBefore(id);
-    const now = kernel.objects[id];
-    const liveBefore = before !== null && before !== undefined && before.type !== 'TOMBSTONE';
-    const liveNow = now !== null && now !== undefined && now.type !== 'TOMBSTONE';
-    if (liveBefore !== liveNow) return true;
-    if (liveBefore && liveNow && (before.seq !== now.seq || before.type !== now.type)) return true;
-    if (!liveBefore && !liveNow && (before ?? null) !== (now ?? null)) return true;
-  }
-  return false;
-}
-
 const scratchIds = new IdScratch();
 
-function addPins(ids: IdScratch, slot: KernelObject, sign: number): void {
-  const list = listReferences(slot, scratch);
+const isLive = (slot: Slot | undefined): slot is KernelObject =>
+  slot !== null && slot !== undefined && slot.type !== 'TOMBSTONE';
+
+/** Adds `sign` per pinning reference of `list` to its target's count. */
+function addPins(ids: IdScratch, list: ReferenceList, sign: number): void {
   for (let i = 0; i < list.length; i++) {
     if (!list.pins[i]) continue;
     const to = list.to[i]!;
@@ -53,31 +27,18 @@ function addPins(ids: IdScratch, slot: KernelObject, sign: number): void {
   }
 }
 
-function addTargets(ids: IdScratch, slot: Slot | undefined): void {
-  if (slot === null || slot === undefined || slot.type === 'TOMBSTONE') return;
-  const list = listReferences(slot, scratch);
-  for (let i = 0; i < list.length; i++) ids.add(list.to[i]!);
-}
-
-const isLive = (slot: Slot | undefined): slot is KernelObject =>
-  slot !== null && slot !== undefined && slot.type !== 'TOMBSTONE';
-
 /**
  * Pin counts when no object came or went: a count that was right before the event is right after it
  * exactly when its change equals the change in pinning references (written holders' old and new
  * references) plus the change in its own pins.
  */
-function pinDeltaViolations(kernel: KernelState, changes: Changes): string[] {
+function pinDeltaViolations(kernel: KernelState, changes: Changes, refs: EventReferences): string[] {
   const ids = scratchIds;
   ids.begin(kernel.objects.length);
   for (const id of changes.slots) ids.addWritten(id);
-  for (const id of changes.slots) {
-    const now = kernel.objects[id];
-    const before = changes.slotBefore(id);
-    if (!isLive(now) || !isLive(before)) continue;
-    addPins(ids, now, 1);
-    addPins(ids, before, -1);
-  }
+  // No object came or went: `now` lists the written live objects, `before` the same objects as they were.
+  addPins(ids, refs.now, 1);
+  addPins(ids, refs.before, -1);
   const out: string[] = [];
   for (let id = 0; id <= ids.high; id++) {
     if (!ids.has(id)) continue;
@@ -94,29 +55,22 @@ function pinDeltaViolations(kernel: KernelState, changes: Changes): string[] {
 }
 
 /** Pin counts after objects came or went: the written objects and their old and new targets, recounted. */
-function recountViolations(kernel: KernelState, changes: Changes): string[] {
+function recountViolations(kernel: KernelState, changes: Changes, refs: EventReferences): string[] {
   const ids = scratchIds;
   const { objects } = kernel;
+  const { now, before } = refs;
   ids.begin(objects.length);
   for (const id of changes.slots) ids.addWritten(id);
-  for (const id of changes.slots) {
-    const now = objects[id];
-    addTargets(ids, now);
-    const old = changes.slotBefore(id);
-    if (old !== now) addTargets(ids, old);
-  }
+  // `now` lists every live object's references: the written holders' targets are among them.
+  for (let i = 0; i < now.length; i++) if (ids.written(now.holder[i]!.id)) ids.add(now.to[i]!);
+  for (let i = 0; i < before.length; i++) ids.add(before.to[i]!);
   for (let id = 0; id <= ids.high; id++) {
     const slot = objects[id];
     if (ids.has(id) && isLive(slot)) ids.count[id] = selfPins(slot);
   }
-  for (let holder = 0; holder < objects.length; holder++) {
-    const slot = objects[holder];
-    if (!isLive(slot)) continue;
-    const list = listReferences(slot, scratch);
-    for (let i = 0; i < list.length; i++) {
-      const to = list.to[i]!;
-      if (list.pins[i] && ids.has(to)) ids.count[to]! += 1;
-    }
+  for (let i = 0; i < now.length; i++) {
+    const to = now.to[i]!;
+    if (now.pins[i] && ids.has(to)) ids.count[to]! += 1;
   }
   const out: string[] = [];
   for (let id = 0; id <= ids.high; id++) {
@@ -179,9 +133,10 @@ export const pinCountMatches: Invariant = {
   // A count can only go wrong at a written object or at one a written object points (or pointed) at.
   checkChanged(world, { changes }) {
     const { kernel } = world;
-    return occupancyChanged(kernel, changes)
-      ? recountViolations(kernel, changes)
-      : pinDeltaViolations(kernel, changes);
+    const refs = eventReferences(kernel, changes);
+    return refs.occupancyChanged
+      ? recountViolations(kernel, changes, refs)
+      : pinDeltaViolations(kernel, changes, refs);
   },
 };
 
@@ -209,26 +164,13 @@ export const referencesLiveAndTyped: Invariant = {
   checkChanged(world, { changes }) {
     const out: string[] = [];
     const { kernel } = world;
-    if (!occupancyChanged(kernel, changes)) {
-      for (const id of changes.slots) {
-        const slot = kernel.objects[id];
-        if (slot === null || slot === undefined || slot.type === 'TOMBSTONE') continue;
-        const list = listReferences(slot, scratch);
-        for (let i = 0; i < list.length; i++)
-          checkReference(kernel, slot, list.to[i]!, list.expected[i]!, list.what[i]!, list.pasid[i], out);
-      }
-      checkDevices(kernel, out);
-      return out;
-    }
-    for (const slot of kernel.objects) {
-      if (slot === null || slot.type === 'TOMBSTONE') continue;
-      const holderWritten = changes.written(slot.id);
-      const list = listReferences(slot, scratch);
-      for (let i = 0; i < list.length; i++) {
-        const to = list.to[i]!;
-        if (holderWritten || changes.written(to))
-          checkReference(kernel, slot, to, list.expected[i]!, list.what[i]!, list.pasid[i], out);
-      }
+    // Either the written live holders' references, or (an object came or went) every live holder's.
+    const { occupancyChanged, now } = eventReferences(kernel, changes);
+    for (let i = 0; i < now.length; i++) {
+      const to = now.to[i]!;
+      const holder = now.holder[i]!;
+      if (!occupancyChanged || changes.written(holder.id) || changes.written(to))
+        checkReference(kernel, holder, to, now.expected[i]!, now.what[i]!, now.pasid[i], out);
     }
     checkDevices(kernel, out);
     return out;

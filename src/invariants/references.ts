@@ -45,8 +45,10 @@ const ACCESS: readonly ObjectType[] = ['ACCESS'];
 export const referenceName = (what: string, pasid: string | undefined): string =>
   pasid === undefined ? what : `${what} ${pasid}`;
 
-/** One object's references, in a reused buffer: the hot checks list references without allocating. */
+/** References of one object (or several, appended), in a reused buffer: the hot checks list references without allocating. */
 export class ReferenceList {
+  /** The object holding each reference. */
+  readonly holder: KernelObject[] = [];
   readonly to: number[] = [];
   readonly expected: (readonly ObjectType[])[] = [];
   readonly what: string[] = [];
@@ -54,9 +56,17 @@ export class ReferenceList {
   readonly pasid: (string | undefined)[] = [];
   length = 0;
 
-  add(to: number, expected: readonly ObjectType[], what: string, pins: boolean, pasid?: string): void {
+  add(
+    holder: KernelObject,
+    to: number,
+    expected: readonly ObjectType[],
+    what: string,
+    pins: boolean,
+    pasid?: string,
+  ): void {
     if (to === 0) return;
     const i = this.length++;
+    this.holder[i] = holder;
     this.to[i] = to;
     this.expected[i] = expected;
     this.what[i] = what;
@@ -68,40 +78,45 @@ export class ReferenceList {
 /** Fills `list` with every non-zero reference the object holds, in a fixed order. */
 export function listReferences(object: KernelObject, list: ReferenceList): ReferenceList {
   list.length = 0;
+  return appendReferences(object, list);
+}
+
+/** Appends every non-zero reference the object holds to `list`, in the same fixed order. */
+export function appendReferences(object: KernelObject, list: ReferenceList): ReferenceList {
   switch (object.type) {
     case 'HWPT_PAGING':
-      list.add(object.ioas, IOAS, 'ioas', true);
-      list.add(object.fault, FAULT, 'fault', true);
+      list.add(object, object.ioas, IOAS, 'ioas', true);
+      list.add(object, object.fault, FAULT, 'fault', true);
       break;
     case 'HWPT_NESTED':
-      list.add(object.parent, PAGING, 'parent', object.viommu === 0);
-      list.add(object.viommu, VIOMMU, 'viommu', true);
-      list.add(object.fault, FAULT, 'fault', true);
+      list.add(object, object.parent, PAGING, 'parent', object.viommu === 0);
+      list.add(object, object.viommu, VIOMMU, 'viommu', true);
+      list.add(object, object.fault, FAULT, 'fault', true);
       break;
     case 'VIOMMU':
-      list.add(object.hwpt, PAGING, 'hwpt', true);
+      list.add(object, object.hwpt, PAGING, 'hwpt', true);
       break;
     case 'VDEVICE':
-      list.add(object.viommu, VIOMMU, 'viommu', true);
-      list.add(object.device, DEVICE, 'device', true);
+      list.add(object, object.viommu, VIOMMU, 'viommu', true);
+      list.add(object, object.device, DEVICE, 'device', true);
       break;
     case 'HW_QUEUE':
-      list.add(object.viommu, VIOMMU, 'viommu', true);
-      list.add(object.dependsOn, QUEUE, 'dependsOn', true);
-      list.add(object.access, ACCESS, 'access', false);
+      list.add(object, object.viommu, VIOMMU, 'viommu', true);
+      list.add(object, object.dependsOn, QUEUE, 'dependsOn', true);
+      list.add(object, object.access, ACCESS, 'access', false);
       break;
     case 'ACCESS':
-      list.add(object.ioas, IOAS, 'ioas', true);
-      list.add(object.owner, QUEUE, 'owner', false);
+      list.add(object, object.ioas, IOAS, 'ioas', true);
+      list.add(object, object.owner, QUEUE, 'owner', false);
       break;
     case 'VEVENTQ':
-      list.add(object.viommu, VIOMMU, 'viommu', true);
+      list.add(object, object.viommu, VIOMMU, 'viommu', true);
       break;
     case 'DEVICE': {
-      list.add(object.vdevice, VDEVICE, 'vdevice', false);
+      list.add(object, object.vdevice, VDEVICE, 'vdevice', false);
       const attachments = object.m.context.attachments;
       for (const pasid in attachments)
-        list.add(attachments[pasid]!, HWPT_TYPES, 'attachment pasid', true, pasid);
+        list.add(object, attachments[pasid]!, HWPT_TYPES, 'attachment pasid', true, pasid);
       break;
     }
     case 'IOAS':
