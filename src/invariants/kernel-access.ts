@@ -10,6 +10,7 @@ import { contigRun } from '../kernel/access/area-pins.ts';
 import { areaSpan } from '../kernel/ioas/areas.ts';
 import { intersects } from '../kernel/ioas/iova.ts';
 import type { AccessItem, AccessObject, IoasObject, KernelState } from '../kernel/types.ts';
+import { NO_VIOLATIONS } from './no-violations.ts';
 import type { Changes, Invariant } from './types.ts';
 
 const itemSpan = (item: AccessItem) => {
@@ -66,7 +67,7 @@ export const accessPinsMapped: Invariant = {
   // A pin can lose its areas only when its IOAS or its access is written.
   checkChanged(world, { changes }) {
     const touched = touchedIoases(world.kernel, changes);
-    if (touched === null) return [];
+    if (touched === null) return NO_VIOLATIONS;
     const out: string[] = [];
     pinsMapped(world.kernel, touched, out);
     return out;
@@ -117,7 +118,7 @@ export const areaPinCountsMatch: Invariant = {
   // A destroyed access unpins its IOAS (written); a new pin or unpin writes the IOAS's areas.
   checkChanged(world, { changes }) {
     const touched = touchedIoases(world.kernel, changes);
-    if (touched === null) return [];
+    if (touched === null) return NO_VIOLATIONS;
     const out: string[] = [];
     pinCounts(world.kernel, touched, out);
     return out;

@@ -3,6 +3,7 @@ import { groupDevices } from '../kernel/groups.ts';
 import { liveObject } from '../kernel/table.ts';
 import type { DeviceObject, HwptObject, KernelState, Slot } from '../kernel/types.ts';
 import { IdScratch } from './id-scratch.ts';
+import { NO_VIOLATIONS } from './no-violations.ts';
 import type { Changes, Invariant } from './types.ts';
 
 function deviceTouched(device: DeviceObject, changes: Changes): boolean {
@@ -80,7 +81,7 @@ export const pasidAttachmentsCompatible: Invariant = {
   },
   // A device's rule reads it and the HWPTs it is attached to.
   checkChanged(world, { changes }) {
-    if (changes.slots.length === 0) return [];
+    if (changes.slots.length === 0) return NO_VIOLATIONS;
     return pasidViolations(world.kernel, changes);
   },
 };
@@ -88,7 +89,7 @@ export const pasidAttachmentsCompatible: Invariant = {
 /** `changes` given: just devices written or attached to a written HWPT. */
 // Plain loops, not filter/Object.entries: this runs after every event that wrote a slot.
 function pasidViolations(kernel: KernelState, changes: Changes | undefined): string[] {
-  const out: string[] = [];
+  let out: string[] | undefined; // made on the first violation: most events have none
   for (const device of kernel.objects) {
     if (device?.type !== 'DEVICE') continue;
     if (changes !== undefined && !deviceTouched(device, changes)) continue;
@@ -100,13 +101,15 @@ function pasidViolations(kernel: KernelState, changes: Changes | undefined): str
       const hwpt = liveObject(kernel, id) as HwptObject | undefined;
       if (hwpt === undefined) continue; // references-live-and-typed reports it
       if (pasid !== '0' && !hwpt.pasidCompat)
-        out.push(`${device.dev} pasid ${pasid} is on HWPT ${id} without PASID support`);
+        (out ??= []).push(`${device.dev} pasid ${pasid} is on HWPT ${id} without PASID support`);
       if (pasid === '0' && hasPasid && !hwpt.pasidCompat) {
-        out.push(`${device.dev} has PASIDs attached while its RID is on HWPT ${id} without PASID support`);
+        (out ??= []).push(
+          `${device.dev} has PASIDs attached while its RID is on HWPT ${id} without PASID support`,
+        );
       }
     }
   }
-  return out;
+  return out ?? NO_VIOLATIONS;
 }
 
 export const autoDomainsAttached: Invariant = {

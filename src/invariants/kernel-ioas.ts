@@ -13,6 +13,7 @@ import { IOAS_MAP } from '../kernel/ioas/map.ts';
 import { iovaAlignment, reservedOf } from '../kernel/ioas/reserved.ts';
 import { liveObject } from '../kernel/table.ts';
 import type { IoasObject, KernelState, Slot } from '../kernel/types.ts';
+import { NO_VIOLATIONS } from './no-violations.ts';
 import type { Invariant } from './types.ts';
 
 function ioasesOf(kernel: KernelState): IoasObject[] {
@@ -143,7 +144,7 @@ export const ioasUnmapAccounts: Invariant = {
     'ioas.c iommufd_ioas_unmap (cmd->length = unmapped); io_pagetable.c iopt_unmap_iova_range, iopt_unmap_all',
   check(world, step) {
     const op = step.outcome.hostOps[0]?.op;
-    if (op?.type !== 'iommufd.ioas_unmap' || !step.outcome.ok) return [];
+    if (op?.type !== 'iommufd.ioas_unmap' || !step.outcome.ok) return NO_VIOLATIONS;
     const now = liveObject(world.kernel, op.ioas_id);
     const before = liveObject(step.prev.kernel, op.ioas_id);
     if (now?.type !== 'IOAS' || before?.type !== 'IOAS')
@@ -175,7 +176,7 @@ export const ioasAutoIovaAllowed: Invariant = {
     'io_pagetable.c iopt_alloc_iova (allowed_itree spans within PAGE_SIZE..ULONG_MAX - PAGE_SIZE; "does not return a 0 IOVA")',
   check(world, { outcome }) {
     const op = outcome.hostOps[0]?.op;
-    if (!outcome.ok || op === undefined) return [];
+    if (!outcome.ok || op === undefined) return NO_VIOLATIONS;
     let ioasId: number;
     let written: unknown;
     if (op.type === 'iommufd.ioas_map' || op.type === 'iommufd.ioas_map_file') {
@@ -184,8 +185,8 @@ export const ioasAutoIovaAllowed: Invariant = {
     } else if (op.type === 'iommufd.ioas_copy') {
       ioasId = op.dst_ioas_id;
       written = outcome.out?.dst_iova;
-    } else return [];
-    if ((op.flags & IOAS_MAP.FIXED_IOVA) !== 0) return [];
+    } else return NO_VIOLATIONS;
+    if ((op.flags & IOAS_MAP.FIXED_IOVA) !== 0) return NO_VIOLATIONS;
     const ioas = liveObject(world.kernel, ioasId);
     if (ioas?.type !== 'IOAS' || typeof written !== 'string')
       return [`${op.type} succeeded without writing back its IOVA`];

@@ -1,6 +1,7 @@
 /** Invariants on lifecycles: failed events, machine states, nesting, vDEVICEs, tombstones, release. */
 import { liveObject } from '../kernel/table.ts';
 import type { HwptNestedObject, IoasObject, IoptArea, KernelState, Slot } from '../kernel/types.ts';
+import { NO_VIOLATIONS } from './no-violations.ts';
 import type { Changes, CheckedWorld, Invariant, StepContext } from './types.ts';
 
 export const failedEventChangesNothing: Invariant = {
@@ -15,7 +16,7 @@ export const failedEventChangesNothing: Invariant = {
   },
   // The journal says whether anything was written; only then compare the contents.
   checkChanged(world, step) {
-    if (!step.changes.kernel && !step.changes.names) return [];
+    if (!step.changes.kernel && !step.changes.names) return NO_VIOLATIONS;
     return failedEventChanges(world, step, step.changes.kernel, step.changes.names);
   },
 };
@@ -32,8 +33,9 @@ function failedEventChanges(
   names: boolean,
 ): string[] {
   const { outcome, input } = step;
-  if (outcome.ok || input.event.type.startsWith('vtd.') || input.event.type.startsWith('smmu.')) return [];
-  if (outcome.hostOps.length !== 1) return []; // platform events may fail part-way by design
+  if (outcome.ok || input.event.type.startsWith('vtd.') || input.event.type.startsWith('smmu.'))
+    return NO_VIOLATIONS;
+  if (outcome.hostOps.length !== 1) return NO_VIOLATIONS; // platform events may fail part-way by design
   const out: string[] = [];
   const prev = step.prev;
   if (
@@ -184,7 +186,7 @@ export const vdevicesConsistent: Invariant = {
     for (const id of changes.slots)
       if (takesPart(world.kernel.objects[id]) || takesPart(changes.slotBefore(id)))
         return vdeviceViolations(world.kernel);
-    return [];
+    return NO_VIOLATIONS;
   },
 };
 

@@ -105,8 +105,11 @@ function checkReference(
     );
 }
 
+// Keys then get, not entries: no [name, id] pair is made per bound device per event.
 function checkDevices(kernel: KernelState, out: string[]): void {
-  for (const [dev, id] of kernel.devices) {
+  const { devices } = kernel;
+  for (const dev of devices.keys()) {
+    const id = devices.get(dev)!;
     const device = liveObject(kernel, id);
     const bound = device?.type === 'DEVICE' || device?.type === 'ACCESS' ? device.dev : undefined;
     if (bound !== dev) out.push(`device "${dev}" is bound as ${id}, which is not its DEVICE or ACCESS`);

@@ -135,11 +135,18 @@ export function forEachReference(object: KernelObject, visit: Visit): void {
     visit(list.to[i]!, list.expected[i]!, list.what[i]!, list.pins[i]!, list.pasid[i]);
 }
 
+/** The number of PASIDs attached (a count, not Object.keys: this runs per pin-counted object per event). */
+function attachmentCount(attachments: Readonly<Record<string, number>>): number {
+  let count = 0;
+  for (const _pasid in attachments) count += 1;
+  return count;
+}
+
 /** Pins not expressed as a reference between objects: the driver's bind ref, open event fds, attachments. */
 export function selfPins(object: KernelObject): number {
   switch (object.type) {
     case 'DEVICE':
-      return 1 + Object.keys(object.m.context.attachments).length; // its vDEVICE's ref is a reference below
+      return 1 + attachmentCount(object.m.context.attachments); // its vDEVICE's ref is a reference below
     case 'ACCESS':
       return 1;
     case 'FAULT':
