@@ -11,7 +11,8 @@ import { areaSpan } from '../kernel/ioas/areas.ts';
 import { intersects } from '../kernel/ioas/iova.ts';
 import type { AccessItem, AccessObject, IoasObject, KernelState } from '../kernel/types.ts';
 import { NO_VIOLATIONS } from './no-violations.ts';
-import type { Changes, Invariant } from './types.ts';
+import { touchedIoases } from './touched-ioases.ts';
+import type { Invariant } from './types.ts';
 
 const itemSpan = (item: AccessItem) => {
   const start = BigInt(item.iova);
@@ -25,23 +26,12 @@ function selftestAccesses(kernel: KernelState): AccessObject[] {
   return out;
 }
 
-/** The IOASes whose pins an event can have changed: those it wrote, and those of the accesses it wrote. */
-/** The IOASes written, or whose access was written; null when none (most events: no Set is made). */
-function touchedIoases(kernel: KernelState, changes: Changes): Set<number> | null {
-  let ids: Set<number> | null = null;
-  for (const id of changes.slots) {
-    const slot = kernel.objects[id];
-    if (slot?.type === 'IOAS') (ids ??= new Set()).add(id);
-    if (slot?.type === 'ACCESS' && slot.ioas !== 0) (ids ??= new Set()).add(slot.ioas);
-  }
-  return ids;
-}
-
-function pinsMapped(kernel: KernelState, only: Set<number> | undefined, out: string[]): void {
-  for (const access of selftestAccesses(kernel)) {
-    if (only !== undefined && !only.has(access.ioas)) continue;
+function pinsMapped(kernel: KernelState, only: readonly number[] | undefined, out: string[]): void {
+  for (const access of kernel.objects) {
+    if (access?.type !== 'ACCESS' || access.selftest === undefined) continue;
+    if (only !== undefined && !only.includes(access.ioas)) continue;
     const ioas = kernel.objects[access.ioas];
-    for (const item of access.selftest!.items) {
+    for (const item of access.selftest.items) {
       const span = itemSpan(item);
       if (ioas?.type !== 'IOAS' || !contigRun(ioas.areas, span.start, span.last).done)
         out.push(
@@ -93,10 +83,10 @@ function countsMatch(ioas: IoasObject, accesses: readonly AccessObject[], out: s
   }
 }
 
-function pinCounts(kernel: KernelState, only: Set<number> | undefined, out: string[]): void {
+function pinCounts(kernel: KernelState, only: readonly number[] | undefined, out: string[]): void {
   const accesses = selftestAccesses(kernel);
   for (const slot of kernel.objects) {
-    if (slot?.type !== 'IOAS' || (only !== undefined && !only.has(slot.id))) continue;
+    if (slot?.type !== 'IOAS' || (only !== undefined && !only.includes(slot.id))) continue;
     countsMatch(slot, accesses, out);
   }
 }
