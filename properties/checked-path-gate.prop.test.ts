@@ -19,7 +19,6 @@ import {
   allInvariants,
   createCheckedStepper,
   type Header,
-  HOST_OP_KINDS,
   type Invariant,
   initialWorld,
   invariantsFor,
@@ -29,6 +28,7 @@ import {
   type World,
 } from '../src/index.ts';
 import { readLog } from './fail-nth.ts';
+import { withHostFails } from './host-fail-injections.ts';
 import { violationsPerEvent } from './run.ts';
 import { propertyRuns } from './seed.ts';
 import { SMMU_RECOVERABLE_FAILURES, smmuGuestLog } from './smmuv3-arbitraries.ts';
@@ -45,19 +45,6 @@ const NOT_SHOWN: readonly string[] = [
   // No modelled flow leaves a kernel object after the last unplug, and a hostile outcome leaves the kernel as it is.
   'vmm-unplug-leaves-nothing vfio.unplug',
 ];
-
-const injection = fc.record({
-  at: fc.nat(),
-  op: fc.constantFrom(...HOST_OP_KINDS),
-  errno: fc.constantFrom('ENOMEM' as const, 'EINVAL' as const, 'EBUSY' as const),
-});
-const withInjections = (logs: fc.Arbitrary<LogEvent[]>): fc.Arbitrary<LogEvent[]> =>
-  fc.tuple(logs, fc.array(injection, { maxLength: 3 })).map(([log, injections]) => {
-    const out = [...log];
-    for (const { at, op, errno } of injections)
-      out.splice(at % (out.length + 1), 0, { type: 'host.fail', op, errno } as LogEvent);
-    return out;
-  });
 
 interface Log {
   readonly name: string;
@@ -106,7 +93,7 @@ function corpus(): Log[] {
   ].filter((f) => f.endsWith('.jsonl'));
   const logs: Log[] = files.map((name) => ({ name, ...readLog(readFileSync(name, 'utf8')) }));
   for (const arm of ARMS)
-    fc.sample(withInjections(arm.logs), { numRuns: RUNS, seed: arm.seed }).forEach((events, i) => {
+    fc.sample(withHostFails(arm.logs, 3, false), { numRuns: RUNS, seed: arm.seed }).forEach((events, i) => {
       logs.push({ name: `${arm.name} #${i}`, header: arm.header, events });
     });
   return logs;

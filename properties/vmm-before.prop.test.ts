@@ -15,13 +15,13 @@ import { describe, expect, it } from 'vitest';
 import {
   createCheckedStepper,
   type Header,
-  HOST_OP_KINDS,
   type Invariant,
   initialWorld,
   type LogEvent,
   LogInputError,
 } from '../src/index.ts';
 import { readLog } from './fail-nth.ts';
+import { withHostFails } from './host-fail-injections.ts';
 import { propertyRuns, propertySeed } from './seed.ts';
 import { SMMU_RECOVERABLE_FAILURES, smmuGuestLog } from './smmuv3-arbitraries.ts';
 import { smmuHeader } from './smmuv3-run.ts';
@@ -32,27 +32,6 @@ import { vtdHeader } from './vtd-run.ts';
 
 const RUNS = propertyRuns(Number(process.env.PROP_RUNS ?? 150));
 const EVERY_VTD_FAILURE: readonly FailKind[] = ['hwpt_alloc', 'attach', 'detach', 'destroy', 'invalidate'];
-
-const injection = fc.record({
-  at: fc.nat(),
-  op: fc.constantFrom(...HOST_OP_KINDS),
-  errno: fc.constantFrom('ENOMEM' as const, 'EINVAL' as const, 'EBUSY' as const),
-  skip: fc.constantFrom(0, 0, 1),
-});
-
-/** A guest log with up to four more host.fail events at chosen places (the core's failures change). */
-const withInjections = (logs: fc.Arbitrary<LogEvent[]>): fc.Arbitrary<LogEvent[]> =>
-  fc.tuple(logs, fc.array(injection, { maxLength: 4 })).map(([log, injections]) => {
-    const out = [...log];
-    for (const { at, op, errno, skip } of injections)
-      out.splice(at % (out.length + 1), 0, {
-        type: 'host.fail',
-        op,
-        errno,
-        ...(skip === 0 ? {} : { skip }),
-      } as LogEvent);
-    return out;
-  });
 
 const withGuestRam = (header: Header, ram: boolean): Header =>
   ram ? { ...header, guest_ram: [{ gpa: '0x0', size: '0x80000000', hva: '0x7f0000000000' }] } : header;
@@ -147,7 +126,7 @@ describe('the VMM before a platform event (copy on write)', () => {
   for (const arm of ARMS) {
     it(`is the VMM as it was, for prev, a bad line and undo, on generated ${arm.name} logs`, () => {
       const details = fc.check(
-        fc.property(withInjections(arm.logs), fc.boolean(), (events, ram) =>
+        fc.property(withHostFails(arm.logs, 4, true), fc.boolean(), (events, ram) =>
           checkBefores(withGuestRam(arm.header, ram), events, arm.name),
         ),
         { numRuns: RUNS, seed: propertySeed(arm.seed) },
