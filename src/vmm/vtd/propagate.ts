@@ -125,7 +125,8 @@ export function propagate(
 /** fixed only: remember that this binding must be redone, or that it no longer must. */
 export function markRetry(step: VtdStep, space: VtdSpace, pending: boolean): void {
   if (step.frontend.variant !== 'fixed' || space.host.value === 'unplugged') return;
-  if (space.host.context.retry !== pending) touchBinding(space);
+  if (space.host.context.retry === pending) return;
+  touchBinding(space);
   space.host = mustStep(vtdDeviceFast, space.host, { type: 'as.retry', pending });
 }
 
