@@ -5,7 +5,7 @@
  * event (its outcome, the World before it) and run after every event.
  */
 import type { DriverName, KernelState, Slot } from '../kernel/types.ts';
-import type { Platform } from '../log/schema.ts';
+import type { LogEvent, Platform } from '../log/schema.ts';
 import type { StepInput, StepOutcome } from '../model/protocol.ts';
 import type { Vmm } from '../vmm/core/state.ts';
 import type { WrittenKind } from './kinds.ts';
@@ -88,6 +88,12 @@ export interface Invariant {
    * the full check). Absent: any kernel write.
    */
   readonly readsKinds?: readonly WrittenKind[];
+  /**
+   * For a `step` invariant: the event types after which it can report. The incremental checker
+   * skips it after any other type (the full check never does; properties/checked-path-gate.prop.test.ts
+   * checks each declaration). Absent: after every event.
+   */
+  readonly reportsAfter?: readonly LogEvent['type'][];
   /** Every violation, looking at the whole World. */
   check(world: CheckedWorld, step: StepContext): string[];
   /**

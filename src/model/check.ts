@@ -1,6 +1,7 @@
 /**
  * Running the invariants after one event. Full: every invariant's `check` over the whole World.
- * Incremental (the checked path's default): a `step` invariant runs after every event; a `state`
+ * Incremental (the checked path's default): a `step` invariant runs after every event (or, when it
+ * declares `reportsAfter`, after every event of those types); a `state`
  * invariant runs only when the event changed a part it reads (for the kernel: wrote a kind it
  * declares in `readsKinds`, or any kind when it declares none), through `checkChanged` when it has
  * one, and through its full `check` while it was violated after the previous event (so a violation
@@ -43,7 +44,13 @@ interface Entry {
   /** The kernel kinds it reads (every kind unless it declares `readsKinds`). */
   readonly kinds: number;
   readonly changed: NonNullable<Invariant['checkChanged']> | Invariant['check'];
+  /** A step invariant's declared `reportsAfter` types; undefined: it may report after every event. */
+  readonly after: ReadonlySet<string> | undefined;
 }
+
+/** Whether an entry may report after an event of this type (a gated step invariant: only its declared types). */
+const reportsAfter = (entry: Entry, type: string): boolean =>
+  entry.after === undefined || entry.after.has(type);
 
 /** Whether a state entry is due after an event that changed these parts and wrote these kinds. */
 function isDue(entry: Entry, bits: number, kinds: number): boolean {
@@ -56,6 +63,9 @@ interface Plan {
   readonly entries: readonly Entry[];
   /** For each changed-parts-and-written-kinds key, the entries that run then while nothing is violated. */
   readonly due: Map<number, readonly Entry[]>;
+  /** Some entry declares `reportsAfter`: the due lists are then kept per event type, in `dueByType`. */
+  readonly gated: boolean;
+  readonly dueByType: Map<string, Map<number, readonly Entry[]>>;
 }
 
 // One plan per invariant list: a property makes a checker per generated run, over the same list.
@@ -70,19 +80,30 @@ function planOf(invariants: readonly Invariant[]): Plan {
     reads: invariant.reads.reduce((bits, part) => bits | PART_BIT[part], 0),
     kinds: kindsMask(invariant.readsKinds),
     changed: (invariant.checkChanged ?? invariant.check).bind(invariant),
+    after:
+      invariant.kind === 'step' && invariant.reportsAfter !== undefined
+        ? new Set<string>(invariant.reportsAfter)
+        : undefined,
   }));
-  plan = { entries, due: new Map() };
+  const gated = entries.some((entry) => entry.after !== undefined);
+  plan = { entries, due: new Map(), gated, dueByType: new Map() };
   plans.set(invariants, plan);
   return plan;
 }
 
-/** The entries due for one key, in list order: filtered once per key, then one lookup per event. */
-function dueFor(plan: Plan, bits: number, kinds: number): readonly Entry[] {
+/** The entries due for one key (and event type, when gated), in list order: filtered once, then looked up. */
+function dueFor(plan: Plan, bits: number, kinds: number, type: string): readonly Entry[] {
   const key = (kinds << 3) | bits;
-  let due = plan.due.get(key);
+  let byKey = plan.due;
+  if (plan.gated) {
+    const forType = plan.dueByType.get(type);
+    if (forType === undefined) plan.dueByType.set(type, (byKey = new Map()));
+    else byKey = forType;
+  }
+  let due = byKey.get(key);
   if (due === undefined) {
-    due = plan.entries.filter((entry) => isDue(entry, bits, kinds));
-    plan.due.set(key, due);
+    due = plan.entries.filter((entry) => isDue(entry, bits, kinds) && reportsAfter(entry, type));
+    byKey.set(key, due);
   }
   return due;
 }
@@ -100,13 +121,16 @@ export class IncrementalChecker {
     const bits = changedBits(step.changes);
     const kinds = writtenKindsOf(step.changes);
     const violated = this.violated;
-    if (violated.size === 0) return this.checkDue(world, step, dueFor(this.plan, bits, kinds));
+    const type = step.input.event.type;
+    if (violated.size === 0) return this.checkDue(world, step, dueFor(this.plan, bits, kinds, type));
     const out: Violation[] = [];
     for (const entry of this.plan.entries) {
       const { invariant } = entry;
       let messages: readonly string[];
-      if (entry.step) messages = entry.changed(world, step);
-      else if (violated.size > 0 && violated.has(invariant.name)) messages = invariant.check(world, step);
+      if (entry.step) {
+        if (!reportsAfter(entry, type)) continue;
+        messages = entry.changed(world, step);
+      } else if (violated.size > 0 && violated.has(invariant.name)) messages = invariant.check(world, step);
       else if (isDue(entry, bits, kinds)) messages = entry.changed(world, step);
       else continue;
       if (!entry.step) {

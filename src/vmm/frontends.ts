@@ -5,8 +5,9 @@
  * QEMU reference: hw/pci/pci.c (pci_setup_iommu: a vIOMMU device installs its PCIIOMMUOps).
  */
 import type { Platform } from '../log/schema.ts';
+import { beginBefore } from './core/before.ts';
 import type { Frontend } from './core/frontend.ts';
-import { copyCore, type GuestRamSection, initialCore, type Vmm } from './core/state.ts';
+import { type GuestRamSection, initialCore, type Vmm } from './core/state.ts';
 import { smmuv3Frontend } from './smmuv3/frontend.ts';
 import { virtioFrontend } from './virtio-iommu/frontend.ts';
 import { vtdFrontend } from './vtd/frontend.ts';
@@ -55,10 +56,18 @@ export function initialVmm(
   return { core: initialCore(guestRam), frontend: frontend.create(platform, headerLine) as FrontendState };
 }
 
-/** A copy that stays as it is while `vmm` is stepped in place (core and frontend copy their mutable parts). */
+/**
+ * The VMM as it is now, which stays so while `vmm` is stepped in place until the next copyVmm (the
+ * next platform event): the core and a copy-on-write frontend are copied on their first write
+ * (core/before.ts); another frontend's state is copied now.
+ */
 export function copyVmm<V extends Vmm | null>(vmm: V): V {
   if (vmm === null) return vmm;
-  return { core: copyCore(vmm.core), frontend: frontendOf(vmm).copy(vmm.frontend) } as V;
+  const frontend = frontendOf(vmm);
+  return beginBefore(
+    vmm as Vmm,
+    frontend.copyOnWrite === true ? undefined : frontend.copy(vmm.frontend),
+  ) as V;
 }
 
 /** Every registered frontend, in registry order. */

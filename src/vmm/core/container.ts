@@ -10,6 +10,7 @@
  * iommufd_cdev_autodomains_put, iommufd_cdev_detach_container, iommufd_cdev_container_destroy),
  * hw/vfio/container-base.c (vfio_address_space_insert) at qemu/qemu 010643eeb152.
  */
+import { touchCore } from './before.ts';
 import { unmapGuestRam } from './guest-ram.ts';
 import { allocHwpt, attachHwpt, freeId, type VmmStep } from './host.ts';
 import type { CoreVmm, VfioContainer, VfioDevice } from './state.ts';
@@ -19,6 +20,7 @@ export type Joined = { ok: true; device: VfioDevice } | { ok: false; error: stri
 function replaceContainer(core: CoreVmm, old: VfioContainer, next: VfioContainer | null): void {
   const index = core.containers.indexOf(old);
   if (index < 0) return;
+  touchCore(core);
   if (next === null) core.containers.splice(index, 1);
   else core.containers[index] = next;
 }
@@ -60,6 +62,7 @@ export function joinContainer(
 
 /** vfio_address_space_insert (QLIST_INSERT_HEAD) of a new container of a shared address space. */
 export function addContainer(core: CoreVmm, key: string, device: VfioDevice): void {
+  touchCore(core);
   core.containers.unshift({
     key,
     ioasId: device.ioasId,

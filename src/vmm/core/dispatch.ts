@@ -10,6 +10,7 @@
 import { LogInputError } from '../../log/errors.ts';
 import type { LogEvent } from '../../log/schema.ts';
 import type { HostPort, StepInput, StepOutcome } from '../../model/protocol.ts';
+import { touchCore } from './before.ts';
 import type { Frontend } from './frontend.ts';
 import type { VmmStep } from './host.ts';
 import type { CoreVmm, FrontendStateBase, Vmm } from './state.ts';
@@ -47,6 +48,7 @@ function dispatch<S extends FrontendStateBase>(
       frontend.machineReset(step);
       return;
     case 'host.fail':
+      touchCore(step.core);
       step.core.failures[event.op] =
         event.skip === undefined
           ? { errno: event.errno, count: event.count ?? 1 }
@@ -79,6 +81,7 @@ export function applyVmmEvent<S extends FrontendStateBase>(
   };
   dispatch(frontend, step, event, line);
   if (step.fatal !== undefined) {
+    touchCore(vmm.core);
     vmm.core.fatal = { line, message: step.fatal };
     step.firstErrno ??= 'EIO';
   }

@@ -61,6 +61,12 @@ export interface Frontend<S extends FrontendStateBase = FrontendStateBase> {
    * values (machine states `{ value, context }`, config) are shared. Cheap: it runs every event.
    */
   copy(state: S): S;
+  /**
+   * Its code calls a write barrier (core/before.ts: touchFrontend) before the first write of each
+   * part of its state in an event, so the checked path keeps the state before a platform event by
+   * copy on write instead of calling `copy` before every one. Absent: `copy` runs before every one.
+   */
+  readonly copyOnWrite?: true;
 
   /**
    * PCIIOMMUOps.get_address_space (pci_device_iommu_address_space): the vIOMMU's address space of

@@ -13,6 +13,7 @@ import { type Errno, fail, type KernelOutcome } from '../../kernel/types.ts';
 import { HWPT_DATA } from '../../kernel/uapi.ts';
 import type { HostOpRecord, HostPort, Integration } from '../../model/protocol.ts';
 import { ERRNO_NUMBER, emit, STRERROR } from '../../trace/emit.ts';
+import { touchCore } from './before.ts';
 import {
   type CoreVmm,
   type FrontendStateBase,
@@ -57,6 +58,8 @@ export function hostOp(step: VmmStep, op: KernelOp): KernelOutcome {
   const failures = step.core.failures;
   const pending = kind === undefined ? undefined : failures[kind];
   let outcome: KernelOutcome;
+  // A pending failure is used up or counted down: the core's failures change.
+  if (pending !== undefined) touchCore(step.core);
   if (kind !== undefined && pending !== undefined && pending.skip !== undefined && pending.skip > 0) {
     failures[kind] = { errno: pending.errno, count: pending.count, skip: pending.skip - 1 };
     outcome = step.port.apply(op);

@@ -120,7 +120,7 @@ export function initialCore(guestRam?: readonly GuestRamSection[]): CoreVmm {
 /** A copy whose mutable parts are new (devices, containers and failure entries are immutable values: shared). */
 export function copyCore(core: CoreVmm): CoreVmm {
   const { guestRam } = core;
-  // Two literals, not a spread of a conditional one: the copy runs before every platform event.
+  // Two literals, not a spread of a conditional one: the copy runs on the first core write of most platform events.
   if (guestRam === undefined)
     return {
       fatal: core.fatal,

@@ -18,6 +18,7 @@
 import { HWPT_ALLOC } from '../../kernel/uapi.ts';
 import type { EventOf } from '../../log/schema.ts';
 import { emit } from '../../trace/emit.ts';
+import { touchCore } from './before.ts';
 import { addContainer, joinContainer, putContainer } from './container.ts';
 import { type Frontend, VIOMMU_FLAG_WANT_NESTING_PARENT } from './frontend.ts';
 import { mapGuestRam } from './guest-ram.ts';
@@ -39,12 +40,14 @@ function refuse(step: VmmStep, message: string, event: EventOf<'vfio.plug'>): vo
 /** iommufd_backend_connect: the first user opens /dev/iommu (a fresh context once the last one was released). */
 function connect(step: VmmStep): void {
   if (step.core.iommufdUsers === 0) step.port.reopenIfReleased();
+  touchCore(step.core);
   step.core.iommufdUsers += 1;
   step.trace.push(emit.backendConnect(IOMMUFD_FD, step.core.iommufdUsers));
 }
 
 /** iommufd_backend_disconnect: the last user closes the fd (fd=-1 in the trace). */
 function disconnect(step: VmmStep): void {
+  touchCore(step.core);
   step.core.iommufdUsers -= 1;
   if (step.core.iommufdUsers === 0) hostOp(step, { type: 'iommufd.close' });
   step.trace.push(
@@ -79,6 +82,8 @@ export function plug<S extends { kind: string }>(
   }
   frontend.getAddressSpace(step, event.dev, event.bdf, event.sid);
   const backend = event.backend ?? 'iommufd';
+  // A plug past the duplicate check writes the core (the fd, then its devices or its unwinding).
+  touchCore(core);
   const devFd = core.nextDevFd++;
   const iommu = event.iommu ?? DEFAULT_HOST_IOMMU;
   if (backend === 'legacy') {
@@ -228,6 +233,7 @@ function setIommuDeviceAndAdd<S extends { kind: string }>(
     refuse(step, `vfio ${event.dev}: Failed to set vIOMMU: ${check}`, event);
     return;
   }
+  touchCore(step.core);
   step.core.devices.push(device);
 }
 
@@ -245,5 +251,6 @@ export function unplug<S extends { kind: string }>(
   }
   frontend.unsetIommuDevice(step, device);
   if (device.backend === 'iommufd') teardown(step, device, true);
+  touchCore(core);
   removeNamed(core.devices, event.dev);
 }

@@ -8,6 +8,7 @@
  * (iommufd_viommu_alloc_eventq) as in the series' patch "Add iommufd_backend_alloc_veventq" (2025-12).
  */
 import { VEVENTQ_TYPE } from '../../kernel/uapi.ts';
+import { touchCore } from '../core/before.ts';
 import { freeId, hostOp, strerror } from '../core/host.ts';
 import { IOMMUFD_FD } from '../core/state.ts';
 import type { SmmuStep } from './state.ts';
@@ -29,6 +30,7 @@ export function allocVeventq(step: SmmuStep): { ok: true } | { ok: false; error:
     depth: 1 << EVENTQ_LOG2SIZE,
   });
   const id = outcome.ok ? (outcome.id ?? 0) : 0;
+  if (outcome.ok) touchCore(step.core);
   // The queue's fd is the process's next one (the devices' fds come from the same table).
   const fd = outcome.ok ? step.core.nextDevFd++ : 0;
   step.trace.push(smmuEmit.allocVeventq(IOMMUFD_FD, viommu.id, type, id, fd, outcome.ok ? 0 : -1));

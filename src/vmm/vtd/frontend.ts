@@ -91,6 +91,7 @@ export const vtdFrontend: Frontend<VtdState> = {
   driver: 'intel-vtd',
   create,
   copy: copyVtd,
+  copyOnWrite: true,
   getAddressSpace,
   getViommuFlags,
   nestParentFlags,

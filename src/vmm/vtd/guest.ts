@@ -12,7 +12,7 @@ import { emit } from '../../trace/emit.ts';
 import { normaliseEntry } from './entry.ts';
 import { pasidCacheSync, resetCaches } from './pasid-cache.ts';
 import { stepPasid } from './propagate.ts';
-import { pasidsOn, slotOf, spaceOf, type VtdStep } from './state.ts';
+import { pasidsOn, slotOf, spaceOf, touchBinding, touchVtd, type VtdStep } from './state.ts';
 
 function replayAll(step: VtdStep): void {
   if (step.fatal === undefined) pasidCacheSync(step, { type: 'global' });
@@ -27,7 +27,10 @@ function rootAddress(addr: number | string, awBits: number): bigint {
 export function rootTable(step: VtdStep, event: EventOf<'vtd.root_table'>): void {
   const vtd = step.frontend;
   // vtd_update_scalable_state: RTADDR.SMT counts only with x-scalable-mode (root_scalable).
-  if (vtd.config.scalableMode) vtd.rootScalable = event.scalable;
+  if (vtd.config.scalableMode) {
+    touchVtd(vtd);
+    vtd.rootScalable = event.scalable;
+  }
   step.trace.push(emit.vtdRegDmarRoot(rootAddress(event.addr ?? 0, vtd.config.awBits), vtd.rootScalable));
   resetCaches(step);
   replayAll(step);
@@ -35,6 +38,7 @@ export function rootTable(step: VtdStep, event: EventOf<'vtd.root_table'>): void
 
 export function translation(step: VtdStep, event: EventOf<'vtd.translation'>): void {
   if (event.enable === step.frontend.dmarEnabled) return; // GCMD.TE unchanged: no handler runs
+  touchVtd(step.frontend);
   step.frontend.dmarEnabled = event.enable;
   step.trace.push(emit.vtdDmarEnable(event.enable));
   resetCaches(step);
@@ -42,7 +46,9 @@ export function translation(step: VtdStep, event: EventOf<'vtd.translation'>): v
 }
 
 export function contextEntry(step: VtdStep, event: EventOf<'vtd.context_entry'>): void {
-  spaceOf(step.frontend, event.dev).contextPresent = event.present;
+  const space = spaceOf(step.frontend, event.dev);
+  touchBinding(space);
+  space.contextPresent = event.present;
 }
 
 export function pasidEntry(step: VtdStep, event: EventOf<'vtd.pasid_entry'>): void {
@@ -64,6 +70,7 @@ export function pasidEntry(step: VtdStep, event: EventOf<'vtd.pasid_entry'>): vo
 /** vtd_reset_exit → vtd_init: root_scalable and dmar_enabled cleared before the caches are reset. */
 export function machineReset(step: VtdStep): void {
   step.trace.push(emit.vtdResetExit());
+  touchVtd(step.frontend);
   step.frontend.rootScalable = false;
   step.frontend.dmarEnabled = false;
   resetCaches(step);

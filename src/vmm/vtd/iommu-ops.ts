@@ -15,11 +15,21 @@ import { detachHwpt, freeId } from '../core/host.ts';
 import type { VfioDevice } from '../core/state.ts';
 import { stepPasid } from './propagate.ts';
 import { deviceCheckFailure } from './realize.ts';
-import { blockedHost, pasidsOn, spaceOf, type VtdPasidSlot, type VtdState, type VtdStep } from './state.ts';
+import {
+  blockedHost,
+  pasidsOn,
+  spaceOf,
+  touchBinding,
+  type VtdPasidSlot,
+  type VtdState,
+  type VtdStep,
+} from './state.ts';
 
 /** vtd_host_dma_iommu → vtd_find_add_as: made at realize and kept after unplug. */
 export function getAddressSpace(step: VtdStep, dev: string, bdf: string | undefined): void {
-  spaceOf(step.frontend, dev, bdf).created = true;
+  const space = spaceOf(step.frontend, dev, bdf);
+  touchBinding(space);
+  space.created = true;
 }
 
 /** vtd_get_viommu_flags: VIOMMU_FLAG_WANT_NESTING_PARENT iff x-flts. */
@@ -42,6 +52,7 @@ export function setIommuDevice(step: VtdStep, device: VfioDevice): string | unde
   const check = deviceCheckFailure(vtd.config, device.backend, vtd.variant);
   if (check !== undefined || device.backend !== 'iommufd') return check;
   const space = spaceOf(vtd, device.dev);
+  touchBinding(space);
   space.host = mustStep(vtdDeviceFast, space.host, { type: 'as.plug' });
   // pasid-series: the cache entries hang off the new VTDHostIOMMUDevice (vtd_hiod->pasid_cache_list),
   // which starts empty: a PASID other than 0 is uncached, with nothing attached.
@@ -58,6 +69,7 @@ export function unsetIommuDevice(step: VtdStep, device: VfioDevice): void {
   const space = spaceOf(step.frontend, device.dev);
   // upstream: vtd_dev_unset_iommu_device only drops the host device; the first-stage HWPT stays.
   if (step.frontend.variant === 'fixed') releaseFirstStage(step, device);
+  touchBinding(space);
   space.host = mustStep(vtdDeviceFast, space.host, { type: 'as.unplug' });
   // pasid-series: the PASID entries are kept with their fs_hwpt_id, as the RID's (unplug path assumed upstream's).
   if (space.pasids.length > 0)
@@ -74,6 +86,7 @@ function releaseFirstStage(step: VtdStep, device: VfioDevice): void {
   const fs = space.host.context.fsHwpt;
   if (fs !== 0 && detachHwpt(step, device).ok) {
     freeId(step, fs);
+    touchBinding(space);
     space.host = mustStep(vtdDeviceFast, space.host, { type: 'as.detach', te: true, scalable: true });
   }
   if (space.pasid.value === 'valid') stepPasid(space, { type: 'pasid.reset' });

@@ -17,7 +17,7 @@ import { emit } from '../../trace/emit.ts';
 import { iommufdDevice } from '../core/state.ts';
 import { readableEntry } from './entry.ts';
 import { markRetry, propagate, propagateSlot, stepPasid } from './propagate.ts';
-import type { VtdPasidSlot, VtdSpace, VtdState, VtdStep } from './state.ts';
+import { touchBinding, type VtdPasidSlot, type VtdSpace, type VtdState, type VtdStep } from './state.ts';
 
 export type SyncInfo =
   | { readonly type: 'global' }
@@ -80,6 +80,7 @@ function syncSpace(step: VtdStep, dev: string, space: VtdSpace, info: SyncInfo):
 function forgetBinding(step: VtdStep, space: VtdSpace): void {
   if (space.host.value === 'unplugged') return;
   const { dmarEnabled: te, rootScalable: scalable } = step.frontend;
+  touchBinding(space);
   space.host = mustStep(vtdDeviceFast, space.host, { type: 'as.detach', te, scalable });
 }
 
@@ -153,8 +154,10 @@ function syncSlot(step: VtdStep, space: VtdSpace, slot: VtdPasidSlot, info: Sync
   if (error === undefined) return;
   step.messages.push(`${prefix}${error}`);
   // vtd_accel_delete_pc frees the entry and its fs_hwpt_id even when the detach failed.
-  if (slot.pasid.value === 'invalid' && slot.host.value !== 'unplugged')
+  if (slot.pasid.value === 'invalid' && slot.host.value !== 'unplugged') {
+    touchBinding(slot);
     slot.host = mustStep(vtdDeviceFast, slot.host, { type: 'as.detach', te: true, scalable: true });
+  }
 }
 
 /** fixed: a device the reset must move (first stage, or blocked once translation is off). */

@@ -18,7 +18,7 @@ import { emit } from '../../trace/emit.ts';
 import { allocHwpt, attachHwpt, detachHwpt, freeId } from '../core/host.ts';
 import { iommufdDevice, type VfioDevice } from '../core/state.ts';
 import { firstStageData, isFirstStage, isPassThrough } from './entry.ts';
-import { pasidsOn, type VtdPasidSlot, type VtdSpace, type VtdStep } from './state.ts';
+import { pasidsOn, touchBinding, type VtdPasidSlot, type VtdSpace, type VtdStep } from './state.ts';
 
 /** sizeof(struct iommu_hwpt_vtd_s1). */
 const VTD_S1_LEN = 24;
@@ -33,6 +33,7 @@ type Binding = Pick<VtdSpace, 'pasid' | 'host'>;
 export function stepPasid(space: Pick<VtdSpace, 'pasid'>, event: PasidEntryEvent): boolean {
   const next = pasidEntryFast.step(space.pasid, event);
   if (next === undefined) return false;
+  touchBinding(space as Binding);
   space.pasid = next;
   return true;
 }
@@ -67,6 +68,7 @@ function attach(
   step.trace.push(emit.vtdAttachHwpt(device.devId, hwpt, result.ok, pasid));
   if (result.ok) {
     destroyOldFsHwpt(step, space);
+    touchBinding(space);
     space.host = mustStep(vtdDeviceFast, space.host, { type: 'as.attach', pgtt: pe.pgtt, hwpt });
     return undefined;
   }
@@ -98,6 +100,7 @@ function unbind(
   }
   if (!result.ok) return result.error;
   destroyOldFsHwpt(step, space);
+  touchBinding(space);
   space.host = mustStep(vtdDeviceFast, space.host, { type: 'as.detach', te, scalable });
   return undefined;
 }
@@ -122,8 +125,9 @@ export function propagate(
 /** fixed only: remember that this binding must be redone, or that it no longer must. */
 export function markRetry(step: VtdStep, space: VtdSpace, pending: boolean): void {
   if (step.frontend.variant !== 'fixed' || space.host.value === 'unplugged') return;
-  if (space.host.context.retry !== pending)
-    space.host = mustStep(vtdDeviceFast, space.host, { type: 'as.retry', pending });
+  if (space.host.context.retry === pending) return;
+  touchBinding(space);
+  space.host = mustStep(vtdDeviceFast, space.host, { type: 'as.retry', pending });
 }
 
 /**

@@ -15,6 +15,7 @@ import {
 } from '../../../machines/pasid-entry.machine.ts';
 import { type VtdDeviceContext, vtdDeviceFast } from '../../../machines/vtd-device.machine.ts';
 import { mustStep } from '../../kernel/machine-step.ts';
+import { pendingFrontend, touchFrontend } from '../core/before.ts';
 import type { VmmStep } from '../core/host.ts';
 import { findNamed } from '../core/named.ts';
 import type { FrontendStateBase, Vmm } from '../core/state.ts';
@@ -111,6 +112,42 @@ export function copyVtd(state: VtdState): VtdState {
   };
 }
 
+/** The registers and the list of spaces copied for the before of an event; the spaces stay shared until written. */
+const shallowVtd = (state: VtdState): VtdState => ({
+  kind: state.kind,
+  variant: state.variant,
+  config: state.config,
+  spaces: state.spaces.slice(),
+  rootScalable: state.rootScalable,
+  dmarEnabled: state.dmarEnabled,
+});
+
+/** Before the event's first write of a register or of the list of spaces: the before keeps them (copy on write). */
+export function touchVtd(vtd: VtdState): void {
+  touchFrontend(vtd, shallowVtd);
+}
+
+/**
+ * Before the event's first write of an address space or of one of its PASID slots (`binding` is
+ * either): the before keeps a copy of that space (core/before.ts). A binding of no live state is
+ * one made during the event, or of a World no before was begun for: nothing to keep.
+ */
+export function touchBinding(binding: Pick<VtdSpace, 'pasid' | 'host'>): void {
+  const live = pendingFrontend();
+  if (live === null || live.kind !== 'vtd') return;
+  const vtd = live as VtdState;
+  const { spaces } = vtd;
+  for (let i = 0; i < spaces.length; i++) {
+    const space = spaces[i]!;
+    if (space !== binding && !space.pasids.includes(binding as VtdPasidSlot)) continue;
+    const before = touchFrontend(vtd, shallowVtd);
+    const index = before === undefined ? -1 : before.spaces.indexOf(space);
+    // Not found: written before in this event (already copied), or made during it.
+    if (index >= 0) before!.spaces[index] = copySpace(space);
+    return;
+  }
+}
+
 /** The guest-memory slot and address space of a device name (storage made on first reference). */
 export function spaceOf(vtd: VtdState, dev: string, bdf?: string): VtdSpace {
   const existing = findNamed(vtd.spaces, dev);
@@ -126,6 +163,7 @@ export function spaceOf(vtd: VtdState, dev: string, bdf?: string): VtdSpace {
     host: vtdDeviceFast.initial({}),
     pasids: [],
   };
+  touchVtd(vtd);
   vtd.spaces.push(space);
   return space;
 }
@@ -142,6 +180,7 @@ export function slotOf(vtd: VtdState, space: VtdSpace, pasidId: number): VtdPasi
     host,
   };
   // A copied space shares its array with the World before the event: replace, never push.
+  touchBinding(space);
   space.pasids = [...space.pasids, slot];
   return slot;
 }

@@ -161,6 +161,8 @@ export const vmmUnplugLeavesNothing: Invariant = {
   name: 'vmm-unplug-leaves-nothing',
   kind: 'step',
   reads: ['kernel', 'vmm'],
+  // The checker skips it after other event types (properties/checked-path-gate.prop.test.ts).
+  reportsAfter: ['vfio.unplug'],
   sentence: 'After every assigned device is unplugged the kernel holds no object.',
   source: 'hw/vfio/iommufd.c iommufd_cdev_detach; reference §3.B.6, §7.2',
   check(world, { input }) {

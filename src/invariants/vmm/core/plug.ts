@@ -20,6 +20,8 @@ export const vmmNoFullReplay: Invariant = {
   name: 'vmm-no-full-replay',
   kind: 'step',
   reads: ['vmm'],
+  // The checker skips it after other event types (properties/checked-path-gate.prop.test.ts).
+  reportsAfter: ['vfio.plug'],
   sentence:
     'No vfio.plug leaves QEMU stuck in the default IOMMU replay, which translates every page of the address space.',
   source:
@@ -37,6 +39,8 @@ export const vmmRefusedPlugLeavesNothing: Invariant = {
   name: 'vmm-refused-plug-leaves-nothing',
   kind: 'step',
   reads: ['kernel', 'vmm'],
+  // The checker skips it after other event types (properties/checked-path-gate.prop.test.ts).
+  reportsAfter: ['vfio.plug'],
   sentence:
     'A refused vfio.plug leaves no kernel device bound for it, no QEMU handle or MAP/UNMAP notifier for it, and the iommufd users as they were.',
   source:
@@ -83,6 +87,8 @@ export const vmmRefusedHotplugKeepsVm: Invariant = {
   name: 'vmm-refused-hotplug-keeps-vm',
   kind: 'step',
   reads: ['kernel', 'vmm'],
+  // The checker skips it after other event types (properties/checked-path-gate.prop.test.ts).
+  reportsAfter: ['vfio.plug'],
   sentence:
     'A refused hotplug leaves QEMU running, with every live kernel object, QEMU handle and plugged device exactly as before it.',
   source:
@@ -108,6 +114,8 @@ export const vmmColdPlugRefusalStops: Invariant = {
   name: 'vmm-cold-plug-refusal-stops',
   kind: 'step',
   reads: ['vmm'],
+  // The checker skips it after other event types (properties/checked-path-gate.prop.test.ts).
+  reportsAfter: ['vfio.plug'],
   sentence: 'A cold-plugged device (hotplug false) whose realize fails stops QEMU from starting.',
   source:
     'seed 004 ("a cold-plugged device fails realize"); hw/core/qdev.c device realize errors at machine creation are fatal',

@@ -48,6 +48,8 @@ export const smmuAttachmentFollowsGuest: Invariant = {
   name: 'smmuv3-attachment-follows-guest',
   kind: 'step',
   reads: ['kernel', 'vmm'],
+  // The checker skips it after other event types (properties/checked-path-gate.prop.test.ts).
+  reportsAfter: ['smmu.cmd', 'machine.reset'],
   sentence:
     'After a CMD_SYNC or a reset, each accel device whose last install was not reported failed is attached as SMMUEN, GBPA and its last invalidated STE call for.',
   source:

@@ -88,6 +88,8 @@ export const virtioReclaimExactlyWhenUnused: Invariant = {
   name: 'virtio-reclaim-exactly-when-unused',
   kind: 'step',
   reads: ['vmm'],
+  // The checker skips it after other event types (properties/checked-path-gate.prop.test.ts).
+  reportsAfter: ['virtio.reclaim'],
   sentence:
     "A reclaim of a memreserve succeeds exactly when no level on a bound table's path uses one of its pages, so a reclaim never returns a page in use.",
   source: 'seed 001 step 8 ("it can ask to reclaim the memreserve" once the tables are removed)',
@@ -157,6 +159,8 @@ export const virtioMemreserveExactlyWhenShort: Invariant = {
   name: 'virtio-memreserve-exactly-when-short',
   kind: 'step',
   reads: ['vmm'],
+  // The checker skips it after other event types (properties/checked-path-gate.prop.test.ts).
+  reportsAfter: ['virtio.add_table'],
   sentence:
     'A valid add_table fails asking for memreserve (ENOMEM) exactly when the free reserved pages are fewer than its missing levels need, and succeeds otherwise.',
   source:

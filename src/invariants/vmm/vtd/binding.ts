@@ -117,6 +117,8 @@ export const vmmCacheFollowsGuest: Invariant = {
   name: 'vmm-cache-follows-guest',
   kind: 'step',
   reads: ['vmm'],
+  // The checker skips it after other event types (properties/checked-path-gate.prop.test.ts).
+  reportsAfter: ['vtd.root_table', 'vtd.translation', 'vtd.inv.context_cache', 'vtd.inv.pasid_cache'],
   sentence:
     "After an invalidation (or replay) that covers an entry completes without host failure, the cached entry equals the guest's entry.",
   source: 'intel_iommu.c vtd_pasid_cache_sync_locked ("Replacing" branch); reference §6.3, §7.1',
@@ -192,6 +194,8 @@ export const vmmResetClean: Invariant = {
   name: 'vmm-reset-clean',
   kind: 'step',
   reads: ['kernel', 'vmm'],
+  // The checker skips it after other event types (properties/checked-path-gate.prop.test.ts).
+  reportsAfter: ['machine.reset'],
   sentence:
     'After a machine reset without host failure no first-stage HWPT remains and every device is on its default HWPT.',
   source: 'intel_iommu.c vtd_init → vtd_reset_caches → vtd_pasid_cache_reset_locked; reference §1.7, §3.B.4',
