@@ -1,5 +1,6 @@
 /**
- * Generated kernel logs twisted so HW_QUEUEs are made, form dependency chains, and the queue another
+ * Generated kernel logs twisted so HW_QUEUEs are made (a VIOMMU_ALLOC is aimed at a live nest parent
+ * and a selftest device of its IOMMU), form dependency chains, and the queue another
  * depends on is destroyed: a map takes the IOVA the queues use (the start of the mock aperture) in the IOAS under a selftest vIOMMU, a
  * HW_QUEUE_ALLOC (and half the FAULT_ALLOCs) is aimed at a live selftest vIOMMU with the next free index (index 1 depends on the
  * live queue of index 0) and a 4 KiB length, and an IOMMU_DESTROY is aimed at a queue a later one
@@ -35,6 +36,26 @@ function selftestViommus(state: KernelState): number[] {
   return ids;
 }
 
+/** A VIOMMU_ALLOC aimed at a live nest parent and a device of its IOMMU, of the selftest type (when there is one). */
+function selftestViommuAlloc(
+  event: Extract<LogEvent, { type: 'iommufd.viommu_alloc' }>,
+  world: World,
+  choice: number,
+): LogEvent {
+  const pairs: [number, number][] = [];
+  const objects = [...liveObjects(world.kernel)];
+  for (const parent of objects) {
+    if (parent.type !== 'HWPT_PAGING' || !parent.nestParent) continue;
+    for (const device of objects)
+      if (device.type === 'DEVICE' && device.driver === 'selftest' && device.iommu === parent.iommu)
+        pairs.push([parent.id, device.id]);
+  }
+  const pair = pairs.length === 0 ? undefined : pairs[choice % pairs.length]!;
+  return pair === undefined
+    ? event
+    : { ...event, hwpt_id: pair[0], dev_id: pair[1], viommu_type: 'SELFTEST' };
+}
+
 /** A selftest HW_QUEUE_ALLOC on `viommu` at its next free index, over the queue page. */
 function queueAlloc(world: World, viommu: number): LogEvent {
   const index = queues(world.kernel).byViommu.get(viommu) ?? 0;
@@ -58,6 +79,7 @@ export function hwQueueDependEvent(event: LogEvent, world: World, choice: number
     if (choice % 2 !== 0 || parent?.type !== 'HWPT_PAGING') return event;
     return { ...event, ioas_id: parent.ioas, iova: QUEUE_IOVA };
   }
+  if (event.type === 'iommufd.viommu_alloc') return selftestViommuAlloc(event, world, choice);
   // A FAULT_ALLOC becomes a HW_QUEUE_ALLOC too (half of them, when a selftest vIOMMU is live), so chains form often.
   if (event.type === 'iommufd.fault_alloc' && viommus.length > 0 && choice % 2 === 0)
     return queueAlloc(world, viommus[choice % viommus.length]!);
