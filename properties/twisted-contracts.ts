@@ -10,6 +10,7 @@ import type { LogEvent, World } from '../src/index.ts';
 import { kernelCommands } from './arbitraries.ts';
 import { type ContractTally, newTally, runKernelContracts } from './contract-run.ts';
 import { describeKept, keepCounterexample } from './keep.ts';
+import type { Command } from './kernel-commands.ts';
 import { NONE_HEADER } from './run.ts';
 import { propertySeed, repeatWith } from './seed.ts';
 import { smmuChoices } from './smmu-kernel-events.ts';
@@ -27,6 +28,8 @@ export interface TwistedContractCheck {
   /** Counts every judged operation; its `observe` hook sees each one. */
   readonly tally: ContractTally;
   readonly twist: Twist;
+  /** The generated logs twisted; the kernel commands without IOAS mappings unless given. */
+  readonly commands?: fc.Arbitrary<Command[]>;
 }
 
 const rewriteOf =
@@ -37,7 +40,7 @@ const rewriteOf =
 export async function checkTwistedContracts(check: TwistedContractCheck): Promise<void> {
   const details = fc.check(
     fc.property(
-      kernelCommands,
+      check.commands ?? kernelCommands,
       smmuChoices,
       (commands, choices) =>
         runKernelContracts(commands, NONE_HEADER, check.tally, [], rewriteOf(check.twist, choices))

@@ -6,7 +6,7 @@
  * __mock_domain_alloc_nested, mock_domain_nop_attach, mock_domain_set_dev_pasid_nop,
  * mock_domain_cache_invalidate_user, mock_viommu_cache_invalidate, mock_hw_queue_init_phys,
  * mock_get_viommu_size), drivers/iommu/intel/iommu.c (intel_iommu_domain_alloc_paging_flags,
- * paging_domain_compatible), intel/nested.c (intel_iommu_domain_alloc_nested,
+ * paging_domain_compatible, intel_iommu_set_dev_pasid), intel/nested.c (intel_iommu_domain_alloc_nested,
  * intel_nested_cache_invalidate_user), intel/pasid.c (intel_pasid_setup_nested: addr_width),
  * arm/arm-smmu-v3/arm-smmu-v3.c (arm_smmu_domain_alloc_paging_flags, arm_smmu_attach_dev,
  * arm_smmu_s1_set_dev_pasid, arm_smmu_set_pasid), arm-smmu-v3-iommufd.c (arm_vsmmu_init,
@@ -120,7 +120,8 @@ const intelVtd: DriverRules = {
     if (hwpt.iommu !== device.iommu) return 'EINVAL';
     if (hwpt.type === 'HWPT_NESTED')
       return hwpt.addrWidth === 48 || hwpt.addrWidth === 57 ? undefined : 'EINVAL'; // a missing addr_width is 0
-    return undefined;
+    // intel_iommu_set_dev_pasid: a domain with dirty_ops takes no PASID, whatever the device.
+    return hwpt.dirty ? 'EINVAL' : undefined;
   },
   nestedInvalidate: {
     type: INVALIDATE_DATA.VTD_S1,

@@ -57,9 +57,15 @@ function attachDevice(_state: KernelState, device: DeviceObject, hwpt: HwptShape
   return hwpt.dirty === true && !device.dirty ? 'EINVAL' : undefined;
 }
 
-/** intel_iommu_set_dev_pasid. */
+/**
+ * intel_iommu_set_dev_pasid: a domain with dirty_ops (allocated with DIRTY_TRACKING) is EINVAL for
+ * every device, before paging_domain_compatible. (Model fix found by properties/vtd-pasid-dirty:
+ * it took such a domain at a PASID.)
+ */
 function setDevPasid(_state: KernelState, device: DeviceObject, hwpt: HwptShape): Errno | undefined {
-  return otherInstance(device, hwpt);
+  const instance = otherInstance(device, hwpt);
+  if (instance !== undefined) return instance;
+  return hwpt.dirty === true ? 'EINVAL' : undefined;
 }
 
 /** intel_pasid_setup_nested / _replace_nested: a 4- or 5-level first stage (48 or 57 bits). */
