@@ -11,8 +11,8 @@ import { isKernelEvent } from '../../../model/protocol.ts';
 import type { HeldIdVisitor } from '../../../vmm/core/frontend.ts';
 import type { Vmm } from '../../../vmm/core/state.ts';
 import { frontendOf } from '../../../vmm/frontends.ts';
+import { NO_VIOLATIONS } from '../../no-violations.ts';
 import type { Invariant } from '../../types.ts';
-import { NO_VIOLATIONS } from '../no-violations.ts';
 
 /** Every kernel ID QEMU keeps: VFIO's per device, then the frontend's. */
 export function forEachHandle(vmm: Vmm, visit: HeldIdVisitor): void {

@@ -12,8 +12,8 @@ import { liveObjects } from '../../../kernel/table.ts';
 import type { KernelState } from '../../../kernel/types.ts';
 import { STALL_PREFIX } from '../../../vmm/core/listener.ts';
 import type { Vmm } from '../../../vmm/core/state.ts';
+import { NO_VIOLATIONS } from '../../no-violations.ts';
 import type { Invariant } from '../../types.ts';
-import { NO_VIOLATIONS } from '../no-violations.ts';
 import { forEachHandle } from './handles.ts';
 
 export const vmmNoFullReplay: Invariant = {

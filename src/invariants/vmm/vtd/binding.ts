@@ -13,8 +13,8 @@ import { findNamed } from '../../../vmm/core/named.ts';
 import type { VfioDevice, Vmm } from '../../../vmm/core/state.ts';
 import { describeEntry, firstStageData, isFirstStage, readableEntry } from '../../../vmm/vtd/entry.ts';
 import { type VtdState, vtdOf } from '../../../vmm/vtd/state.ts';
+import { NO_VIOLATIONS } from '../../no-violations.ts';
 import type { CheckedWorld, Invariant } from '../../types.ts';
-import { NO_VIOLATIONS } from '../no-violations.ts';
 
 const isGuestOp = (input: StepInput) =>
   input.event.type.startsWith('vtd.') || input.event.type === 'machine.reset';

@@ -9,8 +9,8 @@ import { liveObject, typedObject } from '../../../kernel/table.ts';
 import { findNamed } from '../../../vmm/core/named.ts';
 import { isFirstStage } from '../../../vmm/vtd/entry.ts';
 import { type VtdSpace, vtdOf } from '../../../vmm/vtd/state.ts';
+import { NO_VIOLATIONS } from '../../no-violations.ts';
 import type { Invariant } from '../../types.ts';
-import { NO_VIOLATIONS } from '../no-violations.ts';
 
 const hasSlots = (space: VtdSpace) => space.pasids.length > 0;
 
