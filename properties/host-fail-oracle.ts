@@ -3,9 +3,10 @@
  * src/vmm/core/host.ts (hostOp) and dispatch.ts: a `host.fail` replaces any pending failure of its
  * kind; the next `skip` (default 0) host operations of that kind pass, then the next `count`
  * (default 1) fail with `errno` without reaching the kernel. Kernel-level log events are the log's
- * own ioctls, which `host.fail` does not reach. Also what the step reports: a platform or guest
- * event's outcome is the errno of its first failed host operation (dispatch.ts), except the ones
- * iommufd_cdev_attach discards while it tries existing containers (hw/vfio/iommufd.c).
+ * own ioctls, which `host.fail` does not reach. Also that QEMU passes PASID 0 as the RID, and what
+ * the step reports: a platform or guest event's outcome is the errno of its first failed host
+ * operation (dispatch.ts), except the ones iommufd_cdev_attach discards while it tries existing
+ * containers (hw/vfio/iommufd.c).
  */
 import {
   createCheckedStepper,
@@ -53,6 +54,15 @@ const shown = (outcome: object): string =>
       .sort(([a], [b]) => (a < b ? -1 : 1)),
   );
 
+/**
+ * QEMU attaches and detaches PASID 0 (IOMMU_NO_PASID) with the RID ioctl, no PASID flag: VFIO keeps
+ * a PASID attach apart from the RID one (drivers/vfio/iommufd.c as posted with the PASID series:
+ * vfio_iommufd_physical_pasid_attach_ioas records it in vdev->pasids, not iommufd_attached, which
+ * the RID detach checks).
+ */
+const pasidZero = (op: { type: string; pasid?: unknown }): boolean =>
+  (op.type === 'vfio.attach' || op.type === 'vfio.detach') && op.pasid === 0;
+
 /** The trace line iommufd_cdev_attach prints when it gives up an existing container (its errors discarded). */
 const CONTAINER_GIVEN_UP = 'iommufd_cdev_fail_attach_existing_container';
 
@@ -90,6 +100,7 @@ function judgeStep(
   }
   outcome.hostOps.forEach((record, index) => {
     const where = `line ${line}, host operation ${index + 1} (${record.op.type})`;
+    if (pasidZero(record.op)) differences.push(`${where}: PASID 0 passed as a PASID, not as the RID`);
     const kind = KIND_OF_OP.get(record.op.type);
     const failure = kind === undefined ? undefined : pending.get(kind);
     if (kind === undefined || failure === undefined) {
