@@ -4,7 +4,14 @@
  * BATCHES_AHEAD ahead of the main thread, which then only steps. Started by worker-batches.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { BATCHES_AHEAD, encodeBatch, type MainMessage, type WorkerMessage } from './batch-wire.ts';
+import {
+  BATCHES_AHEAD,
+  encodeBatch,
+  type MainMessage,
+  mayHoldNegativeZero,
+  transferOf,
+  type WorkerMessage,
+} from './batch-wire.ts';
 import { LogInputError } from './errors.ts';
 import { readLogFileBatches } from './read.ts';
 
@@ -19,15 +26,21 @@ port.on('message', (message: MainMessage) => {
   wake?.();
 });
 
-const post = (message: WorkerMessage) => port.postMessage(message);
+const post = (message: WorkerMessage) => port.postMessage(message, transferOf(message));
 
 async function run(): Promise<void> {
   try {
-    for await (const batch of readLogFileBatches(path, chunkBytes)) {
+    // Whether the lines of the batch about to be yielded may hold a -0 (the tail's default header cannot).
+    let negativeZero = false;
+    const seeLines = (lines: readonly string[]) => {
+      negativeZero = false;
+      for (let i = 0; i < lines.length && !negativeZero; i++) negativeZero = mayHoldNegativeZero(lines[i]!);
+    };
+    for await (const batch of readLogFileBatches(path, chunkBytes, seeLines)) {
       while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
       wake = undefined;
       credits -= 1;
-      post(encodeBatch(batch));
+      post(encodeBatch(batch, negativeZero));
     }
     post({ kind: 'done' });
   } catch (error) {

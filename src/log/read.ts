@@ -65,12 +65,19 @@ export function parseLogText(text: string): LogItem[] {
 
 /**
  * A file's log items in batches, for a consumer that wants fewer awaits. A bad line ends the
- * stream with its LogInputError after the batch of the items before it.
+ * stream with its LogInputError after the batch of the items before it. `seeLines`, if given,
+ * sees each chunk's raw lines before their items are parsed and yielded (the parse worker looks
+ * for a -0 there).
  */
-export async function* readLogFileBatches(path: string, chunkBytes = CHUNK_BYTES): AsyncGenerator<LogItem[]> {
+export async function* readLogFileBatches(
+  path: string,
+  chunkBytes = CHUNK_BYTES,
+  seeLines?: (lines: readonly string[]) => void,
+): AsyncGenerator<LogItem[]> {
   const collector = new LogItemCollector();
   try {
     for await (const lines of readLineBatches(path, chunkBytes)) {
+      seeLines?.(lines);
       const out: LogItem[] = [];
       let failure: { readonly error: unknown } | undefined;
       try {

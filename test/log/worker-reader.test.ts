@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BENCH_HEADER, kernelLog } from '../../bench/kernel-log.ts';
 import { VTD_BENCH_HEADER, vtdLog } from '../../bench/vtd-log.ts';
-import { encodeBatch } from '../../src/log/batch-wire.ts';
+import { encodeBatch, mayHoldNegativeZero } from '../../src/log/batch-wire.ts';
 import { LogInputError } from '../../src/log/errors.ts';
 import { type LogItem, readLogFileBatches } from '../../src/log/read.ts';
 import { readLogBatches, readLogFileBatchesInWorker } from '../../src/log/worker-batches.ts';
@@ -78,9 +78,19 @@ describe('the worker reader', () => {
       .find((item) => item.kind === 'event' && item.event.type === 'vtd.inv.pasid_cache');
     expect(mapped?.kind === 'event' && Object.is((mapped.event as { pasid?: number }).pasid, -0)).toBe(true);
     expect(
-      encodeBatch([{ kind: 'event', line: 1, event: { type: 'iommufd.ioas_alloc', id: -0 } as never }]).kind,
+      encodeBatch([{ kind: 'event', line: 1, event: { type: 'iommufd.ioas_alloc', id: -0 } as never }], true)
+        .kind,
     ).toBe('items');
+    // Every spelling of a JSON -0 is found in the line's text; a plain 0 is not taken for one.
+    for (const text of ['{"pasid":-0}', '{"pasid":-0.0}', '{"pasid":-0e3}', '{"a":[1,-0]}'])
+      expect(mayHoldNegativeZero(text) && Object.is(Object.values(JSON.parse(text)).flat().at(-1), -0)).toBe(
+        true,
+      );
+    expect(mayHoldNegativeZero('{"pasid":0,"iova":10}')).toBe(false);
     expect(worker.got.flat()[0]).toMatchObject({ kind: 'header', line: 0 });
+    // The default header also travels in a JSON batch (no -0 in its lines).
+    const plain = await sameAsThread(file(['# no header', '{"type":"vtd.root_table","scalable":true}']));
+    expect(plain.got.flat()).toMatchObject([{ kind: 'header', line: 0 }, { kind: 'event', line: 2 }]);
   });
 
   it('ends with the same LogInputError after the batches of the lines before a bad line', async () => {
