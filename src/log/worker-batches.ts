@@ -3,13 +3,19 @@
  * items, batches and errors as readLogFileBatches (the worker runs it), in the same order; a bad
  * line still ends the stream with its LogInputError after the batch of the items before it.
  * While the worker starts, the calling thread reads the first batches itself (the lead), and
- * takes the worker's batches once the worker has caught up with it.
+ * takes the worker's batches from where it is once the worker has started.
  * Small files, stdin and FIFOs are read on the calling thread (a worker costs a start-up).
  */
 import { statSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../worker-thread.ts';
-import { decodeBatch, type JsonBatch, type MainMessage } from './batch-wire.ts';
+import {
+  decodeBatch,
+  type ItemsBatch,
+  type JsonBatch,
+  type MainMessage,
+  type WorkerMessage,
+} from './batch-wire.ts';
 import { LogInputError } from './errors.ts';
 import { STDIN } from './input.ts';
 import { CHUNK_BYTES } from './lines.ts';
@@ -26,27 +32,24 @@ function startWorker(path: string, chunkBytes: number): Worker {
   return startModuleWorker(import.meta.url, 'parse-worker', { workerData: { path, chunkBytes } });
 }
 
-/** A batch's line numbers without decoding it: its first and last item's. */
-function lineSpan(
-  message: JsonBatch | { readonly kind: 'items'; readonly items: LogItem[] },
-): [number, number] {
-  if (message.kind === 'items') return [message.items[0]?.line ?? -1, message.items.at(-1)?.line ?? -1];
-  return [message.lines[0] ?? -1, message.lines.at(-1) ?? -1];
-}
-
 export interface WorkerReadOptions {
   /**
-   * Read and parse on this thread too until the worker has caught up (default true): the
-   * worker's start-up is no longer idle time here. Both run readLogFileBatches on the same file,
-   * so their batches are the same; a worker batch this thread already read is dropped, and one
-   * whose lines differ from this thread's (a file that changed while read) ends the worker.
+   * Read and parse on this thread too until the worker has started (default true): the worker's
+   * start-up is no longer idle time here. Both run readLogFileBatches on the same file in the
+   * same chunks; the worker is told how many chunks this thread has parsed and only counts their
+   * lines, and this thread takes the worker's batches from the first chunk it has not read. A
+   * worker batch of a chunk already read is dropped; one whose chunk does not start at the line
+   * this thread is at (a file that changed while read) ends the worker, and this thread reads on.
    */
   readonly lead?: boolean;
   /** At most this many batches read on this thread before it waits for the worker (tests; default no limit). */
   readonly leadBatches?: number;
-  /** Told the index of the first batch taken from the worker (tests). */
-  readonly onHandover?: (batch: number) => void;
+  /** Told the index of the first chunk taken from the worker (tests). */
+  readonly onHandover?: (chunk: number) => void;
 }
+
+const isBatch = (message: WorkerMessage | undefined): message is JsonBatch | ItemsBatch =>
+  message?.kind === 'json' || message?.kind === 'items';
 
 export async function* readLogFileBatchesInWorker(
   path: string,
@@ -56,47 +59,49 @@ export async function* readLogFileBatchesInWorker(
   const worker = startWorker(path, chunkBytes);
   const inbox = new WorkerInbox(worker);
   const ack: MainMessage = { kind: 'ack' };
-  // The lead: this thread's own reader, and the line span of each batch it gave (to match the worker's).
+  // The lead: this thread's own reader, and how many chunks and lines it has read.
+  let chunks = 0;
+  let lines = 0;
+  const countLines = (chunk: readonly string[]): boolean => {
+    chunks += 1;
+    lines += chunk.length;
+    return false;
+  };
   let own: AsyncGenerator<LogItem[]> | undefined =
-    options.lead === false ? undefined : readLogFileBatches(path, chunkBytes);
-  const ownSpans: [number, number][] = [];
-  let received = 0;
+    options.lead === false ? undefined : readLogFileBatches(path, chunkBytes, countLines);
+  const leadBatches = options.leadBatches ?? Number.POSITIVE_INFINITY;
+  let ownBatches = 0;
   try {
-    const leadBatches = options.leadBatches ?? Number.POSITIVE_INFINITY;
     while (own !== undefined) {
-      // Drop the worker's batches this thread has already given; take over when its next one is there.
-      let message = ownSpans.length >= leadBatches ? await inbox.peekWaiting() : inbox.peek();
-      while (message !== undefined && (message.kind === 'json' || message.kind === 'items')) {
-        if (received >= ownSpans.length) break;
-        const [first, last] = lineSpan(message);
-        const [ownFirst, ownLast] = ownSpans[received]!;
+      const wait = ownBatches >= leadBatches;
+      let message = wait ? await inbox.peekWaiting() : inbox.peek();
+      // Drop the worker's batches of chunks this thread has already read.
+      while (isBatch(message) && message.chunk < chunks) {
         inbox.drop();
         worker.postMessage(ack);
-        received += 1;
-        if (first !== ownFirst || last !== ownLast) {
-          // Not the same batches (the file changed under the readers): this thread reads the rest.
-          await worker.terminate();
-          message = undefined;
-          for (;;) {
-            const next = await own.next();
-            if (next.done === true) return;
-            yield next.value;
-          }
-        }
-        message = ownSpans.length >= leadBatches ? await inbox.peekWaiting() : inbox.peek();
+        message = wait ? await inbox.peekWaiting() : inbox.peek();
       }
-      if (message !== undefined && (message.kind === 'json' || message.kind === 'items')) {
-        options.onHandover?.(received);
-        await own.return(undefined);
-        own = undefined;
-        break;
+      if (isBatch(message)) {
+        if (message.chunk === chunks && message.linesBefore === lines) {
+          options.onHandover?.(chunks);
+          await own.return(undefined);
+          own = undefined;
+          break;
+        }
+        // Not where this thread is (the file changed under the readers): this thread reads the rest.
+        await worker.terminate();
+        for (;;) {
+          const next = await own.next();
+          if (next.done === true) return;
+          yield next.value;
+        }
       }
       // The worker's end or error is also this thread's: its own reader meets it in turn.
       const next = await own.next();
       if (next.done === true) return;
-      const batch = next.value;
-      ownSpans.push([batch[0]?.line ?? -1, batch.at(-1)?.line ?? -1]);
-      yield batch;
+      ownBatches += 1;
+      worker.postMessage({ kind: 'lead', chunks } satisfies MainMessage);
+      yield next.value;
     }
     for (;;) {
       const message = await inbox.next();

@@ -90,8 +90,14 @@ describe('the worker reader', () => {
       .find((item) => item.kind === 'event' && item.event.type === 'vtd.inv.pasid_cache');
     expect(mapped?.kind === 'event' && Object.is((mapped.event as { pasid?: number }).pasid, -0)).toBe(true);
     expect(
-      encodeBatch([{ kind: 'event', line: 1, event: { type: 'iommufd.ioas_alloc', id: -0 } as never }], true)
-        .kind,
+      encodeBatch(
+        [{ kind: 'event', line: 1, event: { type: 'iommufd.ioas_alloc', id: -0 } as never }],
+        true,
+        {
+          chunk: 0,
+          linesBefore: 0,
+        },
+      ).kind,
     ).toBe('items');
     // Every spelling of a JSON -0 is found in the line's text; a plain 0 is not taken for one.
     for (const text of ['{"pasid":-0}', '{"pasid":-0.0}', '{"pasid":-0e3}', '{"a":[1,-0]}'])
@@ -139,8 +145,9 @@ describe('the worker reader', () => {
     });
     const got: LogItem[][] = [];
     for (let i = 0; i < 2; i++) got.push((await batches.next()).value as LogItem[]);
-    // Before the worker has started (its start-up takes far longer): every line moves down one.
-    writeFileSync(path, `# inserted\n${lines.join('\n')}\n`);
+    // Before the worker has started (its start-up takes far longer): a hundred short lines come
+    // first, so the worker's chunk 2 starts at another line than this thread's.
+    writeFileSync(path, `${'#\n'.repeat(100)}${lines.join('\n')}\n`);
     // This thread reads on in the changed file from where it was (as the thread reader would).
     const rest = await collect(batches);
     got.push(...rest.got);
