@@ -99,9 +99,11 @@ const RESV = { start: MOCK_APERTURE_START + 24 * PAGE, last: MOCK_APERTURE_START
 const USER_VA = 0x7f00_0000_0000;
 
 function mapFlags(fixed: boolean, writeable: boolean): ('FIXED_IOVA' | 'READABLE' | 'WRITEABLE')[] {
-  // Literals, not spreads: this runs for every generated map and copy.
-  if (fixed) return writeable ? ['FIXED_IOVA', 'READABLE', 'WRITEABLE'] : ['FIXED_IOVA', 'READABLE'];
-  return writeable ? ['READABLE', 'WRITEABLE'] : ['READABLE'];
+  return [
+    ...(fixed ? (['FIXED_IOVA'] as const) : []),
+    'READABLE',
+    ...(writeable ? (['WRITEABLE'] as const) : []),
+  ];
 }
 
 /** Where a pin lands: an area of the access's IOAS picked by `slot` (odd slots), else the slot's IOVA. */
@@ -171,20 +173,21 @@ export function createConcretizer(): Concretizer {
         case 'ioas':
           return { type: 'iommufd.ioas_alloc' };
         case 'hwpt': {
-          // Keys in the order the spreads gave them (type, dev_id, pt_id, flags, data_type, data,
-          // fault_id): the kept logs and the generated-logs pin print them in that order.
-          const event: Record<string, unknown> = {
+          const data =
+            command.data === 'none'
+              ? {}
+              : { data_type: command.data === 'selftest' ? 'SELFTEST' : 'VTD_S1', data: { iotlb: 0 } };
+          const fault = command.flags.includes('FAULT_ID_VALID')
+            ? { fault_id: resolve(command.fault, world) }
+            : {};
+          return {
             type: 'iommufd.hwpt_alloc',
             dev_id: resolve(command.dev, world),
             pt_id: resolve(command.pt, world),
-            flags: command.flags.slice(),
-          };
-          if (command.data !== 'none') {
-            event.data_type = command.data === 'selftest' ? 'SELFTEST' : 'VTD_S1';
-            event.data = { iotlb: 0 };
-          }
-          if (command.flags.includes('FAULT_ID_VALID')) event.fault_id = resolve(command.fault, world);
-          return event as LogEvent;
+            flags: [...command.flags] as never,
+            ...data,
+            ...fault,
+          } as LogEvent;
         }
         case 'viommu':
           return {
@@ -228,18 +231,18 @@ export function createConcretizer(): Concretizer {
             entries: command.iotlbIds.map((iotlb_id) => ({ iotlb_id })),
           };
         case 'attach':
-          return command.pasid === 0
-            ? { type: 'vfio.attach', dev: `dev${command.dev}`, pt_id: resolve(command.pt, world) }
-            : {
-                type: 'vfio.attach',
-                dev: `dev${command.dev}`,
-                pt_id: resolve(command.pt, world),
-                pasid: command.pasid,
-              };
+          return {
+            type: 'vfio.attach',
+            dev: `dev${command.dev}`,
+            pt_id: resolve(command.pt, world),
+            ...(command.pasid === 0 ? {} : { pasid: command.pasid }),
+          };
         case 'detach':
-          return command.pasid === 0
-            ? { type: 'vfio.detach', dev: `dev${command.dev}` }
-            : { type: 'vfio.detach', dev: `dev${command.dev}`, pasid: command.pasid };
+          return {
+            type: 'vfio.detach',
+            dev: `dev${command.dev}`,
+            ...(command.pasid === 0 ? {} : { pasid: command.pasid }),
+          };
         case 'close':
           return { type: 'vfio.close', dev: `dev${command.dev}` };
         case 'fdClose':
@@ -255,13 +258,15 @@ export function createConcretizer(): Concretizer {
         case 'bindMdev':
           return { type: 'vfio.bind', dev: `dev${command.dev}`, mdev: true };
         case 'map': {
-          const ioas_id = resolve(command.ioas, world);
-          const flags = mapFlags(command.fixed, command.writeable);
-          const length = command.pages * PAGE;
-          const iova = slotIova(command.slot);
+          const common = {
+            ioas_id: resolve(command.ioas, world),
+            flags: mapFlags(command.fixed, command.writeable),
+            length: command.pages * PAGE,
+            iova: slotIova(command.slot),
+          };
           return command.file
-            ? { type: 'iommufd.ioas_map_file', ioas_id, flags, length, iova, fd: 3, start: command.offset }
-            : { type: 'iommufd.ioas_map', ioas_id, flags, length, iova, user_va: USER_VA + command.offset };
+            ? { type: 'iommufd.ioas_map_file', ...common, fd: 3, start: command.offset }
+            : { type: 'iommufd.ioas_map', ...common, user_va: USER_VA + command.offset };
         }
         case 'unmap':
           return command.pages === 'all'
