@@ -6,6 +6,9 @@
 import type { Worker } from 'node:worker_threads';
 import type { WorkerMessage } from './batch-wire.ts';
 
+/** What a consumed slot holds until the front of the queue is cut off. */
+const DROPPED: WorkerMessage = Object.freeze({ kind: 'done' });
+
 export class WorkerInbox {
   private readonly queue: WorkerMessage[] = [];
   private head = 0;
@@ -38,6 +41,8 @@ export class WorkerInbox {
 
   /** Drops the message peek() returned. */
   drop(): void {
+    // Let go of it at once: a kept batch (its JSON text) held the main thread's heap 25-55 MB higher.
+    this.queue[this.head] = DROPPED;
     this.head += 1;
     // The consumed front is cut off now and then, not per message (shift() is linear on long queues).
     if (this.head >= 64 && this.head * 2 >= this.queue.length) {
