@@ -1,10 +1,11 @@
 /**
  * How the parse worker hands batches of log items to the main thread. A batch travels as one JSON
- * string of the items' values (each event or header, without its item wrapper) and their line
- * numbers in a transferred Int32Array (small integers, as JSON.parse makes them): the main thread's JSON.parse of it costs about half of a
- * structured-clone deserialize, and a third less than the wrapped items did (measured on the bench
- * logs); it rebuilds the same plain values in the same key order. The one value JSON cannot carry
- * is -0 (it prints as 0), so a batch whose lines may hold one travels cloned, as does one past line 2^31 - 1.
+ * string: the main thread's JSON.parse of it costs about half of a structured-clone deserialize
+ * (measured on the bench logs), and it rebuilds the same plain values in the same key order. (The
+ * items' values alone, with the lines beside them, parse a third faster, but the item objects the
+ * main thread then builds got pretenured by V8 and raised peak RSS by up to 90 MiB: measured, not
+ * kept.) The one value JSON cannot carry is -0 (it prints as 0), so a batch whose lines may hold
+ * one travels cloned.
  */
 import type { LogItem } from './read.ts';
 
@@ -14,12 +15,10 @@ export interface BatchPlace {
   readonly linesBefore: number;
 }
 
-/** A batch as JSON: the values of its items, their lines, and which item is the header (-1: none). */
+/** A batch as one JSON string of its items. */
 export interface JsonBatch extends BatchPlace {
   readonly kind: 'json';
   readonly text: string;
-  readonly lines: Int32Array;
-  readonly headerAt: number;
 }
 
 /** A batch cloned as it is. */
@@ -54,8 +53,6 @@ export function mayHoldNegativeZero(text: string): boolean {
   return text.includes('-0');
 }
 
-const MAX_LINE = 2 ** 31 - 1;
-
 /** `negativeZero`: some line of the batch may hold a -0 (mayHoldNegativeZero). */
 export function encodeBatch(
   items: LogItem[],
@@ -64,35 +61,9 @@ export function encodeBatch(
 ): JsonBatch | ItemsBatch {
   const { chunk, linesBefore } = place;
   if (negativeZero) return { kind: 'items', items, chunk, linesBefore };
-  const values: unknown[] = new Array(items.length);
-  const lines = new Int32Array(items.length);
-  let headerAt = -1;
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i]!;
-    if (item.line > MAX_LINE) return { kind: 'items', items, chunk, linesBefore };
-    lines[i] = item.line;
-    if (item.kind === 'header') {
-      headerAt = i;
-      values[i] = item.header;
-    } else values[i] = item.event;
-  }
-  return { kind: 'json', text: JSON.stringify(values), lines, headerAt, chunk, linesBefore };
-}
-
-/** What postMessage may transfer rather than copy. */
-export function transferOf(message: WorkerMessage): ArrayBuffer[] {
-  return message.kind === 'json' ? [message.lines.buffer as ArrayBuffer] : [];
+  return { kind: 'json', text: JSON.stringify(items), chunk, linesBefore };
 }
 
 export function decodeBatch(message: JsonBatch | ItemsBatch): LogItem[] {
-  if (message.kind === 'items') return message.items;
-  const values = JSON.parse(message.text) as unknown[];
-  const { lines, headerAt } = message;
-  const items: LogItem[] = new Array(values.length);
-  for (let i = 0; i < values.length; i++)
-    items[i] =
-      i === headerAt
-        ? { kind: 'header', line: lines[i]!, header: values[i] as never }
-        : { kind: 'event', line: lines[i]!, event: values[i] as never };
-  return items;
+  return message.kind === 'items' ? message.items : (JSON.parse(message.text) as LogItem[]);
 }

@@ -9,7 +9,6 @@ import {
   encodeBatch,
   type MainMessage,
   mayHoldNegativeZero,
-  transferOf,
   type WorkerMessage,
 } from './batch-wire.ts';
 import { LogInputError } from './errors.ts';
@@ -31,7 +30,7 @@ port.on('message', (message: MainMessage) => {
   wake?.();
 });
 
-const post = (message: WorkerMessage) => port.postMessage(message, transferOf(message));
+const post = (message: WorkerMessage) => port.postMessage(message);
 
 async function run(): Promise<void> {
   try {
