@@ -45,12 +45,13 @@ export type MainMessage = { readonly kind: 'ack' } | { readonly kind: 'lead'; re
 export const BATCHES_AHEAD = 8;
 
 /**
- * Whether a line's text may hold a -0 (it does when a number `-0`, `-0.0` or `-0e1` is in it):
- * a search of the text, several times cheaper than walking the parsed values, and never wrong
- * the unsafe way (a "-0" inside a string only sends its batch cloned).
+ * Whether a line's text may hold a -0: a number written `-0`, `-0.0` or `-0e1`, or a negative
+ * one that underflows (`-1e-400`), needs a "-0" or a negative exponent in the text. A search of
+ * the text, several times cheaper than walking the parsed values, and never wrong the unsafe way
+ * (such text inside a string only sends its batch cloned).
  */
 export function mayHoldNegativeZero(text: string): boolean {
-  return text.includes('-0');
+  return text.includes('-0') || text.includes('e-') || text.includes('E-');
 }
 
 /** `negativeZero`: some line of the batch may hold a -0 (mayHoldNegativeZero). */
