@@ -25,6 +25,8 @@ export const DEFAULT_HEADER: Header = {
   },
 };
 
+const HASH = 0x23;
+
 const DEFAULT_HEADER_ITEM: LogItem = { kind: 'header', line: 0, header: DEFAULT_HEADER };
 
 /** Counts lines from 1 and puts the default header (line 0) before a first event that has none. */
@@ -39,6 +41,15 @@ class LogItemCollector {
     if (!this.sawContent && parsed.kind === 'event') out.push(DEFAULT_HEADER_ITEM);
     this.sawContent = true;
     out.push(parsed);
+  }
+
+  /** Lines another reader has parsed: only counted, and whether one of them was content. */
+  skip(lines: readonly string[]): void {
+    this.line += lines.length;
+    for (let i = 0; i < lines.length && !this.sawContent; i++) {
+      const trimmed = lines[i]!.trim();
+      this.sawContent = trimmed !== '' && trimmed.charCodeAt(0) !== HASH;
+    }
   }
 
   /** A log of comments only (or nothing) still has a header. */
@@ -65,12 +76,23 @@ export function parseLogText(text: string): LogItem[] {
 
 /**
  * A file's log items in batches, for a consumer that wants fewer awaits. A bad line ends the
- * stream with its LogInputError after the batch of the items before it.
+ * stream with its LogInputError after the batch of the items before it. `seeLines`, if given,
+ * sees each chunk's raw lines before their items are parsed and yielded (the parse worker looks
+ * for a -0 there); when it returns true the chunk's lines are only counted, not parsed (another
+ * reader has parsed them: the parse worker behind the main thread's lead).
  */
-export async function* readLogFileBatches(path: string, chunkBytes = CHUNK_BYTES): AsyncGenerator<LogItem[]> {
+export async function* readLogFileBatches(
+  path: string,
+  chunkBytes = CHUNK_BYTES,
+  seeLines?: (lines: readonly string[]) => boolean,
+): AsyncGenerator<LogItem[]> {
   const collector = new LogItemCollector();
   try {
     for await (const lines of readLineBatches(path, chunkBytes)) {
+      if (seeLines?.(lines) === true) {
+        collector.skip(lines);
+        continue;
+      }
       const out: LogItem[] = [];
       let failure: { readonly error: unknown } | undefined;
       try {

@@ -2,16 +2,25 @@
  * A file's log items in batches, parsed on a worker thread so the main thread only steps: the same
  * items, batches and errors as readLogFileBatches (the worker runs it), in the same order; a bad
  * line still ends the stream with its LogInputError after the batch of the items before it.
+ * While the worker starts, the calling thread reads the first batches itself (the lead), and
+ * takes the worker's batches from where it is once the worker has started.
  * Small files, stdin and FIFOs are read on the calling thread (a worker costs a start-up).
  */
 import { statSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../worker-thread.ts';
-import { decodeBatch, type MainMessage, type WorkerMessage } from './batch-wire.ts';
+import {
+  decodeBatch,
+  type ItemsBatch,
+  type JsonBatch,
+  type MainMessage,
+  type WorkerMessage,
+} from './batch-wire.ts';
 import { LogInputError } from './errors.ts';
 import { STDIN } from './input.ts';
 import { CHUNK_BYTES } from './lines.ts';
 import { type LogItem, readLogFileBatches } from './read.ts';
+import { WorkerInbox } from './worker-inbox.ts';
 
 /**
  * 16 MiB (about 200k events): the worker's start-up (about 0.1 s of CPU from dist/, more through
@@ -23,46 +32,79 @@ function startWorker(path: string, chunkBytes: number): Worker {
   return startModuleWorker(import.meta.url, 'parse-worker', { workerData: { path, chunkBytes } });
 }
 
-/** Messages of a worker as an async queue; the worker's own failure (a crash) is an error too. */
-async function* workerMessages(worker: Worker): AsyncGenerator<WorkerMessage> {
-  const queue: WorkerMessage[] = [];
-  let failure: { readonly error: unknown } | undefined;
-  let wake: (() => void) | undefined;
-  const notify = () => {
-    wake?.();
-    wake = undefined;
-  };
-  worker.on('message', (message: WorkerMessage) => {
-    queue.push(message);
-    notify();
-  });
-  worker.on('error', (error) => {
-    failure ??= { error };
-    notify();
-  });
-  worker.on('exit', (code) => {
-    failure ??= { error: new Error(`the parse worker exited (code ${code}) before the end of the log`) };
-    notify();
-  });
-  for (;;) {
-    const next = queue.shift();
-    if (next !== undefined) {
-      yield next;
-      continue;
-    }
-    if (failure !== undefined) throw failure.error;
-    await new Promise<void>((resolve) => (wake = resolve));
-  }
+export interface WorkerReadOptions {
+  /**
+   * Read and parse on this thread too until the worker has started (default true): the worker's
+   * start-up is no longer idle time here. Both run readLogFileBatches on the same file in the
+   * same chunks; the worker is told how many chunks this thread has parsed and only counts their
+   * lines, and this thread takes the worker's batches from the first chunk it has not read. A
+   * worker batch of a chunk already read is dropped; one whose chunk does not start at the line
+   * this thread is at (a file that changed while read) ends the worker, and this thread reads on.
+   */
+  readonly lead?: boolean;
+  /** At most this many batches read on this thread before it waits for the worker (tests; default no limit). */
+  readonly leadBatches?: number;
+  /** Told the index of the first chunk taken from the worker (tests). */
+  readonly onHandover?: (chunk: number) => void;
 }
+
+const isBatch = (message: WorkerMessage | undefined): message is JsonBatch | ItemsBatch =>
+  message?.kind === 'json' || message?.kind === 'items';
 
 export async function* readLogFileBatchesInWorker(
   path: string,
   chunkBytes = CHUNK_BYTES,
+  options: WorkerReadOptions = {},
 ): AsyncGenerator<LogItem[]> {
   const worker = startWorker(path, chunkBytes);
+  const inbox = new WorkerInbox(worker);
   const ack: MainMessage = { kind: 'ack' };
+  // The lead: this thread's own reader, and how many chunks and lines it has read.
+  let chunks = 0;
+  let lines = 0;
+  const countLines = (chunk: readonly string[]): boolean => {
+    chunks += 1;
+    lines += chunk.length;
+    return false;
+  };
+  let own: AsyncGenerator<LogItem[]> | undefined =
+    options.lead === false ? undefined : readLogFileBatches(path, chunkBytes, countLines);
+  const leadBatches = options.leadBatches ?? Number.POSITIVE_INFINITY;
+  let ownBatches = 0;
   try {
-    for await (const message of workerMessages(worker)) {
+    while (own !== undefined) {
+      const wait = ownBatches >= leadBatches;
+      let message = wait ? await inbox.peekWaiting() : inbox.peek();
+      // Drop the worker's batches of chunks this thread has already read.
+      while (isBatch(message) && message.chunk < chunks) {
+        inbox.drop();
+        worker.postMessage(ack);
+        message = wait ? await inbox.peekWaiting() : inbox.peek();
+      }
+      if (isBatch(message)) {
+        if (message.chunk === chunks && message.linesBefore === lines) {
+          options.onHandover?.(chunks);
+          await own.return(undefined);
+          own = undefined;
+          break;
+        }
+        // Not where this thread is (the file changed under the readers): this thread reads the rest.
+        await worker.terminate();
+        for (;;) {
+          const next = await own.next();
+          if (next.done === true) return;
+          yield next.value;
+        }
+      }
+      // The worker's end or error is also this thread's: its own reader meets it in turn.
+      const next = await own.next();
+      if (next.done === true) return;
+      ownBatches += 1;
+      worker.postMessage({ kind: 'lead', chunks } satisfies MainMessage);
+      yield next.value;
+    }
+    for (;;) {
+      const message = await inbox.next();
       switch (message.kind) {
         case 'json':
         case 'items':
@@ -82,6 +124,7 @@ export async function* readLogFileBatchesInWorker(
     }
   } finally {
     // Also when the consumer stopped early (the first failure under --check): nothing is left running.
+    await own?.return(undefined);
     await worker.terminate();
   }
 }
