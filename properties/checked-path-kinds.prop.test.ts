@@ -31,6 +31,7 @@ import {
   writtenKinds,
 } from '../src/index.ts';
 import { kernelAccessCommands, kernelCommands, kernelMapCommands } from './arbitraries.ts';
+import { handChanges, noEvent, random, tryCheck } from './hand-writes.ts';
 import { NONE_HEADER, runCommands } from './run.ts';
 import { propertyRuns, propertySeed, runsScaled } from './seed.ts';
 
@@ -40,18 +41,6 @@ const logsOf = (commands: fc.Arbitrary<Parameters<typeof runCommands>[0]>) =>
   commands.map((list) => runCommands(list, NONE_HEADER, []).events);
 /** Plain kernel logs, with IOAS mappings, and with selftest accesses: every slot type appears. */
 const kernelLogs = fc.oneof(logsOf(kernelCommands), logsOf(kernelMapCommands), logsOf(kernelAccessCommands));
-
-/** A small deterministic generator for the writes (fast-check shrinks the log and the seed). */
-function random(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) % n) as number;
-  };
-}
 
 type Box = Record<string, unknown> | unknown[];
 interface Leaf {
@@ -145,34 +134,13 @@ function breakOnce(kernel: KernelState, pick: (n: number) => number): Written {
 }
 
 /** The Changes record of one hand-made write, its kinds computed as the checked path computes them. */
-function changesOf(before: KernelState, after: KernelState, written: Written): Changes {
+const changesOf = (before: KernelState, after: KernelState, written: Written): Changes => {
   const slots = 'slot' in written ? [written.slot] : [];
-  return {
-    kernel: true,
-    names: false,
-    vmm: false,
-    slots,
-    written: (id) => slots.includes(id),
-    slotBefore: (id) => before.objects[id],
-    allocations: [],
-    kinds: writtenKinds(slots, before.objects, after.objects, 'context' in written),
-  };
-}
+  return handChanges(before, slots, writtenKinds(slots, before.objects, after.objects, 'context' in written));
+};
 
-const noEvent = (prev: World): StepContext => ({
-  prev,
-  input: { line: 0, event: { type: 'iommufd.close' } },
-  outcome: { ok: true, hostOps: [] },
-});
-
-/** Safe: the full check may throw on a write no model makes (a malformed field); that write proves nothing. */
-function fullCheck(invariant: Invariant, world: World, step: StepContext): string[] | undefined {
-  try {
-    return invariant.check(world, step);
-  } catch {
-    return undefined;
-  }
-}
+const fullCheck = (invariant: Invariant, world: World, step: StepContext) =>
+  tryCheck(() => invariant.check(world, step));
 
 /** The invariant with a checkChanged that notes it was called and answers with the full check. */
 function watched(invariant: Invariant): { invariant: Invariant; ran: () => boolean } {

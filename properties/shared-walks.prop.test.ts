@@ -19,6 +19,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Changes, Invariant, KernelState, LogEvent, KernelSlot as Slot, World } from '../src/index.ts';
 import { kernelAccessCommands, kernelCommands, kernelMapCommands } from './arbitraries.ts';
+import { handChanges, noEvent, random, tryCheck } from './hand-writes.ts';
 import { NONE_HEADER, runCommands } from './run.ts';
 import { propertyRuns, propertySeed, runsScaled } from './seed.ts';
 
@@ -38,18 +39,6 @@ const kernelLogs = fc.oneof(
   { arbitrary: logsOf(kernelMapCommands), weight: 1 },
   { arbitrary: logsOf(kernelAccessCommands), weight: 4 },
 );
-
-/** A small deterministic generator for the writes (fast-check shrinks the log and the seed). */
-function random(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) % n;
-  };
-}
 
 type Record_ = Record<string, unknown>;
 
@@ -111,38 +100,9 @@ function breakOnce(kernel: KernelState, pick: (n: number) => number): number {
   return id;
 }
 
-/** The Changes record of the hand-made writes, as the checked path would hand it over. */
-function changesOf(before: KernelState, written: readonly number[]): Changes {
-  const slots = [...new Set(written)].sort((a, b) => a - b);
-  return {
-    kernel: true,
-    names: false,
-    vmm: false,
-    slots,
-    written: (id) => slots.includes(id),
-    slotBefore: (id) => before.objects[id],
-    allocations: [],
-  };
-}
-
-const noEvent = (prev: World) => ({
-  prev,
-  input: { line: 0, event: { type: 'iommufd.close' } } as const,
-  outcome: { ok: true, hostOps: [] },
-});
-
 /** Every live object sits at its own ID's index (else ids-unique reports the World, not these two). */
 const idsAtIndex = (kernel: KernelState) =>
   kernel.objects.every((slot, index) => slot === null || slot.id === index);
-
-/** Safe: a full check may throw on a write no model makes (a malformed field); that write proves nothing. */
-function tryCheck(run: () => string[]): string[] | undefined {
-  try {
-    return run();
-  } catch {
-    return undefined;
-  }
-}
 
 /** Breaking writes seen, per invariant. */
 type Tally = Map<string, number>;
@@ -166,7 +126,7 @@ function firstDisagreement(
     const broken = structuredClone(world) as { -readonly [K in keyof World]: World[K] };
     const written = Array.from({ length: 1 + pick(3) }, () => breakOnce(broken.kernel, pick));
     if (!idsAtIndex(broken.kernel)) continue;
-    const changes = changesOf(world.kernel, written);
+    const changes = handChanges(world.kernel, written);
     const step = { ...noEvent(world), changes };
     for (const invariant of held) {
       const full = tryCheck(() => invariant.check(broken, step));

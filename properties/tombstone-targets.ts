@@ -8,12 +8,26 @@
  * iommufd_get_object / iommufd_object_remove (xa_load of a zero entry is NULL: -ENOENT).
  */
 import type { KernelState, LogEvent, World } from '../src/index.ts';
+import { type ContractTally, newTally } from './contract-run.ts';
 
 /** The tombstoned IDs of the table, lowest first. */
 export function tombstones(state: KernelState): number[] {
   const out: number[] = [];
   for (const slot of state.objects) if (slot !== null && slot.type === 'TOMBSTONE') out.push(slot.id);
   return out;
+}
+
+/** A contract tally that also counts the judged operations naming a tombstone (an ID or a vIOMMU). */
+export function tombstoneTally(): { readonly tally: ContractTally; readonly aimed: () => number } {
+  const tally = newTally();
+  let aimed = 0;
+  tally.observe = (op, _errno, before) => {
+    const id = 'id' in op ? op.id : 'pt_id' in op ? op.pt_id : 'hwpt_id' in op ? op.hwpt_id : undefined;
+    const viommu = 'viommu_id' in op ? op.viommu_id : undefined;
+    for (const at of [id, viommu])
+      if (at !== undefined && before.objects[at]?.type === 'TOMBSTONE') aimed += 1;
+  };
+  return { tally, aimed: () => aimed };
 }
 
 /** The event with its ID field aimed at a tombstone, on even choices when the table has one. */
