@@ -12,7 +12,6 @@
  *   context of that type where it reports). Types no log shows needed are listed in NOT_SHOWN,
  *   exactly (kept declared: over-declaring only runs a check more often).
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -27,7 +26,7 @@ import {
   type StepOutcome,
   type World,
 } from '../src/index.ts';
-import { readLog } from './fail-nth.ts';
+import { exampleAndKeptLogs } from './fail-nth.ts';
 import { withHostFails } from './host-fail-injections.ts';
 import { violationsPerEvent } from './run.ts';
 import { propertyRuns } from './seed.ts';
@@ -87,11 +86,7 @@ const ARMS: readonly { name: string; header: Header; logs: fc.Arbitrary<LogEvent
 ];
 
 function corpus(): Log[] {
-  const files = [
-    ...readdirSync('examples').map((f) => `examples/${f}`),
-    ...readdirSync('test/logs').map((f) => `test/logs/${f}`),
-  ].filter((f) => f.endsWith('.jsonl'));
-  const logs: Log[] = files.map((name) => ({ name, ...readLog(readFileSync(name, 'utf8')) }));
+  const logs: Log[] = exampleAndKeptLogs();
   for (const arm of ARMS)
     fc.sample(withHostFails(arm.logs, 3, false), { numRuns: RUNS, seed: arm.seed }).forEach((events, i) => {
       logs.push({ name: `${arm.name} #${i}`, header: arm.header, events });

@@ -11,6 +11,7 @@
  */
 import type { KernelOp, KernelState, LogEvent, World } from '../src/index.ts';
 import { liveObjects } from '../src/index.ts';
+import { attachOf } from './twisted-contracts.ts';
 
 type DriverName = NonNullable<Extract<LogEvent, { type: 'vfio.bind' }>['driver']>;
 
@@ -52,11 +53,9 @@ export function ownerDecision(
   errno: string | undefined,
   before: KernelState,
 ): string | undefined {
-  if (op.type !== 'vfio.attach') return undefined;
-  const id = before.devices.get(op.dev);
-  const device = id === undefined ? undefined : before.objects[id];
-  const target = before.objects[op.pt_id];
-  if (device?.type !== 'DEVICE') return undefined;
+  const parts = attachOf(op, before);
+  if (parts === undefined) return undefined;
+  const { device, target } = parts;
   if (target?.type === 'HWPT_PAGING' || target?.type === 'HWPT_NESTED')
     return target.driver === device.driver ? undefined : `another driver's HWPT: ${errno ?? 'ok'}`;
   if (target?.type !== 'IOAS') return undefined;

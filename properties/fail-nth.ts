@@ -5,6 +5,7 @@
  * return there. Every invariant is checked after every event. DETACH always returns 0 and QEMU
  * destroys only objects it owns, so those points are counted but not failed.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import {
   allInvariants,
   createCheckedStepper,
@@ -66,6 +67,15 @@ export const withVariant = (header: Header, variant: 'upstream' | 'fixed'): Head
   };
   return { ...header, platform: { ...platform, variant } as Header['platform'] };
 };
+
+/** Every example and kept log (test/logs), by file name, read with readLog. */
+export function exampleAndKeptLogs(): { name: string; header: Header; events: LogEvent[] }[] {
+  const files = [
+    ...readdirSync('examples').map((f) => `examples/${f}`),
+    ...readdirSync('test/logs').map((f) => `test/logs/${f}`),
+  ].filter((f) => f.endsWith('.jsonl'));
+  return files.map((name) => ({ name, ...readLog(readFileSync(name, 'utf8')) }));
+}
 
 /** The events of a log file's text and its header (the default header when there is none). */
 export function readLog(text: string): { header: Header; events: LogEvent[] } {

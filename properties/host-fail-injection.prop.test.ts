@@ -5,11 +5,10 @@
  * the errno given, and the step reports its first failed host operation's errno. A disagreement is
  * shrunk and kept as a log under test/logs/.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Header, HOST_OP_KINDS, type LogEvent } from '../src/index.ts';
-import { readLog } from './fail-nth.ts';
+import { exampleAndKeptLogs } from './fail-nth.ts';
 import { newOracleTally, type OracleTally, runHostFailOracle } from './host-fail-oracle.ts';
 import { describeKept, keepCounterexample } from './keep.ts';
 import { propertyRuns, propertySeed, repeatWith } from './seed.ts';
@@ -72,18 +71,10 @@ const ARMS: readonly { name: string; header: Header; logs: fc.Arbitrary<LogEvent
   { name: 'virtio-iommu', header: virtioHeader('proposal'), logs: virtioGuestLog, seed: 20261605 },
 ];
 
-function fileLogs(): { name: string; header: Header; events: LogEvent[] }[] {
-  const files = [
-    ...readdirSync('examples').map((f) => `examples/${f}`),
-    ...readdirSync('test/logs').map((f) => `test/logs/${f}`),
-  ].filter((f) => f.endsWith('.jsonl'));
-  return files.map((name) => ({ name, ...readLog(readFileSync(name, 'utf8')) }));
-}
-
 describe('host.fail fails exactly the operations its log-format row names', () => {
   it('on the examples and kept logs', () => {
     const tally: OracleTally = newOracleTally();
-    for (const { name, header, events } of fileLogs()) {
+    for (const { name, header, events } of exampleAndKeptLogs()) {
       const run = runHostFailOracle(events, header, tally);
       if (run.differences.length > 0) expect.fail(`${name}:\n${run.differences.join('\n')}`);
     }

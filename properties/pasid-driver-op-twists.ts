@@ -13,6 +13,7 @@
  */
 import type { KernelOp, KernelState, LogEvent, World } from '../src/index.ts';
 import { liveObjects } from '../src/index.ts';
+import { attachOf } from './twisted-contracts.ts';
 
 type HwptAlloc = Extract<LogEvent, { type: 'iommufd.hwpt_alloc' }>;
 type Flag = 'NEST_PARENT' | 'DIRTY_TRACKING' | 'FAULT_ID_VALID' | 'PASID';
@@ -63,17 +64,22 @@ export function pasidDriverOpEvent(event: LogEvent, world: World, choice: number
   }
 }
 
+/** A PASID attach's DEVICE (bound under this driver) and its target slot as they were before it; else undefined. */
+export function pasidAttachOf(op: KernelOp, before: KernelState, driver: string) {
+  if (op.type !== 'vfio.attach' || (op.pasid ?? 0) === 0) return undefined;
+  const parts = attachOf(op, before);
+  return parts?.device.driver === driver ? parts : undefined;
+}
+
 /** For a judged PASID attach to one of those HWPTs by a device the RID form would refuse: which, with the answer. */
 export function pasidDriverOpDecision(
   op: KernelOp,
   errno: string | undefined,
   before: KernelState,
 ): string | undefined {
-  if (op.type !== 'vfio.attach' || (op.pasid ?? 0) === 0) return undefined;
-  const id = before.devices.get(op.dev);
-  const device = id === undefined ? undefined : before.objects[id];
-  const target = before.objects[op.pt_id];
-  if (device?.type !== 'DEVICE' || device.driver !== 'selftest') return undefined;
+  const parts = pasidAttachOf(op, before, 'selftest');
+  if (parts === undefined) return undefined;
+  const { device, target } = parts;
   const answer = errno ?? 'ok';
   if (target?.type === 'HWPT_PAGING' && target.dirty && target.pasidCompat && !device.dirty)
     return `dirty domain, device without dirty tracking: ${answer}`;

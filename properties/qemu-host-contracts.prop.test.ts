@@ -5,11 +5,10 @@
  * error text are the ones its row in src/contracts/qemu-host.ts says, and the IDs QEMU passes are
  * ones it was given back. A disagreement is shrunk and kept as a log under test/logs/.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Header, HOST_OP_KINDS, type LogEvent } from '../src/index.ts';
-import { readLog } from './fail-nth.ts';
+import { exampleAndKeptLogs } from './fail-nth.ts';
 import { describeKept, keepCounterexample } from './keep.ts';
 import {
   newQemuHostTally,
@@ -123,19 +122,11 @@ const ARMS: readonly Arm[] = [
   { name: 'virtio-iommu', header: ramOf(virtioHeader('proposal')), logs: virtioGuestLog, seed: 20261306 },
 ];
 
-function fileLogs(): { name: string; header: Header; events: LogEvent[] }[] {
-  const files = [
-    ...readdirSync('examples').map((f) => `examples/${f}`),
-    ...readdirSync('test/logs').map((f) => `test/logs/${f}`),
-  ].filter((f) => f.endsWith('.jsonl'));
-  return files.map((name) => ({ name, ...readLog(readFileSync(name, 'utf8')) }));
-}
-
 describe('QEMU-side contracts of the host operations', () => {
   it('every host operation of the examples, kept logs and generated guest logs prints what its QEMU row says', async () => {
     const tally: QemuHostTally = newQemuHostTally();
     const weakIds = new Map<string, number>();
-    for (const { name, header, events } of fileLogs()) {
+    for (const { name, header, events } of exampleAndKeptLogs()) {
       const run = runQemuHostContracts(events, header, tally);
       if (run.failure !== undefined) expect.fail(`${name}:\n${run.failure.differences.join('\n')}`);
     }

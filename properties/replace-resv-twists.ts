@@ -13,6 +13,7 @@
  */
 import type { KernelOp, KernelState, LogEvent, World } from '../src/index.ts';
 import { liveObjects } from '../src/index.ts';
+import { attachOf } from './twisted-contracts.ts';
 
 // properties/kernel-commands.ts RESV: the reserved region of its bindResv devices (slot 1).
 const RESV_START = (1 << 24) + 24 * 0x1000;
@@ -89,10 +90,9 @@ export function replaceResvDecision(
   errno: string | undefined,
   before: KernelState,
 ): string | undefined {
-  if (op.type !== 'vfio.attach') return undefined;
-  const id = before.devices.get(op.dev);
-  const device = id === undefined ? undefined : before.objects[id];
-  if (device?.type !== 'DEVICE') return undefined;
+  const parts = attachOf(op, before);
+  if (parts === undefined || op.type !== 'vfio.attach') return undefined;
+  const { device } = parts;
   const pasid = op.pasid ?? 0;
   const current = device.m.context.attachments[String(pasid)];
   const to = ioasOf(before, op.pt_id);

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import type { LogEvent, World } from '../src/index.ts';
+import type { KernelOp, KernelState, LogEvent, World } from '../src/index.ts';
 import { kernelCommands } from './arbitraries.ts';
 import { type ContractTally, newTally, runKernelContracts } from './contract-run.ts';
 import { describeKept, keepCounterexample } from './keep.ts';
@@ -66,4 +66,13 @@ export async function checkTwistedContracts(check: TwistedContractCheck): Promis
   const name = `${check.keptName}-seed-${details.seed}`;
   const kept = await keepCounterexample(name, NONE_HEADER, events, differences, 'clean', false);
   expect.fail(`${differences.join('\n')}\n${describeKept(kept)}\n${repeatWith(details.seed, check.file)}`);
+}
+
+/** An attach's (or replace's) DEVICE and its target slot as they were before it; undefined for another op. */
+export function attachOf(op: KernelOp, before: KernelState) {
+  if (op.type !== 'vfio.attach') return undefined;
+  const id = before.devices.get(op.dev);
+  const device = id === undefined ? undefined : before.objects[id];
+  if (device?.type !== 'DEVICE') return undefined;
+  return { device, target: before.objects[op.pt_id] };
 }

@@ -9,7 +9,6 @@
  *   a good one does too, after which the event steps again to the same outcome.
  * A write site without its barrier makes `prev.vmm` show the write: this property fails then.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -20,7 +19,7 @@ import {
   type LogEvent,
   LogInputError,
 } from '../src/index.ts';
-import { readLog } from './fail-nth.ts';
+import { exampleAndKeptLogs } from './fail-nth.ts';
 import { withHostFails } from './host-fail-injections.ts';
 import { propertyRuns, propertySeed } from './seed.ts';
 import { SMMU_RECOVERABLE_FAILURES, smmuGuestLog } from './smmuv3-arbitraries.ts';
@@ -112,15 +111,9 @@ const ARMS: readonly Arm[] = [
 
 describe('the VMM before a platform event (copy on write)', () => {
   it('is the VMM as it was, for prev, a bad line and undo, on every example and kept log', () => {
-    const files = [
-      ...readdirSync('examples').map((f) => `examples/${f}`),
-      ...readdirSync('test/logs').map((f) => `test/logs/${f}`),
-    ].filter((f) => f.endsWith('.jsonl'));
-    expect(files.length).toBeGreaterThan(20);
-    for (const file of files) {
-      const { header, events } = readLog(readFileSync(file, 'utf8'));
-      checkBefores(header, events, file);
-    }
+    const logs = exampleAndKeptLogs();
+    expect(logs.length).toBeGreaterThan(20);
+    for (const { name, header, events } of logs) checkBefores(header, events, name);
   });
 
   for (const arm of ARMS) {

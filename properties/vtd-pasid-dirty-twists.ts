@@ -10,7 +10,7 @@
  * dirty_ops; PASID with it is a second-stage domain).
  */
 import type { KernelOp, KernelState, LogEvent, World } from '../src/index.ts';
-import { pasidDriverOpEvent } from './pasid-driver-op-twists.ts';
+import { pasidAttachOf, pasidDriverOpEvent } from './pasid-driver-op-twists.ts';
 
 /** The pasid-driver-op twist, with every physical bind moved to intel-vtd. */
 export function vtdPasidDirtyEvent(event: LogEvent, world: World, choice: number): LogEvent {
@@ -25,11 +25,9 @@ export function vtdPasidDirtyDecision(
   errno: string | undefined,
   before: KernelState,
 ): string | undefined {
-  if (op.type !== 'vfio.attach' || (op.pasid ?? 0) === 0) return undefined;
-  const id = before.devices.get(op.dev);
-  const device = id === undefined ? undefined : before.objects[id];
-  const target = before.objects[op.pt_id];
-  if (device?.type !== 'DEVICE' || device.driver !== 'intel-vtd') return undefined;
+  const parts = pasidAttachOf(op, before, 'intel-vtd');
+  if (parts === undefined) return undefined;
+  const { device, target } = parts;
   if (target?.type !== 'HWPT_PAGING' || !target.dirty) return undefined;
   return `dirty VT-d domain at a PASID, device ${device.dirty ? 'with' : 'without'} dirty tracking: ${errno ?? 'ok'}`;
 }
