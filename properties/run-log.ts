@@ -31,16 +31,16 @@ function deepFreeze<T>(value: T): T {
   return Object.freeze(value);
 }
 
-/** The World at the start of a log, per header object: the stepper steps its own copy of it. */
-const initialWorlds = new WeakMap<Header, World>();
+/**
+ * A frozen copy of each header object: every run's first World is built fresh from it and handed
+ * to the stepper to step in place (no structuredClone per run); the platform object the World
+ * shares with it is frozen, so a write to it would fail loudly.
+ */
+const frozenHeaders = new WeakMap<Header, Header>();
 function startOf(header: Header): World {
-  let world = initialWorlds.get(header);
-  if (world === undefined) {
-    // A copy of the header: the World shares its platform object, which is frozen with it.
-    world = deepFreeze(initialWorld(structuredClone(header)));
-    initialWorlds.set(header, world);
-  }
-  return world;
+  let frozen = frozenHeaders.get(header);
+  if (frozen === undefined) frozenHeaders.set(header, (frozen = deepFreeze(structuredClone(header))));
+  return initialWorld(frozen);
 }
 
 export function runUntilViolation(
@@ -49,7 +49,7 @@ export function runUntilViolation(
   invariants: readonly Invariant[] = allInvariants,
   mode: CheckedStepperOptions['mode'] = 'incremental',
 ): LogRun {
-  const stepper = createCheckedStepper(startOf(header), { invariants, mode });
+  const stepper = createCheckedStepper(startOf(header), { invariants, mode, stepInPlace: true });
   let injected = false;
   for (let index = 0; index < events.length; index++) {
     let step: ReturnType<typeof stepper.step>;

@@ -12,10 +12,15 @@ export const smmuHeader = (variant: 'upstream' | 'fixed'): Header => ({
 
 export type SmmuRun = LogRun;
 
+/** One header object per variant, so runUntilViolation freezes each variant's header once. */
+const runHeaders = new Map<'upstream' | 'fixed', Header>();
+
 export function runSmmu(
   events: readonly LogEvent[],
   variant: 'upstream' | 'fixed',
   invariants: readonly Invariant[] = allInvariants,
 ): SmmuRun {
-  return runUntilViolation(smmuHeader(variant), events, invariants);
+  let header = runHeaders.get(variant);
+  if (header === undefined) runHeaders.set(variant, (header = smmuHeader(variant)));
+  return runUntilViolation(header, events, invariants);
 }

@@ -122,7 +122,11 @@ export function runVirtio(
   /** Judge outcomes against the guest's view (false when hunting a variant that accepts what it should refuse). */
   judgeOutcomes = true,
 ): VirtioRun {
-  const stepper = createCheckedStepper(initialWorld(virtioHeader(variant)), { invariants });
+  // A fresh first World, handed over: the stepper steps it in place (no structuredClone per run).
+  const stepper = createCheckedStepper(initialWorld(virtioHeader(variant)), {
+    invariants,
+    stepInPlace: true,
+  });
   const shadow: Shadow = {
     plugged: new Set(),
     probed: new Set(),

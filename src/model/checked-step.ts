@@ -43,6 +43,11 @@ export interface CheckedStepperOptions {
   readonly invariants: readonly Invariant[];
   /** `incremental` (default) checks what each event changed; `full` checks the whole World every event. */
   readonly mode?: 'incremental' | 'full';
+  /**
+   * The caller hands its first World over: the stepper steps it in place instead of a
+   * structuredClone of it. The caller promises never to read or reuse it (a fresh World per run).
+   */
+  readonly stepInPlace?: boolean;
   /** Called after every kernel operation with a copy of the context before it (off by default: the contract property's hook). */
   readonly onKernelOp?: (
     before: KernelState,
@@ -123,8 +128,15 @@ function workingCopy(world: World): MutableWorld {
   return structuredClone(world) as MutableWorld;
 }
 
+/** The caller's World itself when it hands it over (a frozen one cannot be stepped), else a copy. */
+function workingWorld(initial: World, stepInPlace: boolean | undefined): MutableWorld {
+  if (stepInPlace !== true) return workingCopy(initial);
+  if (Object.isFrozen(initial)) throw new Error('stepInPlace: the first World is frozen (pass a fresh one)');
+  return initial as MutableWorld;
+}
+
 export function createCheckedStepper(initial: World, options: CheckedStepperOptions): CheckedStepper {
-  const world = workingCopy(initial);
+  const world = workingWorld(initial, options.stepInPlace);
   const journal = newJournal();
   const checker = new IncrementalChecker(options.invariants);
   const full = options.mode === 'full';
