@@ -36,7 +36,12 @@ export function runCommands(
 ): RunResult {
   const concretizer = createConcretizer();
   const world = initialWorld(header);
-  const stepper = createCheckedStepper(world, { invariants: invariants ?? invariantsFor(world), mode });
+  // The fresh first World is handed over: stepped in place, no structuredClone per run.
+  const stepper = createCheckedStepper(world, {
+    invariants: invariants ?? invariantsFor(world),
+    mode,
+    stepInPlace: true,
+  });
   const events: LogEvent[] = [];
   for (const command of commands) {
     const event = concretizer.event(command, stepper.current);
