@@ -4,12 +4,12 @@
  * input, not checked. Every frontend's property runs its logs through this.
  */
 import {
-  allInvariants,
   type CheckedStepperOptions,
   createCheckedStepper,
   type Header,
   type Invariant,
   initialWorld,
+  invariantsFor,
   type LogEvent,
   LogInputError,
   type Violation,
@@ -46,10 +46,16 @@ function startOf(header: Header): World {
 export function runUntilViolation(
   header: Header,
   events: readonly LogEvent[],
-  invariants: readonly Invariant[] = allInvariants,
+  /** Default: every invariant that applies to the platform, as `replay` checks (invariantsFor). */
+  invariants?: readonly Invariant[],
   mode: CheckedStepperOptions['mode'] = 'incremental',
 ): LogRun {
-  const stepper = createCheckedStepper(startOf(header), { invariants, mode, stepInPlace: true });
+  const world = startOf(header);
+  const stepper = createCheckedStepper(world, {
+    invariants: invariants ?? invariantsFor(world),
+    mode,
+    stepInPlace: true,
+  });
   let injected = false;
   for (let index = 0; index < events.length; index++) {
     let step: ReturnType<typeof stepper.step>;

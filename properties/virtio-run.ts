@@ -5,11 +5,11 @@
  * built from outcomes only, never from the model's state, so it is an independent oracle.
  */
 import {
-  allInvariants,
   createCheckedStepper,
   type Errno,
   type Invariant,
   initialWorld,
+  invariantsFor,
   type LogEvent,
   type Violation,
 } from '../src/index.ts';
@@ -118,13 +118,15 @@ function learn(shadow: Shadow, event: LogEvent, ok: boolean): void {
 export function runVirtio(
   events: readonly LogEvent[],
   variant: VirtioVariantName,
-  invariants: readonly Invariant[] = allInvariants,
+  /** Default: every invariant that applies to virtio-iommu (the kernel's, the VMM core's, its own), as `replay` checks. */
+  invariants?: readonly Invariant[],
   /** Judge outcomes against the guest's view (false when hunting a variant that accepts what it should refuse). */
   judgeOutcomes = true,
 ): VirtioRun {
   // A fresh first World, handed over: the stepper steps it in place (no structuredClone per run).
-  const stepper = createCheckedStepper(initialWorld(virtioHeader(variant)), {
-    invariants,
+  const world = initialWorld(virtioHeader(variant));
+  const stepper = createCheckedStepper(world, {
+    invariants: invariants ?? invariantsFor(world),
     stepInPlace: true,
   });
   const shadow: Shadow = {

@@ -31,7 +31,8 @@ const runHeaders = new Map<VtdVariantName, Header>();
 export function runVtd(
   events: readonly LogEvent[],
   variant: VtdVariantName,
-  invariants: readonly Invariant[] = allInvariants,
+  /** Default: every invariant that applies to VT-d (the kernel's, the VMM core's, VT-d's), as `replay` checks. */
+  invariants?: readonly Invariant[],
   mode: CheckedStepperOptions['mode'] = 'incremental',
 ): VtdRun {
   let header = runHeaders.get(variant);
