@@ -3,7 +3,9 @@
  * logs (properties/kernel.prop.test.ts) and VT-d guest logs (properties/vtd.prop.test.ts, `fixed`),
  * each through today's runner (the checked path) and through the old one (immer reduce, every
  * invariant over the whole World after every event, as properties/run.ts and vtd-run.ts did before
- * the checked path, at b7c8161). Two shapes:
+ * the checked path, at b7c8161). Both paths check the invariants that apply to the platform
+ * (invariantsFor, as replay does), and the new path's runners hand the stepper a fresh first World
+ * to step in place (CheckedStepperOptions.stepInPlace). Two shapes:
  * - `step`: the logs generated up front (fc.sample, not timed); timed is running them, the kernel's
  *   new path with its concretizer and the old path on the logs already concretized (the figure the
  *   bench printed before);
@@ -19,11 +21,11 @@ import { NONE_HEADER, runCommands } from '../properties/run.ts';
 import { RECOVERABLE_FAILURES, vtdGuestLog } from '../properties/vtd-arbitraries.ts';
 import { runVtd, vtdHeader } from '../properties/vtd-run.ts';
 import {
-  allInvariants,
   type Changes,
   checkInvariants,
   type Header,
   initialWorld,
+  invariantsFor,
   type LogEvent,
   LogInputError,
   reduce,
@@ -44,14 +46,17 @@ interface Ran {
   readonly failed: boolean;
 }
 
-/** One event through the old path: immer reduce, then every invariant over the whole World. */
+/**
+ * One event through the old path: immer reduce, then every invariant over the whole World: the
+ * same list the new path checks (invariantsFor, the platform's), so both check the same rules.
+ */
 function oldStep(world: World, line: number, event: LogEvent): { world: World; failed: boolean } {
   const input = { line, event };
   const next = reduce(world, input);
   const violations = checkInvariants(
     next.world,
     { prev: world, input, outcome: next.outcome },
-    allInvariants,
+    invariantsFor(world),
   );
   return { world: next.world, failed: violations.length > 0 };
 }
