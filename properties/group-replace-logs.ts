@@ -2,14 +2,18 @@
  * Kernel logs of one iommu group of two devices (`a`, `b`) that replace a RID or a PASID
  * attachment while the group's members differ: in their reserved regions (none, R0 or R1), in which
  * of them is RID-attached, and in their PASID attachments. Two IOASes: A, which the group starts on,
- * and B, which may map R0 and R1; PASID-compatible paging HWPTs H1, Hp on A and H2 on B. Then one
- * replace (VFIO turns an attach of an attached device into one) to H2, B itself, a second HWPT on A
- * or A, and a few more attaches, detaches and closes.
+ * and B, which may map R0 and R1; PASID-compatible paging HWPTs H1, Hp on A and H2 on B; and C, which
+ * maps a page below the mock aperture, so no domain can be added to it. Then one replace (VFIO turns
+ * an attach of an attached device into one) to H2, B itself, a second HWPT on A, A or C, and a few
+ * more attaches, detaches and closes.
  * What the kernel does (Kingxukai/linux 9b44fff655e2, drivers/iommu/iommufd/device.c):
  * - iommufd_device_do_replace enforces reserved regions only for a RID replace (attach_resv =
  *   hwpt_paging && pasid == IOMMU_NO_PASID), through iommufd_group_do_replace_reserved_iova: on a
  *   new IOAS, iopt_table_enforce_dev_resv_regions for every device of the RID attach's
  *   device_array (an area over one: -EADDRINUSE), whichever device asked;
+ * - a replace onto an IOAS allocates the auto domain first (hw_pagetable.c iommufd_hwpt_paging_alloc
+ *   without immediate_attach: iopt_table_add_domain before iommufd_device_do_replace), so its
+ *   EADDRINUSE comes before the replace's own checks (an attach checks first, then adds the domain);
  * - the group moves as one: attach->hwpt is replaced and the refcounts of all num_devices members
  *   move to the new HWPT; no member's attachment at another PASID changes.
  */
@@ -25,7 +29,7 @@ const REGIONS = {
 } as const;
 type Region = keyof typeof REGIONS;
 type Dev = 'a' | 'b';
-type Target = '$H1' | '$H2' | '$Hp' | '$A' | '$B';
+type Target = '$H1' | '$H2' | '$Hp' | '$A' | '$B' | '$C';
 
 export interface GroupReplaceCase {
   readonly resv: { readonly a: Region | 'none'; readonly b: Region | 'none' };
@@ -48,7 +52,7 @@ export interface GroupReplaceCase {
 
 const region = fc.constantFrom<Region | 'none'>('none', 'R0', 'R1');
 const dev = fc.constantFrom<Dev>('a', 'b');
-const target = fc.constantFrom<Target>('$H1', '$H2', '$Hp', '$A', '$B');
+const target = fc.constantFrom<Target>('$H1', '$H2', '$Hp', '$A', '$B', '$C');
 
 export const groupReplaceCases: fc.Arbitrary<GroupReplaceCase> = fc.record({
   resv: fc.record({ a: region, b: region }),
@@ -61,7 +65,7 @@ export const groupReplaceCases: fc.Arbitrary<GroupReplaceCase> = fc.record({
   replace: fc.record({
     dev,
     rid: fc.boolean(),
-    to: fc.constantFrom<Target>('$H2', '$H2', '$B', '$Hp', '$A'),
+    to: fc.constantFrom<Target>('$H2', '$H2', '$B', '$Hp', '$A', '$C'),
   }),
   after: fc.array(
     fc.record({
@@ -104,6 +108,16 @@ export function groupReplaceLog(c: GroupReplaceCase): LogEvent[] {
     bind('b', c.resv.b, !c.bNoPasid),
     { type: 'iommufd.ioas_alloc', as: 'A' },
     { type: 'iommufd.ioas_alloc', as: 'B' },
+    { type: 'iommufd.ioas_alloc', as: 'C' },
+    // Below the mock aperture: a new domain on C fails iopt_table_add_domain (EADDRINUSE).
+    {
+      type: 'iommufd.ioas_map',
+      ioas_id: '$C',
+      iova: PAGE,
+      length: PAGE,
+      user_va: 0x7f00_0000_0000,
+      flags: ['FIXED_IOVA', 'READABLE', 'WRITEABLE'],
+    },
     hwpt('$A', 'H1'),
     hwpt('$A', 'Hp'),
     hwpt('$B', 'H2'),
