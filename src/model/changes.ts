@@ -211,8 +211,21 @@ export function observeAllocations(
   out: Allocation[],
 ): void {
   if (after.released || after.seq === seqBefore) return;
+  const { objects } = after;
+  // Most operations allocate one object: record it without listing and sorting the created ones.
+  let only: Exclude<Slot, null> | undefined;
+  let count = 0;
+  for (let id = 0; id < objects.length; id++) {
+    const slot = objects[id]!;
+    if (slot !== null && slot.seq >= seqBefore && count++ === 0) only = slot;
+  }
+  if (count === 1) {
+    const lowestFree = freeBefore.length > 0 ? freeBefore[0]! : lengthBefore;
+    out.push({ id: only!.id, type: only!.type, lowestFree });
+    return;
+  }
   const created: Exclude<Slot, null>[] = [];
-  for (const slot of after.objects) if (slot !== null && slot.seq >= seqBefore) created.push(slot);
+  for (const slot of objects) if (slot !== null && slot.seq >= seqBefore) created.push(slot);
   if (created.length > 1) created.sort((a, b) => a.seq - b.seq);
   let next = lengthBefore;
   let taken = 0;
