@@ -37,13 +37,20 @@ const pasidLists = new WeakMap<Readonly<Record<string, number>>, readonly string
  * key list (about 100 ns), which the checked path asked for several times per device per event.
  */
 export function attachedPasids(attachments: Readonly<Record<string, number>>): readonly string[] {
+  // The checks of one event ask about the same device one after another: the last answer first.
+  if (attachments === lastRecord) return lastPasids;
   let pasids = pasidLists.get(attachments);
   if (pasids === undefined) {
     pasids = Object.keys(attachments);
     pasidLists.set(attachments, pasids);
   }
+  lastRecord = attachments;
+  lastPasids = pasids;
   return pasids;
 }
+
+let lastRecord: Readonly<Record<string, number>> | undefined;
+let lastPasids: readonly string[] = [];
 
 function hasPasid(context: DeviceContext, event: DeviceEvent): boolean {
   return 'pasid' in event && Object.hasOwn(context.attachments, String(event.pasid));
