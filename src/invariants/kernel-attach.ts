@@ -4,7 +4,7 @@ import { groupDevices } from '../kernel/groups.ts';
 import { liveObject } from '../kernel/table.ts';
 import type { DeviceObject, HwptObject, KernelState, Slot } from '../kernel/types.ts';
 import { IdScratch } from './id-scratch.ts';
-import { NO_VIOLATIONS } from './no-violations.ts';
+import { closed, NO_VIOLATIONS, opened } from './no-violations.ts';
 import type { Changes, Invariant } from './types.ts';
 
 function deviceTouched(device: DeviceObject, changes: Changes): boolean {
@@ -143,6 +143,7 @@ export const autoDomainsAttached: Invariant = {
 };
 
 const scratchHwpts = new IdScratch();
+const autoDomainScratch: string[] = [];
 
 /** The HWPTs a slot, if it is a DEVICE, is attached to. */
 function addAttached(slot: Slot | undefined, hwpts: IdScratch): void {
@@ -163,12 +164,12 @@ function changedAutoDomainViolations(kernel: KernelState, only: IdScratch): stri
       if (only.has(hwpt)) only.count[hwpt]! += 1;
     }
   }
-  const out: string[] = [];
+  const out = opened(autoDomainScratch);
   for (const slot of kernel.objects) {
     if (slot?.type !== 'HWPT_PAGING' && slot?.type !== 'HWPT_NESTED') continue;
     if (only.has(slot.id)) hwptCountViolations(slot, only.count[slot.id]!, out);
   }
-  return out;
+  return closed(out);
 }
 
 function hwptCountViolations(slot: HwptObject, attached: number, out: string[]): void {
