@@ -27,6 +27,31 @@ export type DeviceEvent =
   | { readonly type: 'device.close' }
   | { readonly type: 'device.unbind' };
 
+// Keyed by the record itself: an attachments record is never written in place (each action makes a
+// new one, and the journal's shallow copies share it), so its keys never change once listed.
+const pasidLists = new WeakMap<Readonly<Record<string, number>>, readonly string[]>();
+
+/**
+ * The attached PASIDs of an attachments record, ascending, as `for...in` gives them, listed once per
+ * record: its keys are array indices, and every `for...in` or Object.keys over those builds a new
+ * key list (about 100 ns), which the checked path asked for several times per device per event.
+ */
+export function attachedPasids(attachments: Readonly<Record<string, number>>): readonly string[] {
+  // The checks of one event ask about the same device one after another: the last answer first.
+  if (attachments === lastRecord) return lastPasids;
+  let pasids = pasidLists.get(attachments);
+  if (pasids === undefined) {
+    pasids = Object.keys(attachments);
+    pasidLists.set(attachments, pasids);
+  }
+  lastRecord = attachments;
+  lastPasids = pasids;
+  return pasids;
+}
+
+let lastRecord: Readonly<Record<string, number>> | undefined;
+let lastPasids: readonly string[] = [];
+
 function hasPasid(context: DeviceContext, event: DeviceEvent): boolean {
   return 'pasid' in event && Object.hasOwn(context.attachments, String(event.pasid));
 }
@@ -58,7 +83,7 @@ export const device = defineMachine<DeviceContext, DeviceEvent, DeviceInput>()({
   guards: {
     isPasidFree: (context, event) => !hasPasid(context, event),
     isPasidAttached: (context, event) => hasPasid(context, event),
-    hasNoAttachments: (context) => Object.keys(context.attachments).length === 0,
+    hasNoAttachments: (context) => attachedPasids(context.attachments).length === 0,
   },
   actions: {
     recordAttachment: (context, event) =>

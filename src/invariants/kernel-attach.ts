@@ -1,15 +1,17 @@
 /** Invariants on attachments: per group and PASID, PASID compatibility, auto domains. */
+import { attachedPasids } from '../../machines/device.machine.ts';
 import { groupDevices } from '../kernel/groups.ts';
 import { liveObject } from '../kernel/table.ts';
 import type { DeviceObject, HwptObject, KernelState, Slot } from '../kernel/types.ts';
 import { IdScratch } from './id-scratch.ts';
-import { NO_VIOLATIONS } from './no-violations.ts';
+import { closed, NO_VIOLATIONS, opened } from './no-violations.ts';
 import type { Changes, Invariant } from './types.ts';
 
 function deviceTouched(device: DeviceObject, changes: Changes): boolean {
   if (changes.written(device.id)) return true;
   const { attachments } = device.m.context;
-  for (const pasid in attachments) if (changes.written(attachments[pasid]!)) return true;
+  const pasids = attachedPasids(attachments);
+  for (let i = 0; i < pasids.length; i++) if (changes.written(attachments[pasids[i]!]!)) return true;
   return false;
 }
 
@@ -94,9 +96,11 @@ function pasidViolations(kernel: KernelState, changes: Changes | undefined): str
     if (device?.type !== 'DEVICE') continue;
     if (changes !== undefined && !deviceTouched(device, changes)) continue;
     const { attachments } = device.m.context;
+    const pasids = attachedPasids(attachments);
     let hasPasid = false;
-    for (const pasid in attachments) if (pasid !== '0') hasPasid = true;
-    for (const pasid in attachments) {
+    for (let i = 0; i < pasids.length; i++) if (pasids[i] !== '0') hasPasid = true;
+    for (let i = 0; i < pasids.length; i++) {
+      const pasid = pasids[i]!;
       const id = attachments[pasid]!;
       const hwpt = liveObject(kernel, id) as HwptObject | undefined;
       if (hwpt === undefined) continue; // references-live-and-typed reports it
@@ -139,12 +143,14 @@ export const autoDomainsAttached: Invariant = {
 };
 
 const scratchHwpts = new IdScratch();
+const autoDomainScratch: string[] = [];
 
 /** The HWPTs a slot, if it is a DEVICE, is attached to. */
 function addAttached(slot: Slot | undefined, hwpts: IdScratch): void {
   if (slot?.type !== 'DEVICE') return;
   const { attachments } = slot.m.context;
-  for (const pasid in attachments) hwpts.add(attachments[pasid]!);
+  const pasids = attachedPasids(attachments);
+  for (let i = 0; i < pasids.length; i++) hwpts.add(attachments[pasids[i]!]!);
 }
 
 /** autoDomainViolations for just the HWPTs in `only`, counting into its scratch counts. */
@@ -152,17 +158,18 @@ function changedAutoDomainViolations(kernel: KernelState, only: IdScratch): stri
   for (const device of kernel.objects) {
     if (device?.type !== 'DEVICE') continue;
     const { attachments } = device.m.context;
-    for (const pasid in attachments) {
-      const hwpt = attachments[pasid]!;
+    const pasids = attachedPasids(attachments);
+    for (let i = 0; i < pasids.length; i++) {
+      const hwpt = attachments[pasids[i]!]!;
       if (only.has(hwpt)) only.count[hwpt]! += 1;
     }
   }
-  const out: string[] = [];
+  const out = opened(autoDomainScratch);
   for (const slot of kernel.objects) {
     if (slot?.type !== 'HWPT_PAGING' && slot?.type !== 'HWPT_NESTED') continue;
     if (only.has(slot.id)) hwptCountViolations(slot, only.count[slot.id]!, out);
   }
-  return out;
+  return closed(out);
 }
 
 function hwptCountViolations(slot: HwptObject, attached: number, out: string[]): void {

@@ -2,7 +2,11 @@
 import { applyKernelOp } from '../kernel/apply.ts';
 import { emptyKernel } from '../kernel/table.ts';
 import type { KernelState } from '../kernel/types.ts';
+import { closed, opened } from './no-violations.ts';
 import type { Invariant } from './types.ts';
+
+const zeroScratch: string[] = [];
+const lowestScratch: string[] = [];
 
 function freeIds(kernel: KernelState): number[] {
   const free: number[] = [];
@@ -17,10 +21,10 @@ export const noObjectIdZero: Invariant = {
   sentence: 'No live object has ID 0, and no successful operation returns ID 0.',
   source: 'main.c iommufd_fops_open (xa_init_flags XA_FLAGS_ALLOC1); reference §3',
   check(world, { outcome }) {
-    const out: string[] = [];
+    const out = opened(zeroScratch);
     if (world.kernel.objects[0] !== null) out.push('slot 0 of the object table is occupied');
     if (outcome.ok && outcome.id === 0) out.push('the operation succeeded and returned ID 0');
-    return out;
+    return closed(out);
   },
 };
 
@@ -92,9 +96,9 @@ export const lowestFreeId: Invariant = {
   },
   // The checked path watched every operation allocate: compare each ID with the lowest free then.
   checkChanged(_world, { changes }) {
-    const out: string[] = [];
+    const out = opened(lowestScratch);
     for (const { id, type, lowestFree } of changes.allocations)
       if (id !== lowestFree) out.push(`${type} got ID ${id}, but the lowest free ID was ${lowestFree}`);
-    return out;
+    return closed(out);
   },
 };

@@ -13,8 +13,12 @@ import { IOAS_MAP } from '../kernel/ioas/map.ts';
 import { iovaAlignment, reservedOf } from '../kernel/ioas/reserved.ts';
 import { liveObject } from '../kernel/table.ts';
 import type { IoasObject, KernelState, Slot } from '../kernel/types.ts';
-import { NO_VIOLATIONS } from './no-violations.ts';
+import { closed, NO_VIOLATIONS, opened } from './no-violations.ts';
 import type { Invariant } from './types.ts';
+
+// Reused result lists (no-violations.ts opened / closed): these checks run after most events.
+const disjointScratch: string[] = [];
+const reservedScratch: string[] = [];
 
 function ioasesOf(kernel: KernelState): IoasObject[] {
   const out: IoasObject[] = [];
@@ -50,12 +54,12 @@ export const ioasAreasDisjoint: Invariant = {
   },
   // Only an IOAS the event wrote can have new areas.
   checkChanged(world, { changes }) {
-    const out: string[] = [];
+    const out = opened(disjointScratch);
     for (const id of changes.slots) {
       const slot = world.kernel.objects[id];
       if (slot?.type === 'IOAS') areasDisjoint(slot, out);
     }
-    return out;
+    return closed(out);
   },
 };
 
@@ -121,7 +125,7 @@ export const ioasAreasClearOfReserved: Invariant = {
     for (let i = 0; i < slots.length && !wide; i++)
       wide = narrowsIoas(kernel.objects[slots[i]!]) || narrowsIoas(changes.slotBefore(slots[i]!));
     // Plain loops over the table or the written slots, in table order: no arrays per event.
-    const out: string[] = [];
+    const out = opened(reservedScratch);
     if (wide) {
       for (const slot of kernel.objects) if (slot?.type === 'IOAS') clearOfReserved(kernel, slot, out);
     } else {
@@ -130,7 +134,7 @@ export const ioasAreasClearOfReserved: Invariant = {
         if (slot?.type === 'IOAS') clearOfReserved(kernel, slot, out);
       }
     }
-    return out;
+    return closed(out);
   },
 };
 

@@ -3,6 +3,7 @@ import { liveObject } from '../kernel/table.ts';
 import type { KernelObject, KernelState, Slot } from '../kernel/types.ts';
 import { type EventReferences, eventReferences } from './event-references.ts';
 import { IdScratch } from './id-scratch.ts';
+import { closed, opened } from './no-violations.ts';
 import {
   expectedUsers,
   forEachReference,
@@ -13,6 +14,9 @@ import {
 import type { Changes, Invariant } from './types.ts';
 
 const scratchIds = new IdScratch();
+// Reused result lists (no-violations.ts opened / closed): these checks run after most events.
+const pinScratch: string[] = [];
+const referenceScratch: string[] = [];
 
 const isLive = (slot: Slot | undefined): slot is KernelObject =>
   slot !== null && slot !== undefined && slot.type !== 'TOMBSTONE';
@@ -39,7 +43,7 @@ function pinDeltaViolations(kernel: KernelState, changes: Changes, refs: EventRe
   // No object came or went: `now` lists the written live objects, `before` the same objects as they were.
   addPins(ids, refs.now, 1);
   addPins(ids, refs.before, -1);
-  const out: string[] = [];
+  const out = opened(pinScratch);
   for (let id = 0; id <= ids.high; id++) {
     if (!ids.has(id)) continue;
     const written = ids.written(id);
@@ -51,7 +55,7 @@ function pinDeltaViolations(kernel: KernelState, changes: Changes, refs: EventRe
     const want = before.users + delta + (written ? selfPins(slot) - selfPins(before) : 0);
     usersMismatch(slot, want, out);
   }
-  return out;
+  return closed(out);
 }
 
 /** Pin counts after objects came or went: the written objects and their old and new targets, recounted. */
@@ -72,12 +76,12 @@ function recountViolations(kernel: KernelState, changes: Changes, refs: EventRef
     const to = now.to[i]!;
     if (now.pins[i] && ids.has(to)) ids.count[to]! += 1;
   }
-  const out: string[] = [];
+  const out = opened(pinScratch);
   for (let id = 0; id <= ids.high; id++) {
     const slot = objects[id];
     if (ids.has(id) && isLive(slot)) usersMismatch(slot, ids.count[id]!, out);
   }
-  return out;
+  return closed(out);
 }
 
 function usersMismatch(slot: KernelObject, want: number, out: string[]): void {
@@ -165,7 +169,7 @@ export const referencesLiveAndTyped: Invariant = {
   // A reference breaks only where its holder or its target was written; while no written object
   // went away, only the written holders' own references can be new.
   checkChanged(world, { changes }) {
-    const out: string[] = [];
+    const out = opened(referenceScratch);
     const { kernel } = world;
     // Either the written live holders' references, or (an object came or went) every live holder's.
     const { occupancyChanged, now } = eventReferences(kernel, changes);
@@ -176,6 +180,6 @@ export const referencesLiveAndTyped: Invariant = {
         checkReference(kernel, holder, to, now.expected[i]!, now.what[i]!, now.pasid[i], out);
     }
     checkDevices(kernel, out);
-    return out;
+    return closed(out);
   },
 };

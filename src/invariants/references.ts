@@ -2,6 +2,7 @@
  * Every reference a live kernel object holds, derived from its fields: the one place that knows
  * "what points at what", used by the pin-count and dangling-reference invariants.
  */
+import { attachedPasids } from '../../machines/device.machine.ts';
 import type { KernelObject, KernelState, ObjectType } from '../kernel/types.ts';
 
 export interface Reference {
@@ -115,8 +116,9 @@ export function appendReferences(object: KernelObject, list: ReferenceList): Ref
     case 'DEVICE': {
       list.add(object, object.vdevice, VDEVICE, 'vdevice', false);
       const attachments = object.m.context.attachments;
-      for (const pasid in attachments)
-        list.add(object, attachments[pasid]!, HWPT_TYPES, 'attachment pasid', true, pasid);
+      const pasids = attachedPasids(attachments);
+      for (let i = 0; i < pasids.length; i++)
+        list.add(object, attachments[pasids[i]!]!, HWPT_TYPES, 'attachment pasid', true, pasids[i]);
       break;
     }
     case 'IOAS':
@@ -135,18 +137,11 @@ export function forEachReference(object: KernelObject, visit: Visit): void {
     visit(list.to[i]!, list.expected[i]!, list.what[i]!, list.pins[i]!, list.pasid[i]);
 }
 
-/** The number of PASIDs attached (a count, not Object.keys: this runs per pin-counted object per event). */
-function attachmentCount(attachments: Readonly<Record<string, number>>): number {
-  let count = 0;
-  for (const _pasid in attachments) count += 1;
-  return count;
-}
-
 /** Pins not expressed as a reference between objects: the driver's bind ref, open event fds, attachments. */
 export function selfPins(object: KernelObject): number {
   switch (object.type) {
     case 'DEVICE':
-      return 1 + attachmentCount(object.m.context.attachments); // its vDEVICE's ref is a reference below
+      return 1 + attachedPasids(object.m.context.attachments).length; // its vDEVICE's ref is a reference below
     case 'ACCESS':
       return 1;
     case 'FAULT':

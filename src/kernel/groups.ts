@@ -4,6 +4,7 @@
  * The lookups walk `state.devices` (a Map keyed by device name) in bind order without building arrays.
  * Kernel reference: drivers/iommu/iommufd/device.c (iommufd_hw_pagetable_attach, iommufd_device_is_attached).
  */
+import { attachedPasids } from '../../machines/device.machine.ts';
 import { liveObject } from './table.ts';
 import type { DeviceObject, KernelState } from './types.ts';
 
@@ -42,7 +43,8 @@ export function groupHasPasidAttached(state: KernelState, group: string): boolea
   for (const id of state.devices.values()) {
     const member = memberAt(state, id, group);
     if (member === undefined) continue;
-    for (const key in member.m.context.attachments) if (key !== '0') return true;
+    const pasids = attachedPasids(member.m.context.attachments);
+    for (let i = 0; i < pasids.length; i++) if (pasids[i] !== '0') return true;
   }
   return false;
 }

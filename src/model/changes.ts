@@ -62,26 +62,31 @@ export function rebuildKernel(before: KernelBefore): KernelState {
   };
 }
 
+// Gathered here, then copied at their exact length: a list grown by push has room for 17.
+const gathered: number[] = [];
+
 function writtenSlots(before: KernelBefore, after: KernelState): number[] {
   const { shadow } = before;
   const objects = after.objects;
-  const written: number[] = [];
+  const written = gathered;
+  let count = 0;
   const length = Math.max(shadow.length, objects.length);
   if (after !== before.state || objects !== before.objects) {
     for (let id = 0; id < length; id++)
-      if (shadow[id] !== undefined || objects[id] !== undefined) written.push(id);
-    return written;
+      if (shadow[id] !== undefined || objects[id] !== undefined) written[count++] = id;
+    return written.slice(0, count);
   }
   const edited = before.journal.edited;
   if (edited.length === 0) {
-    for (let id = 0; id < length; id++) if (objects[id] !== shadow[id]) written.push(id);
-    return written;
+    for (let id = 0; id < length; id++) if (objects[id] !== shadow[id]) written[count++] = id;
+    return written.slice(0, count);
   }
   // One ascending walk (no sort): an object edited in place, then freed and trimmed, lies past both tables.
   let end = length;
   for (const id of edited) if (id >= end) end = id + 1;
-  for (let id = 0; id < end; id++) if (objects[id] !== shadow[id] || edited.includes(id)) written.push(id);
-  return written;
+  for (let id = 0; id < end; id++)
+    if (objects[id] !== shadow[id] || edited.includes(id)) written[count++] = id;
+  return written.slice(0, count);
 }
 
 /** The one name an event may bind (its `as`), as it was before the event. */
@@ -211,8 +216,21 @@ export function observeAllocations(
   out: Allocation[],
 ): void {
   if (after.released || after.seq === seqBefore) return;
+  const { objects } = after;
+  // Most operations allocate one object: record it without listing and sorting the created ones.
+  let only: Exclude<Slot, null> | undefined;
+  let count = 0;
+  for (let id = 0; id < objects.length; id++) {
+    const slot = objects[id]!;
+    if (slot !== null && slot.seq >= seqBefore && count++ === 0) only = slot;
+  }
+  if (count === 1) {
+    const lowestFree = freeBefore.length > 0 ? freeBefore[0]! : lengthBefore;
+    out.push({ id: only!.id, type: only!.type, lowestFree });
+    return;
+  }
   const created: Exclude<Slot, null>[] = [];
-  for (const slot of after.objects) if (slot !== null && slot.seq >= seqBefore) created.push(slot);
+  for (const slot of objects) if (slot !== null && slot.seq >= seqBefore) created.push(slot);
   if (created.length > 1) created.sort((a, b) => a.seq - b.seq);
   let next = lengthBefore;
   let taken = 0;

@@ -123,6 +123,9 @@ class EventContext implements StepContext {
   }
 }
 
+// Frozen: an event that allocated nothing never pushes to it (a new list is made on the first allocation).
+const NO_ALLOCATIONS = Object.freeze([]) as unknown as Allocation[];
+
 /** A deep working copy: plain data only, so structuredClone copies all of it. */
 function workingCopy(world: World): MutableWorld {
   return structuredClone(world) as MutableWorld;
@@ -142,7 +145,7 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
   const full = options.mode === 'full';
   const snapshots = new Snapshotter();
   let replaced = false;
-  let allocations: Allocation[] = [];
+  let allocations: Allocation[] = NO_ALLOCATIONS;
   // The shadow's arrays are reused from event to event; rollback and `prev` copy what they keep.
   let reuse: KernelBefore | undefined;
   // What `undo` needs of the last step; the violations reported before it, to restore the checker.
@@ -170,6 +173,8 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
       const seqBefore = kernel.seq;
       const copy = options.onKernelOp === undefined ? undefined : structuredClone(kernel);
       const outcome = applyKernelOp(kernel, op);
+      // Most events allocate nothing: their Changes share one empty list.
+      if (kernel.seq !== seqBefore && allocations === NO_ALLOCATIONS) allocations = [];
       observeAllocations(freeBefore, lengthBefore, seqBefore, kernel, allocations);
       if (copy !== undefined) options.onKernelOp!(copy, op, outcome, kernel);
       return outcome;
@@ -211,7 +216,7 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
       const vmmBefore = platformEvent ? copyVmm(world.vmm) : world.vmm;
       const stepBefore = world.step;
       replaced = false;
-      allocations = [];
+      allocations = NO_ALLOCATIONS;
       let outcome: StepOutcome;
       try {
         outcome = applyStep(world, input, port, kernelEvent);

@@ -25,6 +25,8 @@ export class Snapshotter {
 
   /** Records what one event changed, for the next snapshot. */
   note(changes: Changes, kernelReplaced: boolean): void {
+    // Until the next snapshot copies everything (none taken yet: a replay that never asks), no slot needs marking.
+    if (this.everything) return;
     if (kernelReplaced) this.everything = true;
     else for (const id of changes.slots) this.dirty.add(id);
   }
