@@ -23,7 +23,8 @@ import { handChanges, noEvent, random, tryCheck } from './hand-writes.ts';
 import { NONE_HEADER, runCommands } from './run.ts';
 import { propertyRuns, propertySeed, runsScaled } from './seed.ts';
 
-const RUNS = propertyRuns(Number(process.env.PROP_RUNS ?? 100));
+const FULL_RUNS = Number(process.env.PROP_RUNS ?? 100);
+const RUNS = propertyRuns(FULL_RUNS);
 const CHECKED = [
   'access-pins-mapped',
   'area-pin-counts-match',
@@ -141,7 +142,7 @@ function firstDisagreement(
 }
 
 /** The property over the two invariants of the given src/index.ts (the real one or a mutant's). */
-async function checkWalk(seed: number, endOnFailure: boolean) {
+async function checkWalk(seed: number, endOnFailure: boolean, runs = RUNS) {
   const model = await import('../src/index.ts');
   const invariants = model.kernelInvariants.filter((inv) => CHECKED.includes(inv.name));
   expect(invariants.map((inv) => inv.name).sort()).toEqual(CHECKED);
@@ -158,7 +159,7 @@ async function checkWalk(seed: number, endOnFailure: boolean) {
       );
       if (problem !== undefined) throw new Error(problem);
     }),
-    { numRuns: RUNS, seed: propertySeed(seed), endOnFailure },
+    { numRuns: runs, seed: propertySeed(seed), endOnFailure },
   );
   return { details, tally };
 }
@@ -247,7 +248,8 @@ describe('the walks kernel invariants share per event', () => {
       const original = await importOriginal<Module>();
       return { ...original, ...wrap(original) };
     });
-    const { details } = await checkWalk(8302, true);
+    // A hunt must find the mutant: it keeps every run under the mutation profile (seed.ts propertyRuns).
+    const { details } = await checkWalk(8302, true, FULL_RUNS);
     expect(details.failed).toBe(true);
     expect(String(details.errorInstance)).toMatch(/checkChanged .*full check/);
   });
