@@ -1,0 +1,127 @@
+/**
+ * The error QEMU reports when a PASID-cache sync's host call fails, from hw/i386/intel_iommu.c
+ * vtd_pasid_cache_sync_locked (reference §1.6): `error_reportf_err(err, "%s", err_prefix)`, where
+ * err_prefix is "Attaching to HWPT failed: " for an entry newly cached, "Detaching from HWPT failed: "
+ * for a cached entry whose guest copy is gone, and "Replacing HWPT attachment failed: " for a cached
+ * entry that differs from the guest's; the text after it is the host call's error (never empty).
+ * After every PASID-cache and context-cache invalidation of generated guest logs with injected host
+ * failures (upstream and the PASID series, which never retry): one message per address space whose
+ * host call failed, with the prefix its cache change calls for, and no other message.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  createCheckedStepper,
+  type Header,
+  initialWorld,
+  type LogEvent,
+  LogInputError,
+} from '../src/index.ts';
+import { propertyRuns, propertySeed, repeatWith, runsScaled } from './seed.ts';
+import { RECOVERABLE_FAILURES, vtdGuestLog } from './vtd-arbitraries.ts';
+import { vtdHeader } from './vtd-run.ts';
+import { vtdWorldView } from './vtd-view.ts';
+
+const FILE = 'properties/vtd-error-prefix.prop.test.ts';
+const RUNS = propertyRuns(Number(process.env.VTD_PROP_RUNS ?? 400));
+const ATTACHING = 'Attaching to HWPT failed: ';
+const DETACHING = 'Detaching from HWPT failed: ';
+const REPLACING = 'Replacing HWPT attachment failed: ';
+const PREFIXES = [ATTACHING, DETACHING, REPLACING];
+// DETACH is failed too: the kernel cannot fail it, but it is the one call a "Detaching" message follows.
+const FAILURES = [...RECOVERABLE_FAILURES, 'detach' as const];
+const SYNCS: ReadonlySet<string> = new Set(['vtd.inv.pasid_cache', 'vtd.inv.context_cache']);
+
+/** The first sync whose messages are not the ones its failed host calls call for, in words. */
+function firstMismatch(
+  header: Header,
+  events: readonly LogEvent[],
+  seen: Map<string, number>,
+): string | null {
+  const stepper = createCheckedStepper(initialWorld(header), { invariants: [] });
+  for (let index = 0; index < events.length; index++) {
+    const event = events[index]!;
+    const before = SYNCS.has(event.type) ? vtdWorldView(stepper.snapshot()) : null;
+    let step: ReturnType<typeof stepper.step>;
+    try {
+      step = stepper.step({ line: index + 2, event });
+    } catch (error) {
+      if (error instanceof LogInputError) return null; // QEMU exited earlier
+      throw error;
+    }
+    if (before === null) continue;
+    const after = vtdWorldView(stepper.snapshot())!;
+    const failed = new Set<string>();
+    for (const { op, outcome } of step.outcome.hostOps) {
+      if (outcome.ok) continue;
+      if (op.type === 'vfio.attach' || op.type === 'vfio.detach') failed.add(op.dev);
+      else if (op.type === 'iommufd.hwpt_alloc') {
+        const device = before.devices.find((d) => d.devId === op.dev_id);
+        if (device !== undefined) failed.add(device.dev);
+      }
+    }
+    const want: string[] = [];
+    for (const space of before.vtd.spaces) {
+      if (!failed.has(space.dev)) continue;
+      const now = after.vtd.spaces.find((s) => s.dev === space.dev)!;
+      want.push(
+        space.pasid.value !== 'valid' ? ATTACHING : now.pasid.value !== 'valid' ? DETACHING : REPLACING,
+      );
+    }
+    const have: string[] = [];
+    for (const message of step.outcome.messages ?? []) {
+      const prefix = PREFIXES.find((p) => message.startsWith(p) && message.length > p.length);
+      if (prefix === undefined)
+        return `event ${index + 1} (${JSON.stringify(event)}): unexplained message ${JSON.stringify(message)}`;
+      have.push(prefix);
+      seen.set(prefix, (seen.get(prefix) ?? 0) + 1);
+    }
+    if (want.sort().join('|') !== have.sort().join('|'))
+      return `event ${index + 1} (${JSON.stringify(event)}): messages ${JSON.stringify(step.outcome.messages ?? [])}, the failed host calls call for ${JSON.stringify(want)}`;
+  }
+  return null;
+}
+
+/** Before some syncs, a failure of the next host call of one kind, so that syncs fail often. */
+function failingBeforeSyncs(logs: fc.Arbitrary<LogEvent[]>): fc.Arbitrary<LogEvent[]> {
+  const kinds = ['hwpt_alloc', 'attach', 'detach'] as const;
+  return logs.chain((events) =>
+    fc
+      .array(fc.integer({ min: 0, max: 5 }), { minLength: events.length, maxLength: events.length })
+      .map((choices) =>
+        events.flatMap((event, index): LogEvent[] => {
+          const choice = choices[index]!;
+          if (!SYNCS.has(event.type) || choice >= kinds.length) return [event];
+          return [{ type: 'host.fail', op: kinds[choice]!, errno: 'EINVAL', count: 1 }, event];
+        }),
+      ),
+  );
+}
+
+const ARMS = [
+  { name: 'upstream', header: vtdHeader('upstream'), seed: 16311 },
+  { name: 'pasid-series', header: vtdHeader('pasid-series'), seed: 16312 },
+] as const;
+
+describe('the error a failed PASID-cache sync reports', () => {
+  for (const arm of ARMS)
+    it(`${arm.name}: one message per failed address space, with the prefix of its cache change`, () => {
+      const seen = new Map<string, number>();
+      let found: string | null = null;
+      const details = fc.check(
+        fc.property(failingBeforeSyncs(vtdGuestLog(FAILURES)), (log) => {
+          found = firstMismatch(arm.header, log, seen);
+          return found === null;
+        }),
+        { numRuns: RUNS, seed: propertySeed(arm.seed) },
+      );
+      if (details.failed && details.counterexample !== null) {
+        const message = firstMismatch(arm.header, details.counterexample[0], new Map());
+        expect.fail(`${message ?? found}\n${repeatWith(details.seed, FILE)}`);
+      }
+      // Each prefix must have been printed, or the comparison was of empty lists (every run needed).
+      if (!runsScaled()) {
+        for (const prefix of PREFIXES) expect(seen.get(prefix) ?? 0, prefix).toBeGreaterThan(5);
+      }
+    });
+});
