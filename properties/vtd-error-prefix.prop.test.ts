@@ -19,6 +19,8 @@ import {
 } from '../src/index.ts';
 import { propertyRuns, propertySeed, repeatWith, runsScaled } from './seed.ts';
 import { RECOVERABLE_FAILURES, vtdGuestLog } from './vtd-arbitraries.ts';
+import { entriesOf } from './vtd-flush-scope.ts';
+import { vtdPasidGuestLog, vtdPasidHeader } from './vtd-pasid-arbitraries.ts';
 import { vtdHeader } from './vtd-run.ts';
 import { vtdWorldView } from './vtd-view.ts';
 
@@ -51,21 +53,24 @@ function firstMismatch(
     }
     if (before === null) continue;
     const after = vtdWorldView(stepper.snapshot())!;
+    // An entry is its device and PASID (0: the RID); a failed HWPT allocation names only the device,
+    // so the logs with PASID slots fail no allocation (see ARMS).
     const failed = new Set<string>();
     for (const { op, outcome } of step.outcome.hostOps) {
       if (outcome.ok) continue;
-      if (op.type === 'vfio.attach' || op.type === 'vfio.detach') failed.add(op.dev);
+      if (op.type === 'vfio.attach' || op.type === 'vfio.detach') failed.add(`${op.dev} ${op.pasid ?? 0}`);
       else if (op.type === 'iommufd.hwpt_alloc') {
         const device = before.devices.find((d) => d.devId === op.dev_id);
-        if (device !== undefined) failed.add(device.dev);
+        if (device !== undefined) failed.add(`${device.dev} 0`);
       }
     }
     const want: string[] = [];
-    for (const space of before.vtd.spaces) {
-      if (!failed.has(space.dev)) continue;
-      const now = after.vtd.spaces.find((s) => s.dev === space.dev)!;
+    const afterEntries = entriesOf(after.vtd);
+    for (const { dev, slot } of entriesOf(before.vtd)) {
+      if (!failed.has(`${dev} ${slot.pasidId}`)) continue;
+      const now = afterEntries.find((e) => e.dev === dev && e.slot.pasidId === slot.pasidId)!.slot;
       want.push(
-        space.pasid.value !== 'valid' ? ATTACHING : now.pasid.value !== 'valid' ? DETACHING : REPLACING,
+        slot.pasid.value !== 'valid' ? ATTACHING : now.pasid.value !== 'valid' ? DETACHING : REPLACING,
       );
     }
     const have: string[] = [];
@@ -83,8 +88,10 @@ function firstMismatch(
 }
 
 /** Before some syncs, a failure of the next host call of one kind, so that syncs fail often. */
-function failingBeforeSyncs(logs: fc.Arbitrary<LogEvent[]>): fc.Arbitrary<LogEvent[]> {
-  const kinds = ['hwpt_alloc', 'attach', 'detach'] as const;
+function failingBeforeSyncs(
+  logs: fc.Arbitrary<LogEvent[]>,
+  kinds: readonly ('hwpt_alloc' | 'attach' | 'detach')[],
+): fc.Arbitrary<LogEvent[]> {
   return logs.chain((events) =>
     fc
       .array(fc.integer({ min: 0, max: 5 }), { minLength: events.length, maxLength: events.length })
@@ -98,9 +105,27 @@ function failingBeforeSyncs(logs: fc.Arbitrary<LogEvent[]>): fc.Arbitrary<LogEve
   );
 }
 
+const RID_KINDS = ['hwpt_alloc', 'attach', 'detach'] as const;
+const PASID_KINDS = ['attach', 'detach'] as const;
 const ARMS = [
-  { name: 'upstream', header: vtdHeader('upstream'), seed: 16311 },
-  { name: 'pasid-series', header: vtdHeader('pasid-series'), seed: 16312 },
+  {
+    name: 'upstream',
+    header: vtdHeader('upstream'),
+    logs: failingBeforeSyncs(vtdGuestLog(FAILURES), RID_KINDS),
+    seed: 16311,
+  },
+  {
+    name: 'pasid-series',
+    header: vtdHeader('pasid-series'),
+    logs: failingBeforeSyncs(vtdGuestLog(FAILURES), RID_KINDS),
+    seed: 16312,
+  },
+  {
+    name: 'pasid-series, pasid-bits 4',
+    header: vtdPasidHeader,
+    logs: failingBeforeSyncs(vtdPasidGuestLog(PASID_KINDS), PASID_KINDS),
+    seed: 16313,
+  },
 ] as const;
 
 describe('the error a failed PASID-cache sync reports', () => {
@@ -109,7 +134,7 @@ describe('the error a failed PASID-cache sync reports', () => {
       const seen = new Map<string, number>();
       let found: string | null = null;
       const details = fc.check(
-        fc.property(failingBeforeSyncs(vtdGuestLog(FAILURES)), (log) => {
+        fc.property(arm.logs, (log) => {
           found = firstMismatch(arm.header, log, seen);
           return found === null;
         }),
