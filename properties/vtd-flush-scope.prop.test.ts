@@ -32,7 +32,8 @@ function firstTouched(header: Header, events: readonly LogEvent[], tally: Map<Sk
   const stepper = createCheckedStepper(initialWorld(header), { invariants: [] });
   for (let index = 0; index < events.length; index++) {
     const event = events[index]!;
-    const before = event.type === 'vtd.inv.pasid_cache' ? vtdView(stepper.snapshot()) : null;
+    const flush = event.type === 'vtd.inv.pasid_cache' || event.type === 'vtd.inv.context_cache';
+    const before = flush ? vtdView(stepper.snapshot()) : null;
     let step: ReturnType<typeof stepper.step>;
     try {
       step = stepper.step({ line: index + 2, event });
@@ -40,12 +41,12 @@ function firstTouched(header: Header, events: readonly LogEvent[], tally: Map<Sk
       if (error instanceof LogInputError) return null; // QEMU exited earlier
       throw error;
     }
-    if (before === null || event.type !== 'vtd.inv.pasid_cache') continue;
+    if (before === null || !flush) continue;
     const after = vtdView(stepper.snapshot())!;
     const afterEntries = entriesOf(after);
     for (const { dev, contextPresent, slot } of entriesOf(before)) {
       if (slot.host.context.retry) continue; // fixed: redone at the next guest operation, whatever it is
-      const skip = skippedBy(before, contextPresent, slot, event);
+      const skip = skippedBy(before, dev, contextPresent, slot, event);
       if (skip === null) continue;
       tally.set(skip, (tally.get(skip) ?? 0) + 1);
       const now = afterEntries.find((e) => e.dev === dev && e.slot.pasidId === slot.pasidId)?.slot;
@@ -66,25 +67,28 @@ function firstTouched(header: Header, events: readonly LogEvent[], tally: Map<Sk
   return null;
 }
 
-type Flush = Extract<LogEvent, { type: 'vtd.inv.pasid_cache' }>;
-
 /**
  * After a PASID table write, sometimes a flush that misses it: the other DID, another PASID (6: never
- * written), or both; so every filter meets entries whose guest copy differs from the cached one.
+ * written), both, or a device-selective context-cache flush of the other device; so every filter meets entries whose guest copy differs from the cached one.
  */
 function withOffTargetFlushes(logs: fc.Arbitrary<LogEvent[]>): fc.Arbitrary<LogEvent[]> {
   return logs.chain((events) =>
     fc
-      .array(fc.integer({ min: 0, max: 5 }), { minLength: events.length, maxLength: events.length })
+      .array(fc.integer({ min: 0, max: 6 }), { minLength: events.length, maxLength: events.length })
       .map((choices) =>
         events.flatMap((event, index): LogEvent[] => {
-          if (event.type !== 'vtd.pasid_entry' || choices[index]! > 2) return [event];
+          if (event.type !== 'vtd.pasid_entry' || choices[index]! > 3) return [event];
           const did = event.entry?.did ?? 1 + (index % 2); // a cleared entry: either DID
           const pasid = event.pasid ?? 0;
-          const off: Flush[] = [
+          const off: LogEvent[] = [
             { type: 'vtd.inv.pasid_cache', granularity: 'domain', did: 3 - did },
             { type: 'vtd.inv.pasid_cache', granularity: 'pasid', did, pasid: 6 },
             { type: 'vtd.inv.pasid_cache', granularity: 'pasid', did: 3 - did, pasid },
+            {
+              type: 'vtd.inv.context_cache',
+              granularity: 'device',
+              dev: event.dev === 'nic0' ? 'nic1' : 'nic0',
+            },
           ];
           return [event, off[choices[index]!]!];
         }),
@@ -137,7 +141,7 @@ describe('a VT-d PASID-cache flush leaves alone the entries its filters pass by'
       }
       // Each filter must have passed entries by, or the check compared nothing (every run needed).
       if (!runsScaled())
-        for (const skip of ['pasid', 'did-of-cache', 'did-of-guest'] as const)
+        for (const skip of ['off', 'other-device', 'pasid', 'did-of-cache', 'did-of-guest'] as const)
           expect(tally.get(skip) ?? 0, skip).toBeGreaterThan(RUNS / 50);
     });
 });

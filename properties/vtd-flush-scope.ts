@@ -24,15 +24,25 @@ function readable(vtd: VtdView, contextPresent: boolean, entry: EntryView | null
 }
 
 /** The kind of skip, for the tally: why the flush passed the entry by. */
-export type Skip = 'pasid' | 'did-of-cache' | 'did-of-guest';
+export type Skip = 'off' | 'other-device' | 'pasid' | 'did-of-cache' | 'did-of-guest';
 
-/** Why QEMU's filters pass this entry by for this flush, or null when it may touch it. */
+export type Flush = Extract<LogEvent, { type: 'vtd.inv.pasid_cache' | 'vtd.inv.context_cache' }>;
+
+/**
+ * Why QEMU's filters pass this entry by for this flush, or null when it may touch it. A
+ * device-selective context-cache flush syncs only that device's address space (vtd_pasid_cache_devsi);
+ * a global or domain one replays every binding (vtd_replay_pasid_bindings_all: a global sync).
+ */
 export function skippedBy(
   vtd: VtdView,
+  dev: string,
   contextPresent: boolean,
   slot: EntrySlot,
-  event: Extract<LogEvent, { type: 'vtd.inv.pasid_cache' }>,
+  event: Flush,
 ): Skip | null {
+  if (event.type === 'vtd.inv.context_cache')
+    return event.granularity === 'device' && event.dev !== dev ? 'other-device' : null;
+  if (!vtd.dmarEnabled || !vtd.rootScalable) return 'off';
   if (event.granularity === 'global') return null;
   const pe = readable(vtd, contextPresent, slot.pasid.context.guest);
   const valid = slot.pasid.value === 'valid';
