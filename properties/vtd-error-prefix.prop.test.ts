@@ -4,8 +4,9 @@
  * err_prefix is "Attaching to HWPT failed: " for an entry newly cached, "Detaching from HWPT failed: "
  * for a cached entry whose guest copy is gone, and "Replacing HWPT attachment failed: " for a cached
  * entry that differs from the guest's; the text after it is the host call's error (never empty).
- * After every PASID-cache and context-cache invalidation of generated guest logs with injected host
- * failures (upstream and the PASID series, which never retry): one message per address space whose
+ * After every PASID-cache and context-cache invalidation (on the series also every reset, SRTP and TE
+ * write, whose reset only reports) of generated guest logs with injected host failures (upstream and
+ * the PASID series, which never retry): one message per address space whose
  * host call failed, with the prefix its cache change calls for, and no other message.
  */
 import fc from 'fast-check';
@@ -33,9 +34,18 @@ const PREFIXES = [ATTACHING, DETACHING, REPLACING];
 // DETACH is failed too: the kernel cannot fail it, but it is the one call a "Detaching" message follows.
 const FAILURES = [...RECOVERABLE_FAILURES, 'detach' as const];
 const SYNCS: ReadonlySet<string> = new Set(['vtd.inv.pasid_cache', 'vtd.inv.context_cache']);
+// The series' reset (vtd_accel_pasid_cache_reset) is a global sync that drops the unreadable entries
+// ("Fake a global pasid cache invalidation"), then SRTP and TE replay; upstream exits on a reset failure.
+const SERIES_SYNCS: ReadonlySet<string> = new Set([
+  ...SYNCS,
+  'vtd.root_table',
+  'vtd.translation',
+  'machine.reset',
+]);
 
 /** The first sync whose messages are not the ones its failed host calls call for, in words. */
 function firstMismatch(
+  syncs: ReadonlySet<string>,
   header: Header,
   events: readonly LogEvent[],
   seen: Map<string, number>,
@@ -43,7 +53,7 @@ function firstMismatch(
   const stepper = createCheckedStepper(initialWorld(header), { invariants: [] });
   for (let index = 0; index < events.length; index++) {
     const event = events[index]!;
-    const before = SYNCS.has(event.type) ? vtdWorldView(stepper.snapshot()) : null;
+    const before = syncs.has(event.type) ? vtdWorldView(stepper.snapshot()) : null;
     let step: ReturnType<typeof stepper.step>;
     try {
       step = stepper.step({ line: index + 2, event });
@@ -91,6 +101,7 @@ function firstMismatch(
 function failingBeforeSyncs(
   logs: fc.Arbitrary<LogEvent[]>,
   kinds: readonly ('hwpt_alloc' | 'attach' | 'detach')[],
+  syncs: ReadonlySet<string>,
 ): fc.Arbitrary<LogEvent[]> {
   return logs.chain((events) =>
     fc
@@ -98,7 +109,7 @@ function failingBeforeSyncs(
       .map((choices) =>
         events.flatMap((event, index): LogEvent[] => {
           const choice = choices[index]!;
-          if (!SYNCS.has(event.type) || choice >= kinds.length) return [event];
+          if (!syncs.has(event.type) || choice >= kinds.length) return [event];
           return [{ type: 'host.fail', op: kinds[choice]!, errno: 'EINVAL', count: 1 }, event];
         }),
       ),
@@ -111,19 +122,22 @@ const ARMS = [
   {
     name: 'upstream',
     header: vtdHeader('upstream'),
-    logs: failingBeforeSyncs(vtdGuestLog(FAILURES), RID_KINDS),
+    syncs: SYNCS,
+    logs: failingBeforeSyncs(vtdGuestLog(FAILURES), RID_KINDS, SYNCS),
     seed: 16311,
   },
   {
     name: 'pasid-series',
     header: vtdHeader('pasid-series'),
-    logs: failingBeforeSyncs(vtdGuestLog(FAILURES), RID_KINDS),
+    syncs: SERIES_SYNCS,
+    logs: failingBeforeSyncs(vtdGuestLog(FAILURES), RID_KINDS, SERIES_SYNCS),
     seed: 16312,
   },
   {
     name: 'pasid-series, pasid-bits 4',
     header: vtdPasidHeader,
-    logs: failingBeforeSyncs(vtdPasidGuestLog(PASID_KINDS), PASID_KINDS),
+    syncs: SERIES_SYNCS,
+    logs: failingBeforeSyncs(vtdPasidGuestLog(PASID_KINDS), PASID_KINDS, SERIES_SYNCS),
     seed: 16313,
   },
 ] as const;
@@ -135,13 +149,13 @@ describe('the error a failed PASID-cache sync reports', () => {
       let found: string | null = null;
       const details = fc.check(
         fc.property(arm.logs, (log) => {
-          found = firstMismatch(arm.header, log, seen);
+          found = firstMismatch(arm.syncs, arm.header, log, seen);
           return found === null;
         }),
         { numRuns: RUNS, seed: propertySeed(arm.seed) },
       );
       if (details.failed && details.counterexample !== null) {
-        const message = firstMismatch(arm.header, details.counterexample[0], new Map());
+        const message = firstMismatch(arm.syncs, arm.header, details.counterexample[0], new Map());
         expect.fail(`${message ?? found}\n${repeatWith(details.seed, FILE)}`);
       }
       // Each prefix must have been printed, or the comparison was of empty lists (every run needed).
