@@ -16,7 +16,7 @@ interface PasidView {
 }
 interface HostView {
   readonly value: string;
-  readonly context: { readonly retry: boolean };
+  readonly context: { readonly fsHwpt: number; readonly retry: boolean };
 }
 export interface EntrySlot {
   readonly pasidId: number;

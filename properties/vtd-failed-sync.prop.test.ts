@@ -1,5 +1,9 @@
 /**
- * The error QEMU reports when a PASID-cache sync's host call fails, from hw/i386/intel_iommu.c
+ * What a PASID-cache sync whose host call fails leaves. The binding, from intel_iommu_accel.c
+ * (reference §1.7): a failed bind or replace frees the new HWPT and keeps the old one attached and
+ * recorded (vtd_device_attach_iommufd), a failed unbind keeps fs_hwpt_id (vtd_device_detach_iommufd)
+ * except on the series, whose vtd_accel_delete_pc frees the entry and its fs_hwpt_id whatever the
+ * detach returned. The error QEMU reports, from hw/i386/intel_iommu.c
  * vtd_pasid_cache_sync_locked (reference §1.6): `error_reportf_err(err, "%s", err_prefix)`, where
  * err_prefix is "Attaching to HWPT failed: " for an entry newly cached, "Detaching from HWPT failed: "
  * for a cached entry whose guest copy is gone, and "Replacing HWPT attachment failed: " for a cached
@@ -7,8 +11,9 @@
  * After every PASID-cache and context-cache invalidation (on the series also every reset, SRTP and TE
  * write, whose reset only reports) of generated guest logs with injected host failures (upstream and
  * the PASID series, which never retry): one message per address space whose
- * host call failed, with the prefix its cache change calls for, and no other message.
+ * host call failed, with the prefix its cache change calls for, and no other message; the binding as above.
  */
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -25,7 +30,7 @@ import { vtdPasidGuestLog, vtdPasidHeader } from './vtd-pasid-arbitraries.ts';
 import { vtdHeader } from './vtd-run.ts';
 import { vtdWorldView } from './vtd-view.ts';
 
-const FILE = 'properties/vtd-error-prefix.prop.test.ts';
+const FILE = 'properties/vtd-failed-sync.prop.test.ts';
 const RUNS = propertyRuns(Number(process.env.VTD_PROP_RUNS ?? 400));
 const ATTACHING = 'Attaching to HWPT failed: ';
 const DETACHING = 'Detaching from HWPT failed: ';
@@ -79,9 +84,15 @@ function firstMismatch(
     for (const { dev, slot } of entriesOf(before.vtd)) {
       if (!failed.has(`${dev} ${slot.pasidId}`)) continue;
       const now = afterEntries.find((e) => e.dev === dev && e.slot.pasidId === slot.pasidId)!.slot;
-      want.push(
-        slot.pasid.value !== 'valid' ? ATTACHING : now.pasid.value !== 'valid' ? DETACHING : REPLACING,
-      );
+      const prefix =
+        slot.pasid.value !== 'valid' ? ATTACHING : now.pasid.value !== 'valid' ? DETACHING : REPLACING;
+      want.push(prefix);
+      const where = `event ${index + 1} (${JSON.stringify(event)}), ${dev} PASID ${slot.pasidId}`;
+      if (prefix === DETACHING && before.vtd.variant === 'pasid-series') {
+        if (now.host.context.fsHwpt !== 0)
+          return `${where}: a failed unbind still records fs_hwpt_id ${now.host.context.fsHwpt}`;
+      } else if (!isDeepStrictEqual(now.host, slot.host))
+        return `${where}: a failed ${prefix.split(' ')[0]!.toLowerCase()} changed the binding ${JSON.stringify(slot.host)} to ${JSON.stringify(now.host)}`;
     }
     const have: string[] = [];
     for (const message of step.outcome.messages ?? []) {
@@ -142,9 +153,9 @@ const ARMS = [
   },
 ] as const;
 
-describe('the error a failed PASID-cache sync reports', () => {
+describe('what a failed PASID-cache sync reports and leaves', () => {
   for (const arm of ARMS)
-    it(`${arm.name}: one message per failed address space, with the prefix of its cache change`, () => {
+    it(`${arm.name}: one message per failed address space, with the prefix of its cache change; the binding kept (or forgotten)`, () => {
       const seen = new Map<string, number>();
       let found: string | null = null;
       const details = fc.check(
