@@ -14,7 +14,7 @@ import type { EntrySlot, EntryView, VtdView } from './vtd-view.ts';
 
 // PGTT values of the VT-d spec (FST 1, SST 2, NESTED 3, PT 4) and the ECAP QEMU advertises: x-flts
 // gives FSTS but not SSTS, `pt` gives PT, NESTED never (vtd_pe_type_check); FST walks 4 levels only.
-function readable(vtd: VtdView, contextPresent: boolean, entry: EntryView | null): EntryView | null {
+export function readable(vtd: VtdView, contextPresent: boolean, entry: EntryView | null): EntryView | null {
   if (!vtd.rootScalable || !contextPresent || entry === null || !entry.present) return null;
   const { pgtt } = entry;
   const supported =

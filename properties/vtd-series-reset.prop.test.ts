@@ -4,7 +4,8 @@
  * an entry is deleted when its guest entry can no longer be read), with no table walk after it. When no
  * replay follows (GCMD.TE cleared, a legacy root table, machine reset: vtd_pasid_cache_sync returns
  * without TE and a scalable root), the event therefore allocates no HWPT, caches no new entry and
- * changes no cached one; an entry it drops had become unreadable. Generated guest logs with PASID
+ * changes no cached one; and, when its host calls succeed, no entry whose guest entry can no longer be
+ * read stays cached. Generated guest logs with PASID
  * slots and injected failures, on `pasid-series`.
  */
 import { isDeepStrictEqual } from 'node:util';
@@ -13,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { createCheckedStepper, initialWorld, type LogEvent, LogInputError } from '../src/index.ts';
 import { propertyRuns, propertySeed, repeatWith, runsScaled } from './seed.ts';
 import { RECOVERABLE_FAILURES } from './vtd-arbitraries.ts';
-import { entriesOf } from './vtd-flush-scope.ts';
+import { entriesOf, readable } from './vtd-flush-scope.ts';
 import { vtdPasidGuestLog, vtdPasidHeader } from './vtd-pasid-arbitraries.ts';
 import { vtdView } from './vtd-view.ts';
 
@@ -44,8 +45,11 @@ function firstAddition(events: readonly LogEvent[], tally: { kept: number; dropp
     const alloc = step.outcome.hostOps.find(({ op }) => op.type === 'iommufd.hwpt_alloc');
     if (alloc !== undefined) return `${where}: the reset allocated ${JSON.stringify(alloc.op)}`;
     const was = entriesOf(before);
-    for (const { dev, slot } of entriesOf(vtdView(stepper.snapshot())!)) {
+    const after = vtdView(stepper.snapshot())!;
+    for (const { dev, contextPresent, slot } of entriesOf(after)) {
       if (slot.pasid.value !== 'valid') continue;
+      if (readable(after, contextPresent, slot.pasid.context.guest) === null && step.outcome.ok)
+        return `${where}: ${dev} PASID ${slot.pasidId}, whose guest entry can no longer be read, is still cached`;
       const old = was.find((e) => e.dev === dev && e.slot.pasidId === slot.pasidId)?.slot;
       if (
         old?.pasid.value !== 'valid' ||
