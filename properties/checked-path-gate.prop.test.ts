@@ -29,7 +29,7 @@ import {
 import { exampleAndKeptLogs } from './fail-nth.ts';
 import { withHostFails } from './host-fail-injections.ts';
 import { violationsPerEvent } from './run.ts';
-import { propertyRuns } from './seed.ts';
+import { propertyRuns, runsScaled } from './seed.ts';
 import { SMMU_RECOVERABLE_FAILURES, smmuGuestLog } from './smmuv3-arbitraries.ts';
 import { smmuHeader } from './smmuv3-run.ts';
 import { virtioGuestLog, virtioHeader } from './virtio-arbitraries.ts';
@@ -206,6 +206,7 @@ describe('the gate of step invariants (reportsAfter)', () => {
         } else if (!probeReports.has(key)) notShown.push(key);
       }
     }
-    expect(notShown).toEqual(NOT_SHOWN);
+    // A scaled run (npm run mutation) makes too few logs to show every type: the list needs every run.
+    if (!runsScaled()) expect(notShown).toEqual(NOT_SHOWN);
   });
 });
