@@ -16,13 +16,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  createCheckedStepper,
-  type Header,
-  initialWorld,
-  type LogEvent,
-  LogInputError,
-} from '../src/index.ts';
+import type { Header, LogEvent } from '../src/index.ts';
+import { stepsUntilQemuExits } from './guest-steps.ts';
 import { propertyRuns, propertySeed, repeatWith, runsScaled } from './seed.ts';
 import { RECOVERABLE_FAILURES, vtdGuestLog } from './vtd-arbitraries.ts';
 import { entriesOf } from './vtd-flush-scope.ts';
@@ -55,19 +50,12 @@ function firstMismatch(
   events: readonly LogEvent[],
   seen: Map<string, number>,
 ): string | null {
-  const stepper = createCheckedStepper(initialWorld(header), { invariants: [] });
-  for (let index = 0; index < events.length; index++) {
-    const event = events[index]!;
-    const before = syncs.has(event.type) ? vtdWorldView(stepper.snapshot()) : null;
-    let step: ReturnType<typeof stepper.step>;
-    try {
-      step = stepper.step({ line: index + 2, event });
-    } catch (error) {
-      if (error instanceof LogInputError) return null; // QEMU exited earlier
-      throw error;
-    }
+  for (const { index, event, step, before: prior, world } of stepsUntilQemuExits(header, events, (e) =>
+    syncs.has(e.type),
+  )) {
+    const before = prior === null ? null : vtdWorldView(prior);
     if (before === null) continue;
-    const after = vtdWorldView(stepper.snapshot())!;
+    const after = vtdWorldView(world())!;
     // An entry is its device and PASID (0: the RID); a failed HWPT allocation names only the device,
     // so the logs with PASID slots fail no allocation (see ARMS).
     const failed = new Set<string>();

@@ -7,7 +7,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createCheckedStepper, initialWorld, type LogEvent, LogInputError } from '../src/index.ts';
+import type { LogEvent } from '../src/index.ts';
+import { stepsUntilQemuExits } from './guest-steps.ts';
 import { propertyRuns, propertySeed, repeatWith, runsScaled } from './seed.ts';
 import { RECOVERABLE_FAILURES, vtdGuestLog } from './vtd-arbitraries.ts';
 import { vtdHeader } from './vtd-run.ts';
@@ -25,18 +26,9 @@ interface Tally {
 
 /** The first guest event after which the retry marks are not what its host calls call for, in words. */
 function firstWrongMark(events: readonly LogEvent[], tally: Tally): string | null {
-  const stepper = createCheckedStepper(initialWorld(HEADER), { invariants: [] });
-  for (let index = 0; index < events.length; index++) {
-    const event = events[index]!;
-    let step: ReturnType<typeof stepper.step>;
-    try {
-      step = stepper.step({ line: index + 2, event });
-    } catch (error) {
-      if (error instanceof LogInputError) return null; // QEMU exited earlier
-      throw error;
-    }
+  for (const { index, event, step, world } of stepsUntilQemuExits(HEADER, events)) {
     if (!event.type.startsWith('vtd.')) continue;
-    const view = vtdWorldView(stepper.snapshot());
+    const view = vtdWorldView(world());
     if (view === null) continue;
     // The last bind, replace or unbind call of each device in the event decides: a reset's failed
     // unbind is redone by the replay after it, whose success clears the mark.

@@ -10,16 +10,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  createCheckedStepper,
-  type Header,
-  initialWorld,
-  type LogEvent,
-  LogInputError,
-} from '../src/index.ts';
+import type { Header, LogEvent } from '../src/index.ts';
+import { stepsUntilQemuExits } from './guest-steps.ts';
 import { propertyRuns, propertySeed, repeatWith, runsScaled } from './seed.ts';
 import { RECOVERABLE_FAILURES, vtdGuestLog } from './vtd-arbitraries.ts';
-import { entriesOf, type Skip, skippedBy } from './vtd-flush-scope.ts';
+import { entriesOf, type Flush, type Skip, skippedBy } from './vtd-flush-scope.ts';
 import { vtdPasidGuestLog, vtdPasidHeader } from './vtd-pasid-arbitraries.ts';
 import { vtdHeader } from './vtd-run.ts';
 import { vtdView } from './vtd-view.ts';
@@ -27,22 +22,15 @@ import { vtdView } from './vtd-view.ts';
 const FILE = 'properties/vtd-flush-scope.prop.test.ts';
 const RUNS = propertyRuns(Number(process.env.VTD_PROP_RUNS ?? 400));
 
+const isFlush = (event: LogEvent): event is Flush =>
+  event.type === 'vtd.inv.pasid_cache' || event.type === 'vtd.inv.context_cache';
+
 /** The first entry a flush touched although QEMU passes it by, in words; the skips met are tallied. */
 function firstTouched(header: Header, events: readonly LogEvent[], tally: Map<Skip, number>): string | null {
-  const stepper = createCheckedStepper(initialWorld(header), { invariants: [] });
-  for (let index = 0; index < events.length; index++) {
-    const event = events[index]!;
-    const flush = event.type === 'vtd.inv.pasid_cache' || event.type === 'vtd.inv.context_cache';
-    const before = flush ? vtdView(stepper.snapshot()) : null;
-    let step: ReturnType<typeof stepper.step>;
-    try {
-      step = stepper.step({ line: index + 2, event });
-    } catch (error) {
-      if (error instanceof LogInputError) return null; // QEMU exited earlier
-      throw error;
-    }
-    if (before === null || !flush) continue;
-    const after = vtdView(stepper.snapshot())!;
+  for (const { index, event, step, before: prior, world } of stepsUntilQemuExits(header, events, isFlush)) {
+    const before = prior === null ? null : vtdView(prior);
+    if (before === null || !isFlush(event)) continue;
+    const after = vtdView(world())!;
     const afterEntries = entriesOf(after);
     for (const { dev, contextPresent, slot } of entriesOf(before)) {
       if (slot.host.context.retry) continue; // fixed: redone at the next guest operation, whatever it is

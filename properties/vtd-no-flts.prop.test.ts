@@ -7,13 +7,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  createCheckedStepper,
-  type Header,
-  initialWorld,
-  type LogEvent,
-  LogInputError,
-} from '../src/index.ts';
+import type { Header, LogEvent } from '../src/index.ts';
+import { stepsUntilQemuExits } from './guest-steps.ts';
 import { propertyRuns, propertySeed, repeatWith } from './seed.ts';
 import { RECOVERABLE_FAILURES, vtdGuestLog } from './vtd-arbitraries.ts';
 import { type VtdVariantName, vtdHeader } from './vtd-run.ts';
@@ -30,21 +25,12 @@ const noFlts = (variant: VtdVariantName): Header => {
 
 /** The first guest event that binds something on the host, or leaves a binding off the default, in words. */
 function firstBinding(header: Header, events: readonly LogEvent[]): string | null {
-  const stepper = createCheckedStepper(initialWorld(header), { invariants: [] });
-  for (let index = 0; index < events.length; index++) {
-    const event = events[index]!;
-    let step: ReturnType<typeof stepper.step>;
-    try {
-      step = stepper.step({ line: index + 2, event });
-    } catch (error) {
-      if (error instanceof LogInputError) return null; // QEMU exited earlier
-      throw error;
-    }
+  for (const { index, event, step, world } of stepsUntilQemuExits(header, events)) {
     if (!event.type.startsWith('vtd.') && event.type !== 'machine.reset') continue;
     const where = `event ${index + 1} (${JSON.stringify(event)})`;
     const call = step.outcome.hostOps.find(({ op }) => BINDING_CALLS.has(op.type));
     if (call !== undefined) return `${where}: QEMU called ${JSON.stringify(call.op)}`;
-    for (const space of vtdView(stepper.snapshot())?.spaces ?? [])
+    for (const space of vtdView(world())?.spaces ?? [])
       if (
         space.host.value !== 'unplugged' &&
         (space.host.value !== 'default' || space.host.context.fsHwpt !== 0)

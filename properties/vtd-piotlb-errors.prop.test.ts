@@ -9,7 +9,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createCheckedStepper, initialWorld, type LogEvent, LogInputError } from '../src/index.ts';
+import type { LogEvent } from '../src/index.ts';
+import { stepsUntilQemuExits } from './guest-steps.ts';
 import { propertyRuns, propertySeed, repeatWith, runsScaled } from './seed.ts';
 import { RECOVERABLE_FAILURES, vtdGuestLog } from './vtd-arbitraries.ts';
 import { vtdHeader } from './vtd-run.ts';
@@ -28,16 +29,7 @@ const STRERROR: ReadonlyMap<string, string> = new Map([
 
 /** The first PIOTLB flush whose messages are not its failed invalidations', in words. */
 function firstMismatch(events: readonly LogEvent[], tally: { failed: number }): string | null {
-  const stepper = createCheckedStepper(initialWorld(HEADER), { invariants: [] });
-  for (let index = 0; index < events.length; index++) {
-    const event = events[index]!;
-    let step: ReturnType<typeof stepper.step>;
-    try {
-      step = stepper.step({ line: index + 2, event });
-    } catch (error) {
-      if (error instanceof LogInputError) return null; // QEMU exited earlier
-      throw error;
-    }
+  for (const { index, event, step } of stepsUntilQemuExits(HEADER, events)) {
     if (event.type !== 'vtd.inv.piotlb') continue;
     const want: string[] = [];
     for (const { op, outcome } of step.outcome.hostOps)
