@@ -5,14 +5,11 @@
  * iommufd_device_auto_get_domain). A disagreement is shrunk, kept under test/logs/ and fails with the
  * command that repeats it.
  */
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { KernelOp, KernelState } from '../src/index.ts';
-import { type AutoOrderCase, autoOrderCases, autoOrderLog } from './auto-domain-order-logs.ts';
-import { newTally, runLogContracts } from './contract-run.ts';
-import { describeKept, keepCounterexample } from './keep.ts';
-import { NONE_HEADER } from './run.ts';
-import { propertyRuns, propertySeed, repeatWith, runsScaled } from './seed.ts';
+import { autoOrderCases, autoOrderLog } from './auto-domain-order-logs.ts';
+import { checkCaseContracts, describeMet } from './case-contracts.ts';
+import { propertyRuns, runsScaled } from './seed.ts';
 
 const FILE = 'properties/auto-domain-order.prop.test.ts';
 const RUNS = propertyRuns(Number(process.env.PROP_RUNS ?? 300));
@@ -34,34 +31,16 @@ function decision(op: KernelOp, errno: string | undefined, before: KernelState):
 
 describe('the auto-domain search tries the oldest domain first, whatever its ID', () => {
   it('every kernel operation does what its contract says', async () => {
-    const tally = newTally();
-    const met = new Map<string, number>();
-    tally.observe = (op, errno, before) => {
-      const d = decision(op, errno, before);
-      if (d !== undefined) met.set(d, (met.get(d) ?? 0) + 1);
-    };
-    const failing = (c: AutoOrderCase) => runLogContracts(autoOrderLog(c), NONE_HEADER, tally).failure;
-    const details = fc.check(
-      fc.property(autoOrderCases, (c) => failing(c) === undefined),
-      { numRuns: RUNS, seed: propertySeed(20261402) },
-    );
-    if (details.failed && details.counterexample !== null) {
-      const [c] = details.counterexample;
-      const run = runLogContracts(autoOrderLog(c), NONE_HEADER, newTally());
-      const differences = run.failure?.differences ?? ['the run passed when repeated'];
-      const kept = await keepCounterexample(
-        `contract-auto-domain-order-seed-${details.seed}`,
-        NONE_HEADER,
-        run.events,
-        differences,
-        'clean',
-        false,
-      );
-      expect.fail(`${differences.join('\n')}\n${describeKept(kept)}\n${repeatWith(details.seed, FILE)}`);
-    }
-    console.log(
-      `auto-domain order: ${tally.judged} operations judged; ${[...met].map(([d, n]) => `${d} (${n})`).join(', ')}`,
-    );
+    const { tally, met } = await checkCaseContracts({
+      file: FILE,
+      keptName: 'contract-auto-domain-order',
+      cases: autoOrderCases,
+      log: autoOrderLog,
+      decision,
+      runs: RUNS,
+      seed: 20261402,
+    });
+    console.log(`auto-domain order: ${tally.judged} operations judged; ${describeMet(met)}`);
     expect(tally.notCovered).toBe(0);
     expect(tally.judged).toBeGreaterThan(RUNS * 5);
     if (!runsScaled())

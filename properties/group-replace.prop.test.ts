@@ -6,14 +6,11 @@
  * the group keeping their own other attachments. A disagreement is shrunk, kept under test/logs/
  * and fails with the command that repeats it.
  */
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { KernelOp, KernelState } from '../src/index.ts';
-import { newTally, runLogContracts } from './contract-run.ts';
-import { type GroupReplaceCase, groupReplaceCases, groupReplaceLog } from './group-replace-logs.ts';
-import { describeKept, keepCounterexample } from './keep.ts';
-import { NONE_HEADER } from './run.ts';
-import { propertyRuns, propertySeed, repeatWith, runsScaled } from './seed.ts';
+import { checkCaseContracts, describeMet } from './case-contracts.ts';
+import { groupReplaceCases, groupReplaceLog } from './group-replace-logs.ts';
+import { propertyRuns, runsScaled } from './seed.ts';
 
 const FILE = 'properties/group-replace.prop.test.ts';
 const RUNS = propertyRuns(Number(process.env.PROP_RUNS ?? 300));
@@ -57,34 +54,16 @@ const NEEDED = [
 
 describe('replaces in a group of two devices with reserved regions and PASIDs', () => {
   it('every kernel operation does what its contract says', async () => {
-    const tally = newTally();
-    const met = new Map<string, number>();
-    tally.observe = (op, errno, before) => {
-      const d = decision(op, errno, before);
-      if (d !== undefined) met.set(d, (met.get(d) ?? 0) + 1);
-    };
-    const failing = (c: GroupReplaceCase) => runLogContracts(groupReplaceLog(c), NONE_HEADER, tally).failure;
-    const details = fc.check(
-      fc.property(groupReplaceCases, (c) => failing(c) === undefined),
-      { numRuns: RUNS, seed: propertySeed(20261401) },
-    );
-    if (details.failed && details.counterexample !== null) {
-      const [c] = details.counterexample;
-      const run = runLogContracts(groupReplaceLog(c), NONE_HEADER, newTally());
-      const differences = run.failure?.differences ?? ['the run passed when repeated'];
-      const kept = await keepCounterexample(
-        `contract-group-replace-seed-${details.seed}`,
-        NONE_HEADER,
-        run.events,
-        differences,
-        'clean',
-        false,
-      );
-      expect.fail(`${differences.join('\n')}\n${describeKept(kept)}\n${repeatWith(details.seed, FILE)}`);
-    }
-    console.log(
-      `group replace: ${tally.judged} operations judged; ${[...met].map(([d, n]) => `${d} (${n})`).join(', ')}`,
-    );
+    const { tally, met } = await checkCaseContracts({
+      file: FILE,
+      keptName: 'contract-group-replace',
+      cases: groupReplaceCases,
+      log: groupReplaceLog,
+      decision,
+      runs: RUNS,
+      seed: 20261401,
+    });
+    console.log(`group replace: ${tally.judged} operations judged; ${describeMet(met)}`);
     expect(tally.notCovered).toBe(0);
     expect(tally.judged).toBeGreaterThan(RUNS * 10);
     if (!runsScaled()) expect([...met.keys()]).toEqual(expect.arrayContaining(NEEDED));
