@@ -1,9 +1,10 @@
 /**
- * A guest log stepped event by event with no invariants, until QEMU exits (a LogInputError: every
- * later event is refused), for properties that judge each step's outcome and World themselves.
+ * Logs stepped event by event until an event is refused as bad input (for a guest log: QEMU has
+ * exited, and every later event is refused), for properties that judge each step themselves.
  */
 import {
   type CheckedStep,
+  type CheckedStepper,
   createCheckedStepper,
   type Header,
   initialWorld,
@@ -41,5 +42,17 @@ export function* stepsUntilQemuExits(
       throw error;
     }
     yield { index, event, step, before, world };
+  }
+}
+
+/** Steps every event of a log on a caller's stepper (line i + 1) until one is refused as bad input. */
+export function stepUntilRefused(stepper: CheckedStepper, events: readonly LogEvent[]): void {
+  for (let i = 0; i < events.length; i++) {
+    try {
+      stepper.step({ line: i + 1, event: events[i]! });
+    } catch (error) {
+      if (error instanceof LogInputError) return;
+      throw error;
+    }
   }
 }

@@ -10,7 +10,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createCheckedStepper, initialWorld, LogInputError } from '../src/index.ts';
+import { createCheckedStepper, initialWorld } from '../src/index.ts';
+import { stepUntilRefused } from './guest-steps.ts';
 import { failNthOp, visible } from './kernel-fail-nth.ts';
 import { queueCommands } from './queue-commands.ts';
 import { NONE_HEADER, runCommands } from './run.ts';
@@ -35,14 +36,7 @@ describe('kernel fail_nth at the HW queue allocation', () => {
           },
         });
         const { events } = runCommands(commands, NONE_HEADER, []);
-        for (let i = 0; i < events.length; i++) {
-          try {
-            stepper.step({ line: i + 1, event: events[i]! });
-          } catch (error) {
-            if (error instanceof LogInputError) break;
-            throw error;
-          }
-        }
+        stepUntilRefused(stepper, events);
         expect(tally.problems.slice(before)).toEqual([]);
       }),
       { numRuns: RUNS, seed: propertySeed(20261601) },

@@ -4,14 +4,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  createCheckedStepper,
-  type Header,
-  initialWorld,
-  type LogEvent,
-  LogInputError,
-} from '../src/index.ts';
+import { createCheckedStepper, type Header, initialWorld, type LogEvent } from '../src/index.ts';
 import { kernelCommands } from './arbitraries.ts';
+import { stepUntilRefused } from './guest-steps.ts';
 import { failNthOp, visible } from './kernel-fail-nth.ts';
 import { NONE_HEADER, runCommands } from './run.ts';
 import { propertyRuns, propertySeed } from './seed.ts';
@@ -33,14 +28,7 @@ function sweepLog(
       tally.problems.push(...result.problems);
     },
   });
-  for (let i = 0; i < events.length; i++) {
-    try {
-      stepper.step({ line: i + 1, event: events[i]! });
-    } catch (error) {
-      if (error instanceof LogInputError) break;
-      throw error;
-    }
-  }
+  stepUntilRefused(stepper, events);
 }
 
 describe('kernel fail_nth', () => {
