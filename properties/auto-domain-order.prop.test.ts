@@ -8,7 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import type { KernelOp, KernelState } from '../src/index.ts';
 import { autoOrderCases, autoOrderLog } from './auto-domain-order-logs.ts';
-import { checkCaseContracts, describeMet } from './case-contracts.ts';
+import { checkCaseContracts } from './case-contracts.ts';
+import { describeMet } from './contract-run.ts';
 import { propertyRuns, runsScaled } from './seed.ts';
 
 const FILE = 'properties/auto-domain-order.prop.test.ts';

@@ -5,8 +5,14 @@
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import type { KernelOp, KernelState, LogEvent } from '../src/index.ts';
-import { type ContractTally, newTally, runLogContracts } from './contract-run.ts';
+import type { LogEvent } from '../src/index.ts';
+import {
+  type ContractTally,
+  type Decision,
+  decisionTally,
+  newTally,
+  runLogContracts,
+} from './contract-run.ts';
 import { describeKept, keepCounterexample } from './keep.ts';
 import { NONE_HEADER } from './run.ts';
 import { propertySeed, repeatWith } from './seed.ts';
@@ -18,8 +24,7 @@ export interface CaseContracts<Case> {
   readonly keptName: string;
   readonly cases: fc.Arbitrary<Case>;
   readonly log: (c: Case) => LogEvent[];
-  /** The decision a judged operation met, in words, or undefined when it is not one the property aims at. */
-  readonly decision: (op: KernelOp, errno: string | undefined, before: KernelState) => string | undefined;
+  readonly decision: Decision;
   readonly runs: number;
   readonly seed: number;
 }
@@ -28,12 +33,7 @@ export interface CaseContracts<Case> {
 export async function checkCaseContracts<Case>(
   spec: CaseContracts<Case>,
 ): Promise<{ tally: ContractTally; met: Map<string, number> }> {
-  const tally = newTally();
-  const met = new Map<string, number>();
-  tally.observe = (op, errno, before) => {
-    const d = spec.decision(op, errno, before);
-    if (d !== undefined) met.set(d, (met.get(d) ?? 0) + 1);
-  };
+  const { tally, met } = decisionTally(spec.decision);
   const details = fc.check(
     fc.property(spec.cases, (c) => runLogContracts(spec.log(c), NONE_HEADER, tally).failure === undefined),
     { numRuns: spec.runs, seed: propertySeed(spec.seed) },
@@ -54,6 +54,3 @@ export async function checkCaseContracts<Case>(
   }
   return { tally, met };
 }
-
-/** The decisions met, with their counts, for the property's log line. */
-export const describeMet = (met: Map<string, number>) => [...met].map(([d, n]) => `${d} (${n})`).join(', ');

@@ -35,6 +35,23 @@ export interface ContractTally {
 
 export const newTally = (): ContractTally => ({ judged: 0, notCovered: 0, uncontracted: 0, rows: new Set() });
 
+/** A judged operation's named decision, in words, or undefined when it is not one a property aims at. */
+export type Decision = (op: KernelOp, errno: string | undefined, before: KernelState) => string | undefined;
+
+/** A fresh tally whose `observe` counts each decision met, and those counts. */
+export function decisionTally(decision: Decision): { tally: ContractTally; met: Map<string, number> } {
+  const tally = newTally();
+  const met = new Map<string, number>();
+  tally.observe = (op, errno, before) => {
+    const d = decision(op, errno, before);
+    if (d !== undefined) met.set(d, (met.get(d) ?? 0) + 1);
+  };
+  return { tally, met };
+}
+
+/** The decisions met, with their counts, for a property's log line. */
+export const describeMet = (met: Map<string, number>) => [...met].map(([d, n]) => `${d} (${n})`).join(', ');
+
 export interface ContractRun {
   readonly events: LogEvent[];
   /** The first disagreement: the index of its event and the differences. */

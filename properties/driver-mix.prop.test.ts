@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newTally } from './contract-run.ts';
+import { decisionTally, describeMet } from './contract-run.ts';
 import { mixedDriverEvent, ownerDecision } from './driver-mix-twists.ts';
 import { propertyRuns, runsScaled } from './seed.ts';
 import { checkTwistedContracts } from './twisted-contracts.ts';
@@ -9,12 +9,7 @@ const RUNS = propertyRuns(Number(process.env.PROP_RUNS ?? 200));
 
 describe('devices of three IOMMU drivers in one iommufd', () => {
   it("every kernel operation does what its contract says, an attach to another driver's domain included", async () => {
-    const tally = newTally();
-    const met = new Map<string, number>();
-    tally.observe = (op, errno, before) => {
-      const decision = ownerDecision(op, errno, before);
-      if (decision !== undefined) met.set(decision, (met.get(decision) ?? 0) + 1);
-    };
+    const { tally, met } = decisionTally(ownerDecision);
     await checkTwistedContracts({
       keptName: 'contract-driver-mix',
       file: FILE,
@@ -23,9 +18,7 @@ describe('devices of three IOMMU drivers in one iommufd', () => {
       tally,
       twist: mixedDriverEvent,
     });
-    console.log(
-      `driver mix: ${tally.judged} operations judged; ${[...met].map(([d, n]) => `${d} (${n})`).join(', ')}`,
-    );
+    console.log(`driver mix: ${tally.judged} operations judged; ${describeMet(met)}`);
     expect(tally.notCovered).toBe(0);
     expect(tally.judged).toBeGreaterThan(RUNS * 10);
     // The owner check answers EINVAL; an IOAS with another driver's auto domain still attaches (a new one).

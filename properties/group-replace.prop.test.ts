@@ -8,7 +8,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { KernelOp, KernelState } from '../src/index.ts';
-import { checkCaseContracts, describeMet } from './case-contracts.ts';
+import { checkCaseContracts } from './case-contracts.ts';
+import { describeMet } from './contract-run.ts';
 import { groupReplaceCases, groupReplaceLog } from './group-replace-logs.ts';
 import { propertyRuns, runsScaled } from './seed.ts';
 

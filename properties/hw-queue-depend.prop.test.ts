@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { kernelMapCommands } from './arbitraries.ts';
-import { newTally } from './contract-run.ts';
+import { decisionTally, describeMet } from './contract-run.ts';
 import { hwQueueDependEvent, hwQueueDestroyDecision } from './hw-queue-depend-twists.ts';
 import { propertyRuns, runsScaled } from './seed.ts';
 import { checkTwistedContracts } from './twisted-contracts.ts';
@@ -10,12 +10,7 @@ const RUNS = propertyRuns(Number(process.env.PROP_RUNS ?? 200));
 
 describe('HW_QUEUE dependency chains', () => {
   it('every kernel operation does what its contract says, the destroy of a queue another depends on included', async () => {
-    const tally = newTally();
-    const met = new Map<string, number>();
-    tally.observe = (op, errno, before) => {
-      const decision = hwQueueDestroyDecision(op, errno, before);
-      if (decision !== undefined) met.set(decision, (met.get(decision) ?? 0) + 1);
-    };
+    const { tally, met } = decisionTally(hwQueueDestroyDecision);
     await checkTwistedContracts({
       keptName: 'contract-hw-queue-depend',
       file: FILE,
@@ -25,9 +20,7 @@ describe('HW_QUEUE dependency chains', () => {
       twist: hwQueueDependEvent,
       commands: kernelMapCommands, // the queue page must be mapped
     });
-    console.log(
-      `hw queue depend: ${tally.judged} operations judged; ${[...met].map(([d, n]) => `${d} (${n})`).join(', ')}`,
-    );
+    console.log(`hw queue depend: ${tally.judged} operations judged; ${describeMet(met)}`);
     expect(tally.notCovered).toBe(0);
     expect(tally.judged).toBeGreaterThan(RUNS * 10);
     if (!runsScaled())

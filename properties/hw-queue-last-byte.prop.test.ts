@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newTally } from './contract-run.ts';
+import { decisionTally, describeMet } from './contract-run.ts';
 import { queueAtTheTop, queueTopDecision } from './hw-queue-last-byte-twists.ts';
 import { queueCommands } from './queue-commands.ts';
 import { propertyRuns, runsScaled } from './seed.ts';
@@ -10,12 +10,7 @@ const RUNS = propertyRuns(Number(process.env.PROP_RUNS ?? 200));
 
 describe('HW queues whose last byte is at the top of the IOVA space', () => {
   it('every kernel operation does what its contract says, queues ending at 2^64 - 1 and at 2^64 included', async () => {
-    const tally = newTally();
-    const met = new Map<string, number>();
-    tally.observe = (op, errno, before) => {
-      const decision = queueTopDecision(op, errno, before);
-      if (decision !== undefined) met.set(decision, (met.get(decision) ?? 0) + 1);
-    };
+    const { tally, met } = decisionTally(queueTopDecision);
     await checkTwistedContracts({
       keptName: 'contract-hw-queue-last-byte',
       file: FILE,
@@ -25,7 +20,7 @@ describe('HW queues whose last byte is at the top of the IOVA space', () => {
       twist: queueAtTheTop,
       commands: queueCommands, // a live selftest vIOMMU, so the queues pass the look-up
     });
-    console.log(`hw queue last byte: ${[...met].map(([d, n]) => `${d} (${n})`).join(', ')}`);
+    console.log(`hw queue last byte: ${describeMet(met)}`);
     expect(tally.notCovered).toBe(0);
     // Also under the mutation profile: both edges, with and without a vIOMMU, must be met.
     expect([...met.keys()]).toEqual(

@@ -3,7 +3,7 @@
  * fit in 64 bits) on generated queue logs whose queues are moved to that edge, judged by the contracts.
  */
 import { describe, expect, it } from 'vitest';
-import { newTally } from './contract-run.ts';
+import { decisionTally, describeMet } from './contract-run.ts';
 import { queueAtTheRoundingEdge, roundingEdgeDecision } from './hw-queue-range-twists.ts';
 import { queueCommands } from './queue-commands.ts';
 import { propertyRuns, runsScaled } from './seed.ts';
@@ -14,12 +14,7 @@ const RUNS = propertyRuns(Number(process.env.PROP_RUNS ?? 100));
 
 describe('HW queues at the page-rounding edge of the 64-bit IOVA space', () => {
   it('every kernel operation does what its contract says, queues whose offset plus length reaches 2^64 included', async () => {
-    const tally = newTally();
-    const met = new Map<string, number>();
-    tally.observe = (op, errno, before) => {
-      const decision = roundingEdgeDecision(op, errno, before);
-      if (decision !== undefined) met.set(decision, (met.get(decision) ?? 0) + 1);
-    };
+    const { tally, met } = decisionTally(roundingEdgeDecision);
     await checkTwistedContracts({
       keptName: 'contract-hw-queue-range',
       file: FILE,
@@ -29,7 +24,7 @@ describe('HW queues at the page-rounding edge of the 64-bit IOVA space', () => {
       twist: queueAtTheRoundingEdge,
       commands: queueCommands, // a live selftest vIOMMU, so the queues pass the look-up
     });
-    console.log(`hw queue rounding edge: ${[...met].map(([d, n]) => `${d} (${n})`).join(', ')}`);
+    console.log(`hw queue rounding edge: ${describeMet(met)}`);
     expect(tally.notCovered).toBe(0);
     // Also under the mutation profile: both ERANGE checks, and the sum one page short of the top.
     expect([...met.keys()]).toEqual(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newTally } from './contract-run.ts';
+import { decisionTally, describeMet } from './contract-run.ts';
 import { pasidDriverOpDecision, pasidDriverOpEvent } from './pasid-driver-op-twists.ts';
 import { propertyRuns, runsScaled } from './seed.ts';
 import { checkTwistedContracts } from './twisted-contracts.ts';
@@ -13,12 +13,7 @@ const DECISIONS = [
 
 describe("a PASID attach runs the domain's set_dev_pasid, not its attach_dev", () => {
   it('every kernel operation does what its contract says, PASID attaches the RID form would refuse included', async () => {
-    const tally = newTally();
-    const met = new Map<string, number>();
-    tally.observe = (op, errno, before) => {
-      const decision = pasidDriverOpDecision(op, errno, before);
-      if (decision !== undefined) met.set(decision, (met.get(decision) ?? 0) + 1);
-    };
+    const { tally, met } = decisionTally(pasidDriverOpDecision);
     await checkTwistedContracts({
       keptName: 'contract-pasid-driver-op',
       file: FILE,
@@ -27,9 +22,7 @@ describe("a PASID attach runs the domain's set_dev_pasid, not its attach_dev", (
       tally,
       twist: pasidDriverOpEvent,
     });
-    console.log(
-      `pasid driver op: ${tally.judged} operations judged; ${[...met].map(([d, n]) => `${d} (${n})`).join(', ')}`,
-    );
+    console.log(`pasid driver op: ${tally.judged} operations judged; ${describeMet(met)}`);
     expect(tally.notCovered).toBe(0);
     expect(tally.judged).toBeGreaterThan(RUNS * 10);
     if (!runsScaled()) expect([...met.keys()]).toEqual(expect.arrayContaining(DECISIONS));

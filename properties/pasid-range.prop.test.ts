@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newTally } from './contract-run.ts';
+import { decisionTally, describeMet } from './contract-run.ts';
 import { pasidAtTheEnds } from './pasid-range-twists.ts';
 import { propertyRuns, runsScaled } from './seed.ts';
 import { checkTwistedContracts } from './twisted-contracts.ts';
@@ -9,13 +9,11 @@ const RUNS = propertyRuns(Number(process.env.PROP_RUNS ?? 200));
 
 describe('PASIDs at the ends of the PASID space', () => {
   it('every kernel operation does what its contract says', async () => {
-    const tally = newTally();
-    const met = new Map<string, number>();
-    tally.observe = (op, errno) => {
-      if (op.type !== 'vfio.attach' || (op.pasid ?? 0) < 2 ** 20 - 1) return;
-      const key = `PASID ${op.pasid}: ${errno ?? 'ok'}`;
-      met.set(key, (met.get(key) ?? 0) + 1);
-    };
+    const { tally, met } = decisionTally((op, errno) =>
+      op.type !== 'vfio.attach' || (op.pasid ?? 0) < 2 ** 20 - 1
+        ? undefined
+        : `PASID ${op.pasid}: ${errno ?? 'ok'}`,
+    );
     await checkTwistedContracts({
       keptName: 'contract-pasid-range',
       file: FILE,
@@ -24,7 +22,7 @@ describe('PASIDs at the ends of the PASID space', () => {
       tally,
       twist: (event, _world, choice) => pasidAtTheEnds(event, choice),
     });
-    console.log(`pasid range: ${[...met].map(([k, n]) => `${k} (${n})`).join(', ')}`);
+    console.log(`pasid range: ${describeMet(met)}`);
     expect(tally.notCovered).toBe(0);
     if (!runsScaled()) {
       expect(met.get(`PASID ${2 ** 20 - 1}: ok`) ?? 0, 'the last PASID never attached').toBeGreaterThan(0);

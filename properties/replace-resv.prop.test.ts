@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { kernelMapCommands } from './arbitraries.ts';
-import { newTally } from './contract-run.ts';
+import { decisionTally, describeMet } from './contract-run.ts';
 import { replaceResvDecision, replaceResvEvent } from './replace-resv-twists.ts';
 import { propertyRuns, runsScaled } from './seed.ts';
 import { checkTwistedContracts } from './twisted-contracts.ts';
@@ -10,12 +10,7 @@ const RUNS = propertyRuns(Number(process.env.PROP_RUNS ?? 200));
 
 describe("a replace into an IOAS that maps a group member's reserved region", () => {
   it('every kernel operation does what its contract says, such replaces included', async () => {
-    const tally = newTally();
-    const met = new Map<string, number>();
-    tally.observe = (op, errno, before) => {
-      const decision = replaceResvDecision(op, errno, before);
-      if (decision !== undefined) met.set(decision, (met.get(decision) ?? 0) + 1);
-    };
+    const { tally, met } = decisionTally(replaceResvDecision);
     await checkTwistedContracts({
       keptName: 'contract-replace-resv',
       file: FILE,
@@ -25,9 +20,7 @@ describe("a replace into an IOAS that maps a group member's reserved region", ()
       twist: replaceResvEvent,
       commands: kernelMapCommands, // the reserved region must be mapped
     });
-    console.log(
-      `replace resv: ${tally.judged} operations judged; ${[...met].map(([d, n]) => `${d} (${n})`).join(', ')}`,
-    );
+    console.log(`replace resv: ${tally.judged} operations judged; ${describeMet(met)}`);
     expect(tally.notCovered).toBe(0);
     expect(tally.judged).toBeGreaterThan(RUNS * 10);
     if (!runsScaled())

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newTally } from './contract-run.ts';
+import { decisionTally, describeMet } from './contract-run.ts';
 import { propertyRuns, runsScaled } from './seed.ts';
 import { nestedDecision, smmuNestedEvent } from './smmu-nested-twists.ts';
 import { checkTwistedContracts } from './twisted-contracts.ts';
@@ -10,12 +10,7 @@ const DECISIONS = ['device of another SMMU: EINVAL', 'no data: EOPNOTSUPP', 'NES
 
 describe('nested HWPT_ALLOC on a vIOMMU: the core refuses before the driver', () => {
   it('every kernel operation of the twisted arm-smmuv3 kernel logs does what its contract says', async () => {
-    const tally = newTally();
-    const met = new Map<string, number>();
-    tally.observe = (op, errno, before) => {
-      const decision = nestedDecision(op, errno, before);
-      if (decision !== undefined) met.set(decision, (met.get(decision) ?? 0) + 1);
-    };
+    const { tally, met } = decisionTally(nestedDecision);
     await checkTwistedContracts({
       keptName: 'contract-smmuv3-nested',
       file: FILE,
@@ -24,9 +19,7 @@ describe('nested HWPT_ALLOC on a vIOMMU: the core refuses before the driver', ()
       tally,
       twist: smmuNestedEvent,
     });
-    console.log(
-      `smmu nested: ${tally.judged} operations judged; core decisions met: ${[...met].map(([d, n]) => `${d} (${n})`).join(', ')}`,
-    );
+    console.log(`smmu nested: ${tally.judged} operations judged; core decisions met: ${describeMet(met)}`);
     expect(tally.notCovered).toBe(0);
     expect(tally.judged).toBeGreaterThan(RUNS * 10);
     // A tenth of the runs may miss one: under the mutation profile only the judgements count.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newTally } from './contract-run.ts';
+import { decisionTally, describeMet } from './contract-run.ts';
 import { propertyRuns, runsScaled } from './seed.ts';
 import { checkTwistedContracts } from './twisted-contracts.ts';
 import { vtdPasidDirtyDecision, vtdPasidDirtyEvent } from './vtd-pasid-dirty-twists.ts';
@@ -9,12 +9,7 @@ const RUNS = propertyRuns(Number(process.env.PROP_RUNS ?? 200));
 
 describe('VT-d: a dirty-tracking domain takes no PASID attach', () => {
   it('every kernel operation of the twisted VT-d kernel logs does what its contract says', async () => {
-    const tally = newTally();
-    const met = new Map<string, number>();
-    tally.observe = (op, errno, before) => {
-      const decision = vtdPasidDirtyDecision(op, errno, before);
-      if (decision !== undefined) met.set(decision, (met.get(decision) ?? 0) + 1);
-    };
+    const { tally, met } = decisionTally(vtdPasidDirtyDecision);
     await checkTwistedContracts({
       keptName: 'contract-vtd-pasid-dirty',
       file: FILE,
@@ -23,9 +18,7 @@ describe('VT-d: a dirty-tracking domain takes no PASID attach', () => {
       tally,
       twist: vtdPasidDirtyEvent,
     });
-    console.log(
-      `vtd pasid dirty: ${tally.judged} operations judged; ${[...met].map(([d, n]) => `${d} (${n})`).join(', ')}`,
-    );
+    console.log(`vtd pasid dirty: ${tally.judged} operations judged; ${describeMet(met)}`);
     expect(tally.notCovered).toBe(0);
     expect(tally.judged).toBeGreaterThan(RUNS * 10);
     if (!runsScaled())
