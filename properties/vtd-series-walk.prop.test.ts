@@ -12,13 +12,14 @@
  * Inside a sync TE=1 and the root is scalable, so a removal is always a detach (never the RID's
  * reattach of the default HWPT). Generated logs with injected failures (vtd-series-walk-logs.ts).
  */
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Header, LogEvent, World } from '../src/index.ts';
 import { stepsUntilQemuExits } from './guest-steps.ts';
 import { propertyRuns, propertySeed, repeatWith, runsScaled } from './seed.ts';
 import { RECOVERABLE_FAILURES } from './vtd-arbitraries.ts';
-import { entriesOf, readable } from './vtd-flush-scope.ts';
+import { entriesOf, type Flush, readable, skippedBy } from './vtd-flush-scope.ts';
 import { PASID_BITS, vtdPasidHeader } from './vtd-pasid-arbitraries.ts';
 import { rewrittenThenSynced, vtdSeriesWalkLog } from './vtd-series-walk-logs.ts';
 import { vtdView } from './vtd-view.ts';
@@ -30,10 +31,17 @@ const HEADER: Header = vtdPasidHeader;
 const END = 2 ** PASID_BITS;
 
 /** What the checks met: a walk of two PASIDs or more, a removal before a walk, readable entries QEMU's walk must skip. */
-type Met = 'walk-order' | 'removal-then-walk' | 'past-end' | 'not-capable';
-const MET: readonly Met[] = ['walk-order', 'removal-then-walk', 'past-end', 'not-capable'];
+type Met = 'walk-order' | 'removal-then-walk' | 'past-end' | 'not-capable' | 'removed' | 'filled';
+const MET: readonly Met[] = [
+  'walk-order',
+  'removal-then-walk',
+  'past-end',
+  'not-capable',
+  'removed',
+  'filled',
+];
 
-const isSync = (event: LogEvent): boolean =>
+const isSync = (event: LogEvent): event is Flush =>
   event.type === 'vtd.inv.pasid_cache' || event.type === 'vtd.inv.context_cache';
 
 /** The devices QEMU holds and whether each was bound PASID-capable (the core's list). */
@@ -42,12 +50,43 @@ function capableDevices(world: World): Map<string, boolean> {
   return new Map(core.devices.map((d) => [d.dev, d.pasid === true]));
 }
 
+/**
+ * The first entry of a host device the sync covers (QEMU's filters, vtd-flush-scope.ts) that does not
+ * end as QEMU leaves it: removed when its guest entry can no longer be read (vtd_accel_delete_pc, even
+ * when the detach failed), else, within the walk (a PASID below its end, of a PASID-capable device or
+ * the RID), cached as the guest's entry (vtd_accel_fill_pc stores it before the attach); past the walk
+ * or at a PASID other than 0 of a device without PASID support, still uncached.
+ */
+function wrongEntry(before: World, after: World, event: Flush, meet: (met: Met) => void): string | null {
+  const was = vtdView(before)!;
+  if (!was.dmarEnabled || !was.rootScalable) return null; // vtd_pasid_cache_sync returns
+  const capable = capableDevices(before);
+  const ranged = !(event.type === 'vtd.inv.pasid_cache' && event.granularity === 'pasid');
+  const now = entriesOf(vtdView(after)!);
+  for (const { dev, contextPresent, slot } of entriesOf(was)) {
+    if (!capable.has(dev) || skippedBy(was, dev, contextPresent, slot, event) !== null) continue;
+    const pe = readable(was, contextPresent, slot.pasid.context.guest);
+    const walked = slot.pasidId === 0 || (capable.get(dev) === true && slot.pasidId < END);
+    if (pe !== null && !walked && !ranged) continue; // a PASID-selective sync past the end: see above
+    const left = now.find((e) => e.dev === dev && e.slot.pasidId === slot.pasidId)!.slot.pasid;
+    const want = pe !== null && walked ? pe : null;
+    const have = left.value === 'valid' ? left.context.cached : null;
+    if (!isDeepStrictEqual(want, have) && (want !== null || slot.pasid.value === 'valid' || have !== null))
+      return `${dev} PASID ${slot.pasidId}: cached ${JSON.stringify(have)}, QEMU's sync leaves ${JSON.stringify(want)}`;
+    if (slot.pasid.value === 'valid' && want === null) meet('removed');
+    if (want !== null && !isDeepStrictEqual(slot.pasid.context.cached, want)) meet('filled');
+  }
+  return null;
+}
+
 /** The first sync whose host calls break the walk's order or range, in words; what was met is tallied. */
 function firstWrongCall(events: readonly LogEvent[], tally: Map<Met, number>): string | null {
   const meet = (met: Met) => tally.set(met, (tally.get(met) ?? 0) + 1);
-  for (const { index, event, step, before } of stepsUntilQemuExits(HEADER, events, isSync)) {
-    if (before === null) continue;
+  for (const { index, event, step, before, world } of stepsUntilQemuExits(HEADER, events, isSync)) {
+    if (before === null || !isSync(event)) continue;
     const where = `event ${index + 1} (${JSON.stringify(event)})`;
+    const entry = wrongEntry(before, world(), event, meet);
+    if (entry !== null) return `${where}: ${entry}`;
     const capable = capableDevices(before);
     const ranged = !(event.type === 'vtd.inv.pasid_cache' && event.granularity === 'pasid');
     const vtd = vtdView(before)!;
