@@ -99,15 +99,20 @@ export interface NamesBefore {
 
 const NO_NAME: NamesBefore = { name: undefined, had: false, id: undefined, line: undefined };
 
-export function beginNames(world: World, name: string | undefined): NamesBefore {
+/** A stepper's one NamesBefore, rewritten by each event that binds a name (only the last event's is ever read). */
+export type NamesRecord = { -readonly [K in keyof NamesBefore]: NamesBefore[K] };
+
+export const newNamesRecord = (): NamesRecord => ({ ...NO_NAME });
+
+/** The name `name` as it is now, into `reuse` when given (else a new record). */
+export function beginNames(world: World, name: string | undefined, reuse?: NamesRecord): NamesBefore {
   if (name === undefined) return NO_NAME;
-  const had = world.names.has(name);
-  return {
-    name,
-    had,
-    id: world.names.get(name),
-    line: world.nameLines.get(name),
-  };
+  const record = reuse ?? newNamesRecord();
+  record.name = name;
+  record.had = world.names.has(name);
+  record.id = world.names.get(name);
+  record.line = world.nameLines.get(name);
+  return record;
 }
 
 function namesChanged(before: NamesBefore, world: World): boolean {

@@ -23,6 +23,9 @@ export function checkAll(world: World, step: StepContext, invariants: readonly I
   return out;
 }
 
+// The one result of an event that violated nothing (most events): frozen, so a caller that pushes onto it throws.
+const NONE: Violation[] = Object.freeze([]) as unknown as Violation[];
+
 const PART_BIT = { kernel: 1, names: 2, vmm: 4 } as const;
 
 function changedBits(changes: Changes): number {
@@ -155,7 +158,7 @@ export class IncrementalChecker {
       if (!entry.step) this.violated.add(entry.invariant.name);
       push((out ??= []), entry.invariant, messages);
     }
-    return out ?? [];
+    return out ?? NONE;
   }
 
   /** After a full check (every N events, or at the end): which state invariants fail now. */

@@ -22,6 +22,7 @@ import {
   freeIds,
   type KernelBefore,
   type NamesBefore,
+  newNamesRecord,
   observeAllocations,
   rebuildKernel,
   rebuildNames,
@@ -74,6 +75,15 @@ export interface CheckedStepper {
 }
 
 type MutableWorld = { -readonly [K in keyof World]: World[K] };
+
+/** What `undo` needs of the last step; the violations reported before it, to restore the checker. */
+interface LastStep {
+  before: KernelBefore;
+  names: NamesBefore;
+  vmm: World['vmm'];
+  step: number;
+  violated: readonly Violation[];
+}
 
 /** The World before an event: its kernel is rebuilt only if an invariant reads it (most read only `vmm`). */
 class WorldBefore implements World {
@@ -148,16 +158,10 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
   let allocations: Allocation[] = NO_ALLOCATIONS;
   // The shadow's arrays are reused from event to event; rollback and `prev` copy what they keep.
   let reuse: KernelBefore | undefined;
-  // What `undo` needs of the last step; the violations reported before it, to restore the checker.
-  let last:
-    | {
-        before: KernelBefore;
-        names: NamesBefore;
-        vmm: World['vmm'];
-        step: number;
-        violated: readonly Violation[];
-      }
-    | undefined;
+  // What `undo` needs of the last step, one record rewritten per event (`undoable` says whether it holds one).
+  const last: LastStep = { before: undefined!, names: undefined!, vmm: null, step: 0, violated: [] };
+  let undoable = false;
+  const namesRecord = newNamesRecord();
   let violatedNow: readonly Violation[] = [];
   // The free IDs before each kernel operation, reused: observeAllocations reads them before the next.
   const scratchFree: number[] = [];
@@ -211,7 +215,7 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
       reuse = before;
       // Events are plain data: a missing `as` reads as undefined (one load, no `in` test).
       const as = (input.event as { readonly as?: string }).as;
-      const names = beginNames(world, as);
+      const names = beginNames(world, as, namesRecord);
       // QEMU's side changes only on platform events; keep its earlier state for `prev` and rollback.
       const vmmBefore = platformEvent ? copyVmm(world.vmm) : world.vmm;
       const stepBefore = world.step;
@@ -222,23 +226,28 @@ export function createCheckedStepper(initial: World, options: CheckedStepperOpti
         outcome = applyStep(world, input, port, kernelEvent);
       } catch (error) {
         rollback(before, names, vmmBefore, stepBefore);
-        last = undefined;
+        undoable = false;
         throw error;
       }
       const changes = changesOf(before, world.kernel, names, world, platformEvent, allocations);
       snapshots.note(changes, replaced);
       const context = new EventContext(input, outcome, changes, world, before, names, vmmBefore);
       const violations = full ? checkAll(world, context, options.invariants) : checker.check(world, context);
-      last = { before, names, vmm: vmmBefore, step: stepBefore, violated: violatedNow };
+      last.before = before;
+      last.names = names;
+      last.vmm = vmmBefore;
+      last.step = stepBefore;
+      last.violated = violatedNow;
+      undoable = true;
       violatedNow = violations;
       return { outcome, violations, changes };
     },
     undo() {
-      if (last === undefined) throw new Error('undo: no step to take back (only the last step, once)');
+      if (!undoable) throw new Error('undo: no step to take back (only the last step, once)');
       rollback(last.before, last.names, last.vmm, last.step);
       violatedNow = last.violated;
       checker.resync(violatedNow);
-      last = undefined;
+      undoable = false;
     },
     snapshot: () => snapshots.take(world),
     fullCheck() {
