@@ -21,10 +21,11 @@ export const vtdPasidHeader: Header = {
   } as Header['platform'],
 };
 
-function withPasid(event: LogEvent, pasid: number): LogEvent {
+/** The event with `pasid` where it names one; a plug is PASID-capable unless `capable` is false. */
+export function withPasid(event: LogEvent, pasid: number, capable = true): LogEvent {
   switch (event.type) {
     case 'vfio.plug':
-      return { ...event, pasid: true };
+      return { ...event, pasid: capable };
     case 'vtd.pasid_entry':
     case 'vtd.inv.piotlb':
       return { ...event, pasid };

@@ -7,22 +7,9 @@
 import fc from 'fast-check';
 import type { LogEvent } from '../src/index.ts';
 import { type FailKind, vtdGuestLog } from './vtd-arbitraries.ts';
+import { withPasid } from './vtd-pasid-arbitraries.ts';
 
 const PASIDS = [0, 0, 3, 5, 16, 20] as const;
-
-function withPasid(event: LogEvent, pasid: number, capable: boolean): LogEvent {
-  switch (event.type) {
-    case 'vfio.plug':
-      return { ...event, pasid: capable };
-    case 'vtd.pasid_entry':
-    case 'vtd.inv.piotlb':
-      return { ...event, pasid };
-    case 'vtd.inv.pasid_cache':
-      return event.granularity === 'pasid' ? { ...event, pasid } : event;
-    default:
-      return event;
-  }
-}
 
 /** A flush right after an entry's write keeps that entry's PASID, as a driver's program-and-flush does. */
 export function vtdSeriesWalkLog(failures: readonly FailKind[]): fc.Arbitrary<LogEvent[]> {
