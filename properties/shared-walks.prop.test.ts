@@ -17,9 +17,9 @@
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Changes, Invariant, KernelState, LogEvent, KernelSlot as Slot, World } from '../src/index.ts';
+import type { Changes, Invariant, KernelState, LogEvent, World } from '../src/index.ts';
 import { kernelAccessCommands, kernelCommands, kernelMapCommands } from './arbitraries.ts';
-import { handChanges, noEvent, random, tryCheck } from './hand-writes.ts';
+import { breakOnce, handChanges, idsAtIndex, noEvent, random, tryCheck } from './hand-writes.ts';
 import { NONE_HEADER, runCommands } from './run.ts';
 import { propertyRuns, propertySeed, runsScaled } from './seed.ts';
 
@@ -40,70 +40,6 @@ const kernelLogs = fc.oneof(
   { arbitrary: logsOf(kernelMapCommands), weight: 1 },
   { arbitrary: logsOf(kernelAccessCommands), weight: 4 },
 );
-
-type Record_ = Record<string, unknown>;
-
-/** Every numeric or hex-string field of one value, with its container (arrays and nested records included). */
-function numbers(value: unknown, out: { box: Record_; key: string }[]): void {
-  if (typeof value !== 'object' || value === null) return;
-  const box = value as Record_;
-  for (const key of Object.keys(box)) {
-    const field = box[key];
-    if (typeof field === 'number' || (typeof field === 'string' && /^0x[0-9a-f]+$/.test(field)))
-      out.push({ box, key });
-    else numbers(field, out);
-  }
-}
-
-/** A hex string moved by a page, or set to another one seen. */
-const movedHex = (value: string, pick: (n: number) => number): string =>
-  `0x${(BigInt(value) + (pick(2) === 0 ? 0x1000n : BigInt(value) >= 0x1000n ? -0x1000n : 0x2000n)).toString(16)}`;
-
-type Attached = { m: { context: { attachments: Record<string, number> } } };
-
-/** One write to `kernel` chosen by `pick`; returns the slot it wrote. */
-function breakOnce(kernel: KernelState, pick: (n: number) => number): number {
-  const objects = kernel.objects as Slot[];
-  const id = 1 + pick(objects.length);
-  const anyId = () => pick(objects.length + 2);
-  const slot = objects[id];
-  const how = pick(8);
-  const live = objects.filter((s): s is Exclude<Slot, null> => s !== null && s.type !== 'TOMBSTONE');
-  if (how === 0 || slot === null || slot === undefined) {
-    if (live.length === 0 || pick(2) === 0) objects[id] = null;
-    else {
-      const copy = structuredClone(live[pick(live.length)]!) as { id: number };
-      copy.id = id;
-      objects[id] = copy as Slot;
-    }
-  } else if (how === 1) objects[id] = { type: 'TOMBSTONE', id, seq: slot.seq, was: 'VDEVICE' };
-  else if (how === 3 && slot.type === 'ACCESS' && (slot.selftest?.items.length ?? 0) > 0) {
-    // A pinned item moved, dropped or copied: the access pins and the areas' counts disagree.
-    const items = slot.selftest!.items as unknown as { iova: string }[];
-    const which = pick(3);
-    if (which === 0) items[pick(items.length)]!.iova = movedHex(items[0]!.iova, pick);
-    else if (which === 1) items.splice(pick(items.length), 1);
-    else items.push(structuredClone(items[pick(items.length)]!));
-  } else if (how === 2 && slot.type === 'DEVICE') {
-    const attachments = (slot as unknown as Attached).m.context.attachments;
-    const keys = Object.keys(attachments);
-    if (keys.length > 0 && pick(2) === 0) delete attachments[keys[pick(keys.length)]!];
-    else attachments[String(pick(3))] = anyId();
-  } else {
-    const fields: { box: Record_; key: string }[] = [];
-    numbers(slot, fields);
-    const field = fields.filter((f) => f.key !== 'id')[pick(Math.max(1, fields.length - 1))];
-    const value = field?.box[field.key];
-    if (typeof value === 'string') field!.box[field!.key] = movedHex(value, pick);
-    else if (typeof value === 'number')
-      field!.box[field!.key] = pick(2) === 0 ? anyId() : value + (pick(2) === 0 ? 1 : -1);
-  }
-  return id;
-}
-
-/** Every live object sits at its own ID's index (else ids-unique reports the World, not these two). */
-const idsAtIndex = (kernel: KernelState) =>
-  kernel.objects.every((slot, index) => slot === null || slot.id === index);
 
 /** Breaking writes seen, per invariant. */
 type Tally = Map<string, number>;

@@ -27,6 +27,8 @@ export {
   kernelInvariants,
   type Violation,
 } from './invariants/index.ts';
+// The fused kernel pass, for its property (properties/kernel-fused.prop.test.ts).
+export { FUSED_KERNEL_INVARIANTS, fusedKernelCheck } from './invariants/kernel-fused.ts';
 // The checked path's dispatch by written kind, for its property (properties/checked-path-kinds.prop.test.ts).
 export { kindsMask, type WrittenKind } from './invariants/kinds.ts';
 export type { Changes, StepContext as InvariantStepContext } from './invariants/types.ts';

@@ -30,14 +30,19 @@ function pinsMapped(kernel: KernelState, only: readonly number[] | undefined, ou
   for (const access of kernel.objects) {
     if (access?.type !== 'ACCESS' || access.selftest === undefined) continue;
     if (only !== undefined && !only.includes(access.ioas)) continue;
-    const ioas = kernel.objects[access.ioas];
-    for (const item of access.selftest.items) {
-      const span = itemSpan(item);
-      if (ioas?.type !== 'IOAS' || !contigRun(ioas.areas, span.start, span.last).done)
-        out.push(
-          `ACCESS ${access.id}: pinned item ${item.id} (${item.iova}, ${item.length}) is not mapped in IOAS ${access.ioas}`,
-        );
-    }
+    accessPinsMappedIn(kernel, access, out);
+  }
+}
+
+/** One selftest access's rule (also the fused kernel pass's). */
+export function accessPinsMappedIn(kernel: KernelState, access: AccessObject, out: string[]): void {
+  const ioas = kernel.objects[access.ioas];
+  for (const item of access.selftest!.items) {
+    const span = itemSpan(item);
+    if (ioas?.type !== 'IOAS' || !contigRun(ioas.areas, span.start, span.last).done)
+      out.push(
+        `ACCESS ${access.id}: pinned item ${item.id} (${item.iova}, ${item.length}) is not mapped in IOAS ${access.ioas}`,
+      );
   }
 }
 
@@ -64,7 +69,7 @@ export const accessPinsMapped: Invariant = {
   },
 };
 
-function countsMatch(ioas: IoasObject, accesses: readonly AccessObject[], out: string[]): void {
+export function countsMatch(ioas: IoasObject, accesses: readonly AccessObject[], out: string[]): void {
   for (const area of ioas.areas) {
     const span = areaSpan(area);
     let expected = 0;

@@ -7,7 +7,7 @@ import { IdScratch } from './id-scratch.ts';
 import { closed, NO_VIOLATIONS, opened } from './no-violations.ts';
 import type { Changes, Invariant } from './types.ts';
 
-function deviceTouched(device: DeviceObject, changes: Changes): boolean {
+export function deviceTouched(device: DeviceObject, changes: Changes): boolean {
   if (changes.written(device.id)) return true;
   const { attachments } = device.m.context;
   const pasids = attachedPasids(attachments);
@@ -45,7 +45,7 @@ export const oneHwptPerGroupPasid: Invariant = {
   },
 };
 
-function hasGroupMate(kernel: KernelState, device: DeviceObject): boolean {
+export function hasGroupMate(kernel: KernelState, device: DeviceObject): boolean {
   for (const slot of kernel.objects)
     if (slot !== null && slot !== device && slot.type === 'DEVICE' && slot.group === device.group)
       return true;
@@ -53,7 +53,7 @@ function hasGroupMate(kernel: KernelState, device: DeviceObject): boolean {
 }
 
 /** `only` given: just those groups. */
-function groupViolations(kernel: KernelState, only: ReadonlySet<string> | undefined): string[] {
+export function groupViolations(kernel: KernelState, only: ReadonlySet<string> | undefined): string[] {
   const out: string[] = [];
   const groups = new Set(devicesOf(kernel).map((device) => device.group));
   for (const group of groups) {
@@ -95,25 +95,35 @@ function pasidViolations(kernel: KernelState, changes: Changes | undefined): str
   for (const device of kernel.objects) {
     if (device?.type !== 'DEVICE') continue;
     if (changes !== undefined && !deviceTouched(device, changes)) continue;
-    const { attachments } = device.m.context;
-    const pasids = attachedPasids(attachments);
-    let hasPasid = false;
-    for (let i = 0; i < pasids.length; i++) if (pasids[i] !== '0') hasPasid = true;
-    for (let i = 0; i < pasids.length; i++) {
-      const pasid = pasids[i]!;
-      const id = attachments[pasid]!;
-      const hwpt = liveObject(kernel, id) as HwptObject | undefined;
-      if (hwpt === undefined) continue; // references-live-and-typed reports it
-      if (pasid !== '0' && !hwpt.pasidCompat)
-        (out ??= []).push(`${device.dev} pasid ${pasid} is on HWPT ${id} without PASID support`);
-      if (pasid === '0' && hasPasid && !hwpt.pasidCompat) {
-        (out ??= []).push(
-          `${device.dev} has PASIDs attached while its RID is on HWPT ${id} without PASID support`,
-        );
-      }
-    }
+    out = devicePasidViolations(kernel, device, out);
   }
   return out ?? NO_VIOLATIONS;
+}
+
+/** One device's PASID rule (also the fused kernel pass's); `out` is made on the first violation. */
+export function devicePasidViolations(
+  kernel: KernelState,
+  device: DeviceObject,
+  out: string[] | undefined,
+): string[] | undefined {
+  const { attachments } = device.m.context;
+  const pasids = attachedPasids(attachments);
+  let hasPasid = false;
+  for (let i = 0; i < pasids.length; i++) if (pasids[i] !== '0') hasPasid = true;
+  for (let i = 0; i < pasids.length; i++) {
+    const pasid = pasids[i]!;
+    const id = attachments[pasid]!;
+    const hwpt = liveObject(kernel, id) as HwptObject | undefined;
+    if (hwpt === undefined) continue; // references-live-and-typed reports it
+    if (pasid !== '0' && !hwpt.pasidCompat)
+      (out ??= []).push(`${device.dev} pasid ${pasid} is on HWPT ${id} without PASID support`);
+    if (pasid === '0' && hasPasid && !hwpt.pasidCompat) {
+      (out ??= []).push(
+        `${device.dev} has PASIDs attached while its RID is on HWPT ${id} without PASID support`,
+      );
+    }
+  }
+  return out;
 }
 
 export const autoDomainsAttached: Invariant = {
@@ -146,7 +156,7 @@ const scratchHwpts = new IdScratch();
 const autoDomainScratch: string[] = [];
 
 /** The HWPTs a slot, if it is a DEVICE, is attached to. */
-function addAttached(slot: Slot | undefined, hwpts: IdScratch): void {
+export function addAttached(slot: Slot | undefined, hwpts: IdScratch): void {
   if (slot?.type !== 'DEVICE') return;
   const { attachments } = slot.m.context;
   const pasids = attachedPasids(attachments);
@@ -172,7 +182,7 @@ function changedAutoDomainViolations(kernel: KernelState, only: IdScratch): stri
   return closed(out);
 }
 
-function hwptCountViolations(slot: HwptObject, attached: number, out: string[]): void {
+export function hwptCountViolations(slot: HwptObject, attached: number, out: string[]): void {
   if (slot.m.context.attachments !== attached) {
     out.push(
       `HWPT ${slot.id} machine counts ${slot.m.context.attachments} attachments, devices hold ${attached}`,

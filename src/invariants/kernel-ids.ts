@@ -1,7 +1,7 @@
 /** Invariants on object IDs: never 0, unique, lowest free first. */
 import { applyKernelOp } from '../kernel/apply.ts';
 import { emptyKernel } from '../kernel/table.ts';
-import type { KernelState } from '../kernel/types.ts';
+import type { KernelState, Slot } from '../kernel/types.ts';
 import { closed, opened } from './no-violations.ts';
 import type { Invariant } from './types.ts';
 
@@ -28,6 +28,12 @@ export const noObjectIdZero: Invariant = {
   },
 };
 
+/** ids-unique's rule for one slot (also the fused kernel pass's, kernel-fused.ts). */
+export function slotAtOwnIndex(slot: Slot | undefined, index: number, out: string[]): void {
+  if (slot !== null && slot !== undefined && slot.id !== index)
+    out.push(`${slot.type} with ID ${slot.id} is stored at index ${index}`);
+}
+
 export const idsUnique: Invariant = {
   name: 'ids-unique',
   kind: 'state',
@@ -37,18 +43,13 @@ export const idsUnique: Invariant = {
   check(world) {
     const out: string[] = [];
     world.kernel.objects.forEach((slot, index) => {
-      if (slot !== null && slot.id !== index)
-        out.push(`${slot.type} with ID ${slot.id} is stored at index ${index}`);
+      slotAtOwnIndex(slot, index, out);
     });
     return out;
   },
   checkChanged(world, { changes }) {
     const out: string[] = [];
-    for (const index of changes.slots) {
-      const slot = world.kernel.objects[index];
-      if (slot !== null && slot !== undefined && slot.id !== index)
-        out.push(`${slot.type} with ID ${slot.id} is stored at index ${index}`);
-    }
+    for (const index of changes.slots) slotAtOwnIndex(world.kernel.objects[index], index, out);
     return out;
   },
 };

@@ -26,7 +26,7 @@ function ioasesOf(kernel: KernelState): IoasObject[] {
   return out;
 }
 
-function areasDisjoint(ioas: IoasObject, out: string[]): void {
+export function areasDisjoint(ioas: IoasObject, out: string[]): void {
   let previous: bigint | undefined;
   for (const area of ioas.areas) {
     const span = areaSpan(area);
@@ -63,7 +63,7 @@ export const ioasAreasDisjoint: Invariant = {
   },
 };
 
-function clearOfReserved(kernel: KernelState, ioas: IoasObject, out: string[]): void {
+export function clearOfReserved(kernel: KernelState, ioas: IoasObject, out: string[]): void {
   if (ioas.areas.length === 0 && ioas.allowed.length === 0) return;
   const reserved = reservedOf(kernel, ioas.id);
   const mask = iovaAlignment(kernel, ioas.id) - 1n;
@@ -93,7 +93,7 @@ function clearOfReserved(kernel: KernelState, ioas: IoasObject, out: string[]): 
 }
 
 /** What the reserved ranges and the alignment are derived from: domains, the devices on them, accesses. */
-function narrowsIoas(slot: Slot | undefined): boolean {
+export function narrowsIoas(slot: Slot | undefined): boolean {
   return (
     slot?.type === 'DEVICE' ||
     slot?.type === 'HWPT_PAGING' ||

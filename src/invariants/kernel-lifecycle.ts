@@ -126,7 +126,7 @@ export const machinesLive: Invariant = {
 
 const FINAL_STATES = new Set(['destroyed', 'unbound', 'tombstone']);
 
-function machineLive(slot: Slot | undefined, out: string[]): void {
+export function machineLive(slot: Slot | undefined, out: string[]): void {
   if (slot === null || slot === undefined || slot.type === 'TOMBSTONE' || slot.type === 'ACCESS') return;
   if (FINAL_STATES.has(slot.m.value))
     out.push(`${slot.type} ${slot.id} is live but its statechart is in ${slot.m.value}`);
@@ -157,20 +157,25 @@ function nestingViolations(kernel: KernelState, changes: Changes | undefined): s
   for (const slot of kernel.objects) {
     if (slot?.type !== 'HWPT_NESTED') continue;
     if (changes !== undefined && !nestingTouched(slot, changes)) continue;
-    const parent = liveObject(kernel, slot.parent);
-    if (parent?.type !== 'HWPT_PAGING' || !parent.nestParent || parent.autoDomain) {
-      out.push(`nested HWPT ${slot.id} has parent ${slot.parent}, which is not a nest-parent HWPT_PAGING`);
-    }
-    if (slot.viommu !== 0) {
-      const viommu = liveObject(kernel, slot.viommu);
-      if (viommu?.type === 'VIOMMU' && viommu.hwpt !== slot.parent) {
-        out.push(
-          `nested HWPT ${slot.id} parent ${slot.parent} is not vIOMMU ${slot.viommu}'s HWPT ${viommu.hwpt}`,
-        );
-      }
-    }
+    nestedViolations(kernel, slot, out);
   }
   return out;
+}
+
+/** One nested HWPT's rule (also the fused kernel pass's). */
+export function nestedViolations(kernel: KernelState, slot: HwptNestedObject, out: string[]): void {
+  const parent = liveObject(kernel, slot.parent);
+  if (parent?.type !== 'HWPT_PAGING' || !parent.nestParent || parent.autoDomain) {
+    out.push(`nested HWPT ${slot.id} has parent ${slot.parent}, which is not a nest-parent HWPT_PAGING`);
+  }
+  if (slot.viommu !== 0) {
+    const viommu = liveObject(kernel, slot.viommu);
+    if (viommu?.type === 'VIOMMU' && viommu.hwpt !== slot.parent) {
+      out.push(
+        `nested HWPT ${slot.id} parent ${slot.parent} is not vIOMMU ${slot.viommu}'s HWPT ${viommu.hwpt}`,
+      );
+    }
+  }
 }
 
 export const vdevicesConsistent: Invariant = {
@@ -195,15 +200,15 @@ export const vdevicesConsistent: Invariant = {
 
 const VDEVICE_PARTS = new Set(['DEVICE', 'VDEVICE', 'VIOMMU', 'TOMBSTONE']);
 
-function takesPart(slot: Slot | undefined): boolean {
+export function takesPart(slot: Slot | undefined): boolean {
   return slot !== null && slot !== undefined && VDEVICE_PARTS.has(slot.type);
 }
 
-function nestingTouched(slot: HwptNestedObject, changes: Changes): boolean {
+export function nestingTouched(slot: HwptNestedObject, changes: Changes): boolean {
   return changes.written(slot.id) || changes.written(slot.parent) || changes.written(slot.viommu);
 }
 
-function vdeviceViolations(kernel: KernelState): string[] {
+export function vdeviceViolations(kernel: KernelState): string[] {
   const out: string[] = [];
   for (const slot of kernel.objects) {
     if (slot?.type === 'TOMBSTONE' && slot.was !== 'VDEVICE')
@@ -242,11 +247,20 @@ export const releasedContextEmpty: Invariant = {
   source: 'main.c iommufd_fops_release (destroys everything, then xa_destroy)',
   check(world) {
     const { kernel } = world;
-    if (kernel.released) return objectsRemain(kernel) ? ['the context is released but objects remain'] : [];
-    const held = kernel.fdOpen || kernel.devices.size > 0 || fdHolderLive(kernel);
-    return held ? [] : ['nothing holds the iommufd any more, but it was not released'];
+    return releasedViolations(
+      kernel,
+      kernel.released && objectsRemain(kernel),
+      !kernel.released && fdHolderLive(kernel),
+    );
   },
 };
+
+/** The rule given what the table walk found (also the fused kernel pass's): read only on the side `released` picks. */
+export function releasedViolations(kernel: KernelState, remain: boolean, fdHolder: boolean): string[] {
+  if (kernel.released) return remain ? ['the context is released but objects remain'] : [];
+  const held = kernel.fdOpen || kernel.devices.size > 0 || fdHolder;
+  return held ? [] : ['nothing holds the iommufd any more, but it was not released'];
+}
 
 // Plain loops, no closures: this full check runs after every kernel event.
 function objectsRemain(kernel: KernelState): boolean {
@@ -256,9 +270,12 @@ function objectsRemain(kernel: KernelState): boolean {
 
 /** An open fault or vEVENTQ fd, or a selftest access fd. */
 function fdHolderLive(kernel: KernelState): boolean {
-  for (const s of kernel.objects) {
-    if ((s?.type === 'FAULT' || s?.type === 'VEVENTQ') && s.m.value === 'fdOpen') return true;
-    if (s?.type === 'ACCESS' && s.selftest !== undefined) return true;
-  }
+  for (const s of kernel.objects) if (holdsFd(s)) return true;
   return false;
+}
+
+/** Whether this slot holds the iommufd: an open fault or vEVENTQ fd, or a selftest access fd. */
+export function holdsFd(s: Slot): boolean {
+  if ((s?.type === 'FAULT' || s?.type === 'VEVENTQ') && s.m.value === 'fdOpen') return true;
+  return s?.type === 'ACCESS' && s.selftest !== undefined;
 }
