@@ -178,12 +178,15 @@ describe('mutants: the kernel property catches each broken variant', () => {
           : arbitraries.kernelCommands;
     const { runCommands, NONE_HEADER, violationsPerEvent } = await import('../properties/run.ts');
     const { keepCounterexample } = await import('../properties/keep.ts');
+    const model = await import('../src/index.ts');
+    const { dueMask, fusedDisagreement } = await import('../properties/kernel-fused.ts');
     const details = fc.check(
       fc.property(kernelCommands, (commands) => runCommands(commands).failure === undefined),
       { numRuns: 1000, seed: 42 },
     );
     // Under the mutant, violations appear and persist: incremental checking must report exactly
-    // what a full check after every event reports, over whole logs (not stopping at the first).
+    // what a full check after every event reports, over whole logs (not stopping at the first),
+    // and the fused kernel pass (src/invariants/kernel-fused.ts) what each member's checkChanged does.
     let violating = 0;
     const compared = fc.check(
       fc.property(kernelCommands, (commands) => {
@@ -195,6 +198,20 @@ describe('mutants: the kernel property catches each broken variant', () => {
         }
         const full = violationsPerEvent(events, NONE_HEADER, 'full');
         expect(violationsPerEvent(events, NONE_HEADER, 'incremental')).toEqual(full);
+        // And the fused kernel pass answers each due member as its own checkChanged does.
+        const stepper = model.createCheckedStepper(model.initialWorld(NONE_HEADER), { invariants: [] });
+        for (let index = 0; index < events.length; index++) {
+          const input = { line: index + 2, event: events[index]! };
+          let problem: string | undefined;
+          try {
+            const { outcome, changes } = stepper.step(input);
+            const step = { prev: stepper.current, input, outcome, changes };
+            problem = fusedDisagreement(model, stepper.current, step, dueMask(model, changes));
+          } catch {
+            break; // as violationsPerEvent: QEMU exited, or the mutant tripped the model's own assertions
+          }
+          expect(problem, `event ${index + 1}`).toBeUndefined();
+        }
         if (full.some((violations) => violations.length > 0)) violating += 1;
       }),
       { numRuns: 60, seed: 43 },
