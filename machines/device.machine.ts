@@ -37,24 +37,13 @@ const pasidLists = new WeakMap<Readonly<Record<string, number>>, readonly string
  * key list (about 100 ns), which the checked path asked for several times per device per event.
  */
 export function attachedPasids(attachments: Readonly<Record<string, number>>): readonly string[] {
-  // The checks of one event ask about the same device one after another: the last answer first,
-  // then the one before (they alternate between a written device's record now and before the event).
+  // The checks of one event ask about the same device one after another: the last answer first.
   if (attachments === lastRecord) return lastPasids;
-  if (attachments === previousRecord) {
-    const pasids = previousPasids;
-    previousRecord = lastRecord;
-    previousPasids = lastPasids;
-    lastRecord = attachments;
-    lastPasids = pasids;
-    return pasids;
-  }
   let pasids = pasidLists.get(attachments);
   if (pasids === undefined) {
     pasids = Object.keys(attachments);
     pasidLists.set(attachments, pasids);
   }
-  previousRecord = lastRecord;
-  previousPasids = lastPasids;
   lastRecord = attachments;
   lastPasids = pasids;
   return pasids;
@@ -62,8 +51,6 @@ export function attachedPasids(attachments: Readonly<Record<string, number>>): r
 
 let lastRecord: Readonly<Record<string, number>> | undefined;
 let lastPasids: readonly string[] = [];
-let previousRecord: Readonly<Record<string, number>> | undefined;
-let previousPasids: readonly string[] = [];
 
 function hasPasid(context: DeviceContext, event: DeviceEvent): boolean {
   return 'pasid' in event && Object.hasOwn(context.attachments, String(event.pasid));
