@@ -9,8 +9,8 @@
  *   something at the fixed seed, or the comparison was of empty lists;
  * - hand-made mutants of the pass (a member's last message dropped, a member's messages reversed,
  *   auto-domains-attached answered from the event before) must fail the same property.
- * The checker's use of it (incremental equals full) is properties/checked-path.prop.test.ts and,
- * under every kernel mutant, test/mutants.test.ts. Seeds are fixed; PROP_SEED overrides them.
+ * Under every kernel mutant test/mutants.test.ts compares the pass the same way (as stepped). The
+ * pass is not wired into the checker yet (see its header). Seeds are fixed; PROP_SEED overrides them.
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';

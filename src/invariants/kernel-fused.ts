@@ -5,8 +5,10 @@
  * It is an optimisation of the incremental path only: each member's answer is exactly its own
  * `checkChanged` (the same messages in the same order, built by the same helpers), which stays the
  * reference; properties/kernel-fused.prop.test.ts proves the two equal on generated logs, on
- * hand-broken Worlds and under the kernel mutants. The checker uses it only while nothing is
- * violated (its common case); a violated invariant runs its full check as before.
+ * hand-broken Worlds and under the kernel mutants. Not yet wired into src/model/check.ts: with
+ * pin-count-matches and references-live-and-typed still answered by their own checkChanged (the
+ * largest part of the phase, event-references.ts), the wired pass measured no gain on the kernel
+ * bench log (an interleaved same-process A/B, stop 25); fusing those two is the next step.
  */
 import { attachedPasids } from '../../machines/device.machine.ts';
 import type {

@@ -9,7 +9,6 @@
  * same violations at the same events.
  */
 
-import { FUSED_KERNEL_INVARIANTS, fusedKernelCheck } from '../invariants/kernel-fused.ts';
 import { ALL_KINDS, kindsMask } from '../invariants/kinds.ts';
 import type { Changes, Invariant, StepContext, Violation } from '../invariants/types.ts';
 import type { World } from './world.ts';
@@ -50,14 +49,6 @@ interface Entry {
   readonly changed: NonNullable<Invariant['checkChanged']> | Invariant['check'];
   /** A step invariant's declared `reportsAfter` types; undefined: it may report after every event. */
   readonly after: ReadonlySet<string> | undefined;
-  /** Its index in the fused kernel pass (src/invariants/kernel-fused.ts), -1 when it runs on its own. */
-  readonly member: number;
-}
-
-/** The entries due for one key, and the fused pass's members among them as bits (0: no pass). */
-interface DueList {
-  readonly entries: readonly Entry[];
-  readonly fused: number;
 }
 
 /** Whether an entry may report after an event of this type (a gated step invariant: only its declared types). */
@@ -74,10 +65,10 @@ function isDue(entry: Entry, bits: number, kinds: number): boolean {
 interface Plan {
   readonly entries: readonly Entry[];
   /** For each changed-parts-and-written-kinds key, the entries that run then while nothing is violated. */
-  readonly due: Map<number, DueList>;
+  readonly due: Map<number, readonly Entry[]>;
   /** Some entry declares `reportsAfter`: the due lists are then kept per event type, in `dueByType`. */
   readonly gated: boolean;
-  readonly dueByType: Map<string, Map<number, DueList>>;
+  readonly dueByType: Map<string, Map<number, readonly Entry[]>>;
 }
 
 // One plan per invariant list: a property makes a checker per generated run, over the same list.
@@ -96,7 +87,6 @@ function planOf(invariants: readonly Invariant[]): Plan {
       invariant.kind === 'step' && invariant.reportsAfter !== undefined
         ? new Set<string>(invariant.reportsAfter)
         : undefined,
-    member: FUSED_KERNEL_INVARIANTS.indexOf(invariant),
   }));
   const gated = entries.some((entry) => entry.after !== undefined);
   plan = { entries, due: new Map(), gated, dueByType: new Map() };
@@ -105,7 +95,7 @@ function planOf(invariants: readonly Invariant[]): Plan {
 }
 
 /** The entries due for one key (and event type, when gated), in list order: filtered once, then looked up. */
-function dueFor(plan: Plan, bits: number, kinds: number, type: string): DueList {
+function dueFor(plan: Plan, bits: number, kinds: number, type: string): readonly Entry[] {
   const key = (kinds << 3) | bits;
   let byKey = plan.due;
   if (plan.gated) {
@@ -115,9 +105,7 @@ function dueFor(plan: Plan, bits: number, kinds: number, type: string): DueList 
   }
   let due = byKey.get(key);
   if (due === undefined) {
-    const entries = plan.entries.filter((entry) => isDue(entry, bits, kinds) && reportsAfter(entry, type));
-    const fused = entries.reduce((mask, entry) => (entry.member < 0 ? mask : mask | (1 << entry.member)), 0);
-    due = { entries, fused };
+    due = plan.entries.filter((entry) => isDue(entry, bits, kinds) && reportsAfter(entry, type));
     byKey.set(key, due);
   }
   return due;
@@ -127,8 +115,6 @@ function dueFor(plan: Plan, bits: number, kinds: number, type: string): DueList 
 export class IncrementalChecker {
   private readonly violated = new Set<string>();
   private readonly plan: Plan;
-  /** The fused pass's answers for one event, by member index. */
-  private readonly fusedResults: (readonly string[])[] = FUSED_KERNEL_INVARIANTS.map(() => []);
 
   constructor(private readonly invariants: readonly Invariant[]) {
     this.plan = planOf(invariants);
@@ -158,22 +144,16 @@ export class IncrementalChecker {
     }
     return out;
   }
-  /**
-   * The common case, nothing violated: only the entries due for these changes, in the same order;
-   * the kernel state invariants among them answered by one fused pass.
-   */
+  /** The common case, nothing violated: only the entries due for these changes, in the same order. */
   private checkDue(
     world: World,
     step: StepContext & { readonly changes: Changes },
-    due: DueList,
+    due: readonly Entry[],
   ): Violation[] {
     let out: Violation[] | undefined;
-    const { entries, fused } = due;
-    const results = this.fusedResults;
-    if (fused !== 0) fusedKernelCheck(world, step, fused, results);
-    for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i]!;
-      const messages = entry.member < 0 ? entry.changed(world, step) : results[entry.member]!;
+    for (let i = 0; i < due.length; i++) {
+      const entry = due[i]!;
+      const messages = entry.changed(world, step);
       if (messages.length === 0) continue;
       if (!entry.step) this.violated.add(entry.invariant.name);
       push((out ??= []), entry.invariant, messages);
