@@ -130,8 +130,13 @@ export function vtdDecision(
       const device = id === undefined ? undefined : object(id);
       if (device?.type !== 'DEVICE') return undefined;
       const where = (op.pasid ?? 0) === 0 ? 'RID' : 'PASID';
-      const unit = device.iommu === hwpt.iommu ? '' : ', another DMAR unit';
-      return `${where} attach to a stage-1 HWPT, addr_width ${hwpt.data.addrWidth ?? 'none'}${unit}: ${answer}`;
+      const s2 = object(hwpt.parent);
+      if (s2?.type !== 'HWPT_PAGING') return undefined;
+      // paging_domain_compatible reads the S2 (s2_domain), not the unit the nested HWPT was allocated on.
+      const unit = device.iommu === s2.iommu ? '' : ', S2 on another DMAR unit';
+      const own = device.iommu === hwpt.iommu ? '' : ', allocated on another DMAR unit';
+      const dirty = s2.dirty && !device.dirty ? ', dirty S2, device without dirty tracking' : '';
+      return `${where} attach to a stage-1 HWPT, addr_width ${hwpt.data.addrWidth ?? 'none'}${unit}${own}${dirty}: ${answer}`;
     }
     case 'iommufd.invalidate': {
       const hwpt = object(op.id);

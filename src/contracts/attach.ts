@@ -316,6 +316,7 @@ function autoDomain(c: AttachLook): Decision {
       addrWidth: undefined,
       nestParent: false,
       steConfig: undefined,
+      parent: 0,
       pasidCompat: false,
     },
   };

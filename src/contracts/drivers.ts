@@ -7,7 +7,7 @@
  * mock_domain_cache_invalidate_user, mock_viommu_cache_invalidate, mock_hw_queue_init_phys,
  * mock_get_viommu_size), drivers/iommu/intel/iommu.c (intel_iommu_domain_alloc_paging_flags,
  * paging_domain_compatible, intel_iommu_set_dev_pasid), intel/nested.c (intel_iommu_domain_alloc_nested,
- * intel_nested_cache_invalidate_user), intel/pasid.c (intel_pasid_setup_nested: addr_width),
+ * intel_nested_attach_dev, intel_nested_set_dev_pasid, intel_nested_cache_invalidate_user), intel/pasid.c (intel_pasid_setup_nested: addr_width),
  * arm/arm-smmu-v3/arm-smmu-v3.c (arm_smmu_domain_alloc_paging_flags, arm_smmu_attach_dev,
  * arm_smmu_s1_set_dev_pasid, arm_smmu_set_pasid), arm-smmu-v3-iommufd.c (arm_vsmmu_init,
  * arm_vsmmu_alloc_domain_nested, arm_smmu_validate_vste, arm_smmu_attach_dev_nested,
@@ -16,7 +16,7 @@
 import type { HwptDataFields, InvalidateEntryFields } from '../kernel/ops.ts';
 import type { DeviceObject, DriverName, Errno, HwptNestedObject, KernelState } from '../kernel/types.ts';
 import { HW_QUEUE_TYPE, HWPT_ALLOC, HWPT_DATA, INVALIDATE_DATA, VIOMMU_TYPE } from '../kernel/uapi.ts';
-import { attachmentsOf, live } from './view.ts';
+import { attachmentsOf, live, typed } from './view.ts';
 
 /** A HWPT as attach sees it (an auto domain about to be made has this shape too). */
 export interface DomainShape {
@@ -30,6 +30,8 @@ export interface DomainShape {
   readonly nestParent: boolean;
   /** A vIOMMU nested domain's vSTE Config as the driver keeps it (a V=0 vSTE is zeroed: abort). */
   readonly steConfig: number | undefined;
+  /** A nested domain's stage-2 parent HWPT (s2_domain), 0 for a paging domain. */
+  readonly parent: number;
 }
 
 export interface DriverRules {
@@ -104,24 +106,37 @@ const selftest: DriverRules = {
   hwQueueMax: 2,
 };
 
+/** paging_domain_compatible (second stage): another DMAR unit, or dirty_ops where the unit has no SSADS. */
+const vtdPagingCompatible = (device: DeviceObject, iommu: string, dirty: boolean): Errno | undefined =>
+  iommu !== device.iommu || (dirty && !device.dirty) ? 'EINVAL' : undefined;
+
+/**
+ * intel_nested_attach_dev, intel_nested_set_dev_pasid (intel/nested.c): paging_domain_compatible on
+ * the nested domain's s2_domain, then intel_pasid_setup_nested / _replace_nested: a 48- or 57-bit
+ * first stage (a missing addr_width is 0). Which unit the nested domain was allocated on is not read.
+ */
+function vtdNested(state: KernelState, device: DeviceObject, hwpt: DomainShape): Errno | undefined {
+  const s2 = typed(state, hwpt.parent, 'HWPT_PAGING');
+  const refusal = s2 === undefined ? 'EINVAL' : vtdPagingCompatible(device, s2.iommu, s2.dirty);
+  if (refusal !== undefined) return refusal;
+  return hwpt.addrWidth === 48 || hwpt.addrWidth === 57 ? undefined : 'EINVAL';
+}
+
 const intelVtd: DriverRules = {
   pagingAlloc: (_device, flags, hasData) =>
     hasData || (flags & ~(NEST_PARENT | DIRTY_TRACKING | PASID)) !== 0 ? 'EOPNOTSUPP' : undefined,
   nestedAlloc: (flags, dataType) =>
     (flags & ~PASID) !== 0 || dataType !== HWPT_DATA.VTD_S1 ? 'EOPNOTSUPP' : undefined,
   viommuTypes: [],
-  attachDev: (_state, device, hwpt) => {
-    if (hwpt.iommu !== device.iommu) return 'EINVAL';
-    if (hwpt.type === 'HWPT_NESTED')
-      return hwpt.addrWidth === 48 || hwpt.addrWidth === 57 ? undefined : 'EINVAL'; // a missing addr_width is 0
-    return hwpt.dirty && !device.dirty ? 'EINVAL' : undefined;
+  attachDev: (state, device, hwpt) => {
+    if (hwpt.type === 'HWPT_NESTED') return vtdNested(state, device, hwpt);
+    return vtdPagingCompatible(device, hwpt.iommu, hwpt.dirty);
   },
-  setDevPasid: (device, hwpt) => {
-    if (hwpt.iommu !== device.iommu) return 'EINVAL';
-    if (hwpt.type === 'HWPT_NESTED')
-      return hwpt.addrWidth === 48 || hwpt.addrWidth === 57 ? undefined : 'EINVAL'; // a missing addr_width is 0
+  setDevPasid: (device, hwpt, state) => {
+    if (hwpt.type === 'HWPT_NESTED') return vtdNested(state, device, hwpt);
     // intel_iommu_set_dev_pasid: a domain with dirty_ops takes no PASID, whatever the device.
-    return hwpt.dirty ? 'EINVAL' : undefined;
+    if (hwpt.dirty) return 'EINVAL';
+    return vtdPagingCompatible(device, hwpt.iommu, false);
   },
   nestedInvalidate: {
     type: INVALIDATE_DATA.VTD_S1,
@@ -229,7 +244,7 @@ export function mustRules(driver: DriverName): DriverRules {
 
 export function shapeOf(
   hwpt:
-    | ({ type: 'HWPT_PAGING' } & Omit<DomainShape, 'type' | 'viommu' | 'addrWidth' | 'steConfig'>)
+    | ({ type: 'HWPT_PAGING' } & Omit<DomainShape, 'type' | 'viommu' | 'addrWidth' | 'steConfig' | 'parent'>)
     | HwptNestedObject,
 ): DomainShape {
   if (hwpt.type === 'HWPT_NESTED')
@@ -242,6 +257,7 @@ export function shapeOf(
       addrWidth: hwpt.data.addrWidth,
       nestParent: false,
       steConfig: hwpt.data.ste === undefined ? undefined : steConfigOf(hwpt.data.ste),
+      parent: hwpt.parent,
     };
   return {
     type: 'HWPT_PAGING',
@@ -252,5 +268,6 @@ export function shapeOf(
     addrWidth: undefined,
     nestParent: hwpt.nestParent,
     steConfig: undefined,
+    parent: 0,
   };
 }

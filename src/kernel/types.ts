@@ -191,6 +191,8 @@ export type HwptShape = Pick<HwptObject, 'type' | 'iommu' | 'driver' | 'pasidCom
   readonly nestParent?: boolean;
   readonly viommu?: number;
   readonly data?: HwptData;
+  /** A nested HWPT's stage-2 parent, whose domain the VT-d nested attach checks. */
+  readonly parent?: number;
 };
 export type KernelObject =
   | IoasObject

@@ -119,9 +119,17 @@ describe('pasid-series with pasid-bits: PASIDs other than 0', () => {
     ]);
   });
 
-  it('vtd_accel_replay_pasid_bind_for_dev stops at 2^pasid-bits and at a device bound without PASID', () => {
+  it('a global walk stops at 2^pasid-bits, a PASID-selective one at dev_max_pasid (1 without PASID)', () => {
+    const global = run(
+      [...BOOT_PASID, write(300, PT), { type: 'vtd.inv.pasid_cache', granularity: 'global' }],
+      SERIES,
+    );
+    expect(global.trace).toHaveLength(1);
+    // vtd_accel_pasid_cache_sync: a PSI's [pasid, pasid + 1) replaces [0, 1 << s->pasid) (issue 16c).
     const beyond = run([...BOOT_PASID, write(300, PT), psi(1, 300)], SERIES);
-    expect(beyond.trace).toHaveLength(1);
+    expect(beyond.trace.filter((line) => line.startsWith('vtd_device_attach_hwpt'))).toEqual([
+      'vtd_device_attach_hwpt dev_id 1 pasid 300 hwpt_id 3, ret: 1',
+    ]);
     const noPasid = [{ type: 'vfio.plug', dev: 'nic0' }, ...BOOT_PASID.slice(1), write(5, PT), psi(1, 5)];
     expect(run(noPasid, SERIES).trace).toHaveLength(1);
   });

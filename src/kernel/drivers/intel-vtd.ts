@@ -74,9 +74,20 @@ function firstStageRefusal(hwpt: HwptShape): Errno | undefined {
   return hwpt.data.addrWidth === 48 || hwpt.data.addrWidth === 57 ? undefined : 'EINVAL';
 }
 
-/** intel_nested_attach_dev and intel_nested_set_dev_pasid: the S2 must suit the device, then the S1 config. */
-function nestedAttach(_state: KernelState, device: DeviceObject, hwpt: HwptShape): Errno | undefined {
-  return otherInstance(device, hwpt) ?? firstStageRefusal(hwpt);
+/** The stage-2 parent of a nested HWPT: live while the nested HWPT pins it. */
+function stage2Of(state: KernelState, hwpt: HwptShape): HwptShape {
+  const parent = state.objects[hwpt.parent ?? 0];
+  if (parent?.type !== 'HWPT_PAGING') throw new Error(`no stage-2 parent ${hwpt.parent}`);
+  return parent;
+}
+
+/**
+ * intel_nested_attach_dev and intel_nested_set_dev_pasid: paging_domain_compatible on
+ * dmar_domain->s2_domain (not on the nested domain, which any unit may take), then the S1 config.
+ * (Model fix, issue 16c: it checked the nested HWPT's own unit and never the parent's dirty_ops.)
+ */
+function nestedAttach(state: KernelState, device: DeviceObject, hwpt: HwptShape): Errno | undefined {
+  return attachDevice(state, device, stage2Of(state, hwpt)) ?? firstStageRefusal(hwpt);
 }
 
 /** intel_nested_cache_invalidate_user: the type, then per entry the flags and the range. */

@@ -117,11 +117,22 @@ function readableSlot(vtd: VtdState, space: VtdSpace, slot: VtdPasidSlot): Pasid
 }
 
 /**
+ * The end of the walk (vtd_accel_pasid_cache_sync, vtd_accel_replay_pasid_bind_for_dev): 2^pasid-bits,
+ * but a PASID-selective sync's own [pasid, pasid + 1) instead, neither clipped by the other; then
+ * MIN with dev_max_pasid, 1 << max_pasid_log2 (2^20 with PASID, 1 without). The context entry's PDTS
+ * bound (ce_max_pasid) is not modelled: the guest's directory is taken to cover what it wrote.
+ */
+function walkEnd(vtd: VtdState, info: SyncInfo, capable: boolean): number {
+  if (!capable) return 1;
+  // max_pasid_log2 20: the kernel's max_pasids for a PASID-capable device (PASID_MAX + 1, kernel/uapi.ts).
+  return Math.min(info.type === 'pasid' ? info.pasid + 1 : 2 ** vtd.config.pasidBits, 2 ** 20);
+}
+
+/**
  * pasid-series, vtd_accel_pasid_cache_sync for a device with PASIDs other than 0: first the removal
- * pass (vtd_accel_pasid_cache_invalidate: entries whose guest entry is gone), then the table walk over
- * [0, 2^pasid-bits) (vtd_accel_replay_pasid_bind_for_dev: dev_max_pasid is 1 for a device bound
- * without PASID, so only its RID), adding or replacing. QEMU's removal pass follows its list (newest
- * entry first); the model removes in PASID order.
+ * pass (vtd_accel_pasid_cache_invalidate: entries whose guest entry is gone), then the table walk up
+ * to walkEnd, adding or replacing. QEMU's removal pass follows its list (newest entry first); the
+ * model removes in PASID order.
  */
 function syncWithPasids(step: VtdStep, space: VtdSpace, info: SyncInfo): void {
   const vtd = step.frontend;
@@ -132,10 +143,10 @@ function syncWithPasids(step: VtdStep, space: VtdSpace, info: SyncInfo): void {
   if (readableNow(vtd, space) === null) syncSpace(step, space.dev, space, info);
   for (const slot of slots) if (gone(slot)) syncSlot(step, space, slot, info);
   if (readableNow(vtd, space) !== null) syncSpace(step, space.dev, space, info);
-  const end = 2 ** vtd.config.pasidBits;
+  // (Model fix, issue 16c: a PASID-selective sync was clipped at 2^pasid-bits too.)
+  const end = walkEnd(vtd, info, capable);
   for (const slot of slots)
-    if (capable && slot.pasidId < end && readableSlot(vtd, space, slot) !== null)
-      syncSlot(step, space, slot, info);
+    if (slot.pasidId < end && readableSlot(vtd, space, slot) !== null) syncSlot(step, space, slot, info);
 }
 
 /** syncSpace for one PASID other than 0 (vtd_accel_fill_pc / vtd_accel_delete_pc with vtd_pce->pasid). */
