@@ -52,6 +52,12 @@ export function attachedPasids(attachments: Readonly<Record<string, number>>): r
 let lastRecord: Readonly<Record<string, number>> | undefined;
 let lastPasids: readonly string[] = [];
 
+/** No PASID is attached (a `for...in` that stops at the first key builds no key list). */
+function isEmpty(attachments: Readonly<Record<string, number>>): boolean {
+  for (const _pasid in attachments) return false;
+  return true;
+}
+
 function hasPasid(context: DeviceContext, event: DeviceEvent): boolean {
   return 'pasid' in event && Object.hasOwn(context.attachments, String(event.pasid));
 }
@@ -86,11 +92,19 @@ export const device = defineMachine<DeviceContext, DeviceEvent, DeviceInput>()({
     hasNoAttachments: (context) => attachedPasids(context.attachments).length === 0,
   },
   actions: {
-    recordAttachment: (context, event) =>
-      'hwpt' in event ? { attachments: { ...context.attachments, [String(event.pasid)]: event.hwpt } } : {},
+    recordAttachment: (context, event) => {
+      if (!('hwpt' in event)) return {};
+      // The RID attached alone, the usual case, as a literal: a spread of an index-keyed record is slow.
+      if (event.pasid === 0 && isEmpty(context.attachments)) return { attachments: { 0: event.hwpt } };
+      return { attachments: { ...context.attachments, [String(event.pasid)]: event.hwpt } };
+    },
     forgetAttachment: (context, event) => {
       if (!('pasid' in event)) return {};
-      const { [String(event.pasid)]: _gone, ...rest } = context.attachments;
+      const key = String(event.pasid);
+      // The last attachment detached, the usual case: nothing is left (a rest pattern is slower still).
+      const pasids = attachedPasids(context.attachments);
+      if (pasids.length === 1 && pasids[0] === key) return { attachments: {} };
+      const { [key]: _gone, ...rest } = context.attachments;
       return { attachments: rest };
     },
   },

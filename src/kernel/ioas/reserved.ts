@@ -143,8 +143,10 @@ export function addDomainRefusal(
 
 /** iopt_table_enforce_dev_resv_regions: each region of the device becomes a reserved node, or EADDRINUSE. */
 export function devResvRefusal(ioas: IoasObject, device: DeviceObject): 'EADDRINUSE' | undefined {
-  for (const span of deviceReserved(device)) {
-    const refusal = reserveRefusal(ioas, span);
+  // Only an area or an allowed range can be in the way: an IOAS with neither refuses no region (every attach asks).
+  if (ioas.areas.length === 0 && ioas.allowed.length === 0) return undefined;
+  for (const range of deviceResv(device)) {
+    const refusal = reserveRefusal(ioas, spanOf(range));
     if (refusal !== undefined) return refusal;
   }
   return undefined;
