@@ -12,8 +12,14 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Header, LogEvent } from '../src/index.ts';
-import { stepsUntilQemuExits } from './guest-steps.ts';
+import {
+  createCheckedStepper,
+  type Header,
+  initialWorld,
+  type LogEvent,
+  LogInputError,
+} from '../src/index.ts';
+import { stepsUntilQemuExits, stepUntilRefused } from './guest-steps.ts';
 import { propertyRuns, propertySeed, repeatWith, runsScaled } from './seed.ts';
 import { DEVICES, RECOVERABLE_FAILURES, vtdGuestLog } from './vtd-arbitraries.ts';
 import {
@@ -26,14 +32,21 @@ import {
 } from './vtd-inv-descriptors.ts';
 import { vtdPasidGuestLog, vtdPasidHeader } from './vtd-pasid-arbitraries.ts';
 import { vtdHeader } from './vtd-run.ts';
-import { vtdWorldView } from './vtd-view.ts';
+import { vtdView, vtdWorldView } from './vtd-view.ts';
 
 const FILE = 'properties/vtd-inv-descriptors.prop.test.ts';
 const RUNS = propertyRuns(Number(process.env.VTD_PROP_RUNS ?? 200));
 
 /** What the checks met, so a run that compared nothing fails (every run needed). */
 type Met = 'invalidated' | 'page-ih' | 'mamv-refused' | 'devsi' | 'device-not-created' | 'wide-am';
-const MET: readonly Met[] = ['invalidated', 'page-ih', 'mamv-refused', 'devsi', 'wide-am'];
+const MET: readonly Met[] = [
+  'invalidated',
+  'page-ih',
+  'mamv-refused',
+  'devsi',
+  'device-not-created',
+  'wide-am',
+];
 
 const traceName = (line: string): string => line.slice(0, line.indexOf(' '));
 const OWNED = new Set(DESCRIPTOR_TRACE_EVENTS);
@@ -55,6 +68,8 @@ function firstWrong(header: Header, events: readonly LogEvent[], meet: (met: Met
     if (!isDeepStrictEqual(have, want))
       return `${where}: descriptor trace ${JSON.stringify(have)}, QEMU prints ${JSON.stringify(want)}`;
     if (want.some((l) => l.startsWith('vtd_pasid_cache_devsi '))) meet('devsi');
+    if (event.type === 'vtd.inv.context_cache' && event.granularity === 'device' && want.length === 1)
+      meet('device-not-created');
     if (event.type === 'vtd.inv.iotlb' && event.granularity === 'page' && want.length === 0)
       meet('mamv-refused');
     const invalidations = step.outcome.hostOps.filter(({ op }) => op.type === 'iommufd.invalidate');
@@ -162,12 +177,19 @@ const bdfs = fc.uniqueArray(
   { minLength: DEVICES.length, maxLength: DEVICES.length },
 );
 
-/** Plugs at the start (so each address space is made at its address), then descriptors after some events. */
+/**
+ * Plugs at the start for some devices (so their address spaces are made at their addresses; another
+ * device's space may be made by a guest write first, at the model's default address, and stay
+ * uncreated until its plug), then descriptors after some events.
+ */
 function withDescriptors(logs: fc.Arbitrary<LogEvent[]>): fc.Arbitrary<LogEvent[]> {
-  return fc.tuple(logs, bdfs).chain(([events, addresses]) =>
+  const early = fc.array(fc.boolean(), { minLength: DEVICES.length, maxLength: DEVICES.length });
+  return fc.tuple(logs, bdfs, early).chain(([events, addresses, plugged]) =>
     fc.array(maybe(descriptor), { minLength: events.length, maxLength: events.length }).map((extra) => {
       const at = (dev: string) => addresses[DEVICES.indexOf(dev as (typeof DEVICES)[number])]!;
-      const plugs: LogEvent[] = DEVICES.map((dev) => ({ type: 'vfio.plug', dev, bdf: at(dev) }) as LogEvent);
+      const plugs: LogEvent[] = DEVICES.filter((_, i) => plugged[i]).map(
+        (dev) => ({ type: 'vfio.plug', dev, bdf: at(dev) }) as LogEvent,
+      );
       const body = events.flatMap((event, i) => {
         const placed = event.type === 'vfio.plug' ? ({ ...event, bdf: at(event.dev) } as LogEvent) : event;
         return extra[i] === undefined ? [placed] : [placed, extra[i]!];
@@ -220,9 +242,38 @@ describe('each VT-d invalidation descriptor does what QEMU does with it', () => 
       if (runsScaled()) return;
       const flts = arm.name !== 'upstream, x-flts off';
       for (const m of MET) {
-        // x-flts off binds nothing (no invalidation, no devsi): only the IOTLB refusal is met there.
-        if (!flts && m !== 'mamv-refused') continue;
+        // x-flts off binds nothing (no invalidation, no devsi): only the IOTLB refusal and uncreated spaces are met there.
+        if (!flts && m !== 'mamv-refused' && m !== 'device-not-created') continue;
         expect(met.get(m) ?? 0, m).toBeGreaterThan(0);
       }
     });
+
+  it('a device-selective context-cache flush without a device is refused as input, and changes nothing', () => {
+    // The descriptor's SID always names a device (VTD_INV_DESC_CC_SID); a log line without `dev` names none.
+    const header = vtdHeader('upstream');
+    const details = fc.check(
+      fc.property(withDescriptors(vtdGuestLog([])), (log) => {
+        const stepper = createCheckedStepper(initialWorld(header), { invariants: [] });
+        stepUntilRefused(stepper, log);
+        const before = JSON.stringify(vtdView(stepper.snapshot()));
+        let refused: unknown;
+        try {
+          stepper.step({
+            line: log.length + 1,
+            event: { type: 'vtd.inv.context_cache', granularity: 'device' },
+          });
+        } catch (error) {
+          refused = error;
+        }
+        return (
+          refused instanceof LogInputError &&
+          refused.field === 'dev' &&
+          JSON.stringify(vtdView(stepper.snapshot())) === before
+        );
+      }),
+      { numRuns: propertyRuns(50), seed: propertySeed(16516) },
+    );
+    if (details.failed)
+      expect.fail(`refused nothing or changed the VT-d state\n${repeatWith(details.seed, FILE)}`);
+  });
 });
