@@ -25,6 +25,8 @@ export interface EntrySlot {
 }
 export interface SpaceView {
   readonly dev: string;
+  /** The PCI address QEMU realized the device at (the plug's `bdf`, else the model's default). */
+  readonly bdf: string;
   readonly created: boolean;
   readonly contextPresent: boolean;
   readonly pasid: PasidView;
@@ -34,6 +36,7 @@ export interface SpaceView {
 interface DeviceView {
   readonly dev: string;
   readonly devId: number;
+  readonly backend: string;
 }
 export interface VtdView {
   readonly variant: string;
