@@ -75,25 +75,22 @@ export const FUSED_KERNEL_INVARIANTS: readonly Invariant[] = [
   areaPinCountsMatch,
 ];
 
+// A member's index in FUSED_KERNEL_INVARIANTS, by lookup so that a reordered list cannot mislabel a bit.
 const at = (invariant: Invariant): number => FUSED_KERNEL_INVARIANTS.indexOf(invariant);
-const [I_IDS, I_PINS, I_REFS, I_GROUP, I_PASID, I_AUTO, I_MACHINES, I_NESTING, I_VDEV, I_RELEASED] = [
-  idsUnique,
-  pinCountMatches,
-  referencesLiveAndTyped,
-  oneHwptPerGroupPasid,
-  pasidAttachmentsCompatible,
-  autoDomainsAttached,
-  machinesLive,
-  nestingWellFormed,
-  vdevicesConsistent,
-  releasedContextEmpty,
-].map(at) as [number, number, number, number, number, number, number, number, number, number];
-const [I_DISJOINT, I_RESERVED, I_ACCESS_PINS, I_AREA_PINS] = [
-  ioasAreasDisjoint,
-  ioasAreasClearOfReserved,
-  accessPinsMapped,
-  areaPinCountsMatch,
-].map(at) as [number, number, number, number];
+const I_IDS = at(idsUnique);
+const I_PINS = at(pinCountMatches);
+const I_REFS = at(referencesLiveAndTyped);
+const I_GROUP = at(oneHwptPerGroupPasid);
+const I_PASID = at(pasidAttachmentsCompatible);
+const I_AUTO = at(autoDomainsAttached);
+const I_MACHINES = at(machinesLive);
+const I_NESTING = at(nestingWellFormed);
+const I_VDEV = at(vdevicesConsistent);
+const I_RELEASED = at(releasedContextEmpty);
+const I_DISJOINT = at(ioasAreasDisjoint);
+const I_RESERVED = at(ioasAreasClearOfReserved);
+const I_ACCESS_PINS = at(accessPinsMapped);
+const I_AREA_PINS = at(areaPinCountsMatch);
 const IDS = 1 << I_IDS;
 const PINS = 1 << I_PINS;
 const REFS = 1 << I_REFS;
