@@ -19,7 +19,9 @@ export default {
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true, reportMutants: false },
   concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 2),
   timeoutFactor: 2,
-  timeoutMS: 60_000,
+  // Past twice its tests' dry-run time: a loaded 2-core machine makes a slow run look like a hang, so
+  // keep 60 s there; an uncontended run may set less (MUTATION_TIMEOUT_MS) so hanging mutants cost less.
+  timeoutMS: Number(process.env.MUTATION_TIMEOUT_MS ?? 60_000),
   dryRunTimeoutMinutes: 30, // the whole property suite under coverage, on a shared machine
   tempDirName: 'mutation/.stryker-tmp',
   cleanTempDir: 'always',
