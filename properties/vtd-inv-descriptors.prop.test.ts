@@ -331,6 +331,8 @@ describe('each VT-d invalidation descriptor does what QEMU does with it', () => 
           return (
             refused instanceof LogInputError &&
             refused.field === 'dev' &&
+          // The message says why: `dev` is needed for this granularity (an empty one explains nothing).
+          refused.problem === 'required when granularity is "device"' &&
             JSON.stringify(vtdView(stepper.snapshot())) === before
           );
         },

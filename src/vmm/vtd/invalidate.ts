@@ -57,10 +57,13 @@ export function invPasidCache(step: VtdStep, event: EventOf<'vtd.inv.pasid_cache
   pasidCacheSync(step, info);
 }
 
+/**
+ * A space's address is always `dddd:bb:ss.f`, slot 00..1f: a plug's `bdf` (the log schema's form) or
+ * spaceOf's default, which refuses a device past slot 1f rather than fall back to 00:00.0.
+ */
 function bdfParts(bdf: string): { bus: number; dev: number; fn: number } {
-  const [, bus = '0', dev = '0', fn = '0'] =
-    /^[0-9a-fA-F]{4}:([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])$/.exec(bdf) ?? [];
-  return { bus: Number.parseInt(bus, 16), dev: Number.parseInt(dev, 16), fn: Number.parseInt(fn, 16) };
+  const hex = (from: number, to?: number) => Number.parseInt(bdf.slice(from, to), 16);
+  return { bus: hex(5, 7), dev: hex(8, 10), fn: hex(11) };
 }
 
 export function invContextCache(step: VtdStep, event: EventOf<'vtd.inv.context_cache'>, line: number): void {
@@ -73,7 +76,7 @@ export function invContextCache(step: VtdStep, event: EventOf<'vtd.inv.context_c
     return;
   }
   if (event.dev === undefined) throw new LogInputError(line, 'dev', 'required when granularity is "device"');
-  const space = spaceOf(step.frontend, event.dev);
+  const space = spaceOf(step, event.dev);
   const { bus, dev, fn } = bdfParts(space.bdf);
   step.trace.push(emit.ccDevices((bus << 8) | (dev << 3) | fn));
   // vtd_context_device_invalidate walks the address spaces QEMU made: none where no device was realized.
