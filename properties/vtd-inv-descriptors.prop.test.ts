@@ -340,6 +340,8 @@ describe('each VT-d invalidation descriptor does what QEMU does with it', () => 
       { numRuns: propertyRuns(50), seed: propertySeed(16516) },
     );
     if (details.failed)
-      expect.fail(`refused nothing, named another field or problem, or changed the VT-d state\n${repeatWith(details.seed, FILE)}`);
+      expect.fail(
+        `refused nothing, named another field or problem, or changed the VT-d state\n${repeatWith(details.seed, FILE)}`,
+      );
   });
 });
