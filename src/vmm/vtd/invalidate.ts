@@ -57,10 +57,7 @@ export function invPasidCache(step: VtdStep, event: EventOf<'vtd.inv.pasid_cache
   pasidCacheSync(step, info);
 }
 
-/**
- * A space's address is always `dddd:bb:ss.f`, slot 00..1f: a plug's `bdf` (the log schema's form) or
- * spaceOf's default, which refuses a device past slot 1f rather than fall back to 00:00.0.
- */
+/** A space's `bdf` is always dddd:bb:ss.f, slot <= 1f: a plug's (schema) or spaceOf's default (refused past 1f). */
 function bdfParts(bdf: string): { bus: number; dev: number; fn: number } {
   const hex = (from: number, to?: number) => Number.parseInt(bdf.slice(from, to), 16);
   return { bus: hex(5, 7), dev: hex(8, 10), fn: hex(11) };
