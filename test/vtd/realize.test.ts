@@ -22,6 +22,23 @@ describe('intel-iommu realize and VFIO plug', () => {
     expect(summary.inputError).toMatchObject({ line: 1, field: 'platform.variant' });
   });
 
+  it('a device without a bdf gets the next bus-0 slot up to 1f; one past it is refused, naming the line and field', () => {
+    // (issue 16) Slot 0x20 used to give a requester ID on bus 1, and a three-digit slot 00:00.0.
+    const plugs = Array.from({ length: 30 }, (_, i) => ({ type: 'vfio.plug', dev: `nic${i}` }));
+    const flush = { type: 'vtd.inv.context_cache', granularity: 'device', dev: 'nic28' };
+    const { trace } = run([...plugs.slice(0, 29), flush]);
+    // The 29th device is at 0000:00:1f.0: sid 0xf8 (PCI_BUILD_BDF), the last slot of bus 0.
+    expect(trace).toContain('vtd_inv_desc_cc_devices context invalidate devices sid 0xf8 fmask 0x0');
+    expect(trace).toContain('vtd_inv_desc_cc_device context invalidate device 00:1f.00');
+    const { summary } = run(plugs);
+    expect(summary.inputError).toMatchObject({ line: 31, field: 'dev' });
+    expect(summary.inputError?.message).toContain('PCI: no slot/function available for nic29');
+    // With its own address it is plugged.
+    const placed = run([...plugs.slice(0, 29), { type: 'vfio.plug', dev: 'nic29', bdf: '0000:01:00.0' }]);
+    expect(placed.summary.inputError).toBeUndefined();
+    expect(placed.last.outcome.ok).toBe(true);
+  });
+
   it('plug binds, allocates a per-device IOAS and a NEST_PARENT S2 HWPT, and attaches it', () => {
     const { last, trace, live } = run([{ type: 'vfio.plug', dev: 'nic0' }]);
     expect(last.outcome.ok).toBe(true);

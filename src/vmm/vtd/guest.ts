@@ -46,7 +46,7 @@ export function translation(step: VtdStep, event: EventOf<'vtd.translation'>): v
 }
 
 export function contextEntry(step: VtdStep, event: EventOf<'vtd.context_entry'>): void {
-  const space = spaceOf(step.frontend, event.dev);
+  const space = spaceOf(step, event.dev);
   touchBinding(space);
   space.contextPresent = event.present;
 }
@@ -55,7 +55,7 @@ export function pasidEntry(step: VtdStep, event: EventOf<'vtd.pasid_entry'>): vo
   const pasid = event.pasid ?? 0;
   // pasid-series with pasid-bits: the guest's entry of another PASID, read by the next sync's walk.
   if (pasid !== 0 && pasidsOn(step.frontend)) {
-    const space = spaceOf(step.frontend, event.dev);
+    const space = spaceOf(step, event.dev);
     stepPasid(slotOf(step.frontend, space, pasid), {
       type: 'pasid.write',
       entry: normaliseEntry(event.entry),
@@ -64,7 +64,7 @@ export function pasidEntry(step: VtdStep, event: EventOf<'vtd.pasid_entry'>): vo
   }
   // QEMU binds only the RID's PASID_0; other PASIDs stay in guest memory, which the model omits.
   if (pasid !== 0) return;
-  stepPasid(spaceOf(step.frontend, event.dev), { type: 'pasid.write', entry: normaliseEntry(event.entry) });
+  stepPasid(spaceOf(step, event.dev), { type: 'pasid.write', entry: normaliseEntry(event.entry) });
 }
 
 /** vtd_reset_exit → vtd_init: root_scalable and dmar_enabled cleared before the caches are reset. */

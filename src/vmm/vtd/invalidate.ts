@@ -57,10 +57,10 @@ export function invPasidCache(step: VtdStep, event: EventOf<'vtd.inv.pasid_cache
   pasidCacheSync(step, info);
 }
 
+/** A space's `bdf` is always dddd:bb:ss.f, slot <= 1f: a plug's (schema) or spaceOf's default (refused past 1f). */
 function bdfParts(bdf: string): { bus: number; dev: number; fn: number } {
-  const [, bus = '0', dev = '0', fn = '0'] =
-    /^[0-9a-fA-F]{4}:([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])$/.exec(bdf) ?? [];
-  return { bus: Number.parseInt(bus, 16), dev: Number.parseInt(dev, 16), fn: Number.parseInt(fn, 16) };
+  const hex = (from: number, to?: number) => Number.parseInt(bdf.slice(from, to), 16);
+  return { bus: hex(5, 7), dev: hex(8, 10), fn: hex(11) };
 }
 
 export function invContextCache(step: VtdStep, event: EventOf<'vtd.inv.context_cache'>, line: number): void {
@@ -73,7 +73,7 @@ export function invContextCache(step: VtdStep, event: EventOf<'vtd.inv.context_c
     return;
   }
   if (event.dev === undefined) throw new LogInputError(line, 'dev', 'required when granularity is "device"');
-  const space = spaceOf(step.frontend, event.dev);
+  const space = spaceOf(step, event.dev);
   const { bus, dev, fn } = bdfParts(space.bdf);
   step.trace.push(emit.ccDevices((bus << 8) | (dev << 3) | fn));
   // vtd_context_device_invalidate walks the address spaces QEMU made: none where no device was realized.

@@ -27,7 +27,7 @@ import {
 
 /** vtd_host_dma_iommu → vtd_find_add_as: made at realize and kept after unplug. */
 export function getAddressSpace(step: VtdStep, dev: string, bdf: string | undefined): void {
-  const space = spaceOf(step.frontend, dev, bdf);
+  const space = spaceOf(step, dev, bdf);
   touchBinding(space);
   space.created = true;
 }
@@ -51,7 +51,7 @@ export function setIommuDevice(step: VtdStep, device: VfioDevice): string | unde
   const vtd = step.frontend;
   const check = deviceCheckFailure(vtd.config, device.backend, vtd.variant);
   if (check !== undefined || device.backend !== 'iommufd') return check;
-  const space = spaceOf(vtd, device.dev);
+  const space = spaceOf(step, device.dev);
   touchBinding(space);
   space.host = mustStep(vtdDeviceFast, space.host, { type: 'as.plug' });
   // pasid-series: the cache entries hang off the new VTDHostIOMMUDevice (vtd_hiod->pasid_cache_list),
@@ -66,7 +66,7 @@ export function setIommuDevice(step: VtdStep, device: VfioDevice): string | unde
 /** vtd_dev_unset_iommu_device. */
 export function unsetIommuDevice(step: VtdStep, device: VfioDevice): void {
   if (device.backend !== 'iommufd') return;
-  const space = spaceOf(step.frontend, device.dev);
+  const space = spaceOf(step, device.dev);
   // upstream: vtd_dev_unset_iommu_device only drops the host device; the first-stage HWPT stays.
   if (step.frontend.variant === 'fixed') releaseFirstStage(step, device);
   touchBinding(space);
@@ -82,7 +82,7 @@ export function unsetIommuDevice(step: VtdStep, device: VfioDevice): void {
 
 /** fixed: block the device, free its first-stage HWPT and forget the cached binding before VFIO's teardown. */
 function releaseFirstStage(step: VtdStep, device: VfioDevice): void {
-  const space = spaceOf(step.frontend, device.dev);
+  const space = spaceOf(step, device.dev);
   const fs = space.host.context.fsHwpt;
   if (fs !== 0 && detachHwpt(step, device).ok) {
     freeId(step, fs);
