@@ -41,6 +41,22 @@ describe('arm-smmuv3 realize', () => {
   });
 });
 
+describe('device addresses', () => {
+  it('a device without a bdf gets the next bus-0 slot up to 1f; one past it is refused, naming the line and field', () => {
+    // (issue 16) Slot 0x20 used to give devfn 0x100, a stream ID on bus 1, as the VT-d frontend did.
+    const plugs = Array.from({ length: 30 }, (_, i) => ({ type: 'vfio.plug', dev: `nic${i}` }));
+    const placed = run(plugs.slice(0, 29));
+    expect(placed.summary.inputError).toBeUndefined();
+    expect(placed.smmu.spaces.at(-1)).toMatchObject({ dev: 'nic28', bdf: '0000:00:1f.0', sid: 0xf8 });
+    const { summary } = run(plugs);
+    expect(summary.inputError).toMatchObject({ line: 31, field: 'dev' });
+    expect(summary.inputError?.message).toContain('PCI: no slot/function available for nic29');
+    const own = run([...plugs.slice(0, 29), { type: 'vfio.plug', dev: 'nic29', bdf: '0000:01:00.0' }]);
+    expect(own.summary.inputError).toBeUndefined();
+    expect(own.smmu.spaces.at(-1)).toMatchObject({ dev: 'nic29', sid: 0x100 });
+  });
+});
+
 describe('first set_iommu_device', () => {
   it('nest-parent S2, then vIOMMU, abort proxy, bypass proxy, GBPA attach, in that order (labels swapped in alloc_viommu)', () => {
     const r = run([{ type: 'vfio.plug', dev: 'nic0', bdf: '0000:01:00.0' }]);

@@ -23,6 +23,7 @@ import { LogInputError } from '../../log/errors.ts';
 import { VIOMMU_FLAG_WANT_NESTING_PARENT } from '../core/frontend.ts';
 import { allocHwpt, attachHwpt, detachHwpt, freeId } from '../core/host.ts';
 import { findNamed, removeNamed } from '../core/named.ts';
+import { defaultBdf } from '../core/pci-address.ts';
 import type { VfioDevice } from '../core/state.ts';
 import { allocViommu } from './host.ts';
 import { hostIncompatibility } from './host-compat.ts';
@@ -60,7 +61,13 @@ function parseBdf(bdf: string): { bus: number; slot: number; fn: number } {
 const hex2 = (value: number) => value.toString(16).padStart(2, '0');
 
 /** The bus/devfn a vfio.plug names: its `bdf`, else the one its `sid` is, else the next free slot on bus 0. */
-function addressOf(smmu: SmmuState, bdf: string | undefined, sid: number | undefined, line: number): string {
+function addressOf(
+  smmu: SmmuState,
+  dev: string,
+  bdf: string | undefined,
+  sid: number | undefined,
+  line: number,
+): string {
   if (bdf !== undefined) {
     const { bus, slot, fn } = parseBdf(bdf);
     const built = (bus << 8) | (slot << 3) | fn;
@@ -81,7 +88,7 @@ function addressOf(smmu: SmmuState, bdf: string | undefined, sid: number | undef
       );
     return `0000:${hex2(sid >> 8)}:${hex2((sid >> 3) & 0x1f)}.${sid & 7}`;
   }
-  return `0000:00:${hex2(3 + smmu.spaces.length)}.0`;
+  return defaultBdf(smmu.spaces.length, dev, line);
 }
 
 /**
@@ -97,7 +104,7 @@ export function spaceOf(
 ): SmmuSpace {
   const existing = findNamed(smmu.spaces, dev);
   if (existing !== undefined) return existing;
-  const address = addressOf(smmu, bdf, sid, line);
+  const address = addressOf(smmu, dev, bdf, sid, line);
   const { bus, slot, fn } = parseBdf(address);
   const devfn = (slot << 3) | fn;
   const space: SmmuSpace = {

@@ -15,10 +15,10 @@ import {
 } from '../../../machines/pasid-entry.machine.ts';
 import { type VtdDeviceContext, vtdDeviceFast } from '../../../machines/vtd-device.machine.ts';
 import { mustStep } from '../../kernel/machine-step.ts';
-import { LogInputError } from '../../log/errors.ts';
 import { pendingFrontend, touchFrontend } from '../core/before.ts';
 import type { VmmStep } from '../core/host.ts';
 import { findNamed } from '../core/named.ts';
+import { defaultBdf } from '../core/pci-address.ts';
 import type { FrontendStateBase, Vmm } from '../core/state.ts';
 
 /**
@@ -149,33 +149,17 @@ export function touchBinding(binding: Pick<VtdSpace, 'pasid' | 'host'>): void {
   }
 }
 
-/** The first bus-0 slot the model gives a device without a `bdf`; PCI has slots 0..31 (PCI_SLOT_MAX 32). */
-const FIRST_DEFAULT_SLOT = 3;
-const LAST_SLOT = 0x1f;
-
 /**
  * The guest-memory slot and address space of a device name (storage made on first reference). A
- * device without a `bdf` gets bus 0, the next slot from 03 in the order devices are first named,
- * function 0; past slot 1f there is none. (Model fix, issue 16: the 30th such device got slot 0x20,
- * whose requester ID is bus 1's, and the 254th a three-digit slot that parsed as 00:00.0; QEMU's
- * do_pci_register_device, hw/pci/pci.c at qemu aa222a8e4f97, refuses a device when no devfn is free: "PCI: no
- * slot/function available for %s, all in use or reserved".)
+ * device without a `bdf` gets the next bus-0 slot (core/pci-address.ts defaultBdf).
  */
 export function spaceOf(step: VtdStep, dev: string, bdf?: string): VtdSpace {
   const vtd = step.frontend;
   const existing = findNamed(vtd.spaces, dev);
   if (existing !== undefined) return existing;
-  const index = vtd.spaces.length;
-  const slot = FIRST_DEFAULT_SLOT + index;
-  if (bdf === undefined && slot > LAST_SLOT)
-    throw new LogInputError(
-      step.line,
-      'dev',
-      `PCI: no slot/function available for ${dev}, all in use or reserved: a device without a "bdf" gets bus 0 slot 03 plus the number of devices named before it (with a "bdf" or not), up to slot 1f, and ${index} were; plug ${dev} with a "bdf" before the guest names it`,
-    );
   const space: VtdSpace = {
     dev,
-    bdf: bdf ?? `0000:00:${slot.toString(16).padStart(2, '0')}.0`,
+    bdf: bdf ?? defaultBdf(vtd.spaces.length, dev, step.line),
     created: false,
     contextPresent: false,
     // The PASID cache is x-flts only, which qemu-4.1 does not have: its entries behave as upstream's.
