@@ -7,6 +7,9 @@
  * iommufd host device only when it is on iommufd (vtd_dev_set_iommu_device returns early for
  * a legacy HostIOMMUDevice): the address space is plugged exactly while an iommufd device of that
  * name is QEMU's, so a legacy device can be unplugged and plugged again (on either backend).
+ * On pasid-series with pasid-bits, a PASID's slot follows its address space: plugged (blocked, then
+ * bound) while the device is QEMU's, unplugged with it (vtd_dev_unset_iommu_device; the series keeps
+ * the entries' fs_hwpt_id, not their host device).
  * QEMU reference: hw/i386/intel_iommu.c (vtd_dev_set_iommu_device, vtd_check_hiod).
  */
 import fc from 'fast-check';
@@ -14,7 +17,8 @@ import { describe, expect, it } from 'vitest';
 import type { Header, LogEvent } from '../src/index.ts';
 import { stepsUntilQemuExits } from './guest-steps.ts';
 import { propertyRuns, propertySeed, repeatWith } from './seed.ts';
-import { DEVICES } from './vtd-arbitraries.ts';
+import { DEVICES, RECOVERABLE_FAILURES } from './vtd-arbitraries.ts';
+import { vtdPasidGuestLog, vtdPasidHeader } from './vtd-pasid-arbitraries.ts';
 import { type VtdVariantName, vtdHeader } from './vtd-run.ts';
 import { vtdWorldView } from './vtd-view.ts';
 
@@ -89,6 +93,23 @@ function firstWrong(o: Options, events: readonly LogEvent[]): string | null {
   return null;
 }
 
+/** The first event after which a PASID slot is plugged or unplugged apart from its address space, in words. */
+function firstStraySlot(events: readonly LogEvent[]): string | null {
+  for (const { index, event, world } of stepsUntilQemuExits(vtdPasidHeader, events))
+    for (const space of vtdWorldView(world())!.vtd.spaces)
+      for (const slot of space.pasids)
+        if ((slot.host.value === 'unplugged') !== (space.host.value === 'unplugged'))
+          return `event ${index + 1} (${JSON.stringify(event)}): PASID ${slot.pasidId} of ${space.dev} is ${slot.host.value}, its address space ${space.host.value}`;
+  return null;
+}
+
+// Both devices plugged with a PASID slot each first, so every generated unplug takes slots along.
+const slotted: LogEvent[] = DEVICES.flatMap((d, i): LogEvent[] => [
+  { type: 'vfio.plug', dev: d, hotplug: true, pasid: true },
+  { type: 'vtd.pasid_entry', dev: d, pasid: 3 + 2 * i, entry: null },
+]);
+const pasidLog = vtdPasidGuestLog(RECOVERABLE_FAILURES).map((events) => [...slotted, ...events]);
+
 describe('vtd_dev_set_iommu_device: vtd_check_hiod, and only an iommufd device backs the address space', () => {
   it('caching-mode, x-flts and the backend varied: refusals as vtd_check_hiod, address spaces plugged only by iommufd devices', () => {
     const details = fc.check(
@@ -101,5 +122,14 @@ describe('vtd_dev_set_iommu_device: vtd_check_hiod, and only an iommufd device b
         `${JSON.stringify(o)}: ${firstWrong(o, toEvents(moves))}\n${repeatWith(details.seed, FILE)}`,
       );
     }
+  });
+
+  it('pasid-series, pasid-bits 4: every PASID slot is plugged exactly while its address space is', () => {
+    const details = fc.check(
+      fc.property(pasidLog, (log) => firstStraySlot(log) === null),
+      { numRuns: RUNS, seed: propertySeed(16_712) },
+    );
+    if (details.failed && details.counterexample !== null)
+      expect.fail(`${firstStraySlot(details.counterexample[0])}\n${repeatWith(details.seed, FILE)}`);
   });
 });
