@@ -9,8 +9,8 @@
  * Generated guest logs (vtd-arbitraries.ts) with devices at random PCI addresses and descriptors of
  * random fields mixed in (and bindings whose host calls fail twice, flushed at once, so that fixed's
  * retry leaves a cached entry without its first-stage HWPT), on the three variants, the series with
- * pasid-bits 4, and x-flts off. On fixed, a PIOTLB descriptor met by a pending retry is judged on the
- * bindings the retry left.
+ * pasid-bits 4 (with PASID bindings flushed after their device was unplugged), and x-flts off. On
+ * fixed, a PIOTLB descriptor met by a pending retry is judged on the bindings the retry left.
  */
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
@@ -212,10 +212,50 @@ const failedBindThenFlush: fc.Arbitrary<LogEvent[]> = fc
       ] as LogEvent[],
   );
 
+/**
+ * pasid-bits 4: a PASID-capable device bound at PASID 3 or 5 on the first stage, flushed there while
+ * plugged, then unplugged and flushed again: its cache entry stays (the model keeps the slot) but QEMU's
+ * vtd_flush_host_piotlb_all_locked walks only the host devices still set (s->vtd_host_iommu_dev).
+ */
+const slotBoundThenUnplugged: fc.Arbitrary<LogEvent[]> = fc
+  .record({
+    dev: fc.constantFrom(...DEVICES),
+    did: fc.constantFrom(1, 2),
+    pasid: fc.constantFrom(3, 5),
+    granularity: fc.constantFrom('pasid', 'page'),
+  })
+  .map(
+    ({ dev, did, pasid, granularity }) =>
+      [
+        { type: 'vfio.unplug', dev },
+        { type: 'vfio.plug', dev, hotplug: true, pasid: true },
+        { type: 'vtd.root_table', scalable: true },
+        { type: 'vtd.context_entry', dev, present: true },
+        { type: 'vtd.translation', enable: true },
+        {
+          type: 'vtd.pasid_entry',
+          dev,
+          pasid,
+          entry: { present: true, pgtt: 'FST', did, fsptptr: '0x1000', fspm: 0, wpe: false },
+        },
+        { type: 'vtd.inv.pasid_cache', granularity: 'pasid', did, pasid },
+        { type: 'vtd.inv.piotlb', granularity, did, pasid, addr: '0x1000', am: 0 },
+        { type: 'vfio.unplug', dev },
+        { type: 'vtd.inv.piotlb', granularity, did, pasid, addr: '0x1000', am: 0 },
+      ] as LogEvent[],
+  );
+
 /** What is inserted after an event: one descriptor mostly, a failed binding flushed at once sometimes. */
 const insertion: fc.Arbitrary<LogEvent[]> = fc.oneof(
   { weight: 9, arbitrary: descriptor.map((d) => [d]) },
   { weight: 1, arbitrary: failedBindThenFlush },
+);
+
+/** The pasid-bits arm's: the same, and sometimes a PASID binding flushed after its device left. */
+const pasidInsertion: fc.Arbitrary<LogEvent[]> = fc.oneof(
+  { weight: 9, arbitrary: descriptor.map((d) => [d]) },
+  { weight: 1, arbitrary: failedBindThenFlush },
+  { weight: 1, arbitrary: slotBoundThenUnplugged },
 );
 
 /** A PCI address per device (bus 0..ff, device 0..1f, function 0..7), distinct, given at every plug. */
@@ -273,6 +313,7 @@ const ARMS = [
     name: 'pasid-series, pasid-bits 4',
     header: vtdPasidHeader,
     logs: vtdPasidGuestLog(RECOVERABLE_FAILURES),
+    inserted: pasidInsertion,
     seed: 16514,
   },
   { name: 'upstream, x-flts off', header: noFlts(vtdHeader('upstream')), logs: vtdGuestLog([]), seed: 16515 },
@@ -285,7 +326,7 @@ describe('each VT-d invalidation descriptor does what QEMU does with it', () => 
       const meet = (m: Met) => met.set(m, (met.get(m) ?? 0) + 1);
       let found: string | null = null;
       const details = fc.check(
-        fc.property(withDescriptors(arm.logs), (log) => {
+        fc.property(withDescriptors(arm.logs, 'inserted' in arm ? arm.inserted : insertion), (log) => {
           found = firstWrong(arm.header, log, meet);
           return found === null;
         }),

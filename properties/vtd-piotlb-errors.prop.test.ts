@@ -9,10 +9,11 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { LogEvent } from '../src/index.ts';
+import type { Header, LogEvent } from '../src/index.ts';
 import { stepsUntilQemuExits } from './guest-steps.ts';
 import { propertyRuns, propertySeed, repeatWith, runsScaled } from './seed.ts';
 import { RECOVERABLE_FAILURES, vtdGuestLog } from './vtd-arbitraries.ts';
+import { vtdPasidGuestLog, vtdPasidHeader } from './vtd-pasid-arbitraries.ts';
 import { vtdHeader } from './vtd-run.ts';
 
 const FILE = 'properties/vtd-piotlb-errors.prop.test.ts';
@@ -28,8 +29,12 @@ const STRERROR: ReadonlyMap<string, string> = new Map([
 ]);
 
 /** The first PIOTLB flush whose messages are not its failed invalidations', in words. */
-function firstMismatch(events: readonly LogEvent[], tally: { failed: number }): string | null {
-  for (const { index, event, step } of stepsUntilQemuExits(HEADER, events)) {
+function firstMismatch(
+  events: readonly LogEvent[],
+  tally: { failed: number },
+  header: Header = HEADER,
+): string | null {
+  for (const { index, event, step } of stepsUntilQemuExits(header, events)) {
     if (event.type !== 'vtd.inv.piotlb') continue;
     const want: string[] = [];
     for (const { op, outcome } of step.outcome.hostOps)
@@ -71,7 +76,8 @@ function failingFlushes(logs: fc.Arbitrary<LogEvent[]>): fc.Arbitrary<LogEvent[]
             type: 'vtd.inv.piotlb',
             granularity: 'pasid',
             did,
-            pasid: 0,
+            // pasid-bits: the PASID the entry was written at (vtd_flush_host_piotlb_locked's per-PASID entries).
+            pasid: written.pasid ?? 0,
             addr: '0x1000',
             am: 0,
           };
@@ -97,5 +103,23 @@ describe('a failed PIOTLB flush is reported with QEMU text', () => {
         `${firstMismatch(details.counterexample[0], { failed: 0 }) ?? found}\n${repeatWith(details.seed, FILE)}`,
       );
     if (!runsScaled()) expect(tally.failed).toBeGreaterThan(RUNS / 10);
+  });
+
+  it('pasid-series, pasid-bits 4: the same for the flushes at PASIDs other than 0', () => {
+    // vtd_flush_host_piotlb_locked reports the same error for a PASID's cache entry (flushPasidSlots).
+    const tally = { failed: 0 };
+    let found: string | null = null;
+    const details = fc.check(
+      fc.property(failingFlushes(vtdPasidGuestLog(RECOVERABLE_FAILURES)), (log) => {
+        found = firstMismatch(log, tally, vtdPasidHeader);
+        return found === null;
+      }),
+      { numRuns: RUNS, seed: propertySeed(16342) },
+    );
+    if (details.failed && details.counterexample !== null)
+      expect.fail(
+        `${firstMismatch(details.counterexample[0], { failed: 0 }, vtdPasidHeader) ?? found}\n${repeatWith(details.seed, FILE)}`,
+      );
+    if (!runsScaled()) expect(tally.failed).toBeGreaterThan(RUNS / 20);
   });
 });
