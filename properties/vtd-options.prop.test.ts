@@ -10,8 +10,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseLogText } from '../src/log/read.ts';
-import { type ReplayStep, replayItems } from '../src/replay.ts';
+import { parseLogText, type ReplayStep, replayItems } from '../src/index.ts';
 import { propertyRuns, propertySeed, repeatWith } from './seed.ts';
 
 const FILE = 'properties/vtd-options.prop.test.ts';
