@@ -21,6 +21,18 @@ export const vtdPasidHeader: Header = {
   } as Header['platform'],
 };
 
+export type PasidEntry = Extract<LogEvent, { type: 'vtd.pasid_entry' }>['entry'];
+
+/** A present first-stage entry of DID 1 at this table address (4-level, no WPE): the enumerated properties' entry. */
+export const fstEntry = (fsptptr: string): PasidEntry => ({
+  present: true,
+  pgtt: 'FST',
+  did: 1,
+  fsptptr,
+  fspm: 0,
+  wpe: false,
+});
+
 /** The event with `pasid` where it names one; a plug is PASID-capable unless `capable` is false. */
 export function withPasid(event: LogEvent, pasid: number, capable = true): LogEvent {
   switch (event.type) {

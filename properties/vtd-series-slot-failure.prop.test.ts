@@ -13,18 +13,10 @@ import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '../src/index.ts';
 import { stepsUntilQemuExits } from './guest-steps.ts';
-import { vtdPasidHeader } from './vtd-pasid-arbitraries.ts';
+import { fstEntry, type PasidEntry, vtdPasidHeader } from './vtd-pasid-arbitraries.ts';
 import { vtdWorldView } from './vtd-view.ts';
 
-type Entry = Extract<LogEvent, { type: 'vtd.pasid_entry' }>['entry'];
-const entry = (fsptptr: string): Entry => ({
-  present: true,
-  pgtt: 'FST',
-  did: 1,
-  fsptptr,
-  fspm: 0,
-  wpe: false,
-});
+type Entry = PasidEntry;
 const PASID = 3;
 const GLOBAL: LogEvent = { type: 'vtd.inv.pasid_cache', granularity: 'global' };
 
@@ -41,8 +33,8 @@ function logOf({ cached, change, fail }: Case): LogEvent[] {
     { type: 'vtd.root_table', scalable: true },
     { type: 'vtd.context_entry', dev: 'nic0', present: true },
     { type: 'vtd.translation', enable: true },
-    ...(cached ? [write(entry('0x1000')), GLOBAL] : []),
-    write(change === 'clear' ? null : entry('0x2000')),
+    ...(cached ? [write(fstEntry('0x1000')), GLOBAL] : []),
+    write(change === 'clear' ? null : fstEntry('0x2000')),
     ...(fail === null ? [] : [{ type: 'host.fail', op: fail, errno: 'EINVAL', count: 1 } as LogEvent]),
     GLOBAL,
   ];

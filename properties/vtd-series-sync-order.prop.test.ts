@@ -13,21 +13,13 @@
 import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '../src/index.ts';
 import { stepsUntilQemuExits } from './guest-steps.ts';
-import { vtdPasidHeader } from './vtd-pasid-arbitraries.ts';
+import { fstEntry, type PasidEntry, vtdPasidHeader } from './vtd-pasid-arbitraries.ts';
 
-type Entry = Extract<LogEvent, { type: 'vtd.pasid_entry' }>['entry'];
+type Entry = PasidEntry;
 type Change = 'keep' | 'clear' | 'rewrite';
 
-const entry = (fsptptr: string): Entry => ({
-  present: true,
-  pgtt: 'FST',
-  did: 1,
-  fsptptr,
-  fspm: 0,
-  wpe: false,
-});
-const FIRST = entry('0x1000');
-const SECOND = entry('0x2000');
+const FIRST = fstEntry('0x1000');
+const SECOND = fstEntry('0x2000');
 const CHANGES: readonly Change[] = ['keep', 'clear', 'rewrite'];
 const GLOBAL: LogEvent = { type: 'vtd.inv.pasid_cache', granularity: 'global' };
 
