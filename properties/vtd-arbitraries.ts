@@ -13,6 +13,31 @@ export type FailKind = 'hwpt_alloc' | 'attach' | 'detach' | 'destroy' | 'invalid
 /** Failures the real kernel can give QEMU's calls at any time (DETACH and DESTROY of an unpinned object cannot fail). */
 export const RECOVERABLE_FAILURES: readonly FailKind[] = ['hwpt_alloc', 'attach', 'invalidate'];
 
+/** A readable entry QEMU binds: first stage or pass-through, 4-level, DID 1 or 2. */
+export const boundEntry = fc.record({
+  present: fc.constant(true),
+  pgtt: fc.constantFrom('FST' as const, 'PT' as const),
+  did: fc.constantFrom(1, 2),
+  fsptptr: fc.constantFrom('0x1000', '0x2000'),
+  fspm: fc.constant(0 as const),
+  wpe: fc.boolean(),
+});
+type BoundEntry = typeof boundEntry extends fc.Arbitrary<infer T> ? T : never;
+
+/** A scalable root with translation on: what every bound device needs first. */
+export const TRANSLATION_ON: readonly LogEvent[] = [
+  { type: 'vtd.root_table', scalable: true },
+  { type: 'vtd.translation', enable: true },
+];
+
+/** One device hot-plugged, its context and PASID entries written and flushed: QEMU binds it. */
+export const bindDevice = (name: string, entry: BoundEntry): LogEvent[] => [
+  { type: 'vfio.plug', dev: name, hotplug: true },
+  { type: 'vtd.context_entry', dev: name, present: true },
+  { type: 'vtd.pasid_entry', dev: name, entry },
+  { type: 'vtd.inv.pasid_cache', granularity: 'global' },
+];
+
 const dev = fc.constantFrom(...DEVICES);
 const did = fc.constantFrom(1, 2);
 const entryValue = fc.record({

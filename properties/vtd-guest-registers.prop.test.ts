@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import type { Header, LogEvent } from '../src/index.ts';
 import { stepsUntilQemuExits } from './guest-steps.ts';
 import { propertyRuns, propertySeed, repeatWith } from './seed.ts';
-import { DEVICES } from './vtd-arbitraries.ts';
+import { bindDevice, boundEntry, DEVICES, TRANSLATION_ON } from './vtd-arbitraries.ts';
 import { vtdHeader } from './vtd-run.ts';
 
 const FILE = 'properties/vtd-guest-registers.prop.test.ts';
@@ -81,14 +81,6 @@ function firstWrongTrace(mode: Mode, events: readonly LogEvent[]): string | null
   return null;
 }
 
-const boundEntry = fc.record({
-  present: fc.constant(true),
-  pgtt: fc.constantFrom('FST' as const, 'PT' as const),
-  did: fc.constantFrom(1, 2),
-  fsptptr: fc.constantFrom('0x1000', '0x2000'),
-  fspm: fc.constant(0 as const),
-  wpe: fc.boolean(),
-});
 /** Both devices bound, then a failure of the reset path's next detach or attach before a reset that replays. */
 const failingReset: fc.Arbitrary<LogEvent[]> = fc
   .tuple(
@@ -97,14 +89,8 @@ const failingReset: fc.Arbitrary<LogEvent[]> = fc
     fc.constantFrom(1, 2),
   )
   .map(([entries, op, count]) => [
-    { type: 'vtd.root_table', scalable: true },
-    { type: 'vtd.translation', enable: true },
-    ...DEVICES.flatMap((dev, i): LogEvent[] => [
-      { type: 'vfio.plug', dev, hotplug: true },
-      { type: 'vtd.context_entry', dev, present: true },
-      { type: 'vtd.pasid_entry', dev, entry: entries[i]! },
-      { type: 'vtd.inv.pasid_cache', granularity: 'global' },
-    ]),
+    ...TRANSLATION_ON,
+    ...DEVICES.flatMap((dev, i) => bindDevice(dev, entries[i]!)),
     { type: 'host.fail', op, errno: 'EINVAL', count },
     // GCMD.SRTP with TE on: vtd_reset_caches unbinds every valid entry, then a replay would follow.
     { type: 'vtd.root_table', scalable: true },

@@ -22,7 +22,14 @@ import { describe, expect, it } from 'vitest';
 import type { Header, LogEvent } from '../src/index.ts';
 import { stepsUntilQemuExits } from './guest-steps.ts';
 import { propertyRuns, propertySeed, repeatWith, runsScaled } from './seed.ts';
-import { DEVICES, RECOVERABLE_FAILURES, vtdGuestLog } from './vtd-arbitraries.ts';
+import {
+  bindDevice,
+  boundEntry,
+  DEVICES,
+  RECOVERABLE_FAILURES,
+  TRANSLATION_ON,
+  vtdGuestLog,
+} from './vtd-arbitraries.ts';
 import { vtdHeader } from './vtd-run.ts';
 import { vtdWorldView } from './vtd-view.ts';
 
@@ -49,14 +56,6 @@ const failingBeforeResets: fc.Arbitrary<LogEvent[]> = vtdGuestLog(FAILURES).chai
     ),
 );
 
-const boundEntry = fc.record({
-  present: fc.constant(true),
-  pgtt: fc.constantFrom('FST' as const, 'PT' as const),
-  did: fc.constantFrom(1, 2),
-  fsptptr: fc.constantFrom('0x1000', '0x2000'),
-  fspm: fc.constant(0 as const),
-  wpe: fc.boolean(),
-});
 const resetEvent = fc.constantFrom<LogEvent>(
   { type: 'machine.reset' },
   { type: 'vtd.translation', enable: false },
@@ -75,13 +74,9 @@ const boundThenReset: fc.Arbitrary<LogEvent[]> = fc
     fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), resetEvent), { minLength: 1, maxLength: 2 }),
   )
   .map(([entries, torn, resets]) => [
-    { type: 'vtd.root_table', scalable: true },
-    { type: 'vtd.translation', enable: true },
+    ...TRANSLATION_ON,
     ...DEVICES.flatMap((dev, i): LogEvent[] => [
-      { type: 'vfio.plug', dev, hotplug: true },
-      { type: 'vtd.context_entry', dev, present: true },
-      { type: 'vtd.pasid_entry', dev, entry: entries[i]! },
-      { type: 'vtd.inv.pasid_cache', granularity: 'global' },
+      ...bindDevice(dev, entries[i]!),
       ...(torn[i]
         ? ([
             { type: 'vtd.pasid_entry', dev, entry: null },
