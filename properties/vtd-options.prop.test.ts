@@ -55,11 +55,22 @@ const QEMU_REFUSES = 'QEMU refuses to start: intel-iommu: ';
 const inputMessage = (line: number, field: string, message: string) =>
   `line ${line}: field "${field}": ${message}`;
 
-/** vtd_decide_config (and the model's own header refusals), in their order: undefined when QEMU starts. */
+/** The options the modelled QEMU lacks, then vtd_decide_config, in their order: undefined when QEMU starts. */
 function headerRefusal(o: Options): { field: string; message: string } | undefined {
   const xFlts = o['x-flts'] ?? true; // the default platform's values, not QEMU's command-line defaults
   const sm = o['x-scalable-mode'] ?? true;
   const aw = o['aw-bits'] ?? 48;
+  // Options QEMU does not have are refused when the options are set, before vtd_decide_config runs.
+  if (o.variant === 'qemu-4.1' && xFlts)
+    return {
+      field: 'platform.x-flts',
+      message: 'QEMU 4.1 (variant qemu-4.1) has no x-flts: set "x-flts": false',
+    };
+  if ((o['pasid-bits'] ?? 0) !== 0 && o.variant !== 'pasid-series')
+    return {
+      field: 'platform.pasid-bits',
+      message: 'intel-iommu: "pasid-bits" exists only with the PASID series (variant "pasid-series")',
+    };
   if (xFlts && !sm)
     return { field: 'platform.x-flts', message: `${QEMU_REFUSES}x-flts is only available in scalable mode` };
   if (!xFlts && aw !== 39 && aw !== 48)
@@ -67,20 +78,10 @@ function headerRefusal(o: Options): { field: string; message: string } | undefin
       field: 'platform.aw-bits',
       message: `${QEMU_REFUSES}${sm ? 'Scalable mode(flts=off)' : 'Legacy mode'}: supported values for aw-bits are: 39, 48`,
     };
-  if ((o['pasid-bits'] ?? 0) !== 0 && o.variant !== 'pasid-series')
-    return {
-      field: 'platform.pasid-bits',
-      message: 'intel-iommu: "pasid-bits" exists only with the PASID series (variant "pasid-series")',
-    };
   if (xFlts && aw !== 48)
     return {
       field: 'platform.aw-bits',
       message: `${QEMU_REFUSES}Scalable mode(x-flts=on): supported value for aw-bits is: 48`,
-    };
-  if (o.variant === 'qemu-4.1' && xFlts)
-    return {
-      field: 'platform.x-flts',
-      message: 'QEMU 4.1 (variant qemu-4.1) has no x-flts: set "x-flts": false',
     };
   return undefined;
 }

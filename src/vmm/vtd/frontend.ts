@@ -36,13 +36,14 @@ function create(platform: Platform, headerLine: number): VtdState {
       'platform.variant',
       `unknown intel-iommu variant "${variant}": expected one of ${VARIANTS.join(', ')}`,
     );
-  const config = vtdConfig(platform, headerLine);
-  if (known === 'qemu-4.1' && config.xFlts)
+  // QEMU 4.1 has no x-flts property: refused when the options are set, before vtd_decide_config.
+  if (known === 'qemu-4.1' && (platform['x-flts'] ?? true))
     throw new LogInputError(
       headerLine,
       'platform.x-flts',
       'QEMU 4.1 (variant qemu-4.1) has no x-flts: set "x-flts": false',
     );
+  const config = vtdConfig(platform, headerLine);
   return {
     kind: 'vtd',
     variant: known,

@@ -24,6 +24,14 @@ export function vtdConfig(platform: Extract<Platform, { viommu: 'intel-iommu' }>
     pt: platform.pt ?? true,
     pasidBits: platform['pasid-bits'] ?? 0,
   };
+  // `pasid-bits` is a property of the PASID series only (commit "Rename pasid property to pasid-bits"):
+  // QEMU refuses an unknown property when it sets the options, before realize runs any check below.
+  if (config.pasidBits !== 0 && platform.variant !== 'pasid-series')
+    throw new LogInputError(
+      line,
+      'platform.pasid-bits',
+      'intel-iommu: "pasid-bits" exists only with the PASID series (variant "pasid-series")',
+    );
   const refuse = (field: string, message: string) =>
     new LogInputError(line, `platform.${field}`, `QEMU refuses to start: intel-iommu: ${message}`);
   if (config.xFlts && !config.scalableMode)
@@ -33,13 +41,6 @@ export function vtdConfig(platform: Extract<Platform, { viommu: 'intel-iommu' }>
     const mode = config.scalableMode ? 'Scalable mode(flts=off)' : 'Legacy mode';
     throw refuse('aw-bits', `${mode}: supported values for aw-bits are: 39, 48`);
   }
-  // `pasid-bits` is a property of the PASID series only (commit "Rename pasid property to pasid-bits").
-  if (config.pasidBits !== 0 && platform.variant !== 'pasid-series')
-    throw new LogInputError(
-      line,
-      'platform.pasid-bits',
-      'intel-iommu: "pasid-bits" exists only with the PASID series (variant "pasid-series")',
-    );
   if (config.xFlts && config.awBits !== 48)
     throw refuse('aw-bits', 'Scalable mode(x-flts=on): supported value for aw-bits is: 48');
   return config;
