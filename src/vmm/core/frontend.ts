@@ -14,6 +14,7 @@ import type { Invariant } from '../../invariants/types.ts';
 import type { DriverName, ObjectType } from '../../kernel/types.ts';
 import type { LogEvent, Platform } from '../../log/schema.ts';
 import type { VmmStep } from './host.ts';
+import type { PlugAddress } from './pci-address.ts';
 import type { FrontendStateBase, VfioDevice } from './state.ts';
 
 /** include/hw/iommu.h: the vIOMMU wants VFIO's default HWPT to be a nesting parent. */
@@ -68,6 +69,14 @@ export interface Frontend<S extends FrontendStateBase = FrontendStateBase> {
    */
   readonly copyOnWrite?: true;
 
+  /**
+   * The bus/devfn `vfio.plug` realizes a device at, making nothing (do_pci_register_device checks
+   * the devfn before it asks for the address space): the address the device's address space was
+   * first made at, else the `bdf`/`sid` given, else the model's default (`chosen`). Throws
+   * LogInputError naming `step.line` for an address the device cannot have. Absent: the vIOMMU
+   * has no PCI addresses (the core skips the PCI slot checks).
+   */
+  plugAddress?(step: VmmStep<S>, dev: string, bdf: string | undefined, sid?: number): PlugAddress;
   /**
    * PCIIOMMUOps.get_address_space (pci_device_iommu_address_space): the vIOMMU's address space of
    * the bus/devfn a device is realized at, made on first use (`bdf` and `sid` as given by

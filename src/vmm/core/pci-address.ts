@@ -21,3 +21,46 @@ export function defaultBdf(index: number, dev: string, line: number): string {
     );
   return `0000:00:${slot.toString(16).padStart(2, '0')}.0`;
 }
+
+/** Where `vfio.plug` realizes a device (Frontend.plugAddress). */
+export interface PlugAddress {
+  readonly bdf: string;
+  /** No `bdf` (or `sid`) gave it: the model's default address (QEMU would take the lowest free slot instead). */
+  readonly chosen: boolean;
+}
+
+/** The same bus/devfn: the log may write the hex digits in either case. */
+export const samePciAddress = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+
+/**
+ * A device keeps the address its address space was first made at (the model keys address spaces by
+ * device name, never by bus/devfn): a plug giving another one is refused as input, so it is not lost.
+ */
+export function keepAddress(
+  kept: string,
+  given: string | undefined,
+  field: string,
+  dev: string,
+  line: number,
+): void {
+  if (given === undefined || samePciAddress(kept, given)) return;
+  throw new LogInputError(
+    line,
+    field,
+    `${dev} is at ${kept}, where its address space was made at its first reference, not ${given}: the model keys a device's address space by its name, so a device stays at its first address; plug it with that address or none`,
+  );
+}
+
+/** The model's default address is one QEMU would refuse beside the plugged devices: input the model cannot place as QEMU would. */
+export function defaultAddressRefused(
+  address: string,
+  dev: string,
+  refusal: string,
+  line: number,
+): LogInputError {
+  return new LogInputError(
+    line,
+    'dev',
+    `${dev} gets the model's default address ${address} (bus 0 slot 03 plus the number of devices named before it), where QEMU would refuse it ("${refusal}"); QEMU itself takes the lowest free slot, which the model does not search: plug ${dev} with a "bdf"`,
+  );
+}

@@ -25,6 +25,8 @@ import { mapGuestRam } from './guest-ram.ts';
 import { allocHwpt, attachHwpt, detachHwpt, hostOp, strerror, type VmmStep } from './host.ts';
 import { listen, STALL_PREFIX } from './listener.ts';
 import { removeNamed } from './named.ts';
+import { defaultAddressRefused } from './pci-address.ts';
+import { devfnRefusal } from './pci-slot.ts';
 import { DEFAULT_HOST_IOMMU, deviceNamed, IOMMUFD_FD, type VfioDevice } from './state.ts';
 
 function refuse(step: VmmStep, message: string, event: EventOf<'vfio.plug'>): void {
@@ -70,6 +72,27 @@ function teardown(step: VmmStep, device: VfioDevice, attached: boolean): void {
   hostOp(step, { type: 'vfio.close', dev: device.dev });
 }
 
+/**
+ * do_pci_register_device, before the vIOMMU is asked for an address space: false (the plug refused)
+ * when the devfn cannot be realized beside the devices plugged now (core/pci-slot.ts).
+ */
+function pciSlotFree<S extends { kind: string }>(
+  frontend: Frontend<S>,
+  step: VmmStep<S>,
+  event: EventOf<'vfio.plug'>,
+): boolean {
+  const address = frontend.plugAddress!(step, event.dev, event.bdf, event.sid);
+  const plugged = step.core.devices.map((device) => ({
+    dev: device.dev,
+    bdf: frontend.plugAddress!(step, device.dev, undefined).bdf,
+  }));
+  const refusal = devfnRefusal(address.bdf, event.hotplug === true, plugged);
+  if (refusal === undefined) return true;
+  if (address.chosen) throw defaultAddressRefused(address.bdf, event.dev, refusal, step.line);
+  refuse(step, refusal, event);
+  return false;
+}
+
 export function plug<S extends { kind: string }>(
   frontend: Frontend<S>,
   step: VmmStep<S>,
@@ -80,6 +103,7 @@ export function plug<S extends { kind: string }>(
     refuse(step, `Duplicate ID '${event.dev}' for device`, event);
     return;
   }
+  if (frontend.plugAddress !== undefined && !pciSlotFree(frontend, step, event)) return;
   frontend.getAddressSpace(step, event.dev, event.bdf, event.sid);
   const backend = event.backend ?? 'iommufd';
   // A plug past the duplicate check writes the core (the fd, then its devices or its unwinding).

@@ -16,6 +16,7 @@ import {
   addressSpaceKey,
   getAddressSpace,
   getViommuFlags,
+  plugAddress,
   setIommuDevice,
   unsetIommuDevice,
 } from './iommu-ops.ts';
@@ -83,6 +84,7 @@ export const smmuv3Frontend: Frontend<SmmuState> = {
   program: 'qemu-system-aarch64',
   create,
   copy: copySmmu,
+  plugAddress,
   getAddressSpace,
   addressSpaceKey,
   getViommuFlags,

@@ -23,7 +23,7 @@ import { LogInputError } from '../../log/errors.ts';
 import { VIOMMU_FLAG_WANT_NESTING_PARENT } from '../core/frontend.ts';
 import { allocHwpt, attachHwpt, detachHwpt, freeId } from '../core/host.ts';
 import { findNamed, removeNamed } from '../core/named.ts';
-import { defaultBdf } from '../core/pci-address.ts';
+import { defaultBdf, keepAddress, type PlugAddress } from '../core/pci-address.ts';
 import type { VfioDevice } from '../core/state.ts';
 import { allocViommu } from './host.ts';
 import { hostIncompatibility } from './host-compat.ts';
@@ -112,12 +112,26 @@ export function spaceOf(
     bdf: address,
     sid: (bus << 8) | devfn,
     devfn,
+    chosen: bdf === undefined && sid === undefined,
     // accel=on: every vfio.plug is a vfio-pci endpoint, which gets shared_as_sysmem.
     as: smmu.config.accel ? 'shared_as_sysmem' : 'smmu_iommu_as',
     msi: smmu.config.accel ? 'direct-gpa' : 'iommu-translated',
   };
   smmu.spaces.push(space);
   return space;
+}
+
+/** Where vfio.plug realizes `dev`: its address space's address (kept after unplug), the `bdf`/`sid` given, or the default. */
+export function plugAddress(step: SmmuStep, dev: string, bdf: string | undefined, sid?: number): PlugAddress {
+  const smmu = step.frontend;
+  const kept = findNamed(smmu.spaces, dev);
+  if (kept === undefined)
+    return { bdf: addressOf(smmu, dev, bdf, sid, step.line), chosen: bdf === undefined && sid === undefined };
+  if (bdf !== undefined || sid !== undefined) {
+    const given = addressOf(smmu, dev, bdf, sid, step.line);
+    keepAddress(kept.bdf, given, bdf !== undefined ? 'bdf' : 'sid', dev, step.line);
+  }
+  return { bdf: kept.bdf, chosen: kept.chosen };
 }
 
 export function getAddressSpace(

@@ -56,6 +56,8 @@ export interface SmmuSpace {
   /** smmu_get_sid: PCI_BUILD_BDF(bus, devfn), also the guest's vSID. */
   readonly sid: number;
   readonly devfn: number;
+  /** No `bdf` or `sid` gave it: the model's default address (core/pci-address.ts defaultBdf). */
+  readonly chosen: boolean;
   readonly as: AddressSpaceKind;
   /**
    * How KVM routes the device's MSIs: accel=on implements get_msi_direct_gpa, so the doorbell is

@@ -16,6 +16,7 @@ import {
   getAddressSpace,
   getViommuFlags,
   nestParentFlags,
+  plugAddress,
   setIommuDevice,
   unsetIommuDevice,
 } from './iommu-ops.ts';
@@ -93,6 +94,7 @@ export const vtdFrontend: Frontend<VtdState> = {
   create,
   copy: copyVtd,
   copyOnWrite: true,
+  plugAddress,
   getAddressSpace,
   getViommuFlags,
   nestParentFlags,

@@ -12,6 +12,8 @@ import { mustStep } from '../../kernel/machine-step.ts';
 import { HWPT_ALLOC } from '../../kernel/uapi.ts';
 import { VIOMMU_FLAG_WANT_NESTING_PARENT } from '../core/frontend.ts';
 import { detachHwpt, freeId } from '../core/host.ts';
+import { findNamed } from '../core/named.ts';
+import { defaultBdf, keepAddress, type PlugAddress } from '../core/pci-address.ts';
 import type { VfioDevice } from '../core/state.ts';
 import { stepPasid } from './propagate.ts';
 import { deviceCheckFailure } from './realize.ts';
@@ -24,6 +26,17 @@ import {
   type VtdState,
   type VtdStep,
 } from './state.ts';
+
+/** Where vfio.plug realizes `dev`: its address space's address (kept after unplug), the `bdf` given, or the default. */
+export function plugAddress(step: VtdStep, dev: string, bdf: string | undefined): PlugAddress {
+  const kept = findNamed(step.frontend.spaces, dev);
+  if (kept !== undefined) {
+    keepAddress(kept.bdf, bdf, 'bdf', dev, step.line);
+    return { bdf: kept.bdf, chosen: kept.chosen };
+  }
+  if (bdf !== undefined) return { bdf, chosen: false };
+  return { bdf: defaultBdf(step.frontend.spaces.length, dev, step.line), chosen: true };
+}
 
 /** vtd_host_dma_iommu → vtd_find_add_as: made at realize and kept after unplug. */
 export function getAddressSpace(step: VtdStep, dev: string, bdf: string | undefined): void {

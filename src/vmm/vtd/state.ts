@@ -56,6 +56,8 @@ export interface VtdSpace {
   /** The device name standing for the bus/devfn. */
   readonly dev: string;
   readonly bdf: string;
+  /** No `bdf` gave it: the model's default address (core/pci-address.ts defaultBdf). */
+  readonly chosen: boolean;
   /** vtd_find_add_as ran: a device was realized at this bus/devfn (guest writes alone do not create it). */
   created: boolean;
   /** Scalable-mode context entry present (guest memory). */
@@ -88,6 +90,7 @@ export function vtdOf(vmm: Vmm | null): Vmm<VtdState> | null {
 const copySpace = (space: VtdSpace): VtdSpace => ({
   dev: space.dev,
   bdf: space.bdf,
+  chosen: space.chosen,
   created: space.created,
   contextPresent: space.contextPresent,
   pasid: space.pasid,
@@ -160,6 +163,7 @@ export function spaceOf(step: VtdStep, dev: string, bdf?: string): VtdSpace {
   const space: VtdSpace = {
     dev,
     bdf: bdf ?? defaultBdf(vtd.spaces.length, dev, step.line),
+    chosen: bdf === undefined,
     created: false,
     contextPresent: false,
     // The PASID cache is x-flts only, which qemu-4.1 does not have: its entries behave as upstream's.
