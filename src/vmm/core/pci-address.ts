@@ -29,6 +29,18 @@ export interface PlugAddress {
   readonly chosen: boolean;
 }
 
+/** The numbers of a log's `bdf` (DDDD:BB:SS.F, hex digits of either case). */
+export function parseBdf(bdf: string): { domain: number; bus: number; slot: number; fn: number } {
+  const [domainHex, busHex, rest] = bdf.split(':') as [string, string, string];
+  const [slotHex, fnHex] = rest.split('.') as [string, string];
+  return {
+    domain: Number.parseInt(domainHex, 16),
+    bus: Number.parseInt(busHex, 16),
+    slot: Number.parseInt(slotHex, 16),
+    fn: Number.parseInt(fnHex, 16),
+  };
+}
+
 /** The same bus/devfn: the log may write the hex digits in either case. */
 export const samePciAddress = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 

@@ -5,28 +5,12 @@
  * single-function device (vfio-pci's default: no `multifunction` property is modelled).
  */
 
+import { parseBdf } from './pci-address.ts';
+
 /** A realized device and the address it holds. */
 export interface PciHolder {
   readonly dev: string;
   readonly bdf: string;
-}
-
-interface Devfn {
-  /** Domain and bus, lower case: devices on one bus share it. */
-  readonly bus: string;
-  readonly slot: number;
-  readonly fn: number;
-}
-
-function devfnOf(bdf: string): Devfn {
-  const lower = bdf.toLowerCase();
-  const dot = lower.lastIndexOf('.');
-  const colon = lower.lastIndexOf(':');
-  return {
-    bus: lower.slice(0, colon),
-    slot: Number.parseInt(lower.slice(colon + 1, dot), 16),
-    fn: Number.parseInt(lower.slice(dot + 1), 16),
-  };
 }
 
 /** QEMU's error text when `bdf` cannot be realized beside `plugged`, else undefined. */
@@ -35,10 +19,11 @@ export function devfnRefusal(
   hotplug: boolean,
   plugged: readonly PciHolder[],
 ): string | undefined {
-  const at = devfnOf(bdf);
+  const at = parseBdf(bdf);
   const onSlot = plugged
-    .map((holder) => ({ holder, at: devfnOf(holder.bdf) }))
-    .filter((other) => other.at.bus === at.bus && other.at.slot === at.slot);
+    .map((holder) => ({ holder, at: parseBdf(holder.bdf) }))
+    .filter((other) => other.at.domain === at.domain && other.at.bus === at.bus && other.at.slot === at.slot);
+  const hex = (n: number) => n.toString(16);
   const same = onSlot.find((other) => other.at.fn === at.fn);
   if (same !== undefined)
     return `PCI: slot ${at.slot} function ${at.fn} not available for vfio-pci, in use by vfio-pci,id=${same.holder.dev}`;
@@ -47,12 +32,11 @@ export function devfnRefusal(
     // pci_get_function_0 is taken: a hotplugged function would stay hidden from the guest.
     if (hotplug)
       return `PCI: slot ${at.slot} function 0 already occupied by vfio-pci, new func vfio-pci cannot be exposed to guest.`;
-    return `PCI: single function device can't be populated in function ${at.slot.toString(16)}.${at.fn.toString(16)}`;
+    return `PCI: single function device can't be populated in function ${hex(at.slot)}.${hex(at.fn)}`;
   }
   if (at.fn === 0 && onSlot.length > 0) {
     // pci_init_multifunction names the lowest populated function.
     const lowest = Math.min(...onSlot.map((other) => other.at.fn));
-    const hex = (n: number) => n.toString(16);
     return `PCI: ${hex(at.slot)}.0 indicates single function, but ${hex(at.slot)}.${hex(lowest)} is already populated.`;
   }
   return undefined;

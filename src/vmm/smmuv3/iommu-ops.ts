@@ -23,7 +23,7 @@ import { LogInputError } from '../../log/errors.ts';
 import { VIOMMU_FLAG_WANT_NESTING_PARENT } from '../core/frontend.ts';
 import { allocHwpt, attachHwpt, detachHwpt, freeId } from '../core/host.ts';
 import { findNamed, removeNamed } from '../core/named.ts';
-import { defaultBdf, keepAddress, type PlugAddress } from '../core/pci-address.ts';
+import { defaultBdf, keepAddress, type PlugAddress, parseBdf } from '../core/pci-address.ts';
 import type { VfioDevice } from '../core/state.ts';
 import { allocViommu } from './host.ts';
 import { hostIncompatibility } from './host-compat.ts';
@@ -47,16 +47,6 @@ import { allocVeventq, freeVeventq } from './veventq.ts';
 /** include/hw/iommu.h: VIOMMU_FLAG_PASID_SUPPORTED. */
 export const VIOMMU_FLAG_PASID_SUPPORTED = 1 << 1;
 const STE_DATA_LEN = 16;
-
-function parseBdf(bdf: string): { bus: number; slot: number; fn: number } {
-  const [, busHex, rest] = bdf.split(':') as [string, string, string];
-  const [slotHex, fnHex] = rest.split('.') as [string, string];
-  return {
-    bus: Number.parseInt(busHex, 16),
-    slot: Number.parseInt(slotHex, 16),
-    fn: Number.parseInt(fnHex, 16),
-  };
-}
 
 const hex2 = (value: number) => value.toString(16).padStart(2, '0');
 
