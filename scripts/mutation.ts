@@ -7,17 +7,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { lookup, type Mutant, rangeKeyOf } from './mutation-keys.ts';
 import { type IncrementalReport, mergeIncremental } from './mutation-merge.ts';
 import { MACHINE_PATH, relativise } from './mutation-paths.ts';
 
 type Suite = 'properties' | 'whole';
-interface Mutant {
-  readonly id: string;
-  readonly mutatorName: string;
-  readonly replacement?: string;
-  readonly status: string;
-  readonly location: { readonly start: { readonly line: number; readonly column: number } };
-}
 interface Report {
   readonly files: Record<string, { readonly mutants: readonly Mutant[] }>;
 }
@@ -50,8 +44,6 @@ const handKills: Record<string, string> = existsSync('mutation/hand-kills.json')
   ? JSON.parse(readFileSync('mutation/hand-kills.json', 'utf8'))
   : {};
 
-const keyOf = (file: string, m: Mutant) =>
-  `${file}:${m.location.start.line}:${m.location.start.column} ${m.mutatorName} ${JSON.stringify(m.replacement ?? '')}`;
 const detected = (m: Mutant) => m.status === 'Killed' || m.status === 'Timeout';
 const valid = (m: Mutant) => detected(m) || m.status === 'Survived' || m.status === 'NoCoverage';
 
@@ -118,9 +110,9 @@ for (const suite of suites) {
     );
     console.log(`${suite}: ${file}: ${score.toFixed(1)} % (${d}/${v.length})`);
     for (const m of mutants.filter((x) => x.status === 'Survived' || x.status === 'NoCoverage')) {
-      const key = keyOf(file, m);
-      const why = equivalents[key];
-      const hand = why === undefined ? handKills[key] : undefined;
+      const key = rangeKeyOf(file, m);
+      const why = lookup(equivalents, file, m);
+      const hand = why === undefined ? lookup(handKills, file, m) : undefined;
       if (why !== undefined) totals.equivalent++;
       if (hand !== undefined) totals.hand++;
       const explanation =
@@ -148,7 +140,7 @@ for (const suite of suites) {
     '',
     `Survivors a new property kills at full runs when the mutant is applied by hand (mutation/hand-kills.json) but the kept Stryker results still list (not rerun since, or not killed at the scaled runs): ${totals.hand}; not counted in the scores above. Counted as detected (an estimate, not a Stryker score): ${withHand} % (${hit + totals.hand}/${totals.all - totals.equivalent}) without the equivalents.`,
     '',
-    '| surviving mutant (file:line:column mutator replacement) | status | explanation |',
+    '| surviving mutant (file:line:column-line:column mutator replacement) | status | explanation |',
     '|---|---|---|',
     ...survivors,
     '',
