@@ -135,7 +135,13 @@ describe('kernel event fields as the log format documents them', () => {
         iommu: 'smmu0',
         log: [
           { type: 'iommufd.viommu_alloc', dev_id: 1, hwpt_id: 3, viommu_type: 'ARM_SMMUV3' },
-          { type: 'iommufd.hwpt_alloc', dev_id: 1, pt_id: 4, data_type: 'ARM_SMMUV3', data: { ste } } as LogEvent,
+          {
+            type: 'iommufd.hwpt_alloc',
+            dev_id: 1,
+            pt_id: 4,
+            data_type: 'ARM_SMMUV3',
+            data: { ste },
+          } as LogEvent,
         ],
         data: { ste: [hex(BigInt(ste[0])), hex(BigInt(ste[1]))] },
       });
@@ -143,7 +149,15 @@ describe('kernel event fields as the log format documents them', () => {
       cases.push({
         driver: 'selftest',
         iommu: 'iommu0',
-        log: [{ type: 'iommufd.hwpt_alloc', dev_id: 1, pt_id: 3, data_type: 'SELFTEST', data: { iotlb } } as LogEvent],
+        log: [
+          {
+            type: 'iommufd.hwpt_alloc',
+            dev_id: 1,
+            pt_id: 3,
+            data_type: 'SELFTEST',
+            data: { iotlb },
+          } as LogEvent,
+        ],
         data: { iotlb },
       });
     for (const c of cases) {
@@ -151,7 +165,10 @@ describe('kernel event fields as the log format documents them', () => {
       const { world, outcomes, violations } = step(log);
       const label = JSON.stringify(log.at(-1));
       expect(violations, label).toEqual([]);
-      expect(outcomes.map((o) => o.errno ?? 'ok'), label).toEqual(log.map(() => 'ok'));
+      expect(
+        outcomes.map((o) => o.errno ?? 'ok'),
+        label,
+      ).toEqual(log.map(() => 'ok'));
       const [nested] = objectsOf(world, 'HWPT_NESTED');
       expect(nested?.type === 'HWPT_NESTED' ? nested.data : undefined, label).toMatchObject(c.data);
     }
@@ -160,8 +177,19 @@ describe('kernel event fields as the log format documents them', () => {
   it('iommufd.invalidate: the entries written decide the answer, entry by entry', () => {
     const selftest = (ids: number[]): LogEvent[] => [
       ...nestParent('selftest', 'iommu0'),
-      { type: 'iommufd.hwpt_alloc', dev_id: 1, pt_id: 3, data_type: 'SELFTEST', data: { iotlb: 0 } } as LogEvent,
-      { type: 'iommufd.invalidate', id: 4, data_type: 'SELFTEST', entries: ids.map((iotlb_id) => ({ iotlb_id })) },
+      {
+        type: 'iommufd.hwpt_alloc',
+        dev_id: 1,
+        pt_id: 3,
+        data_type: 'SELFTEST',
+        data: { iotlb: 0 },
+      } as LogEvent,
+      {
+        type: 'iommufd.invalidate',
+        id: 4,
+        data_type: 'SELFTEST',
+        entries: ids.map((iotlb_id) => ({ iotlb_id })),
+      },
     ];
     // MOCK_IOTLB_ID_MAX is 3 (iommufd_test.h): entry_num is the entries handled before the refusal.
     for (const [ids, errno, done] of [
@@ -178,7 +206,12 @@ describe('kernel event fields as the log format documents them', () => {
     const smmu = (cmd: readonly [string | number, string]): LogEvent[] => [
       ...nestParent('arm-smmuv3', 'smmu0'),
       { type: 'iommufd.viommu_alloc', dev_id: 1, hwpt_id: 3, viommu_type: 'ARM_SMMUV3' },
-      { type: 'iommufd.invalidate', id: 4, data_type: 'ARM_SMMUV3', entries: [{ cmd: [...cmd] }] } as LogEvent,
+      {
+        type: 'iommufd.invalidate',
+        id: 4,
+        data_type: 'ARM_SMMUV3',
+        entries: [{ cmd: [...cmd] }],
+      } as LogEvent,
     ];
     for (const [cmd, errno] of [
       [['0x12', '0x0'], undefined],
@@ -193,7 +226,11 @@ describe('kernel event fields as the log format documents them', () => {
 
   it('host_pa of a map reaches the area: a HW queue over two areas needs their pages contiguous', () => {
     // Above the mock domain's aperture start (MOCK_APERTURE_START, 16 MiB). iommufd_hw_queue_alloc_phys: EFAULT when page_to_pfn(pages[i]) != page_to_pfn(pages[i - 1]) + 1.
-    const map = (type: 'iommufd.ioas_map' | 'iommufd.ioas_map_file', iova: bigint, hostPa?: bigint): LogEvent =>
+    const map = (
+      type: 'iommufd.ioas_map' | 'iommufd.ioas_map_file',
+      iova: bigint,
+      hostPa?: bigint,
+    ): LogEvent =>
       ({
         type,
         ioas_id: 2,
@@ -228,10 +265,106 @@ describe('kernel event fields as the log format documents them', () => {
         const { outcomes, violations } = step(log);
         const label = `${type} host_pa ${first} then ${second}`;
         expect(violations, label).toEqual([]);
-        expect(outcomes.slice(0, -1).map((o) => o.errno ?? 'ok'), label).toEqual(log.slice(0, -1).map(() => 'ok'));
+        expect(
+          outcomes.slice(0, -1).map((o) => o.errno ?? 'ok'),
+          label,
+        ).toEqual(log.slice(0, -1).map(() => 'ok'));
         expect(outcomes.at(-1)!.errno, label).toBe(errno);
         cases += 1;
       }
     expect(cases).toBe(8);
+  });
+
+  it('iommufd.ioas_map_file: fd 0 is an open file, a negative fd is EBADF', () => {
+    for (const [fd, errno] of [
+      [0, undefined],
+      [3, undefined],
+      [-1, 'EBADF'],
+    ] as const) {
+      const map: LogEvent = {
+        type: 'iommufd.ioas_map_file',
+        ioas_id: 1,
+        flags: ['READABLE'],
+        fd,
+        start: '0x0',
+        length: '0x1000',
+        iova: '0x0',
+      };
+      const { outcomes, violations } = step([...BASE, map]);
+      expect(violations).toEqual([]);
+      expect(outcomes.at(-1)!.errno, `fd ${fd}`).toBe(errno);
+    }
+  });
+
+  it("each driver's paging domain reserves its MSI window and what lies outside its aperture", () => {
+    // intel_iommu_get_resv_regions: IOAPIC_RANGE_START..END; arm_smmu_get_resv_regions: MSI_IOVA_BASE,
+    // MSI_IOVA_LENGTH; the apertures of paging_domain_alloc (48-bit host) and arm_smmu_domain_finalise
+    // (ias 48), and selftest.c's MOCK_APERTURE_START / MOCK_APERTURE_LAST.
+    const DRIVERS = [
+      { driver: 'intel-vtd', iommu: 'dmar0', reserved: [[0xfee00000n, 0xfeefffffn]], last: (1n << 48n) - 1n },
+      { driver: 'arm-smmuv3', iommu: 'smmu0', reserved: [[0x8000000n, 0x80fffffn]], last: (1n << 48n) - 1n },
+      { driver: 'selftest', iommu: 'iommu0', reserved: [[0n, (1n << 24n) - 1n]], last: (1n << 31n) - 1n },
+    ] as const;
+    const PAGE = 0x1000n;
+    let cases = 0;
+    for (const { driver, iommu, reserved, last } of DRIVERS) {
+      const inside = (iova: bigint) =>
+        iova <= last && !reserved.some(([start, end]) => iova + PAGE - 1n >= start && iova <= end);
+      const probes = [
+        ...reserved.flatMap(([start, end]) => [start - PAGE, start, end + 1n - PAGE, end + 1n]),
+        last + 1n - PAGE,
+        last + 1n,
+      ].filter((iova) => iova >= 0n);
+      for (const iova of probes) {
+        const log: LogEvent[] = [
+          ...BASE,
+          { type: 'vfio.bind', dev: 'dev0', driver, iommu } as LogEvent,
+          { type: 'vfio.attach', dev: 'dev0', pt_id: 1 },
+          {
+            type: 'iommufd.ioas_map',
+            ioas_id: 1,
+            flags: ['FIXED_IOVA', 'READABLE'],
+            user_va: '0x10000000',
+            length: hex(PAGE),
+            iova: hex(iova),
+          },
+        ];
+        const { outcomes, violations } = step(log);
+        const label = `${driver}: a page at ${hex(iova)}`;
+        expect(violations, label).toEqual([]);
+        expect(
+          outcomes.slice(0, -1).map((o) => o.errno ?? 'ok'),
+          label,
+        ).toEqual(['ok', 'ok', 'ok']);
+        expect(outcomes.at(-1)!.errno, label).toBe(inside(iova) ? undefined : 'EINVAL');
+        cases += 1;
+      }
+      // Two bytes allowed first (no domain yet: allow_iovas takes any range) at the aperture's end:
+      // inside, the attach goes on; past it, iopt_table_add_domain -> iopt_reserve_iova finds the
+      // allowed range in the way (EADDRINUSE).
+      for (const [start, errno] of [
+        [last - 1n, undefined],
+        [last + 1n, 'EADDRINUSE'],
+      ] as const) {
+        const log: LogEvent[] = [
+          ...BASE,
+          {
+            type: 'iommufd.ioas_allow_iovas',
+            ioas_id: 1,
+            allowed_iovas: [{ start: hex(start), last: hex(start + 1n) }],
+          },
+          { type: 'vfio.bind', dev: 'dev0', driver, iommu } as LogEvent,
+          { type: 'vfio.attach', dev: 'dev0', pt_id: 1 },
+        ];
+        const { outcomes, violations } = step(log);
+        const label = `${driver}: allowed ${hex(start)}-${hex(start + 1n)}, then attach`;
+        expect(violations, label).toEqual([]);
+        expect(
+          outcomes.map((o) => o.errno ?? 'ok'),
+          label,
+        ).toEqual(['ok', 'ok', 'ok', errno ?? 'ok']);
+      }
+    }
+    expect(cases).toBeGreaterThan(12);
   });
 });

@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { lookup, type Mutant, rangeKeyOf } from './mutation-keys.ts';
+import { lookup, type Mutant, rangeKeyOf, withMutant } from './mutation-keys.ts';
 
 function option(name: string): string | undefined {
   const at = process.argv.indexOf(name);
@@ -19,27 +19,21 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-const fileFilter = option('--files')?.split(',').filter(Boolean) ?? fail('--files SUBSTR[,SUBSTR] is required');
+const fileFilter =
+  option('--files')?.split(',').filter(Boolean) ?? fail('--files SUBSTR[,SUBSTR] is required');
 const tests = option('--tests')?.split(',').filter(Boolean) ?? fail('--tests FILE[,FILE] is required');
 for (const test of tests) if (!existsSync(test)) fail(`--tests: ${test} does not exist`);
 const why = option('--record');
 const limit = Number(option('--limit') ?? Number.POSITIVE_INFINITY);
 if (!(limit > 0)) fail(`--limit must be a positive number, got ${JSON.stringify(option('--limit'))}`);
 
-const read = (path: string) => (existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, string>) : {});
+const read = (path: string) =>
+  existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, string>) : {};
 const equivalents = read('mutation/equivalent.json');
 const handKills = read('mutation/hand-kills.json');
 const report = JSON.parse(readFileSync('mutation/incremental-properties.json', 'utf8')) as {
   files: Record<string, { mutants: Mutant[] }>;
 };
-
-/** The source with the mutant's replacement over its range (lines and columns 1-based, end exclusive). */
-function applied(source: string, m: Mutant): string {
-  const lines = source.split('\n');
-  const offset = (p: { line: number; column: number }) =>
-    lines.slice(0, p.line - 1).reduce((sum, l) => sum + l.length + 1, 0) + p.column - 1;
-  return source.slice(0, offset(m.location.start)) + (m.replacement ?? '') + source.slice(offset(m.location.end));
-}
 
 const open = Object.entries(report.files)
   .filter(([file]) => fileFilter.some((f) => file.includes(f)))
@@ -58,7 +52,7 @@ for (const { file, m } of open) {
   const restore = () => writeFileSync(file, original);
   process.once('SIGINT', restore);
   try {
-    writeFileSync(file, applied(original, m));
+    writeFileSync(file, withMutant(original, m));
     const run = spawnSync('npx', ['vitest', 'run', '--config', 'vitest.properties.config.ts', ...tests], {
       encoding: 'utf8',
       env: { ...process.env, PROP_RUNS_SCALE: '1' },

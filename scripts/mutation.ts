@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { lookup, type Mutant, rangeKeyOf } from './mutation-keys.ts';
+import { lookup, type Mutant, rangeKeyOf, staleKeys } from './mutation-keys.ts';
 import { type IncrementalReport, mergeIncremental } from './mutation-merge.ts';
 import { MACHINE_PATH, relativise } from './mutation-paths.ts';
 
@@ -133,12 +133,18 @@ for (const suite of suites) {
   console.log(
     `${suite}: total ${total} % (${hit}/${totals.all}); without the ${totals.equivalent} equivalent: ${net} %; counting the ${totals.hand} hand kills too: ${withHand} %`,
   );
+  const stale = staleKeys(equivalents, report.files).length + staleKeys(handKills, report.files).length;
+  console.log(
+    `${suite}: ${stale} entries of mutation/equivalent.json and hand-kills.json name no mutant (the source moved)`,
+  );
   lines.push(
     `| **total** | ${totals.all} | ${totals.Killed} | ${totals.Timeout} | ${totals.Survived} | ${totals.NoCoverage} | **${total} %** |`,
     '',
     `Without the ${totals.equivalent} mutants explained as equivalent (mutation/equivalent.json): ${net} % (${hit}/${totals.all - totals.equivalent}).`,
     '',
     `Survivors a new property kills at full runs when the mutant is applied by hand (mutation/hand-kills.json) but the kept Stryker results still list (not rerun since, or not killed at the scaled runs): ${totals.hand}; not counted in the scores above. Counted as detected (an estimate, not a Stryker score): ${withHand} % (${hit + totals.hand}/${totals.all - totals.equivalent}) without the equivalents.`,
+    '',
+    `Entries of mutation/equivalent.json and mutation/hand-kills.json that name no mutant of these files (the source moved under them; counted nowhere): ${stale}.`,
     '',
     '| surviving mutant (file:line:column-line:column mutator replacement) | status | explanation |',
     '|---|---|---|',

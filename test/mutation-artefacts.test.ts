@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { keyOf, lookup, type Mutant, rangeKeyOf, staleKeys, withMutant } from '../scripts/mutation-keys.ts';
 import { mergeIncremental } from '../scripts/mutation-merge.ts';
 import { MACHINE_PATH, relativise } from '../scripts/mutation-paths.ts';
 
@@ -92,5 +93,44 @@ describe('mutation artefacts', () => {
       { id: '6', name: 'a' },
     ]);
     expect(merged.projectRoot).toBe('.');
+  });
+
+  it('a range key names one of two mutants that share a start, a mutator and a replacement', () => {
+    const at = (endColumn: number): Mutant => ({
+      id: String(endColumn),
+      mutatorName: 'ConditionalExpression',
+      replacement: 'false',
+      status: 'Survived',
+      location: { start: { line: 3, column: 7 }, end: { line: 3, column: endColumn } },
+    });
+    const whole = at(48);
+    const first = at(20);
+    const file = 'src/kernel/ioas/map.ts';
+    expect(keyOf(file, whole)).toBe(keyOf(file, first));
+    expect(rangeKeyOf(file, whole)).toBe('src/kernel/ioas/map.ts:3:7-3:48 ConditionalExpression "false"');
+    const table = { [rangeKeyOf(file, first)]: 'equivalent: the first disjunct' };
+    expect(lookup(table, file, first)).toBe('equivalent: the first disjunct');
+    expect(lookup(table, file, whole)).toBeUndefined();
+    // The short key names both.
+    expect(lookup({ [keyOf(file, whole)]: 'both' }, file, whole)).toBe('both');
+    const files = { [file]: { mutants: [whole, first] } };
+    expect(
+      staleKeys(
+        { ...table, [`${file}:9:1 BooleanLiteral ""`]: 'moved', 'src/other.ts:1:1 X ""': 'other file' },
+        files,
+      ),
+    ).toEqual([`${file}:9:1 BooleanLiteral ""`]);
+  });
+
+  it("withMutant puts the replacement over the mutant's range, across lines, end exclusive", () => {
+    const source = 'const a = 1;\nif (x === 0 ||\n  y) go();\n';
+    const m: Mutant = {
+      id: '1',
+      mutatorName: 'ConditionalExpression',
+      replacement: 'false',
+      status: 'Survived',
+      location: { start: { line: 2, column: 5 }, end: { line: 3, column: 4 } },
+    };
+    expect(withMutant(source, m)).toBe('const a = 1;\nif (false) go();\n');
   });
 });
